@@ -1,0 +1,157 @@
+"""Images arriving with a record: verified first, stored content-addressed, then attached.
+
+Every upload is checked before anything is written, so one bad file rejects the whole save and
+leaves the record as it was.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+
+from ingest.images import ImageRejected, VerifiedImage, verify_image
+from repository.errors import HuikuError
+from repository.extensions import db
+from repository.messages import Message
+from repository.models import Asset, Record
+from repository.storage import FileStore, FileTooLarge, size_limit_message
+
+
+class ImagesRejected(HuikuError):
+    """One or more uploads failed verification; ``messages`` has one line per file."""
+
+    status = 422
+
+    def __init__(self, messages: list[Message]) -> None:
+        joined = Message("; ".join(str(m) for m in messages), "；".join(m.zh for m in messages))
+        super().__init__(joined)
+        self.messages = messages
+
+
+@dataclass(frozen=True)
+class ImageUpload:
+    stream: BinaryIO | Path
+    filename: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class AcceptedImage:
+    path: Path
+    filename: str
+    label: str
+    verified: VerifiedImage
+
+
+@dataclass(frozen=True)
+class ImageChange:
+    """What the edit form says about an image the record already has."""
+
+    asset_id: str
+    label: str
+    position: int
+    remove: bool = False
+
+
+def file_store() -> FileStore:
+    return FileStore(Path(current_app.config["STORAGE_ROOT"]))
+
+
+@contextmanager
+def accepted_uploads(uploads: Sequence[ImageUpload]) -> Iterator[list[AcceptedImage]]:
+    """Copy each upload aside and verify it; raise ImagesRejected naming every bad file.
+
+    The copies live only for the block, under the storage root's staging folder.
+    """
+    store = file_store()
+    staging_root = store.root / "staging"
+    staging_root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=staging_root))
+    try:
+        accepted, problems = [], []
+        for number, upload in enumerate(uploads):
+            try:
+                accepted.append(_accept(upload, staging / f"{number:04d}"))
+            except ImageRejected as error:
+                problems.append(error.message)
+            except FileTooLarge as error:
+                problems.append(error.message)
+        if problems:
+            raise ImagesRejected(problems)
+        yield accepted
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _accept(upload: ImageUpload, target: Path) -> AcceptedImage:
+    config = current_app.config
+    limit = config["MAX_UPLOAD_BYTES"]
+    with target.open("wb") as out:
+        source = upload.stream.open("rb") if isinstance(upload.stream, Path) else upload.stream
+        try:
+            copied = 0
+            while chunk := source.read(1024 * 1024):
+                copied += len(chunk)
+                if copied > limit:
+                    raise FileTooLarge(size_limit_message(limit, upload.filename), limit)
+                out.write(chunk)
+        finally:
+            if isinstance(upload.stream, Path):
+                source.close()
+    verified = verify_image(target, upload.filename, max_pixels=config["MAX_IMAGE_PIXELS"])
+    label = upload.label.strip() or Path(upload.filename).stem
+    return AcceptedImage(target, upload.filename, label[:300], verified)
+
+
+def attach_images(record: Record, images: Iterable[AcceptedImage]) -> list[Asset]:
+    """Store verified images and append them to the record (inside the caller's transaction)."""
+    store = file_store()
+    position = max((asset.position for asset in record.assets), default=-1) + 1
+    added = []
+    for image in images:
+        stored = store.put_original(image.path)
+        asset = Asset(
+            record=record,
+            position=position,
+            label=image.label,
+            original_filename=image.filename[:300],
+            sha256=stored.sha256,
+            mime_type=image.verified.mime_type,
+            size_bytes=stored.size,
+            width=image.verified.width,
+            height=image.verified.height,
+        )
+        db.session.add(asset)
+        added.append(asset)
+        position += 1
+    return added
+
+
+def change_images(record: Record, changes: Iterable[ImageChange]) -> bool:
+    """Relabel, reorder and remove existing images; returns whether anything changed."""
+    by_id = {asset.public_id: asset for asset in record.assets}
+    changed = False
+    for change in changes:
+        asset = by_id.get(change.asset_id)
+        if asset is None:
+            continue
+        if change.remove:
+            record.assets.remove(asset)
+            changed = True
+            continue
+        if asset.label != change.label.strip()[:300]:
+            asset.label, changed = change.label.strip()[:300], True
+        if asset.position != change.position:
+            asset.position, changed = change.position, True
+    ordered = sorted(record.assets, key=lambda asset: (asset.position, asset.id or 0))
+    for position, asset in enumerate(ordered):
+        asset.position = position
+    record.assets[:] = ordered
+    return changed

@@ -1,0 +1,132 @@
+"""Single-record ingest through the web: create and edit a draft with its images."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from ingest.forms import record_form_class
+from ingest.services import save_new_record, save_record
+from ingest.uploads import ImageChange, ImageUpload, file_store
+from repository import permissions
+from repository.errors import PermissionDenied
+from repository.extensions import db
+from repository.i18n import localize
+from repository.messages import Message
+from repository.models import Asset
+from repository.profiles import MetadataInvalid
+from repository.services.browse import visible_record
+from repository.services.collections import get_collection
+
+blueprint = Blueprint("ingest", __name__)
+
+THUMBNAIL_SIZES = (200, 600)
+
+
+@blueprint.route("/workspace/collections/<slug>/records/new", methods=["GET", "POST"])
+@login_required
+def new_record(slug: str) -> str | Response:
+    collection = get_collection(slug)
+    if not permissions.can_contribute(current_user, collection):
+        raise PermissionDenied(Message("you cannot contribute here", "您无权向此专题库提交记录"))
+    form = record_form_class(collection.profile)()
+    if request.method == "GET" and collection.default_rights:
+        form.fill({"rights": collection.default_rights})
+    if form.validate_on_submit():
+        try:
+            record = save_new_record(current_user, collection, form.metadata(), _uploads(form))
+        except MetadataInvalid as error:
+            form.show_errors(_localized(error))
+        else:
+            flash(_l("Draft saved."), "success")
+            return redirect(url_for("public.record", public_id=record.public_id))
+    return _render_form(form, collection=collection, record=None)
+
+
+@blueprint.route("/workspace/records/<public_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_record(public_id: str) -> str | Response:
+    record = visible_record(public_id, current_user)
+    if not permissions.can_edit(current_user, record):
+        raise PermissionDenied(Message("you may not edit this record", "您无权编辑此记录"))
+    form = record_form_class(record.collection.profile)()
+    if request.method == "GET":
+        form.fill(record.metadata_)
+        for asset in record.assets:
+            form.images.append_entry(
+                {"asset_id": asset.public_id, "label": asset.label, "position": asset.position + 1}
+            )
+    if form.validate_on_submit():
+        changes = [
+            ImageChange(
+                entry.asset_id.data,
+                entry.label.data or "",
+                (entry.position.data or 0) - 1,
+                entry.remove.data,
+            )
+            for entry in form.images
+        ]
+        try:
+            saved = save_record(current_user, record, form.metadata(), _uploads(form), changes)
+        except MetadataInvalid as error:
+            form.show_errors(_localized(error))
+        else:
+            flash(_l("Saved.") if saved else _l("Nothing changed."), "success")
+            return redirect(url_for("public.record", public_id=record.public_id))
+    return _render_form(form, collection=record.collection, record=record)
+
+
+@blueprint.route("/assets/<asset_id>/thumb-<int:size>.jpg")
+def thumbnail(asset_id: str, size: int) -> Response:
+    """A thumbnail of an image that this reader may see (public, or their own draft)."""
+    if size not in THUMBNAIL_SIZES:
+        abort(404)
+    asset = db.session.scalar(select(Asset).where(Asset.public_id == asset_id))
+    if asset is None:
+        abort(404)
+    visible_record(asset.record.public_id, current_user)
+    path = file_store().derivative_dir(asset.sha256) / f"thumb-{size}.jpg"
+    if not path.exists():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", conditional=True, etag=True)
+    if asset.record.is_public:
+        response.cache_control.public = True
+        response.cache_control.max_age = 86400
+    return response
+
+
+def _uploads(form) -> list[ImageUpload]:
+    labels = (form.new_image_labels.data or "").splitlines()
+    files = [f for f in (form.new_images.data or []) if f and f.filename]
+    return [
+        ImageUpload(f.stream, f.filename, labels[i] if i < len(labels) else "")
+        for i, f in enumerate(files)
+    ]
+
+
+def _localized(error: MetadataInvalid) -> dict[str, list[str]]:
+    return {key: [localize(m) for m in messages] for key, messages in error.errors.items()}
+
+
+def _render_form(form, *, collection, record) -> tuple[str, int]:
+    status = 422 if form.errors or any(f.errors for f in form) else 200
+    return render_template(
+        "ingest/record_form.html",
+        form=form,
+        collection=collection,
+        record=record,
+        max_upload=current_app.config["MAX_UPLOAD_BYTES"],
+    ), status

@@ -1,0 +1,1 @@
+"""Huiku core: app factory, models, accounts, collections, records and their lifecycle."""

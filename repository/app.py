@@ -1,0 +1,47 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from repository import config
+from repository.extensions import csrf, db, migrate
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, extensions, then each package plugs itself in."""
+    app = Flask(
+        "repository",
+        instance_path=config.instance_path_from_environment(),
+        instance_relative_config=True,
+        template_folder=str(TEMPLATES),
+        static_folder=str(TEMPLATES / "static"),
+    )
+    config.load_config(app, overrides)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    csrf.init_app(app)
+
+    from repository import accounts, i18n, public, workflow
+    from repository.cli import register_commands
+
+    i18n.init_app(app)
+    accounts.init_app(app)
+    workflow.init_app(app)
+    public.init_app(app)
+    register_commands(app)
+
+    import iiif
+    import ingest
+    import search
+
+    for package in (ingest, iiif, search):
+        package.init_app(app)
+    return app

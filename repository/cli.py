@@ -1,0 +1,128 @@
+"""The ``huiku`` command: Flask's CLI (run, shell, db …) plus the administrators' commands."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from repository.errors import HuikuError
+from repository.models import UserRole
+from repository.services import accounts, collections
+
+
+def main() -> None:
+    from repository.app import create_app
+
+    FlaskGroup(
+        create_app=lambda: create_app(),
+        add_version_option=False,
+        load_dotenv=False,
+        help="Huiku (汇库): the shared special-collections repository of a library alliance.",
+    ).main(prog_name="huiku")
+
+
+def _fail_on_service_error(function):
+    """Service errors become a one-line message and exit status 1, not a traceback."""
+
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except HuikuError as error:
+            raise click.ClickException(f"{error.message} / {error.message.zh}") from None
+
+    wrapper.__name__ = function.__name__
+    wrapper.__doc__ = function.__doc__
+    return wrapper
+
+
+library_cli = click.Group("library", help="Member libraries.")
+user_cli = click.Group("user", help="User accounts.")
+collection_cli = click.Group("collection", help="Themed collections.")
+
+
+@library_cli.command("create")
+@click.argument("code")
+@click.option("--name-zh", required=True, help="Chinese name, e.g. 吉林省图书馆")
+@click.option("--name-en", default="", help="English name")
+@click.option("--region", default="", help="City or region")
+@with_appcontext
+@_fail_on_service_error
+def create_library(code: str, name_zh: str, name_en: str, region: str) -> None:
+    """Add a member library with CODE (e.g. JL-SL)."""
+    library = accounts.create_library(code, name_zh, name_en, region)
+    click.echo(f"library {library.code} created: {library.name_zh}")
+
+
+@user_cli.command("create")
+@click.argument("email")
+@click.option("--library", "library_code", required=True, help="the member library's code")
+@click.option("--role", type=click.Choice([role.value for role in UserRole]), required=True)
+@click.option("--password", help="asked for when not given")
+@click.option("--name", default="")
+@click.option("--reviews", multiple=True, help="slug of a collection this reviewer reviews")
+@with_appcontext
+@_fail_on_service_error
+def create_user(
+    email: str, library_code: str, role: str, password: str | None, name: str, reviews: tuple[str]
+) -> None:
+    """Add a user of a member library."""
+    library = accounts.get_library(library_code)
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    reviewed = [collections.get_collection(slug) for slug in reviews]
+    user = accounts.create_user(email, library, role, password, name=name, reviews=reviewed)
+    click.echo(f"user {user.email} ({user.role.value}) created in {library.code}")
+
+
+@collection_cli.command("create")
+@click.argument("slug")
+@click.option("--profile", required=True, help="generic, ich or natural_history")
+@click.option("--title-zh", required=True)
+@click.option("--title-en", default="")
+@click.option("--description-zh", default="")
+@click.option("--description-en", default="")
+@click.option("--library", "library_code", help="coordinating library's code")
+@click.option("--rights", default="", help="default rights URI or statement")
+@with_appcontext
+@_fail_on_service_error
+def create_collection(
+    slug: str,
+    profile: str,
+    title_zh: str,
+    title_en: str,
+    description_zh: str,
+    description_en: str,
+    library_code: str | None,
+    rights: str,
+) -> None:
+    """Add a themed collection with SLUG described by a profile."""
+    library = accounts.get_library(library_code) if library_code else None
+    collection = collections.create_collection(
+        slug,
+        profile,
+        title_zh,
+        title_en,
+        description_zh=description_zh,
+        description_en=description_en,
+        coordinating_library=library,
+        default_rights=rights,
+    )
+    click.echo(f"collection {collection.slug} created with profile {collection.profile_name}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+@with_appcontext
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve this instance with gunicorn (what a deployment runs, too)."""
+    from repository.server import serve_with_gunicorn
+
+    serve_with_gunicorn(host=host, port=port, workers=workers)
+
+
+def register_commands(app: Flask) -> None:
+    for command in (library_cli, user_cli, collection_cli, serve):
+        app.cli.add_command(command)

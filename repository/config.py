@@ -1,0 +1,95 @@
+"""Configuration: defaults, then the instance config file, then ``HUIKU_*`` environment variables.
+
+With nothing set, everything lives in the instance folder (SQLite database, image storage), so a
+fresh checkout runs without any service.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    "SECRET_KEY": None,  # generated into the instance folder when unset
+    "DATABASE_URL": None,  # defaults to sqlite:///<instance>/huiku.sqlite3
+    "ELASTICSEARCH_URL": None,  # unset: the embedded search backend
+    "ELASTICSEARCH_INDEX": "huiku-records",
+    "STORAGE_ROOT": None,  # defaults to <instance>/storage
+    "BASE_URL": None,  # public base URL for IIIF ids and citations; defaults to the request host
+    "ALLIANCE_NAME_ZH": "吉林省图书馆联盟",
+    "ALLIANCE_NAME_EN": "Jilin Library Alliance",
+    "MAX_UPLOAD_BYTES": 200 * 1024 * 1024,
+    "MAX_IMAGE_PIXELS": 300_000_000,
+    "RECORDS_PER_PAGE": 24,
+    "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+    "LANGUAGES": ("zh_Hans_CN", "en"),
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,  # set True behind HTTPS (HUIKU_SESSION_COOKIE_SECURE=1)
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+}
+
+#: Environment variables read on top of the config file, with how to parse each.
+ENVIRONMENT = {
+    "SECRET_KEY": str,
+    "DATABASE_URL": str,
+    "ELASTICSEARCH_URL": str,
+    "ELASTICSEARCH_INDEX": str,
+    "STORAGE_ROOT": str,
+    "BASE_URL": str,
+    "MAX_UPLOAD_BYTES": int,
+    "MAX_IMAGE_PIXELS": int,
+    "SESSION_COOKIE_SECURE": lambda value: value.lower() in {"1", "true", "yes", "on"},
+}
+
+CONFIG_FILE_NAME = "huiku.cfg"
+
+
+def instance_path_from_environment() -> str | None:
+    """The instance folder named by ``HUIKU_INSTANCE_PATH``, if any."""
+    value = os.environ.get("HUIKU_INSTANCE_PATH")
+    return str(Path(value).resolve()) if value else None
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
+    """Apply defaults, the instance config file, the environment and explicit overrides."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile(CONFIG_FILE_NAME, silent=True)
+    for key, parse in ENVIRONMENT.items():
+        value = os.environ.get(f"HUIKU_{key}")
+        if value not in (None, ""):
+            app.config[key] = parse(value)
+    if overrides:
+        app.config.update(overrides)
+    _fill_instance_defaults(app)
+
+
+def _fill_instance_defaults(app: Flask) -> None:
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'huiku.sqlite3'}"
+    if not app.config["STORAGE_ROOT"]:
+        app.config["STORAGE_ROOT"] = str(instance / "storage")
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(instance)
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024
+
+
+def _instance_secret(instance: Path) -> str:
+    """A secret generated once per instance, so sessions survive restarts without configuration."""
+    path = instance / "secret.json"
+    if path.exists():
+        return json.loads(path.read_text())["secret_key"]
+    secret = os.urandom(32).hex()
+    path.write_text(json.dumps({"secret_key": secret}))
+    path.chmod(0o600)
+    return secret

@@ -1,0 +1,33 @@
+"""Errors that services raise; each HTTP surface maps them to its own responses."""
+
+from __future__ import annotations
+
+from repository.messages import Message
+
+
+class HuikuError(Exception):
+    """Base of the errors a service raises on purpose; ``message`` is shown to the user."""
+
+    status = 400
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+class NotFound(HuikuError):
+    status = 404
+
+
+class PermissionDenied(HuikuError):
+    status = 403
+
+
+class InvalidTransition(HuikuError):
+    """A lifecycle step that the record's status does not allow (publishing a draft, …)."""
+
+    status = 409
+
+
+class Conflict(HuikuError):
+    status = 409

@@ -1,0 +1,31 @@
+"""The relational model: the source of truth from which search and IIIF are derived."""
+
+from repository.models.accounts import ApiToken, Library, User, UserRole
+from repository.models.collections import Collection, collection_reviewers
+from repository.models.jobs import IndexTask, IngestJob, JobState
+from repository.models.records import (
+    Asset,
+    Record,
+    RecordContributor,
+    RecordRevision,
+    RecordStatus,
+    Tombstone,
+)
+
+__all__ = [
+    "ApiToken",
+    "Asset",
+    "Collection",
+    "IndexTask",
+    "IngestJob",
+    "JobState",
+    "Library",
+    "Record",
+    "RecordContributor",
+    "RecordRevision",
+    "RecordStatus",
+    "Tombstone",
+    "User",
+    "UserRole",
+    "collection_reviewers",
+]

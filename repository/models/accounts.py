@@ -1,0 +1,101 @@
+"""Member libraries, their users and API tokens."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from repository.extensions import db
+from repository.models.base import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from repository.models.collections import Collection
+
+
+class UserRole(enum.StrEnum):
+    CONTRIBUTOR = "contributor"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+
+class Library(db.Model):
+    """A member library (成员馆) of the alliance."""
+
+    __tablename__ = "library"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    region: Mapped[str] = mapped_column(String(100), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="library")
+
+    def name(self, locale: str) -> str:
+        return self.name_zh if locale.startswith("zh") or not self.name_en else self.name_en
+
+    def __repr__(self) -> str:
+        return f"<Library {self.code}>"
+
+
+class User(UserMixin, db.Model):
+    """A person who works in Huiku for one member library."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    library_id: Mapped[int] = mapped_column(ForeignKey("library.id"), index=True)
+    role: Mapped[UserRole] = mapped_column(
+        Enum(UserRole, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+    )
+    password_hash: Mapped[str] = mapped_column(String(256), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    library: Mapped[Library] = relationship(back_populates="users")
+    reviewed_collections: Mapped[list[Collection]] = relationship(
+        secondary="collection_reviewer", back_populates="reviewers"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active and self.library.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == UserRole.ADMIN
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role.value}>"
+
+
+class ApiToken(db.Model):
+    """A library's key to the JSON API; only its hash is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,68 @@
+"""Background work: batch imports and the search-index outbox."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Enum, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from repository.extensions import db
+from repository.models.base import JSONType, UTCDateTime, new_public_id, utcnow
+
+
+class JobState(enum.StrEnum):
+    QUEUED = "queued"
+    VALIDATING = "validating"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class IngestJob(db.Model):
+    """A batch import: its files, options, progress and per-row report."""
+
+    __tablename__ = "ingest_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_id)
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collection.id"))
+    library_id: Mapped[int] = mapped_column(ForeignKey("library.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    state: Mapped[JobState] = mapped_column(
+        Enum(
+            JobState,
+            native_enum=False,
+            length=20,
+            values_callable=lambda members: [m.value for m in members],
+        ),
+        default=JobState.QUEUED,
+    )
+    dry_run: Mapped[bool] = mapped_column(default=False)
+    options: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    files: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    total_rows: Mapped[int] = mapped_column(Integer, default=0)
+    processed_rows: Mapped[int] = mapped_column(Integer, default=0)
+    counts: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
+    report: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class IndexTask(db.Model):
+    """Outbox row: written with the record change, applied to the search engine after commit."""
+
+    __tablename__ = "index_task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(Integer, index=True)  # no FK: deletes must still be sent
+    record_public_id: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(10))  # upsert | delete
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,173 @@
+"""Records, their revisions, files and tombstones."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from repository.extensions import db
+from repository.models.base import JSONType, UTCDateTime, new_public_id, utcnow
+
+if TYPE_CHECKING:
+    from repository.models.accounts import Library, User
+    from repository.models.collections import Collection
+
+
+class RecordStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
+def _enum(enum_class: type[enum.Enum], length: int = 20) -> Enum:
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Record(db.Model):
+    """One described object of a collection, contributed by one library."""
+
+    __tablename__ = "record"
+    __table_args__ = (
+        UniqueConstraint("library_id", "local_id", name="uq_record_library_local_id"),
+        Index("ix_record_collection_status", "collection_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_id)
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collection.id"))
+    library_id: Mapped[int] = mapped_column(ForeignKey("library.id"), index=True)
+    local_id: Mapped[str] = mapped_column(String(200))
+    status: Mapped[RecordStatus] = mapped_column(_enum(RecordStatus), default=RecordStatus.DRAFT)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
+    # Derived from metadata by the profile on every save, for listing, sorting and date filters.
+    title: Mapped[str] = mapped_column(String(500), default="")
+    title_sort: Mapped[str] = mapped_column(String(500), default="", index=True)
+    year_start: Mapped[int | None] = mapped_column(Integer)
+    year_end: Mapped[int | None] = mapped_column(Integer)
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    collection: Mapped[Collection] = relationship()
+    library: Mapped[Library] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+    assets: Mapped[list[Asset]] = relationship(
+        back_populates="record", order_by="Asset.position", cascade="all, delete-orphan"
+    )
+    revisions: Mapped[list[RecordRevision]] = relationship(
+        back_populates="record",
+        order_by="RecordRevision.number.desc()",
+        cascade="all, delete-orphan",
+    )
+    contributors: Mapped[list[RecordContributor]] = relationship(
+        back_populates="record", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == RecordStatus.PUBLISHED and self.collection.published
+
+    @property
+    def contributing_libraries(self) -> list[Library]:
+        """The owning library first, then libraries whose duplicate records were merged into it."""
+        others = [c.library for c in self.contributors if c.library_id != self.library_id]
+        return [self.library, *others]
+
+    def __repr__(self) -> str:
+        return f"<Record {self.public_id} {self.status.value}>"
+
+
+class RecordContributor(db.Model):
+    """A further library credited on a record, after two libraries' records were merged."""
+
+    __tablename__ = "record_contributor"
+
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("record.id", ondelete="CASCADE"), primary_key=True
+    )
+    library_id: Mapped[int] = mapped_column(ForeignKey("library.id"), primary_key=True)
+    local_id: Mapped[str] = mapped_column(String(200), default="")
+
+    record: Mapped[Record] = relationship(back_populates="contributors")
+    library: Mapped[Library] = relationship()
+
+
+class RecordRevision(db.Model):
+    """Every saved change of a record: who, when, what before and after."""
+
+    __tablename__ = "record_revision"
+    __table_args__ = (UniqueConstraint("record_id", "number", name="uq_record_revision_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("record.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(30))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status_before: Mapped[str | None] = mapped_column(String(20))
+    status_after: Mapped[str] = mapped_column(String(20))
+    metadata_before: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    metadata_after: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    assets_after: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    record: Mapped[Record] = relationship(back_populates="revisions")
+    user: Mapped[User | None] = relationship()
+
+    def changed_fields(self, previous: RecordRevision | None = None) -> list[str]:
+        """Metadata keys that this revision changed, plus ``images`` when the files changed."""
+        before = self.metadata_before or {}
+        keys = sorted(set(before) | set(self.metadata_after))
+        changed = [key for key in keys if before.get(key) != self.metadata_after.get(key)]
+        if previous is not None and previous.assets_after != self.assets_after:
+            changed.append("images")
+        return changed
+
+
+class Asset(db.Model):
+    """One file of a record, in display order. The original bytes are never modified."""
+
+    __tablename__ = "asset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_id)
+    record_id: Mapped[int] = mapped_column(ForeignKey("record.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    label: Mapped[str] = mapped_column(String(300), default="")
+    original_filename: Mapped[str] = mapped_column(String(300), default="")
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    mime_type: Mapped[str] = mapped_column(String(50))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    derivatives_ready: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    record: Mapped[Record] = relationship(back_populates="assets")
+
+
+class Tombstone(db.Model):
+    """A record that was public and no longer is, so harvesters learn of the deletion."""
+
+    __tablename__ = "tombstone"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_public_id: Mapped[str] = mapped_column(String(16), index=True)
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collection.id"))
+    library_id: Mapped[int] = mapped_column(ForeignKey("library.id"))
+    reason: Mapped[str] = mapped_column(String(30))  # withdrawn | deleted | merged
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

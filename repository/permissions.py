@@ -1,0 +1,54 @@
+"""Who may do what. One place, so the web forms, the JSON API and the CLI agree."""
+
+from __future__ import annotations
+
+from repository.models import Collection, Record, RecordStatus, User, UserRole
+
+EDITABLE_STATUSES = frozenset({RecordStatus.DRAFT, RecordStatus.PUBLISHED})
+
+
+def can_contribute(user: User, collection: Collection) -> bool:
+    """Every active member library may contribute to every collection of the alliance."""
+    return user.is_active and (collection.published or user.is_admin)
+
+
+def is_own_library(user: User, record: Record) -> bool:
+    return user.library_id == record.library_id
+
+
+def can_edit(user: User, record: Record) -> bool:
+    """A library edits only its own records: drafts (and returned ones), and published corrections.
+
+    Submitted records are frozen while a reviewer looks at them.
+    """
+    if not user.is_active:
+        return False
+    if user.is_admin:
+        return record.status is not RecordStatus.WITHDRAWN
+    return is_own_library(user, record) and record.status in EDITABLE_STATUSES
+
+
+def can_review(user: User, collection: Collection) -> bool:
+    if not user.is_active:
+        return False
+    if user.is_admin:
+        return True
+    return user.role == UserRole.REVIEWER and collection in user.reviewed_collections
+
+
+def can_delete(user: User, record: Record) -> bool:
+    """Never-published drafts may be deleted by their library; public records are withdrawn."""
+    if user.is_admin:
+        return True
+    return (
+        can_edit(user, record)
+        and record.status is RecordStatus.DRAFT
+        and record.published_at is None
+    )
+
+
+def can_view_private(user: User | None, record: Record) -> bool:
+    """Drafts and submissions are seen by their library, the collection's reviewers and admins."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return is_own_library(user, record) or can_review(user, record.collection)

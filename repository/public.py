@@ -1,0 +1,101 @@
+"""Public pages: home, collections, records; and how errors look to a reader."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from repository.errors import HuikuError
+from repository.i18n import current_locale, localize
+from repository.services import browse
+from repository.services.collections import get_collection, public_collections
+
+blueprint = Blueprint("public", __name__)
+
+
+@blueprint.route("/")
+def home() -> str:
+    collections = [
+        (collection, count, browse.collection_cover(collection))
+        for collection, count in public_collections()
+    ]
+    return render_template("public/home.html", collections=collections)
+
+
+@blueprint.route("/collections/<slug>")
+def collection(slug: str) -> str:
+    found = get_collection(slug, public=True)
+    page = browse.public_records(
+        found, request.args.get("page", 1, type=int), current_app.config["RECORDS_PER_PAGE"]
+    )
+    return render_template("public/collection.html", collection=found, page=page)
+
+
+@blueprint.route("/records/<public_id>")
+def record(public_id: str) -> str:
+    found = browse.visible_record(public_id, current_user)
+    items = found.collection.profile.display_items(found.metadata_, current_locale())
+    return render_template("public/record.html", record=found, items=items)
+
+
+@blueprint.route("/records/<public_id>.json")
+def record_json(public_id: str) -> Response:
+    found = browse.visible_record(public_id, current_user)
+    return jsonify(record_document(found))
+
+
+def record_document(record) -> dict:
+    """The record as JSON: what an API client or a IIIF ``seeAlso`` reader gets."""
+    return {
+        "id": record.public_id,
+        "url": url_for("public.record", public_id=record.public_id, _external=True),
+        "collection": record.collection.slug,
+        "profile": record.collection.profile_name,
+        "library": record.library.code,
+        "contributors": [library.code for library in record.contributing_libraries],
+        "local_id": record.local_id,
+        "status": record.status.value,
+        "metadata": record.metadata_,
+        "years": [record.year_start, record.year_end] if record.year_start is not None else None,
+        "images": [
+            {
+                "id": asset.public_id,
+                "label": asset.label,
+                "width": asset.width,
+                "height": asset.height,
+                "mime_type": asset.mime_type,
+                "sha256": asset.sha256,
+            }
+            for asset in record.assets
+        ],
+        "created": record.created_at.isoformat(),
+        "modified": record.updated_at.isoformat(),
+    }
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.endswith(".json")
+
+
+def handle_service_error(error: HuikuError) -> tuple[str | Response, int]:
+    if _wants_json():
+        return jsonify(error=str(error.message), message=localize(error.message)), error.status
+    return render_template("error.html", status=error.status, message=localize(error.message)), (
+        error.status
+    )
+
+
+def handle_http_error(error: HTTPException) -> tuple[str | Response, int] | HTTPException:
+    if error.code is None or error.code < 400:
+        return error
+    if _wants_json():
+        return jsonify(error=error.name, message=error.description), error.code
+    return render_template("error.html", status=error.code, message=error.description), error.code
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(blueprint)
+    app.register_error_handler(HuikuError, handle_service_error)
+    app.register_error_handler(HTTPException, handle_http_error)

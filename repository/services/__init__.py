@@ -1,0 +1,1 @@
+"""Business rules. Views and CLI commands call these; they own the transactions."""

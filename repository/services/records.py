@@ -1,0 +1,272 @@
+"""Records and their lifecycle: draft → submitted → published (→ withdrawn).
+
+Every change writes a revision, and every change to what the public sees writes an index
+task (the search outbox) in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy import select
+
+from repository import permissions
+from repository.chinese import pinyin_sort_key
+from repository.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
+from repository.extensions import db
+from repository.messages import Message
+from repository.models import (
+    Collection,
+    IndexTask,
+    Record,
+    RecordRevision,
+    RecordStatus,
+    Tombstone,
+    User,
+)
+from repository.models.base import utcnow
+from repository.transactions import unit_of_work
+
+
+def get_record(public_id: str) -> Record:
+    record = db.session.scalar(select(Record).where(Record.public_id == public_id))
+    if record is None:
+        raise NotFound(Message("no record {id}", "没有编号为 {id} 的记录").format(id=public_id))
+    return record
+
+
+def find_by_local_id(library_id: int, local_id: str) -> Record | None:
+    return db.session.scalar(
+        select(Record).where(Record.library_id == library_id, Record.local_id == local_id)
+    )
+
+
+AssetEdit = Callable[[Record], bool]
+"""Changes a record's images inside the save's transaction; returns whether anything changed."""
+
+
+def create_record(
+    user: User,
+    collection: Collection,
+    data: Mapping[str, Any],
+    *,
+    edit_assets: AssetEdit | None = None,
+) -> Record:
+    """A new draft of the user's library, validated by the collection's profile."""
+    if not permissions.can_contribute(user, collection):
+        raise PermissionDenied(
+            Message("you cannot contribute to this collection", "您无权向此专题库提交记录")
+        )
+    metadata = collection.profile.validate(data)
+    with unit_of_work():
+        _ensure_local_id_free(user.library_id, metadata["local_id"])
+        record = Record(
+            collection=collection,
+            library_id=user.library_id,
+            status=RecordStatus.DRAFT,
+            created_by=user,
+        )
+        _apply_metadata(record, metadata, user)
+        db.session.add(record)
+        db.session.flush()
+        if edit_assets is not None:
+            edit_assets(record)
+        write_revision(record, "create", user, before=None, status_before=None)
+    return record
+
+
+def update_record(
+    user: User,
+    record: Record,
+    data: Mapping[str, Any],
+    *,
+    edit_assets: AssetEdit | None = None,
+) -> bool:
+    """Save edited metadata (and images); returns False when nothing changed.
+
+    A published record stays public and is re-indexed.
+    """
+    _require(permissions.can_edit(user, record), "edit")
+    metadata = record.collection.profile.validate(data)
+    with unit_of_work():
+        before = dict(record.metadata_)
+        metadata_changed = metadata != before
+        if metadata_changed:
+            if metadata["local_id"] != record.local_id:
+                _ensure_local_id_free(record.library_id, metadata["local_id"])
+            _apply_metadata(record, metadata, user)
+        assets_changed = edit_assets(record) if edit_assets is not None else False
+        if not (metadata_changed or assets_changed):
+            return False
+        record.updated_at = utcnow()
+        record.updated_by = user
+        write_revision(record, "edit", user, before=before, status_before=record.status.value)
+        if record.status is RecordStatus.PUBLISHED:
+            queue_index_task(record, "upsert")
+    return True
+
+
+def submit_record(user: User, record: Record, comment: str = "") -> Record:
+    """Hand a draft to the collection's reviewers, optionally with a note for them."""
+    _require(permissions.can_edit(user, record), "submit")
+    _require_status(record, {RecordStatus.DRAFT}, "submit")
+    return _transition(user, record, RecordStatus.SUBMITTED, "submit", comment=comment.strip())
+
+
+def publish_record(user: User, record: Record, comment: str = "") -> Record:
+    """A reviewer of the collection makes a submitted record public."""
+    _require(permissions.can_review(user, record.collection), "publish")
+    _require_status(record, {RecordStatus.SUBMITTED}, "publish")
+    return _transition(user, record, RecordStatus.PUBLISHED, "publish", comment=comment)
+
+
+def return_record(user: User, record: Record, comment: str) -> Record:
+    """Send a submitted record back to its library as a draft, with what to fix."""
+    _require(permissions.can_review(user, record.collection), "return")
+    _require_status(record, {RecordStatus.SUBMITTED}, "return")
+    if not comment.strip():
+        raise InvalidTransition(
+            Message("say what should change when returning a record", "退回时请写明修改意见")
+        )
+    return _transition(user, record, RecordStatus.DRAFT, "return", comment=comment.strip())
+
+
+def withdraw_record(user: User, record: Record, comment: str = "") -> Record:
+    """Take a published record out of public view; harvesters are told through a tombstone."""
+    _require(permissions.can_review(user, record.collection), "withdraw")
+    _require_status(record, {RecordStatus.PUBLISHED}, "withdraw")
+    return _transition(user, record, RecordStatus.WITHDRAWN, "withdraw", comment=comment)
+
+
+def delete_record(user: User, record: Record) -> None:
+    _require(permissions.can_delete(user, record), "delete")
+    with unit_of_work():
+        if record.published_at is not None:
+            _tombstone(record, "deleted")
+            queue_index_task(record, "delete")
+        db.session.delete(record)
+
+
+def write_revision(
+    record: Record,
+    action: str,
+    user: User | None,
+    *,
+    before: dict[str, Any] | None,
+    status_before: str | None,
+    comment: str = "",
+) -> RecordRevision:
+    """Append the next revision of a record (inside the caller's unit of work)."""
+    last = db.session.scalar(
+        select(RecordRevision.number)
+        .where(RecordRevision.record_id == record.id)
+        .order_by(RecordRevision.number.desc())
+        .limit(1)
+    )
+    revision = RecordRevision(
+        record_id=record.id,
+        number=(last or 0) + 1,
+        action=action,
+        user=user,
+        status_before=status_before,
+        status_after=record.status.value,
+        metadata_before=before,
+        metadata_after=dict(record.metadata_),
+        assets_after=[asset.sha256 for asset in record.assets],
+        comment=comment,
+    )
+    db.session.add(revision)
+    return revision
+
+
+def queue_index_task(record: Record, action: str) -> None:
+    db.session.add(IndexTask(record_id=record.id, record_public_id=record.public_id, action=action))
+
+
+def _transition(
+    user: User, record: Record, status: RecordStatus, action: str, comment: str = ""
+) -> Record:
+    with unit_of_work():
+        before_status = record.status
+        record.status = status
+        record.updated_at = utcnow()
+        record.updated_by = user
+        if action in ("return", "publish"):
+            record.review_comment = comment
+        if status is RecordStatus.PUBLISHED:
+            record.published_at = record.published_at or utcnow()
+            queue_index_task(record, "upsert")
+        if before_status is RecordStatus.PUBLISHED:
+            _tombstone(record, "withdrawn")
+            queue_index_task(record, "delete")
+        write_revision(
+            record,
+            action,
+            user,
+            before=dict(record.metadata_),
+            status_before=before_status.value,
+            comment=comment,
+        )
+    return record
+
+
+def _apply_metadata(record: Record, metadata: dict[str, Any], user: User | None) -> None:
+    profile = record.collection.profile
+    years = profile.year_range_of(metadata)
+    record.metadata_ = metadata
+    record.local_id = metadata["local_id"]
+    record.title = profile.title_of(metadata)
+    record.title_sort = pinyin_sort_key(record.title)
+    record.year_start, record.year_end = (years.start, years.end) if years else (None, None)
+    record.updated_at = utcnow()
+    record.updated_by = user
+
+
+def _ensure_local_id_free(library_id: int, local_id: str) -> None:
+    if find_by_local_id(library_id, local_id) is not None:
+        raise Conflict(
+            Message(
+                "your library already has a record with local identifier {id}",
+                "本馆已有本馆标识为 {id} 的记录",
+            ).format(id=local_id)
+        )
+
+
+def _tombstone(record: Record, reason: str) -> None:
+    db.session.add(
+        Tombstone(
+            record_public_id=record.public_id,
+            collection_id=record.collection_id,
+            library_id=record.library_id,
+            reason=reason,
+        )
+    )
+
+
+# action → (verb, past participle, Chinese verb), for messages.
+_ACTIONS = {
+    "edit": ("edit", "edited", "编辑"),
+    "submit": ("submit", "submitted", "提交"),
+    "publish": ("publish", "published", "发布"),
+    "return": ("return", "returned", "退回"),
+    "withdraw": ("withdraw", "withdrawn", "撤回"),
+    "delete": ("delete", "deleted", "删除"),
+}
+
+
+def _require(allowed: bool, action: str) -> None:
+    if not allowed:
+        verb, _, zh = _ACTIONS[action]
+        raise PermissionDenied(Message(f"you may not {verb} this record", f"您无权{zh}此记录"))
+
+
+def _require_status(record: Record, allowed: set[RecordStatus], action: str) -> None:
+    if record.status not in allowed:
+        _, participle, zh = _ACTIONS[action]
+        raise InvalidTransition(
+            Message(
+                f"a record that is {{status}} cannot be {participle}",
+                f"状态为「{{status}}」的记录不能{zh}",
+            ).format(status=record.status.value)
+        )

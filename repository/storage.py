@@ -1,0 +1,239 @@
+"""Content-addressed storage: originals are kept once, named by the SHA-256 of their bytes.
+
+Addressing by content means an upload can never overwrite another file, duplicates cost nothing,
+and the digest doubles as a fixity value for preservation checks.
+
+Layout under the root::
+
+    originals/ab/cd/<sha256>            the uploaded bytes, read-only, never modified
+    derivatives/ab/cd/<sha256>/         thumbnails, pyramid levels, manifest.json
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol, runtime_checkable
+
+from repository.messages import Message
+
+CHUNK_SIZE = 1024 * 1024
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def validate_sha256(sha256: str) -> str:
+    """Return ``sha256`` if it is 64 lowercase hex digits, else raise ValueError.
+
+    Every path is built from a digest, so this is what keeps ``..``, slashes and the like from
+    ever naming a file outside the store.
+    """
+    if not isinstance(sha256, str) or _SHA256.fullmatch(sha256) is None:
+        shown = repr(sha256)
+        raise ValueError(f"not a SHA-256 hex digest: {shown[:80]}")
+    return sha256
+
+
+def format_size(size: int) -> str:
+    """A byte count the way people read it: ``200 MB``, ``1.5 GB``, ``512 bytes``."""
+    if size < 1024:
+        return f"{size} bytes"
+    value = float(size)
+    for unit in ("KB", "MB", "GB", "TB"):
+        value /= 1024
+        if value < 1024 or unit == "TB":
+            break
+    return f"{value:.1f}".removesuffix(".0") + f" {unit}"
+
+
+def size_limit_message(max_bytes: int, filename: str | None = None) -> Message:
+    """The bilingual "file too large" message, shared by the store and upload pre-checks."""
+    limit = format_size(max_bytes)
+    if filename:
+        return Message(
+            "{name} is larger than the upload limit of {limit}.",
+            "{name} 超过了 {limit} 的上传大小限制。",
+        ).format(name=filename, limit=limit)
+    return Message(
+        "The file is larger than the upload limit of {limit}.",
+        "文件超过了 {limit} 的上传大小限制。",
+    ).format(limit=limit)
+
+
+class FileTooLarge(Exception):
+    """An upload passed the size limit; it was abandoned on the spot and nothing was kept."""
+
+    def __init__(self, message: Message, max_bytes: int) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.max_bytes = max_bytes
+
+
+@dataclass(frozen=True)
+class StoredOriginal:
+    sha256: str
+    size: int
+    path: Path
+
+
+@runtime_checkable
+class OriginalStore(Protocol):
+    """What ingest needs from a store, so an S3-compatible backend can stand in for the disk."""
+
+    def put_original(
+        self, source: BinaryIO | Path, max_bytes: int | None = None, *, filename: str | None = None
+    ) -> StoredOriginal: ...
+
+    def has_original(self, sha256: str) -> bool: ...
+
+    def open_original(self, sha256: str) -> BinaryIO: ...
+
+
+class FileStore:
+    """The local-disk store; also hands out paths, which the image server reads directly."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    # Originals -------------------------------------------------------------------------------
+
+    def put_original(
+        self, source: BinaryIO | Path, max_bytes: int | None = None, *, filename: str | None = None
+    ) -> StoredOriginal:
+        """Store bytes from a stream or file and return their digest; storing twice is a no-op.
+
+        The bytes go to a temporary file on the same file system first and are renamed into place
+        only once complete and flushed, so a crash never leaves a partial original behind. Past
+        ``max_bytes`` reading stops and FileTooLarge is raised (``filename`` names the upload in
+        its message).
+        """
+        incoming = self.root / "originals"
+        incoming.mkdir(parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(prefix=".incoming-", dir=incoming)
+        temp = Path(temp_name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                if isinstance(source, os.PathLike):
+                    with open(source, "rb") as stream:
+                        sha256, size = _copy_hashing(stream, out, max_bytes, filename)
+                else:
+                    sha256, size = _copy_hashing(source, out, max_bytes, filename)
+                out.flush()
+                os.fsync(out.fileno())
+            final = self.original_path(sha256)
+            if final.exists():
+                temp.unlink()
+            else:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                temp.chmod(0o444)
+                os.replace(temp, final)
+                _fsync_directory(final.parent)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        return StoredOriginal(sha256=sha256, size=size, path=final)
+
+    def original_path(self, sha256: str) -> Path:
+        validate_sha256(sha256)
+        return self.root / "originals" / sha256[:2] / sha256[2:4] / sha256
+
+    def has_original(self, sha256: str) -> bool:
+        return self.original_path(sha256).is_file()
+
+    def open_original(self, sha256: str) -> BinaryIO:
+        return self.original_path(sha256).open("rb")
+
+    # Derivatives -----------------------------------------------------------------------------
+
+    def derivative_dir(self, sha256: str) -> Path:
+        """Where the derivatives of one original live (the directory may not exist yet)."""
+        validate_sha256(sha256)
+        return self.root / "derivatives" / sha256[:2] / sha256[2:4] / sha256
+
+    @contextmanager
+    def writing_derivatives(self, sha256: str) -> Iterator[Path]:
+        """Yield an empty staging directory; on success it replaces the derivative directory.
+
+        Readers see the old complete set, for an instant none, or the new one, never a half-written
+        mix; if the block raises, the staging directory is discarded and the old set stays.
+        """
+        final = self.derivative_dir(sha256)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{sha256}.", suffix=".staging", dir=final.parent))
+        staging.chmod(0o755)  # mkdtemp makes it private; a web server may need to read it
+        try:
+            yield staging
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        self._publish(staging, final)
+
+    def remove_derivatives(self, sha256: str) -> None:
+        """Delete an original's derivatives (e.g. to rebuild them); missing ones are fine."""
+        target = self.derivative_dir(sha256)
+        trash = self._aside(target)
+        if trash is not None:
+            shutil.rmtree(trash, ignore_errors=True)
+
+    def _publish(self, staging: Path, final: Path) -> None:
+        previous = self._aside(final)
+        try:
+            os.replace(staging, final)
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+            if not final.is_dir():  # not merely a concurrent build of the same set winning
+                if previous is not None:
+                    os.replace(previous, final)
+                raise
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
+        _fsync_directory(final.parent)
+
+    @staticmethod
+    def _aside(directory: Path) -> Path | None:
+        """Rename a directory out of the way in one step, so it vanishes atomically."""
+        aside = directory.with_name(f".{directory.name}.{secrets.token_hex(4)}.old")
+        try:
+            os.replace(directory, aside)
+        except FileNotFoundError:
+            return None
+        return aside
+
+
+def _copy_hashing(
+    source: BinaryIO, out: BinaryIO, max_bytes: int | None, filename: str | None
+) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    while True:
+        # Never ask for more than one byte past the limit: that byte is enough to know.
+        want = CHUNK_SIZE if max_bytes is None else min(CHUNK_SIZE, max_bytes - size + 1)
+        chunk = source.read(want)
+        if not chunk:
+            return digest.hexdigest(), size
+        size += len(chunk)
+        if max_bytes is not None and size > max_bytes:
+            raise FileTooLarge(size_limit_message(max_bytes, filename), max_bytes)
+        digest.update(chunk)
+        out.write(chunk)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a rename durable; best effort, as not every platform can sync a directory."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

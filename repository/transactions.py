@@ -1,0 +1,40 @@
+"""The unit of work: services group their writes in one, the outermost one commits.
+
+After a commit, ``committed`` is sent so packages that keep derived data (the search index)
+can catch up without the core depending on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from blinker import Namespace
+from sqlalchemy.orm import Session
+
+from repository.extensions import db
+
+_signals = Namespace()
+committed = _signals.signal("huiku.committed")
+
+_DEPTH = "huiku_unit_of_work_depth"
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """Run the block in one transaction; nested blocks join the outer one."""
+    session = db.session()
+    depth = session.info.get(_DEPTH, 0)
+    session.info[_DEPTH] = depth + 1
+    try:
+        yield session
+        if depth == 0:
+            session.commit()
+    except BaseException:
+        if depth == 0:
+            session.rollback()
+        raise
+    finally:
+        session.info[_DEPTH] = depth
+    if depth == 0:
+        committed.send(session)
