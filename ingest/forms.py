@@ -34,7 +34,7 @@ class ExistingImageForm(Form):
     """Label, order and removal of an image the record already has."""
 
     asset_id = HiddenField()
-    label = StringField(_l("Label"), validators=[Length(max=300)])
+    caption = StringField(_l("Label"), validators=[Length(max=300)])
     position = IntegerField(_l("Order"), validators=[Optional()])
     remove = BooleanField(_l("Remove"))
 
@@ -57,7 +57,9 @@ class RecordFormBase(FlaskForm):
 
     def show_errors(self, errors: dict[str, list[str]]) -> None:
         for key, messages in errors.items():
-            target = self[key] if key in self._fields else self.new_images
+            # Image problems (key "images") belong to the upload input, not the existing images.
+            metadata_input = key in self._fields and key != "images"
+            target = self[key] if metadata_input else self.new_images
             target.errors = [*target.errors, *messages]
 
     def fill(self, metadata: dict[str, Any]) -> None:
@@ -80,7 +82,7 @@ def record_form_class(profile: Profile) -> type[RecordFormBase]:
 def _input_for(field: ProfileField) -> Field:
     """The input kind only; labels, hints and terms are rendered in the reader's language."""
     if field.kind is Kind.VOCABULARY and not field.repeatable:
-        choices = [("", "—")] + [(term.value, term.value) for term in field.vocabulary]
+        choices = ["", *(term.value for term in field.vocabulary)]
         return SelectField(field.key, choices=choices, validate_choice=False)
     if field.kind is Kind.LONG_TEXT or field.repeatable:
         return TextAreaField(field.key)

@@ -67,13 +67,17 @@ def edit_record(public_id: str) -> str | Response:
         form.fill(record.metadata_)
         for asset in record.assets:
             form.images.append_entry(
-                {"asset_id": asset.public_id, "label": asset.label, "position": asset.position + 1}
+                {
+                    "asset_id": asset.public_id,
+                    "caption": asset.label,
+                    "position": asset.position + 1,
+                }
             )
     if form.validate_on_submit():
         changes = [
             ImageChange(
                 entry.asset_id.data,
-                entry.label.data or "",
+                entry.caption.data or "",
                 (entry.position.data or 0) - 1,
                 entry.remove.data,
             )

@@ -121,8 +121,24 @@ def isolated_database(app: Flask, tmp_path: Path) -> Iterator[None]:
         connection.close()
 
 
+class RequestScopedClient(FlaskClient):
+    """Each request runs in its own app context, as in a server, not in the test's context.
+
+    Afterwards the test's own session forgets what it had loaded, so assertions read the
+    database as the request left it.
+    """
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    app.test_client_class = RequestScopedClient
     return app.test_client()
 
 

@@ -121,13 +121,17 @@ def make_record(make_user) -> Callable[..., Record]:
 
 
 @pytest.fixture
-def login(client: FlaskClient) -> Callable[[User], FlaskClient]:
-    """Sign a user in through the login form, CSRF token and all."""
+def login(app, client: FlaskClient) -> Callable[..., FlaskClient]:
+    """Sign a user in through the login form, CSRF token and all.
+
+    ``separate=True`` uses a browser of its own, for tests with two people at once.
+    """
     from tests.conftest import submit_form
 
-    def sign_in(user: User) -> FlaskClient:
-        response = submit_form(client, "/login", {"email": user.email, "password": PASSWORD})
+    def sign_in(user: User, *, separate: bool = False) -> FlaskClient:
+        browser = app.test_client() if separate else client
+        response = submit_form(browser, "/login", {"email": user.email, "password": PASSWORD})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
-        return client
+        return browser
 
     return sign_in

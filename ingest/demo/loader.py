@@ -119,7 +119,9 @@ def _images(item: dict) -> list[ImageUpload]:
     for number, spec in enumerate(item.get("images", [])):
         seed = zlib.crc32(f"{item['metadata']['local_id']}-{number}".encode())
         size = tuple(spec.get("size", (1600, 1200)))
-        image = render_demo_image(spec["motif"], seed, spec.get("label", ""), size=size)
+        image = render_demo_image(
+            spec["motif"], seed, spec.get("label", ""), size=size, palette=spec.get("palette")
+        )
         buffer = io.BytesIO()
         image.convert("RGB").save(buffer, "JPEG", quality=88)
         buffer.seek(0)

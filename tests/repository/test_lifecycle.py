@@ -57,7 +57,9 @@ def test_a_returned_record_carries_the_reviewers_comment(collection, make_user, 
     assert record.revisions[0].comment == "学名缺少命名人"
 
 
-def test_only_reviewers_of_the_collection_publish(collection, make_collection, make_user, make_record):
+def test_only_reviewers_of_the_collection_publish(
+    collection, make_collection, make_user, make_record
+):
     contributor = make_user("contributor")
     other_reviewer = make_user("reviewer", reviews=[make_collection("ich")])
     record = make_record(collection, contributor, status=RecordStatus.SUBMITTED)
@@ -77,10 +79,14 @@ def test_a_library_never_changes_another_librarys_record(collection, make_user, 
     assert len(record.revisions) == 1
 
 
-def test_editing_a_published_record_reindexes_it_and_keeps_history(collection, make_user, make_record):
+def test_editing_a_published_record_reindexes_it_and_keeps_history(
+    collection, make_user, make_record
+):
     contributor = make_user("contributor")
     record = make_record(collection, contributor)
-    changed = records.update_record(contributor, record, {**record.metadata_, "habitat": "针阔混交林下"})
+    changed = records.update_record(
+        contributor, record, {**record.metadata_, "habitat": "针阔混交林下"}
+    )
     assert changed
     assert record.status is RecordStatus.PUBLISHED
     assert index_tasks(record) == ["upsert", "upsert"]
@@ -106,14 +112,20 @@ def test_local_ids_are_unique_within_a_library(collection, make_user, make_recor
     with pytest.raises(Conflict, match="NH-0001"):
         make_record(collection, contributor, local_id="NH-0001")
     # another library may use the same local identifier
-    assert make_record(collection, make_user("contributor"), local_id="NH-0001").local_id == "NH-0001"
+    assert (
+        make_record(collection, make_user("contributor"), local_id="NH-0001").local_id == "NH-0001"
+    )
 
 
-def test_withdrawing_leaves_a_tombstone_and_removes_from_the_index(collection, make_user, make_record):
+def test_withdrawing_leaves_a_tombstone_and_removes_from_the_index(
+    collection, make_user, make_record
+):
     record = make_record(collection, status=RecordStatus.WITHDRAWN)
     assert record.status is RecordStatus.WITHDRAWN
     assert index_tasks(record) == ["upsert", "delete"]
-    tombstone = db.session.scalar(select(Tombstone).where(Tombstone.record_public_id == record.public_id))
+    tombstone = db.session.scalar(
+        select(Tombstone).where(Tombstone.record_public_id == record.public_id)
+    )
     assert tombstone.reason == "withdrawn"
 
 
