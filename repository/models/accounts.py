@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from repository.extensions import db
-from repository.models.base import UTCDateTime, utcnow
+from repository.models.base import UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:
     from repository.models.collections import Collection
@@ -55,9 +55,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     library_id: Mapped[int] = mapped_column(ForeignKey("library.id"), index=True)
-    role: Mapped[UserRole] = mapped_column(
-        Enum(UserRole, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
-    )
+    role: Mapped[UserRole] = mapped_column(enum_column(UserRole))
     password_hash: Mapped[str] = mapped_column(String(256), default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

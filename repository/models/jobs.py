@@ -6,11 +6,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from repository.extensions import db
-from repository.models.base import JSONType, UTCDateTime, new_public_id, utcnow
+from repository.models.base import JSONType, UTCDateTime, enum_column, new_public_id, utcnow
 
 
 class JobState(enum.StrEnum):
@@ -31,15 +31,7 @@ class IngestJob(db.Model):
     collection_id: Mapped[int] = mapped_column(ForeignKey("collection.id"))
     library_id: Mapped[int] = mapped_column(ForeignKey("library.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    state: Mapped[JobState] = mapped_column(
-        Enum(
-            JobState,
-            native_enum=False,
-            length=20,
-            values_callable=lambda members: [m.value for m in members],
-        ),
-        default=JobState.QUEUED,
-    )
+    state: Mapped[JobState] = mapped_column(enum_column(JobState), default=JobState.QUEUED)
     dry_run: Mapped[bool] = mapped_column(default=False)
     options: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     files: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

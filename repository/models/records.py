@@ -6,11 +6,11 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from repository.extensions import db
-from repository.models.base import JSONType, UTCDateTime, new_public_id, utcnow
+from repository.models.base import JSONType, UTCDateTime, enum_column, new_public_id, utcnow
 
 if TYPE_CHECKING:
     from repository.models.accounts import Library, User
@@ -22,15 +22,6 @@ class RecordStatus(enum.StrEnum):
     SUBMITTED = "submitted"
     PUBLISHED = "published"
     WITHDRAWN = "withdrawn"
-
-
-def _enum(enum_class: type[enum.Enum], length: int = 20) -> Enum:
-    return Enum(
-        enum_class,
-        native_enum=False,
-        length=length,
-        values_callable=lambda members: [m.value for m in members],
-    )
 
 
 class Record(db.Model):
@@ -47,7 +38,9 @@ class Record(db.Model):
     collection_id: Mapped[int] = mapped_column(ForeignKey("collection.id"))
     library_id: Mapped[int] = mapped_column(ForeignKey("library.id"), index=True)
     local_id: Mapped[str] = mapped_column(String(200))
-    status: Mapped[RecordStatus] = mapped_column(_enum(RecordStatus), default=RecordStatus.DRAFT)
+    status: Mapped[RecordStatus] = mapped_column(
+        enum_column(RecordStatus), default=RecordStatus.DRAFT
+    )
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
     # Derived from metadata by the profile on every save, for listing, sorting and date filters.
     title: Mapped[str] = mapped_column(String(500), default="")

@@ -3,7 +3,7 @@
 import sqlite3
 
 import pytest
-from flask_migrate import upgrade
+from flask_migrate import check, upgrade
 
 from repository.app import create_app
 from repository.extensions import db
@@ -25,6 +25,7 @@ def test_a_fresh_instance_runs_on_sqlite_in_its_instance_folder(tmp_path, monkey
     assert len(app.config["SECRET_KEY"]) == 64
     with app.app_context():
         upgrade()
+        check()  # the migrations describe exactly the models: no revision is missing
         from ingest.demo.loader import load_demo
 
         assert load_demo(limit=2).created == 2
