@@ -143,7 +143,8 @@ def change_images(record: Record, changes: Iterable[ImageChange]) -> bool:
         if asset is None:
             continue
         if change.remove:
-            record.assets.remove(asset)
+            if asset in record.assets:  # a form may name the same image twice
+                record.assets.remove(asset)
             changed = True
             continue
         if asset.label != change.label.strip()[:300]:

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length
 
 from repository.extensions import db, login_manager
 from repository.models import User
+from repository.redirects import safe_local_path
 from repository.services.accounts import authenticate
 
 blueprint = Blueprint("accounts", __name__)
@@ -35,9 +36,8 @@ def login() -> str | Response:
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
             login_user(user, remember=form.remember.data)
-            return redirect(
-                _safe_next(request.args.get("next")) or url_for("workflow.workspace_home")
-            )
+            target = safe_local_path(request.args.get("next"))
+            return redirect(target or url_for("workflow.workspace_home"))
         form.password.errors.append(_l("Wrong e-mail or password."))
     return render_template("accounts/login.html", form=form), 200 if not form.errors else 401
 
@@ -48,13 +48,6 @@ def logout() -> Response:
     logout_user()
     flash(_l("You have signed out."), "info")
     return redirect(url_for("public.home"))
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only local paths, so the login form cannot bounce a user to another site."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
 
 
 def init_app(app: Flask) -> None:

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from repository.extensions import babel
 from repository.messages import Message
+from repository.redirects import safe_local_path
 
 blueprint = Blueprint("i18n", __name__)
 
@@ -40,10 +41,7 @@ def localize(message: object) -> str:
 def switch_language(code: str) -> Response:
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    target = request.args.get("next") or url_for("public.home")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("public.home")
-    return redirect(target)
+    return redirect(safe_local_path(request.args.get("next")) or url_for("public.home"))
 
 
 def init_app(app: Flask) -> None:

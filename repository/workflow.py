@@ -11,6 +11,8 @@ from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from repository import permissions
+from repository.errors import NotFound
+from repository.messages import Message
 from repository.models import RecordStatus
 from repository.services import records, workspace
 from repository.services.browse import visible_record
@@ -43,6 +45,9 @@ def workspace_home() -> str:
 @login_required
 def history(public_id: str) -> str:
     record = visible_record(public_id, current_user)
+    if not permissions.can_view_private(current_user, record):
+        # Review comments and working history stay within the library and its reviewers.
+        raise NotFound(Message("no record {id}", "没有编号为 {id} 的记录").format(id=public_id))
     return render_template("workflow/history.html", record=record)
 
 
@@ -63,7 +68,9 @@ def lifecycle_step(public_id: str, step: str) -> Response:
     record = visible_record(public_id, current_user)
     form = ReviewForm()
     if not form.validate_on_submit():
-        flash(_l("The comment is too long."), "error")
+        for messages in form.errors.values():
+            for message in messages:
+                flash(message, "error")
         return redirect(url_for("public.record", public_id=public_id))
     service, done = _STEPS[step]
     service(current_user, record, form.comment.data or "")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from repository import permissions
 from repository.chinese import pinyin_sort_key
-from repository.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
+from repository.errors import InvalidTransition, NotFound, PermissionDenied
 from repository.extensions import db
 from repository.messages import Message
 from repository.models import (
@@ -26,6 +26,7 @@ from repository.models import (
     User,
 )
 from repository.models.base import utcnow
+from repository.profiles import MetadataInvalid
 from repository.transactions import unit_of_work
 
 
@@ -224,12 +225,17 @@ def _apply_metadata(record: Record, metadata: dict[str, Any], user: User | None)
 
 
 def _ensure_local_id_free(library_id: int, local_id: str) -> None:
+    """A clash is reported on the ``local_id`` field, so the form keeps what was typed."""
     if find_by_local_id(library_id, local_id) is not None:
-        raise Conflict(
-            Message(
-                "your library already has a record with local identifier {id}",
-                "本馆已有本馆标识为 {id} 的记录",
-            ).format(id=local_id)
+        raise MetadataInvalid(
+            {
+                "local_id": [
+                    Message(
+                        "Local identifier (local_id): your library already has a record with {id}",
+                        "「本馆标识」本馆已有标识为 {id} 的记录",
+                    ).format(id=local_id)
+                ]
+            }
         )
 
 

@@ -229,3 +229,38 @@ def test_a_contributor_cannot_publish_through_the_url(login, collection, contrib
     assert response.status_code == 403
     db.session.refresh(record)
     assert record.status is RecordStatus.SUBMITTED
+
+
+def test_a_local_identifier_clash_is_shown_on_the_form(login, collection, contributor, make_record):
+    make_record(collection, contributor, local_id="CBS-0001")
+    client = login(contributor)
+    client.get("/lang/en")
+    response = post_new(client, FIELDS)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "your library already has a record with CBS-0001" in page
+    assert 'value="东北红豆杉"' in page
+
+
+def test_naming_one_image_twice_for_removal_is_harmless(
+    login, collection, contributor, make_record
+):
+    record = make_record(collection, contributor, status=RecordStatus.DRAFT, images=2)
+    client = login(contributor)
+    url = f"/workspace/records/{record.public_id}/edit"
+    doomed = record.assets[0].public_id
+    data = {"csrf_token": csrf_token_from(client, url), **FIELDS, "local_id": record.local_id}
+    for n in (0, 1):
+        data |= {f"images-{n}-asset_id": doomed, f"images-{n}-remove": "y"}
+    assert client.post(url, data=data).status_code == 302
+    db.session.refresh(record)
+    assert len(record.assets) == 1
+
+
+def test_the_working_history_stays_within_the_library_and_reviewers(
+    login, collection, contributor, make_user, make_record
+):
+    record = make_record(collection, contributor)
+    url = f"/workspace/records/{record.public_id}/history"
+    assert login(make_user("contributor"), separate=True).get(url).status_code == 404
+    assert login(contributor).get(url).status_code == 200

@@ -1,5 +1,7 @@
 """Signing in and out through the web, with CSRF protection on every form."""
 
+import pytest
+
 from tests.conftest import csrf_token_from, submit_form
 from tests.factories import PASSWORD
 
@@ -66,3 +68,16 @@ def test_a_reviewer_sees_the_submitted_records_of_their_collections(
     page = login(reviewer).get("/workspace/").get_data(as_text=True)
     assert "长鼓舞" in page
     assert "盘索里" not in page
+
+
+@pytest.mark.parametrize("target", ["/%09/evil.example", "/%0a/evil.example", "/\\evil.example"])
+def test_no_next_parameter_leaves_the_site(client, make_user, target):
+    user = make_user("contributor")
+    token = csrf_token_from(client, "/login")
+    response = client.post(
+        f"/login?next={target}",
+        data={"csrf_token": token, "email": user.email, "password": PASSWORD},
+    )
+    assert response.headers["Location"].endswith("/workspace/")
+    switched = client.get(f"/lang/en?next={target}")
+    assert switched.headers["Location"] in ("/", "http://huiku.test/")

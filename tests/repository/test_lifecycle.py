@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import select
 
-from repository.errors import Conflict, InvalidTransition, PermissionDenied
+from repository.errors import InvalidTransition, PermissionDenied
 from repository.extensions import db
 from repository.models import IndexTask, RecordStatus, Tombstone
 from repository.profiles import MetadataInvalid
@@ -109,7 +109,7 @@ def test_invalid_edits_leave_the_record_untouched(collection, make_user, make_re
 def test_local_ids_are_unique_within_a_library(collection, make_user, make_record):
     contributor = make_user("contributor")
     make_record(collection, contributor, local_id="NH-0001")
-    with pytest.raises(Conflict, match="NH-0001"):
+    with pytest.raises(MetadataInvalid, match="NH-0001"):
         make_record(collection, contributor, local_id="NH-0001")
     # another library may use the same local identifier
     assert (
