@@ -22,6 +22,13 @@ from repository.storage import FileStore
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 JPEG_QUALITY = 85
+THUMBNAIL_SIZES = (200, 600)
+
+
+def thumbnail_name(size: int) -> str:
+    """The file name of a thumbnail inside an image's derivative folder."""
+    return f"thumb-{size}.jpg"
+
 
 # Modes Pillow stores 16-bit samples in (scanned TIFFs often are).
 _SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")
@@ -91,7 +98,7 @@ def build_derivatives(
     sha256: str,
     *,
     tile_size: int = 512,
-    thumbnail_sizes: Sequence[int] = (200, 600),
+    thumbnail_sizes: Sequence[int] = THUMBNAIL_SIZES,
     force: bool = False,
 ) -> DerivativeSet:
     """Write thumbnails, pyramid levels and the manifest for a stored original.
@@ -130,7 +137,7 @@ def build_derivatives(
             following = max(chain[index + 1]) if index + 1 < len(chain) else 0
             while pending and max(thumbnails[pending[0]]) > following:
                 size = pending.pop(0)
-                _save(_shrink(current, thumbnails[size]), staging / f"thumb-{size}.jpg")
+                _save(_shrink(current, thumbnails[size]), staging / thumbnail_name(size))
         manifest = {
             "version": MANIFEST_VERSION,
             "sha256": sha256,
@@ -148,7 +155,7 @@ def build_derivatives(
                 for index, (w, h) in enumerate(chain)
             ],
             "thumbnails": [
-                {"size": size, "width": w, "height": h, "file": f"thumb-{size}.jpg"}
+                {"size": size, "width": w, "height": h, "file": thumbnail_name(size)}
                 for size, (w, h) in sorted(thumbnails.items())
             ],
         }

@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from ingest.derivatives import THUMBNAIL_SIZES, thumbnail_name
 from ingest.forms import record_form_class
 from ingest.services import save_new_record, save_record
 from ingest.uploads import ImageChange, ImageUpload, file_store
@@ -32,8 +33,6 @@ from repository.services.browse import visible_record
 from repository.services.collections import get_collection
 
 blueprint = Blueprint("ingest", __name__)
-
-THUMBNAIL_SIZES = (200, 600)
 
 
 @blueprint.route("/workspace/collections/<slug>/records/new", methods=["GET", "POST"])
@@ -102,7 +101,7 @@ def thumbnail(asset_id: str, size: int) -> Response:
     if asset is None:
         abort(404)
     visible_record(asset.record.public_id, current_user)
-    path = file_store().derivative_dir(asset.sha256) / f"thumb-{size}.jpg"
+    path = file_store().derivative_dir(asset.sha256) / thumbnail_name(size)
     if not path.exists():
         abort(404)
     response = send_file(path, mimetype="image/jpeg", conditional=True, etag=True)
