@@ -1,4 +1,8 @@
-"""IIIF Image API 3.0 and Presentation API 3.0 for the published records."""
+"""IIIF for the published records: Image API 3.0 and Presentation API 3.0 with change discovery.
+
+URLs: images at ``/iiif/image/3/<asset id>``, manifests at ``/iiif/3/manifests/<record id>``,
+collections under ``/iiif/3/collections/``, change discovery under ``/iiif/discovery/``.
+"""
 
 from __future__ import annotations
 
@@ -6,4 +10,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Registers the IIIF endpoints (none yet)."""
+    from iiif import image_api, presentation
+
+    image_api.init_app(app)
+    presentation.init_app(app)

@@ -17,7 +17,15 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,  # generated into the instance folder when unset
     "DATABASE_URL": None,  # defaults to sqlite:///<instance>/huiku.sqlite3
     "ELASTICSEARCH_URL": None,  # unset: the embedded search backend
-    "ELASTICSEARCH_INDEX": "huiku-records",
+    "ELASTICSEARCH_INDEX": "huiku-records",  # an alias; reindexing swaps the index behind it
+    "ELASTICSEARCH_TIMEOUT": 5.0,  # seconds; a slow engine must not hold pages or saves hostage
+    "SEARCH_INDEX_PATH": None,  # embedded backend file; default <instance>/search.sqlite3
+    "SEARCH_APPLY_ON_COMMIT": True,  # apply the index outbox right after each commit
+    "IIIF_CACHE_ROOT": None,  # rendered IIIF responses; defaults to <instance>/iiif-cache
+    "IIIF_X_ACCEL_PREFIX": None,  # e.g. "/_iiif_cache/": nginx sends cached files
+    "IIIF_MAX_WIDTH": 10000,
+    "IIIF_MAX_HEIGHT": 10000,
+    "IIIF_MAX_AREA": 40_000_000,
     "STORAGE_ROOT": None,  # defaults to <instance>/storage
     "BASE_URL": None,  # public base URL for IIIF ids and citations; defaults to the request host
     "ALLIANCE_NAME_ZH": "吉林省图书馆联盟",
@@ -41,6 +49,13 @@ ENVIRONMENT = {
     "DATABASE_URL": str,
     "ELASTICSEARCH_URL": str,
     "ELASTICSEARCH_INDEX": str,
+    "ELASTICSEARCH_TIMEOUT": float,
+    "SEARCH_INDEX_PATH": str,
+    "IIIF_CACHE_ROOT": str,
+    "IIIF_X_ACCEL_PREFIX": str,
+    "IIIF_MAX_WIDTH": int,
+    "IIIF_MAX_HEIGHT": int,
+    "IIIF_MAX_AREA": int,
     "STORAGE_ROOT": str,
     "BASE_URL": str,
     "MAX_UPLOAD_BYTES": int,
@@ -77,6 +92,10 @@ def _fill_instance_defaults(app: Flask) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'huiku.sqlite3'}"
     if not app.config["STORAGE_ROOT"]:
         app.config["STORAGE_ROOT"] = str(instance / "storage")
+    if not app.config["SEARCH_INDEX_PATH"]:
+        app.config["SEARCH_INDEX_PATH"] = str(instance / "search.sqlite3")
+    if not app.config["IIIF_CACHE_ROOT"]:
+        app.config["IIIF_CACHE_ROOT"] = str(instance / "iiif-cache")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(instance)
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]

@@ -21,7 +21,7 @@ from sqlalchemy import event, text
 from repository.app import create_app
 from repository.extensions import db
 
-pytest_plugins = ["tests.factories"]
+pytest_plugins = ["tests.factories", "tests.live_server"]
 
 REQUIRE_SERVICES = os.environ.get("HUIKU_REQUIRE_SERVICES") == "1"
 
