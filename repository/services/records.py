@@ -68,7 +68,7 @@ def create_record(
             status=RecordStatus.DRAFT,
             created_by=user,
         )
-        _apply_metadata(record, metadata, user)
+        apply_metadata(record, metadata, user)
         db.session.add(record)
         db.session.flush()
         if edit_assets is not None:
@@ -96,7 +96,7 @@ def update_record(
         if metadata_changed:
             if metadata["local_id"] != record.local_id:
                 _ensure_local_id_free(record.library_id, metadata["local_id"])
-            _apply_metadata(record, metadata, user)
+            apply_metadata(record, metadata, user)
         assets_changed = edit_assets(record) if edit_assets is not None else False
         if not (metadata_changed or assets_changed):
             return False
@@ -212,7 +212,8 @@ def _transition(
     return record
 
 
-def _apply_metadata(record: Record, metadata: dict[str, Any], user: User | None) -> None:
+def apply_metadata(record: Record, metadata: dict[str, Any], user: User | None) -> None:
+    """Set validated metadata and the columns derived from it (title, pinyin key, years)."""
     profile = record.collection.profile
     years = profile.year_range_of(metadata)
     record.metadata_ = metadata

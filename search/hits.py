@@ -1,0 +1,59 @@
+"""Turning index documents into what result lists show, the same way for every backend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from search.documents import Document
+from search.query import Hit, Suggestion
+from search.text import QueryTerm, fold, has_match, highlight
+
+SNIPPET_LENGTH = 120
+
+
+def hit_from_document(
+    document: Document,
+    terms: tuple[QueryTerm, ...],
+    *,
+    score: float | None,
+    sort_values: tuple[Any, ...],
+) -> Hit:
+    display = document["display"]
+    return Hit(
+        id=document["id"],
+        collection=document["collection"],
+        libraries=tuple(document["libraries"]),
+        local_id=document["local_id"],
+        title=display["title"],
+        title_html=highlight(display["title"], terms),
+        snippet=_snippet(display, terms),
+        thumbnail=document.get("thumbnail"),
+        year_start=document.get("year_start"),
+        year_end=document.get("year_end"),
+        score=score,
+        sort_values=sort_values,
+    )
+
+
+def _snippet(display: dict[str, Any], terms: tuple[QueryTerm, ...]):
+    """The passage that matched (description before short fields), or the longest text."""
+    texts: list[str] = sorted(display.get("text", []), key=len, reverse=True)
+    texts += display.get("names", [])
+    matched = next((text for text in texts if terms and has_match(text, terms)), None)
+    chosen = matched if matched is not None else (texts[0] if texts else "")
+    return highlight(chosen, terms, length=SNIPPET_LENGTH)
+
+
+def rank_suggestions(prefix: str, candidates: Iterable[Document], limit: int) -> list[Suggestion]:
+    """Titles beginning with what was typed first, then shorter titles, then pinyin order."""
+    folded = fold(prefix).strip()
+    ordered = sorted(
+        candidates,
+        key=lambda d: (
+            not d["search_title"].startswith(folded),
+            len(d["search_title"]),
+            d["title_sort"],
+        ),
+    )
+    return [Suggestion(d["id"], d["display"]["title"], d["collection"]) for d in ordered[:limit]]

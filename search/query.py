@@ -1,0 +1,127 @@
+"""What a search asks for and what it answers, independent of the backend."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+
+from repository.messages import Message
+from search.text import ParsedQuery, parse_query
+
+MAX_PER_PAGE = 100
+MAX_WINDOW = 10_000  # from + size beyond this needs the ``after`` cursor (as in Elasticsearch)
+
+
+class Sort(enum.StrEnum):
+    RELEVANCE = "relevance"
+    TITLE = "title"  # pinyin order
+    DATE = "date"  # earliest year first
+    NEWEST = "newest"  # most recently published first
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    text: str = ""
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # facet → any of values
+    collection: str | None = None  # search within one collection
+    year_from: int | None = None
+    year_to: int | None = None
+    sort: Sort = Sort.RELEVANCE
+    page: int = 1
+    per_page: int = 20
+    after: tuple[Any, ...] | None = None  # a cursor from a previous result's ``next_after``
+    facet_size: int = 20
+
+    @property
+    def query(self) -> ParsedQuery:
+        return parse_query(self.text)
+
+    @property
+    def effective_sort(self) -> Sort:
+        """Relevance means nothing without words; then the newest come first."""
+        if self.sort is Sort.RELEVANCE and not self.query.included:
+            return Sort.NEWEST
+        return self.sort
+
+    @property
+    def offset(self) -> int:
+        return 0 if self.after is not None else (self.page - 1) * self.per_page
+
+    def all_filters(self) -> dict[str, tuple[str, ...]]:
+        """The facet filters, with the collection scope as a collection filter."""
+        filters = {name: values for name, values in self.filters.items() if values}
+        if self.collection:
+            filters["collection"] = (self.collection,)
+        return filters
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    collection: str
+    libraries: tuple[str, ...]
+    local_id: str
+    title: str
+    title_html: Markup
+    snippet: Markup
+    thumbnail: str | None  # asset public id
+    year_start: int | None
+    year_end: int | None
+    score: float | None
+    sort_values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    total: int
+    hits: tuple[Hit, ...]
+    facets: Mapping[str, tuple[FacetValue, ...]]
+    next_after: tuple[Any, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    id: str
+    title: str
+    collection: str
+
+
+def encode_cursor(values: tuple[Any, ...] | None) -> str | None:
+    if values is None:
+        return None
+    raw = json.dumps(list(values), ensure_ascii=False, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+class CursorInvalid(ValueError):
+    message = Message(
+        "The 'after' cursor is not one this search returned; start from the first page.",
+        "翻页游标无效，请从第一页重新开始。",
+    )
+
+
+def decode_cursor(token: str) -> tuple[Any, ...]:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        values = json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise CursorInvalid() from None
+    if not isinstance(values, list) or not 1 <= len(values) <= 4:
+        raise CursorInvalid()
+    if not all(v is None or isinstance(v, str | int | float) for v in values):
+        raise CursorInvalid()
+    return tuple(values)
