@@ -24,18 +24,20 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         static_folder=str(TEMPLATES / "static"),
     )
     config.load_config(app, overrides)
+    app.json.ensure_ascii = False  # Chinese stays readable in the JSON API
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
 
-    from repository import accounts, i18n, public, workflow
+    from repository import accounts, i18n, openapi, public, workflow
     from repository.cli import register_commands
 
     i18n.init_app(app)
     accounts.init_app(app)
     workflow.init_app(app)
     public.init_app(app)
+    openapi.init_app(app)
     register_commands(app)
 
     import iiif
@@ -44,4 +46,19 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     for package in (ingest, iiif, search):
         package.init_app(app)
+    _prepare_mappers()
     return app
+
+
+def _prepare_mappers() -> None:
+    """Configure the ORM mappers and their loader strategies before serving.
+
+    Done lazily, the first requests of a multi-threaded worker race to do it, and one of them
+    can fail half-way (seen as ``AttributeError: strategy`` on the first concurrent requests).
+    """
+    from sqlalchemy import select
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
+    for mapper in db.Model.registry.mappers:
+        str(select(mapper.class_))

@@ -115,12 +115,19 @@ def create_collection(
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
+@click.option(
+    "--outbox-interval",
+    default=10.0,
+    show_default=True,
+    type=float,
+    help="seconds between search-outbox passes in the background; 0 turns them off",
+)
 @with_appcontext
-def serve(host: str, port: int, workers: int) -> None:
+def serve(host: str, port: int, workers: int, outbox_interval: float) -> None:
     """Serve this instance with gunicorn (what a deployment runs, too)."""
     from repository.server import serve_with_gunicorn
 
-    serve_with_gunicorn(host=host, port=port, workers=workers)
+    serve_with_gunicorn(host=host, port=port, workers=workers, outbox_interval=outbox_interval)
 
 
 def register_commands(app: Flask) -> None:

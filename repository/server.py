@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 from gunicorn.app.base import BaseApplication
 
@@ -22,13 +23,43 @@ class _Gunicorn(BaseApplication):
         return create_app()
 
 
-def serve_with_gunicorn(host: str, port: int, workers: int) -> None:
-    """Run gunicorn in this process; each worker builds its own app from the same configuration."""
+def _start_outbox_worker(interval: float, lock_path: str):
+    """A gunicorn ``post_worker_init`` hook: a thread in each worker keeps the search index
+    catching up (retrying after an engine outage); a file lock lets one worker at a time do it.
+
+    It starts after the fork, never in the master: threads and open connections do not survive
+    a fork intact.
+    """
+
+    def post_worker_init(worker) -> None:
+        from search.outbox import run_worker
+
+        threading.Thread(
+            target=run_worker,
+            args=(worker.wsgi, interval),
+            kwargs={"lock_path": lock_path},
+            name="search-outbox",
+            daemon=True,
+        ).start()
+
+    return post_worker_init
+
+
+def serve_with_gunicorn(host: str, port: int, workers: int, outbox_interval: float = 10.0) -> None:
+    """Run gunicorn in this process; each worker builds its own app from the same configuration.
+
+    With ``outbox_interval`` > 0 the master process also applies the search outbox periodically.
+    """
     instance = os.environ.get("HUIKU_INSTANCE_PATH")
     if instance:
         os.environ["HUIKU_INSTANCE_PATH"] = os.path.abspath(instance)
+    hooks = {}
+    if outbox_interval > 0:
+        lock_path = os.path.join(instance or os.getcwd(), "search-outbox.lock")
+        hooks["post_worker_init"] = _start_outbox_worker(outbox_interval, lock_path)
     _Gunicorn(
         {
+            **hooks,
             "bind": f"{host}:{port}",
             "workers": workers,
             "threads": 4,

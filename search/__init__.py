@@ -1,4 +1,8 @@
-"""Indexing and faceted search over the published records."""
+"""Indexing and faceted search over the published records.
+
+The database is the source of truth; the index (Elasticsearch, or the embedded SQLite backend)
+is derived from it, kept in step by the outbox and rebuilt at will by ``huiku search reindex``.
+"""
 
 from __future__ import annotations
 
@@ -6,4 +10,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Registers the search backends and pages (none yet)."""
+    from repository.openapi import register_api
+    from search import outbox, views
+    from search.cli import search_cli
+    from search.openapi import search_api_description
+
+    outbox.connect(app)
+    register_api(app, search_api_description)
+    app.register_blueprint(views.blueprint)
+    app.cli.add_command(search_cli)

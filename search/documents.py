@@ -7,6 +7,7 @@ case) here; the ``display`` part keeps what readers see, for titles and snippets
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -75,9 +76,13 @@ def _values(value: Any) -> list[str]:
     return [str(v).strip() for v in values if v not in (None, "") and str(v).strip()]
 
 
+def micros(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000)
+
+
 def document_version(record: Record) -> int:
     """Grows with every change of the record, so a late, stale write never wins."""
-    return int(record.updated_at.timestamp() * 1_000_000)
+    return micros(record.updated_at)
 
 
 def build_document(record: Record) -> Document:

@@ -12,11 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
+from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import event, text
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 from repository.app import create_app
 from repository.extensions import db
@@ -52,6 +54,9 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "test-secret",
             "STORAGE_ROOT": str(instance / "storage"),
+            "SEARCH_INDEX_PATH": str(instance / "search.sqlite3"),
+            "IIIF_CACHE_ROOT": str(instance / "iiif-cache"),
+            "ELASTICSEARCH_URL": None,
             "SERVER_NAME": "huiku.test",
             "MAX_UPLOAD_BYTES": 2 * 1024 * 1024,
             "MAX_IMAGE_PIXELS": 40_000_000,
@@ -100,18 +105,27 @@ class _ConnectionBoundSession(FlaskSession):
 
 @pytest.fixture(autouse=True)
 def isolated_database(app: Flask, tmp_path: Path) -> Iterator[None]:
-    """Each test runs inside a transaction that is rolled back, and gets its own file store."""
+    """Each test runs inside a transaction that is rolled back, and gets its own file store.
+
+    Only the test app's sessions join that transaction; another app in the same process (the
+    live server) keeps ordinary sessions on its own database.
+    """
     app.config["STORAGE_ROOT"] = str(tmp_path / "storage")
     connection = db.engine.connect()
     transaction = connection.begin()
     original_session = db.session
-    db.session = db._make_scoped_session(
-        {
-            "class_": _ConnectionBoundSession,
-            "bind": connection,
-            "join_transaction_mode": "create_savepoint",
-        }
+    bound = sessionmaker(
+        class_=_ConnectionBoundSession,
+        db=db,
+        bind=connection,
+        join_transaction_mode="create_savepoint",
     )
+    ordinary = sessionmaker(class_=FlaskSession, db=db)
+
+    def session_for_current_app() -> FlaskSession:
+        return bound() if current_app._get_current_object() is app else ordinary()
+
+    db.session = scoped_session(session_for_current_app, scopefunc=_app_ctx_id)
     try:
         yield
     finally:

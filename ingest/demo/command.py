@@ -16,6 +16,9 @@ from flask_migrate import upgrade
 def demo(no_serve: bool, host: str, port: int, limit: int | None) -> None:
     """Create the demo alliance (libraries, users, collections, published records) and serve it."""
     from ingest.demo.loader import demo_logins, load_demo
+    from search.backends import SearchUnavailable
+    from search.engine import search_backend
+    from search.indexing import bring_up_to_date
 
     upgrade()
     with click.progressbar(length=limit or 1000, label="Loading demo records") as bar:
@@ -28,6 +31,11 @@ def demo(no_serve: bool, host: str, port: int, limit: int | None) -> None:
 
         summary = load_demo(limit=limit, progress=progress)
     click.echo(f"Demo records: {summary.created} created, {summary.existing} already present.")
+    try:
+        indexed = bring_up_to_date(search_backend())
+        click.echo(f"Search index: {indexed} records.")
+    except SearchUnavailable as error:
+        click.echo(f"Search index not updated ({error.detail}); run `huiku search reindex`.")
     click.echo("Demo sign-ins (e-mail / password / role / library):")
     for login in demo_logins():
         click.echo(

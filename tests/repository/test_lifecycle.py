@@ -15,6 +15,14 @@ def collection(make_collection):
     return make_collection("natural_history")
 
 
+@pytest.fixture(autouse=True)
+def outbox_kept(app):
+    """Leave the index outbox unapplied, to see the rows each change writes with it."""
+    app.config["SEARCH_APPLY_ON_COMMIT"] = False
+    yield
+    app.config["SEARCH_APPLY_ON_COMMIT"] = True
+
+
 def index_tasks(record):
     return db.session.scalars(
         select(IndexTask.action).where(IndexTask.record_id == record.id).order_by(IndexTask.id)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from repository.models import RecordStatus
 from search.backends import SearchBackend
 from tests.conftest import service_url
 
@@ -68,3 +69,69 @@ def corpus_backend(
     backend.apply(corpus_documents(), refresh=True)
     yield backend
     backend.drop()
+
+
+@pytest.fixture
+def app_backend(app, new_backend) -> Iterator[SearchBackend]:
+    """The app searches with a fresh backend of the kind under test for this test only."""
+    from search.engine import use_backend
+    from search.outbox import commit_hook
+
+    backend = new_backend()
+    use_backend(app, backend)
+    commit_hook.quiet_until = 0.0
+    try:
+        yield backend
+    finally:
+        use_backend(app, None)
+        commit_hook.quiet_until = 0.0
+
+
+@pytest.fixture
+def engine_down(app, tmp_path) -> Iterator[SearchBackend]:
+    """The app's search engine cannot be reached (a real Elasticsearch client, a closed port)."""
+    from search.backends.elasticsearch import ElasticsearchBackend
+
+    from search.engine import use_backend
+    from search.outbox import commit_hook
+
+    backend = ElasticsearchBackend("http://127.0.0.1:9", index="huiku-unreachable", timeout=1.0)
+    use_backend(app, backend)
+    commit_hook.quiet_until = 0.0
+    try:
+        yield backend
+    finally:
+        use_backend(app, None)
+        commit_hook.quiet_until = 0.0
+
+
+@pytest.fixture
+def herbarium(app_backend, make_collection, make_record, make_user):
+    """Three published records from two libraries, one draft."""
+    collection = make_collection("natural_history", slug="changbai")
+    first = make_user("contributor")
+    second = make_user("contributor")
+    records = {
+        "ginseng": make_record(collection, first, title="人参", kingdom="植物", images=1),
+        "tiger": make_record(
+            collection,
+            second,
+            title="东北虎",
+            scientific_name="Panthera tigris altaica",
+            kingdom="动物",
+            family="猫科 Felidae",
+            date="2019",
+        ),
+        "deer": make_record(
+            collection,
+            first,
+            title="梅花鹿",
+            scientific_name="Cervus nippon",
+            kingdom="动物",
+            family="鹿科 Cervidae",
+            description="东北虎的主要猎物之一。",
+            date="2008",
+        ),
+    }
+    make_record(collection, first, status=RecordStatus.DRAFT, title="人参草稿")
+    return collection, records

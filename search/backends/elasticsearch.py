@@ -1,0 +1,586 @@
+"""The Elasticsearch backend, for deployments: any Elasticsearch 9 node, server core only.
+
+Huiku relies on nothing beyond the core: the ``standard`` analyzer, keyword fields, core
+queries and aggregations, aliases, bulk writes and external versions. Chinese folding and
+tokenising happen in Python (``search.text``), so a stock node without analysis plugins works.
+
+Searches and writes go through an alias (``index``) that points at one concrete index
+``{index}-{UTC timestamp}-{random}``. ``rebuild`` loads a fresh concrete index and swaps the alias
+in one atomic step; while it loads, a second alias (``{index}-rebuilding``) points at the new
+index so that writes made meanwhile by other processes reach both indices and none is lost.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from copy import deepcopy
+from datetime import UTC, datetime
+from typing import Any
+
+from elasticsearch import ApiError, BadRequestError, Elasticsearch, TransportError, helpers
+
+from search.backends import Deletion, IndexStatus, SearchUnavailable
+from search.documents import Document, facet_definitions
+from search.hits import hit_from_document, rank_suggestions
+from search.query import (
+    MAX_WINDOW,
+    CursorInvalid,
+    FacetValue,
+    SearchRequest,
+    SearchResult,
+    Sort,
+    Suggestion,
+)
+from search.text import ParsedQuery, QueryTerm, fold, tokens
+
+# One shard: a library alliance's catalogue (up to a few million small documents) fits one
+# shard comfortably, and with one shard relevance statistics and facet counts are exact. One
+# replica as soon as a second node exists, none on a single node (so it stays green).
+INDEX_SETTINGS: dict[str, Any] = {"number_of_shards": 1, "auto_expand_replicas": "0-1"}
+
+# Where the text of a query term is looked for, and how much a match there weighs.
+TEXT_FIELDS = (("search_title", 8.0), ("search_names", 4.0), ("search_text", 1.0))
+
+SORTS: dict[Sort, list[dict[str, Any]]] = {
+    Sort.RELEVANCE: [{"_score": {"order": "desc"}}, {"id": {"order": "asc"}}],
+    Sort.TITLE: [{"title_sort": {"order": "asc", "missing": "_last"}}, {"id": {"order": "asc"}}],
+    Sort.DATE: [{"year_start": {"order": "asc", "missing": "_last"}}, {"id": {"order": "asc"}}],
+    Sort.NEWEST: [
+        {"published_at": {"order": "desc", "missing": "_last"}},
+        {"id": {"order": "asc"}},
+    ],
+}
+
+# What a result list needs from a hit's _source (search_text can be long and is not shown).
+HIT_SOURCE = [
+    "id",
+    "collection",
+    "libraries",
+    "local_id",
+    "thumbnail",
+    "year_start",
+    "year_end",
+    "display",
+]
+SUGGESTION_SOURCE = ["id", "collection", "search_title", "title_sort", "display.title"]
+SUGGESTION_CANDIDATES = 40  # fetched, then put in order by rank_suggestions
+TOP_FIELDS = {"collection": "collection", "library": "libraries"}
+BULK_CHUNK = 500
+REBUILD_TIMEOUT = 120.0  # seconds for one bulk chunk while rebuilding (apply keeps the short one)
+
+
+def facet_field(name: str) -> str:
+    """The keyword field a facet is counted and filtered on."""
+    return TOP_FIELDS.get(name, f"facets.{name}")
+
+
+def index_mapping() -> dict[str, Any]:
+    """The mapping, derived from the document shape (search.documents) and the facets.
+
+    The text is already folded and split the way Huiku wants it (search.text), so the core
+    ``standard`` analyzer is all the text fields need: like ``tokens``, it makes every Han
+    character a token and keeps other words whole, lower-cased, and phrase queries on those
+    tokens give word matches. Identifiers, facet values and sort keys are keywords (exact
+    filters, counts, sorting). ``dynamic: false`` keeps everything else (``version``, new
+    profile fields) in _source without growing the mapping; ``display`` and ``thumbnail`` are
+    only shown, never searched, so they are not indexed at all.
+    """
+    keyword = {"type": "keyword"}
+    text = {"type": "text", "analyzer": "standard"}
+    facets = {
+        facet.name: {"type": "keyword", "ignore_above": 1024}  # a longer "value" is prose
+        for facet in facet_definitions()
+        if facet.name not in TOP_FIELDS
+    }
+    return {
+        "dynamic": False,
+        "properties": {
+            "id": keyword,
+            "collection": keyword,
+            "profile": keyword,
+            "libraries": keyword,
+            "local_id": keyword,
+            "title_sort": keyword,
+            "year_start": {"type": "integer"},
+            "year_end": {"type": "integer"},
+            "published_at": {"type": "date"},
+            "facets": {"type": "object", "dynamic": False, "properties": facets},
+            # The exact folded title as a keyword too, so suggestions that begin with what was
+            # typed can be fetched first (a prefix query) before rank_suggestions orders them.
+            "search_title": {
+                **text,
+                "fields": {"keyword": {"type": "keyword", "ignore_above": 512}},
+            },
+            "search_names": text,
+            "search_text": text,
+            "thumbnail": {"type": "keyword", "index": False, "doc_values": False},
+            "display": {"type": "object", "enabled": False},
+        },
+    }
+
+
+def _all_of(clauses: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    return {"bool": {"filter": list(clauses)}} if clauses else {"match_all": {}}
+
+
+def _term_clause(term: QueryTerm) -> dict[str, Any]:
+    """A term matches when its tokens stand together in the title, other names or text.
+
+    Always a phrase: a word of several Han characters is a phrase of one-character tokens.
+    """
+    return {
+        "bool": {
+            "should": [
+                {"match_phrase": {field: {"query": term.text, "boost": boost}}}
+                for field, boost in TEXT_FIELDS
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def _main_query(parsed: ParsedQuery, year_from: int | None, year_to: int | None) -> dict[str, Any]:
+    """Words and years narrow hits and facet counts alike (unlike facet filters)."""
+    clauses: dict[str, Any] = {
+        "must": [_term_clause(term) for term in parsed.included] or [{"match_all": {}}]
+    }
+    if parsed.excluded:
+        clauses["must_not"] = [_term_clause(term) for term in parsed.excluded]
+    years = []
+    if year_from is not None:  # the record's range overlaps the asked one; undated ones drop out
+        years.append({"range": {"year_end": {"gte": year_from}}})
+    if year_to is not None:
+        years.append({"range": {"year_start": {"lte": year_to}}})
+    if years:
+        clauses["filter"] = years
+    return {"bool": clauses}
+
+
+def _facet_aggregations(
+    request: SearchRequest, filters: Mapping[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """Per facet, counts under every selected filter except its own (multi-select facets)."""
+    selected = request.all_filters()
+    aggregations = {}
+    for facet in facet_definitions():
+        field = facet_field(facet.name)
+        counts: dict[str, Any] = {}
+        if request.facet_size > 0:
+            counts["values"] = {
+                "terms": {
+                    "field": field,
+                    "size": request.facet_size,
+                    "order": [{"_count": "desc"}, {"_key": "asc"}],
+                }
+            }
+        chosen = list(dict.fromkeys(selected.get(facet.name, ())))
+        if chosen:  # selected values are shown even when they are not among the top ones
+            counts["selected"] = {"terms": {"field": field, "include": chosen, "size": len(chosen)}}
+        if counts:
+            others = [clause for name, clause in filters.items() if name != facet.name]
+            aggregations[facet.name] = {"filter": _all_of(others), "aggs": counts}
+    return aggregations
+
+
+def build_query_body(request: SearchRequest) -> dict[str, Any]:
+    """The exact ``_search`` body Huiku sends for a request; benchmarks send the same body.
+
+    User text only ever reaches ``match_phrase`` (never query_string), so Lucene syntax in a
+    query is plain text. Facet filters go into ``post_filter`` so that each facet's counts can
+    ignore its own selection. Raises CursorInvalid for an ``after`` cursor of another sort.
+    """
+    sort = deepcopy(SORTS[request.effective_sort])
+    filters = {
+        name: {"terms": {facet_field(name): list(values)}}
+        for name, values in request.all_filters().items()
+    }
+    size = max(request.per_page, 0)
+    body: dict[str, Any] = {
+        "query": _main_query(request.query, request.year_from, request.year_to),
+        "sort": sort,
+        "track_total_hits": True,
+        "_source": list(HIT_SOURCE),
+    }
+    if request.after is not None:
+        if len(request.after) != len(sort):
+            raise CursorInvalid()
+        body["search_after"] = list(request.after)
+    else:
+        offset = max(request.offset, 0)
+        if offset + size > MAX_WINDOW:
+            size = 0  # beyond the window: the true total and the facets, no hits, no error
+        elif offset and size:
+            body["from"] = offset
+    body["size"] = size
+    if filters:
+        body["post_filter"] = _all_of(list(filters.values()))
+    aggregations = _facet_aggregations(request, filters)
+    if aggregations:
+        body["aggs"] = aggregations
+    return body
+
+
+def build_suggest_body(folded: str, collection: str | None, size: int) -> dict[str, Any]:
+    """Titles containing the folded text as a phrase prefix; those beginning with it first."""
+    body: dict[str, Any] = {
+        "query": {
+            "bool": {
+                "must": [{"match_phrase_prefix": {"search_title": {"query": folded}}}],
+                "should": [
+                    {
+                        "constant_score": {
+                            "filter": {"prefix": {"search_title.keyword": folded}},
+                            "boost": 100.0,
+                        }
+                    }
+                ],
+            }
+        },
+        # Within each group, the length norm ranks shorter titles higher, as rank_suggestions does.
+        "sort": [{"_score": {"order": "desc"}}, {"title_sort": {"order": "asc"}}],
+        "size": size,
+        "_source": list(SUGGESTION_SOURCE),
+    }
+    if collection:
+        body["query"]["bool"]["filter"] = [{"term": {"collection": collection}}]
+    return body
+
+
+def _facet_values(
+    aggregations: Mapping[str, Any], request: SearchRequest
+) -> dict[str, tuple[FacetValue, ...]]:
+    """Top values by count, then value; selected values always, with 0 when none has them."""
+    selected = request.all_filters()
+    names = [facet.name for facet in facet_definitions()]
+    names += sorted(set(selected) - set(names))  # a filter on no known facet still shows
+    facets: dict[str, tuple[FacetValue, ...]] = {}
+    for name in names:
+        result = aggregations.get(name, {})
+        counts: dict[str, int] = {}
+        for part in ("values", "selected"):
+            for bucket in result.get(part, {}).get("buckets", ()):
+                counts.setdefault(str(bucket["key"]), bucket["doc_count"])
+        chosen = set(selected.get(name, ()))
+        for value in chosen:
+            counts.setdefault(value, 0)  # still shown, so that it can be deselected
+        if counts:
+            ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+            facets[name] = tuple(
+                FacetValue(value, count, value in chosen) for value, count in ordered
+            )
+    return facets
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, ApiError):
+        cause = error.info.get("error") if isinstance(error.info, dict) else None
+        reason = cause.get("reason") if isinstance(cause, dict) else cause
+        return f"HTTP {error.status_code} {error.message}: {reason or error.info}"[:500]
+    return f"{type(error).__name__}: {error}"[:500]
+
+
+@contextmanager
+def _engine_errors(action: str) -> Iterator[None]:
+    """Any transport failure or error answer becomes SearchUnavailable, saying what failed."""
+    try:
+        yield
+    except (ApiError, TransportError) as error:
+        raise SearchUnavailable(f"Elasticsearch, {action}: {_describe(error)}") from error
+
+
+def _is_expected(operation: str, item: Mapping[str, Any], vanishing: Sequence[str]) -> bool:
+    """Write outcomes that are not failures.
+
+    409: the index holds a newer version (versions make writes idempotent). 404 on delete: the
+    record was never indexed. A missing rebuilding alias: that rebuild has just finished.
+    """
+    status = item.get("status")
+    if status == 409:
+        return True
+    if operation == "delete" and status == 404 and item.get("result") == "not_found":
+        return True
+    error_type = (item.get("error") or {}).get("type")
+    return error_type == "index_not_found_exception" and item.get("_index") in vanishing
+
+
+class ElasticsearchBackend:
+    """Huiku's search on an Elasticsearch 9 node or cluster, behind the alias ``index``."""
+
+    def __init__(self, url: str, index: str, timeout: float = 5.0) -> None:
+        self.url = url
+        self.index = index
+        self.timeout = timeout
+        # Fail fast: a dead engine must not hold pages or saves; writes wait in the outbox.
+        self._client = Elasticsearch(
+            url, request_timeout=timeout, max_retries=1, retry_on_timeout=False
+        )
+        self._rebuilding = f"{index}-rebuilding"
+        self._concrete_name = re.compile(rf"^{re.escape(index)}-\d{{14}}-[0-9a-f]{{8}}$")
+
+    def __repr__(self) -> str:
+        return f"ElasticsearchBackend({self.url!r}, index={self.index!r})"
+
+    # -- indices and aliases -------------------------------------------------------------------
+
+    def _new_index_name(self) -> str:
+        return f"{self.index}-{datetime.now(UTC):%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+    def _create_index(self, name: str, aliases: Mapping[str, Any], **settings: Any) -> None:
+        self._client.indices.create(
+            index=name,
+            settings={**INDEX_SETTINGS, **settings},
+            mappings=index_mapping(),
+            aliases=dict(aliases),
+        )
+
+    def _aliased(self) -> dict[str, list[str]]:
+        """The concrete indices behind the alias and behind the rebuilding alias."""
+        response = self._client.options(ignore_status=404).indices.get_alias(
+            name=[self.index, self._rebuilding]
+        )
+        found: dict[str, list[str]] = {self.index: [], self._rebuilding: []}
+        for name, entry in response.body.items():
+            for alias in entry.get("aliases", {}) if isinstance(entry, dict) else ():
+                if alias in found:
+                    found[alias].append(name)
+        return found
+
+    def ensure_index(self) -> None:
+        with _engine_errors("creating the index"):
+            if self._client.indices.exists_alias(name=self.index):
+                return
+            try:
+                # As the alias's write index: a second process racing to create its own index
+                # is refused (an alias has at most one write index), so the alias never ends
+                # up pointing at two indices.
+                self._create_index(self._new_index_name(), {self.index: {"is_write_index": True}})
+            except ApiError:
+                if not self._client.indices.exists_alias(name=self.index):
+                    raise
+
+    def drop(self) -> None:
+        """Delete the alias and every index behind it (and any left by an interrupted rebuild)."""
+        with _engine_errors("dropping the index"):
+            aliased = self._aliased()
+            names = set(aliased[self.index] + aliased[self._rebuilding])
+            every = self._client.indices.get_alias(index=f"{self.index}-*", allow_no_indices=True)
+            names.update(name for name in every.body if self._concrete_name.match(name))
+            if names:
+                self._client.indices.delete(index=sorted(names), ignore_unavailable=True)
+
+    def status(self) -> IndexStatus:
+        """The concrete index searches use and its size; an empty name when there is none."""
+        with _engine_errors("reading the index status"):
+            behind = self._aliased()[self.index]
+            if not behind:
+                return IndexStatus(name="", documents=0)
+            count = self._client.count(index=self.index)["count"]
+            return IndexStatus(name=",".join(sorted(behind)), documents=count)
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def _bulk(
+        self,
+        client: Elasticsearch,
+        actions: Iterable[dict[str, Any]],
+        *,
+        vanishing: Sequence[str] = (),
+        **options: Any,
+    ) -> None:
+        failures = []
+        for _ok, result in helpers.streaming_bulk(
+            client,
+            actions,
+            chunk_size=BULK_CHUNK,
+            raise_on_error=False,
+            yield_ok=False,
+            **options,
+        ):
+            ((operation, item),) = result.items()
+            if not _is_expected(operation, item, vanishing):
+                failures.append(item)
+        if failures:
+            first = failures[0]
+            error = first.get("error") or {}
+            raise SearchUnavailable(
+                f"Elasticsearch refused {len(failures)} write(s); first: {first.get('_id')} "
+                f"(HTTP {first.get('status')}) {error.get('type')}: {error.get('reason')}"
+            )
+
+    def apply(
+        self,
+        documents: Iterable[Document],
+        deletions: Iterable[Deletion] = (),
+        *,
+        refresh: bool = False,
+    ) -> None:
+        """Versioned upserts and deletions in bulk; older versions than the index holds lose."""
+        with _engine_errors("writing to the index"):
+            aliased = self._aliased()
+            if not aliased[self.index]:
+                self.ensure_index()  # never let a write auto-create an unmapped index
+            targets = [self.index] + ([self._rebuilding] if aliased[self._rebuilding] else [])
+            self._bulk(
+                self._client,
+                _write_actions(documents, deletions, targets),
+                vanishing=targets[1:],
+                require_alias=True,
+            )
+            if refresh:
+                self._client.indices.refresh(index=self.index)
+
+    def rebuild(self, documents: Iterable[Document]) -> int:
+        """Load a new index, then point the alias at it and delete the old one, atomically.
+
+        Searches use the old index until the switch. Writes through ``apply`` meanwhile also go
+        to the new index (through the rebuilding alias); versions decide between them and the
+        loaded documents, whichever arrives first. If loading fails, the new index is deleted
+        and the old one stays in service. A rebuild started later takes the rebuilding alias
+        over; the earlier one then fails at its switch instead of replacing the later one.
+        """
+        new = self._new_index_name()
+        count = 0
+
+        def counted() -> Iterator[dict[str, Any]]:
+            nonlocal count
+            for document in documents:
+                count += 1
+                yield _index_action(document, new)
+
+        try:
+            with _engine_errors("creating the new index"):
+                # Loading without refreshes is much faster; the setting is restored afterwards.
+                self._create_index(new, {}, refresh_interval="-1")
+                self._client.indices.update_aliases(
+                    actions=[
+                        {"remove": {"index": "*", "alias": self._rebuilding, "must_exist": False}},
+                        {"add": {"index": new, "alias": self._rebuilding, "is_write_index": True}},
+                    ]
+                )
+            with _engine_errors("loading the new index"):
+                loader = self._client.options(request_timeout=max(self.timeout, REBUILD_TIMEOUT))
+                self._bulk(loader, counted(), max_retries=3, initial_backoff=1)
+                self._client.indices.put_settings(
+                    index=new, settings={"index": {"refresh_interval": None}}
+                )
+                self._client.indices.refresh(index=new)
+            with _engine_errors("switching the alias"):
+                old = self._aliased()[self.index]
+                # must_exist: if anything changed meanwhile, the whole switch is refused.
+                self._client.indices.update_aliases(
+                    actions=[
+                        *(
+                            {"remove": {"index": name, "alias": self.index, "must_exist": True}}
+                            for name in old
+                        ),
+                        {"add": {"index": new, "alias": self.index, "is_write_index": True}},
+                        {"remove": {"index": new, "alias": self._rebuilding, "must_exist": True}},
+                    ]
+                )
+        except BaseException:
+            self._delete_quietly(new)
+            raise
+        with _engine_errors("deleting the previous index"):
+            if old:
+                self._client.indices.delete(index=old, ignore_unavailable=True)
+        return count
+
+    def _delete_quietly(self, name: str) -> None:
+        with suppress(ApiError, TransportError):  # if this fails too, drop() removes it
+            self._client.indices.delete(index=name, ignore_unavailable=True)
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def _search(self, body: dict[str, Any], action: str) -> Mapping[str, Any]:
+        """Searches a missing index as unavailable: readers see "try later", not "no results"."""
+        with _engine_errors(action):
+            return self._client.search(index=self.index, body=body).body
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        body = build_query_body(request)
+        try:
+            response = self._search(body, "searching")
+        except SearchUnavailable as error:
+            cause = error.__cause__
+            if request.after is not None and isinstance(cause, BadRequestError):
+                raise CursorInvalid() from cause  # values of the wrong type for this sort
+            raise
+        terms = request.query.included
+        hits = tuple(
+            hit_from_document(
+                hit["_source"], terms, score=hit.get("_score"), sort_values=tuple(hit["sort"])
+            )
+            for hit in response["hits"]["hits"]
+        )
+        full_page = bool(hits) and len(hits) == body["size"]
+        return SearchResult(
+            total=response["hits"]["total"]["value"],
+            hits=hits,
+            facets=_facet_values(response.get("aggregations", {}), request),
+            next_after=hits[-1].sort_values if full_page else None,
+        )
+
+    def suggest(
+        self, prefix: str, collection: str | None = None, limit: int = 8
+    ) -> list[Suggestion]:
+        folded = fold(prefix).strip()
+        if limit <= 0 or not tokens(folded):
+            return []
+        size = max(SUGGESTION_CANDIDATES, limit)
+        response = self._search(build_suggest_body(folded, collection, size), "suggesting")
+        candidates = [hit["_source"] for hit in response["hits"]["hits"]]
+        return rank_suggestions(prefix, candidates, limit)
+
+    def ids(self) -> set[str]:
+        """Every id, page by page in id order (search_after: no scroll context to keep open)."""
+        found: set[str] = set()
+        with _engine_errors("listing ids"):
+            if not self._aliased()[self.index]:
+                return found
+            body: dict[str, Any] = {
+                "query": {"match_all": {}},
+                "sort": [{"id": {"order": "asc"}}],
+                "size": 5000,
+                "_source": False,
+                "track_total_hits": False,
+            }
+            while True:
+                hits = self._client.search(index=self.index, body=body)["hits"]["hits"]
+                found.update(hit["_id"] for hit in hits)
+                if len(hits) < body["size"]:
+                    return found
+                body["search_after"] = hits[-1]["sort"]
+
+
+def _index_action(document: Document, target: str) -> dict[str, Any]:
+    # external_gte: the same version again (a retried task) is accepted, an older one refused.
+    return {
+        "_op_type": "index",
+        "_index": target,
+        "_id": document["id"],
+        "version": document["version"],
+        "version_type": "external_gte",
+        "_source": document,
+    }
+
+
+def _write_actions(
+    documents: Iterable[Document], deletions: Iterable[Deletion], targets: Sequence[str]
+) -> Iterator[dict[str, Any]]:
+    for document in documents:
+        for target in targets:
+            yield _index_action(document, target)
+    for deletion in deletions:
+        for target in targets:
+            # external: a deletion leaves a versioned tombstone, so a late, older write of the
+            # record is refused too (for index.gc_deletes, 60 s by default).
+            yield {
+                "_op_type": "delete",
+                "_index": target,
+                "_id": deletion.id,
+                "version": deletion.version,
+                "version_type": "external",
+            }

@@ -1,0 +1,122 @@
+"""Running a search for readers: the backend's answer plus what the page and API show with it
+(labels of facets, collections and libraries, and notices about the query)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from repository.extensions import db
+from repository.messages import Message
+from repository.models import Collection, Library
+from search.backends import SearchBackend
+from search.documents import facet_definition, facet_definitions
+from search.query import MAX_WINDOW, SearchRequest, SearchResult
+
+
+@dataclass(frozen=True)
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class FacetView:
+    name: str
+    label: str
+    options: tuple[FacetOption, ...]
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    request: SearchRequest
+    result: SearchResult
+    facets: tuple[FacetView, ...]
+    collections: dict[str, Collection]
+    libraries: dict[str, Library]
+    notices: tuple[Message, ...] = field(default=())
+
+    @property
+    def last_page(self) -> int:
+        shown = min(self.result.total, MAX_WINDOW)
+        per_page = max(self.request.per_page, 1)
+        return max(1, -(-shown // per_page))
+
+    @property
+    def scope(self) -> Collection | None:
+        return self.collections.get(self.request.collection or "")
+
+
+class UnknownCollection(LookupError):
+    def __init__(self, slug: str) -> None:
+        self.message = Message(
+            "there is no public collection {slug!r}", "没有公开的专题库「{slug}」"
+        ).format(slug=slug[:64])
+
+
+def search_records(backend: SearchBackend, request: SearchRequest, locale: str) -> SearchOutcome:
+    collections = {
+        c.slug: c for c in db.session.scalars(select(Collection).where(Collection.published))
+    }
+    if request.collection and request.collection not in collections:
+        raise UnknownCollection(request.collection)
+    result = backend.search(request)
+    libraries = {library.code: library for library in db.session.scalars(select(Library))}
+    scope_profile = collections[request.collection].profile_name if request.collection else None
+    facets = []
+    for definition in facet_definitions():
+        values = result.facets.get(definition.name)
+        if not values or (request.collection and definition.name == "collection"):
+            continue
+        facet = facet_definition(definition.name, scope_profile)
+        facets.append(
+            FacetView(
+                facet.name,
+                facet.label(locale),
+                tuple(
+                    FacetOption(
+                        v.value,
+                        _value_label(facet.name, v.value, locale, collections, libraries)
+                        or facet.value_label(v.value, locale),
+                        v.count,
+                        v.selected,
+                    )
+                    for v in values
+                ),
+            )
+        )
+    notices = list(request.query.notices)
+    if request.after is None and request.per_page and request.page > 1 and not result.hits:
+        notices.append(_past_the_end(request, result.total))
+    return SearchOutcome(request, result, tuple(facets), collections, libraries, tuple(notices))
+
+
+def _value_label(
+    facet: str,
+    value: str,
+    locale: str,
+    collections: dict[str, Collection],
+    libraries: dict[str, Library],
+) -> str | None:
+    if facet == "collection" and value in collections:
+        return collections[value].title(locale)
+    if facet == "library" and value in libraries:
+        return libraries[value].name(locale)
+    return None
+
+
+def _past_the_end(request: SearchRequest, total: int) -> Message:
+    if request.offset >= MAX_WINDOW and total > MAX_WINDOW:
+        return Message(
+            "Only the first {max} results can be paged through; narrow the search with filters "
+            "(the API's 'after' cursor reaches every result).",
+            "只能翻阅前 {max} 条结果，请用分面缩小范围（API 的 after 游标可取得全部结果）。",
+        ).format(max=MAX_WINDOW)
+    last = max(1, -(-total // request.per_page))
+    return Message(
+        "Page {page} is past the last page of results ({last}).",
+        "第 {page} 页超出了结果的最后一页（第 {last} 页）。",
+    ).format(page=request.page, last=last)

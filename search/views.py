@@ -1,0 +1,180 @@
+"""The search page, the JSON search API and title suggestions: parse, search, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
+
+from repository.i18n import current_locale, localize
+from repository.profiles.schema import flatten_errors
+from search.backends import SearchUnavailable
+from search.engine import search_backend
+from search.query import CursorInvalid, encode_cursor
+from search.request_schema import parse_search_args
+from search.service import SearchOutcome, UnknownCollection, search_records
+
+blueprint = Blueprint("search", __name__)
+
+MAX_SUGGEST_PREFIX = 50
+
+
+@blueprint.app_template_global()
+def search_url(*, toggle: str | None = None, drop: tuple[str, ...] = (), **changes: Any) -> str:
+    """This search's URL with a filter toggled, parameters dropped or changed (page reset)."""
+    args = MultiDict(request.args)
+    if toggle is not None:
+        filters = args.getlist("f")
+        filters = [f for f in filters if f != toggle] if toggle in filters else [*filters, toggle]
+        args.setlist("f", filters)
+    for key in drop:
+        args.pop(key, None)
+    if "page" not in changes:
+        args.pop("page", None)
+    for key, value in changes.items():
+        if value in (None, ""):
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for("search.search_page", **args.to_dict(flat=False))
+
+
+@blueprint.route("/search")
+def search_page() -> tuple[str, int]:
+    locale = current_locale()
+    try:
+        search_request = parse_search_args(request.args)
+        outcome = search_records(search_backend(), search_request, locale)
+    except ValidationError as error:
+        return _page(errors=_localized_errors(error), status=400)
+    except UnknownCollection as error:
+        return _page(errors={"collection": [localize(error.message)]}, status=404)
+    except CursorInvalid as error:
+        return _page(errors={"after": [localize(error.message)]}, status=400)
+    except SearchUnavailable:
+        return _page(unavailable=True, status=503)
+    return _page(outcome=outcome, status=200)
+
+
+def _page(
+    *,
+    outcome: SearchOutcome | None = None,
+    errors: dict[str, list[str]] | None = None,
+    unavailable: bool = False,
+    status: int,
+) -> tuple[str, int]:
+    html = render_template(
+        "search/results.html",
+        outcome=outcome,
+        errors=errors or {},
+        unavailable=unavailable,
+        q=request.args.get("q", ""),
+    )
+    return html, status
+
+
+def _localized_errors(error: ValidationError) -> dict[str, list[str]]:
+    return {key: [localize(m) for m in ms] for key, ms in flatten_errors(error.messages).items()}
+
+
+def _bilingual_errors(error: ValidationError) -> dict[str, list[dict[str, str]]]:
+    return {
+        key: [{"en": str(m), "zh": getattr(m, "zh", str(m))} for m in messages]
+        for key, messages in flatten_errors(error.messages).items()
+    }
+
+
+@blueprint.route("/api/search")
+def search_api() -> Response | tuple[Response, int]:
+    locale = current_locale()
+    try:
+        search_request = parse_search_args(request.args)
+        outcome = search_records(search_backend(), search_request, locale)
+    except ValidationError as error:
+        return jsonify(error="invalid search", errors=_bilingual_errors(error)), 400
+    except UnknownCollection as error:
+        return jsonify(error=str(error.message), message=localize(error.message)), 404
+    except CursorInvalid as error:
+        message = {"en": str(error.message), "zh": error.message.zh}
+        return jsonify(error="invalid search", errors={"after": [message]}), 400
+    return jsonify(search_document(outcome, locale))
+
+
+def search_document(outcome: SearchOutcome, locale: str) -> dict[str, Any]:
+    """The API's answer: the request as understood, the hits and the facets."""
+    search_request, result = outcome.request, outcome.result
+    return {
+        "query": {
+            "q": search_request.text,
+            "filters": {name: list(values) for name, values in search_request.filters.items()},
+            "collection": search_request.collection,
+            "from": search_request.year_from,
+            "to": search_request.year_to,
+            "sort": search_request.effective_sort.value,
+            "page": search_request.page if search_request.after is None else None,
+            "per_page": search_request.per_page,
+        },
+        "total": result.total,
+        "hits": [_hit_document(hit, outcome, locale) for hit in result.hits],
+        "facets": [
+            {
+                "name": facet.name,
+                "label": facet.label,
+                "values": [
+                    {
+                        "value": option.value,
+                        "label": option.label,
+                        "count": option.count,
+                        "selected": option.selected,
+                    }
+                    for option in facet.options
+                ],
+            }
+            for facet in outcome.facets
+        ],
+        "next_after": encode_cursor(result.next_after),
+        "notices": [{"en": str(m), "zh": m.zh} for m in outcome.notices],
+    }
+
+
+def _hit_document(hit, outcome: SearchOutcome, locale: str) -> dict[str, Any]:
+    collection = outcome.collections.get(hit.collection)
+    return {
+        "id": hit.id,
+        "title": hit.title,
+        "title_html": str(hit.title_html),
+        "snippet": str(hit.snippet),
+        "collection": hit.collection,
+        "collection_title": collection.title(locale) if collection else hit.collection,
+        "library": hit.libraries[0] if hit.libraries else None,
+        "libraries": list(hit.libraries),
+        "local_id": hit.local_id,
+        "years": [hit.year_start, hit.year_end] if hit.year_start is not None else None,
+        "thumbnail": (
+            url_for("ingest.thumbnail", asset_id=hit.thumbnail, size=200, _external=True)
+            if hit.thumbnail
+            else None
+        ),
+        "url": url_for("public.record", public_id=hit.id, _external=True),
+        "json_url": url_for("public.record_json", public_id=hit.id, _external=True),
+    }
+
+
+@blueprint.route("/api/suggest")
+def suggest_api() -> Response | tuple[Response, int]:
+    prefix = request.args.get("q", "")[:MAX_SUGGEST_PREFIX]
+    collection = request.args.get("collection") or None
+    suggestions = search_backend().suggest(prefix, collection=collection) if prefix else []
+    return jsonify(
+        suggestions=[
+            {
+                "id": s.id,
+                "title": s.title,
+                "collection": s.collection,
+                "url": url_for("public.record", public_id=s.id),
+            }
+            for s in suggestions
+        ]
+    )
