@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -13,6 +15,22 @@ from repository.services import browse
 from repository.services.collections import get_collection, public_collections
 
 blueprint = Blueprint("public", __name__)
+
+#: app.extensions key: functions giving links to other forms of a record (e.g. its IIIF manifest),
+#: registered by the packages that serve them, since this package does not depend on them.
+RECORD_LINKS = "huiku.record_links"
+
+
+def register_record_links(app: Flask, links: Callable[..., dict[str, str]]) -> None:
+    app.extensions.setdefault(RECORD_LINKS, []).append(links)
+
+
+def record_links(record) -> dict[str, str]:
+    """Name → URL of each other form of the record that some package serves."""
+    found: dict[str, str] = {}
+    for links in current_app.extensions.get(RECORD_LINKS, ()):
+        found.update(links(record))
+    return found
 
 
 @blueprint.route("/")
@@ -37,7 +55,9 @@ def collection(slug: str) -> str:
 def record(public_id: str) -> str:
     found = browse.visible_record(public_id, current_user)
     items = found.collection.profile.display_items(found.metadata_, current_locale())
-    return render_template("public/record.html", record=found, items=items)
+    return render_template(
+        "public/record.html", record=found, items=items, links=record_links(found)
+    )
 
 
 @blueprint.route("/records/<public_id>.json")
@@ -72,6 +92,7 @@ def record_document(record) -> dict:
         ],
         "created": record.created_at.isoformat(),
         "modified": record.updated_at.isoformat(),
+        **record_links(record),
     }
 
 

@@ -1,0 +1,76 @@
+"""The Image Information document (``info.json``) of one image, Image API 3.0 level 2."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from iiif.image_request import Limits
+from ingest.derivatives import DerivativeSet
+
+CONTEXT = "http://iiif.io/api/image/3/context.json"
+PROTOCOL = "http://iiif.io/api/image"
+PROFILE = "level2"
+PROFILE_URI = "http://iiif.io/api/image/3/level2.json"
+
+#: Everything this server does, including what level 2 already implies.
+FEATURES = (
+    "baseUriRedirect",
+    "canonicalLinkHeader",
+    "cors",
+    "jsonldMediaType",
+    "mirroring",
+    "profileLinkHeader",
+    "regionByPct",
+    "regionByPx",
+    "regionSquare",
+    "rotationArbitrary",
+    "rotationBy90s",
+    "sizeByConfinedWh",
+    "sizeByH",
+    "sizeByPct",
+    "sizeByW",
+    "sizeByWh",
+    "sizeUpscaling",
+)
+EXTRA_FORMATS = ("png", "webp")
+EXTRA_QUALITIES = ("color", "gray", "bitonal")
+
+
+def info_document(
+    service_id: str, width: int, height: int, derivatives: DerivativeSet, limits: Limits
+) -> dict[str, Any]:
+    """The document for an image whose service answers at ``service_id``.
+
+    ``sizes`` are the pyramid's levels and ``tiles`` use its scale factors, so a viewer asks
+    for exactly what is stored and every tile is cut from a level without resampling waste.
+    """
+    levels = sorted(derivatives.levels, key=lambda level: level.width)
+    sizes = [
+        {"width": level.width, "height": level.height}
+        for level in levels
+        if limits.allows(level.width, level.height)
+    ]
+    tile = derivatives.tile_size
+    return {
+        "@context": CONTEXT,
+        "id": service_id,
+        "type": "ImageService3",
+        "protocol": PROTOCOL,
+        "profile": PROFILE,
+        "width": width,
+        "height": height,
+        "maxWidth": limits.max_width,
+        "maxHeight": limits.max_height,
+        "maxArea": limits.max_area,
+        "sizes": sizes,
+        "tiles": [
+            {
+                "width": tile,
+                "height": tile,
+                "scaleFactors": sorted(level.scale_factor for level in derivatives.levels),
+            }
+        ],
+        "extraFormats": list(EXTRA_FORMATS),
+        "extraQualities": list(EXTRA_QUALITIES),
+        "extraFeatures": list(FEATURES),
+    }

@@ -1,0 +1,243 @@
+"""Large pyramid levels cut into tiles, so a deep-zoom tile reads one small JPEG.
+
+The pyramid from ingest (``ingest.derivatives``) already spares zoomed-out views the original,
+but a full-resolution tile of a 6000×4000 photograph would still decode all 24 million pixels.
+So every level whose longer side is past ``MIN_TILED_SIDE`` is also stored as a grid of
+``tile_size`` JPEG tiles, cut from one decode of the original (first-generation pixels at every
+level). Smaller levels decode in a few milliseconds and are read whole.
+
+Layout under the storage root (rebuildable, like the derivatives)::
+
+    iiif-tiles/ab/cd/<sha256>/tiles.json           what was built, at which sizes
+    iiif-tiles/ab/cd/<sha256>/scale-1/<col>-<row>.jpg
+    iiif-tiles/ab/cd/<sha256>/scale-2/...
+
+A set is written to a staging folder and renamed into place in one step, under a file lock so
+that concurrent requests for a new image build it once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import math
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from iiif.image_pixels import load_jpeg, open_displayed
+from ingest.derivatives import DerivativeSet
+from repository.storage import FileStore, validate_sha256
+
+MIN_TILED_SIDE = 2048
+TILE_QUALITY = 90
+MANIFEST_NAME = "tiles.json"
+MANIFEST_VERSION = 1
+
+
+@dataclass(frozen=True)
+class TiledLevel:
+    """One pyramid level as a grid of tiles; the last column and row may be narrower."""
+
+    scale_factor: int
+    width: int
+    height: int
+    tile_size: int
+    directory: Path
+
+    @property
+    def columns(self) -> int:
+        return -(-self.width // self.tile_size)
+
+    @property
+    def rows(self) -> int:
+        return -(-self.height // self.tile_size)
+
+    def tile_path(self, column: int, row: int) -> Path:
+        return self.directory / f"{column}-{row}.jpg"
+
+    def read(self, box: tuple[float, float, float, float]) -> tuple[Image.Image, int, int]:
+        """The tiles under ``box`` (level pixels) as one image, with its offset in the level."""
+        size = self.tile_size
+        first_column, first_row = int(box[0] // size), int(box[1] // size)
+        last_column = min(self.columns - 1, max(first_column, math.ceil(box[2] / size) - 1))
+        last_row = min(self.rows - 1, max(first_row, math.ceil(box[3] / size) - 1))
+        left, top = first_column * size, first_row * size
+        if first_column == last_column and first_row == last_row:
+            return load_jpeg(self.tile_path(first_column, first_row)), left, top
+        right = min(self.width, (last_column + 1) * size)
+        bottom = min(self.height, (last_row + 1) * size)
+        canvas = Image.new("RGB", (right - left, bottom - top))
+        for row in range(first_row, last_row + 1):
+            for column in range(first_column, last_column + 1):
+                tile = load_jpeg(self.tile_path(column, row))
+                canvas.paste(tile, (column * size - left, row * size - top))
+        return canvas, left, top
+
+
+@dataclass(frozen=True)
+class TileSet:
+    sha256: str
+    levels: tuple[TiledLevel, ...]
+
+    def level(self, scale_factor: int) -> TiledLevel | None:
+        for level in self.levels:
+            if level.scale_factor == scale_factor:
+                return level
+        return None
+
+
+def tiled_scale_factors(derivatives: DerivativeSet) -> tuple[int, ...]:
+    """The pyramid levels large enough to be worth cutting into tiles."""
+    return tuple(
+        level.scale_factor
+        for level in derivatives.levels
+        if max(level.width, level.height) > MIN_TILED_SIDE
+    )
+
+
+def tile_set_dir(store: FileStore, sha256: str) -> Path:
+    validate_sha256(sha256)
+    return store.root / "iiif-tiles" / sha256[:2] / sha256[2:4] / sha256
+
+
+def load_tile_set(store: FileStore, sha256: str) -> TileSet | None:
+    """The tile set described on disk, or None when absent, unreadable or of another version."""
+    directory = tile_set_dir(store, sha256)
+    try:
+        manifest = json.loads((directory / MANIFEST_NAME).read_text(encoding="utf-8"))
+        if manifest["version"] != MANIFEST_VERSION or manifest["sha256"] != sha256:
+            return None
+        levels = tuple(
+            TiledLevel(
+                scale_factor=int(level["scale_factor"]),
+                width=int(level["width"]),
+                height=int(level["height"]),
+                tile_size=int(manifest["tile_size"]),
+                directory=directory / f"scale-{int(level['scale_factor'])}",
+            )
+            for level in manifest["levels"]
+        )
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return None
+    return TileSet(sha256, levels)
+
+
+def ensure_tile_set(store: FileStore, derivatives: DerivativeSet) -> TileSet | None:
+    """The tile set of an image, built first if missing; None if no level needs tiles."""
+    wanted = tiled_scale_factors(derivatives)
+    if not wanted:
+        return None
+    existing = load_tile_set(store, derivatives.sha256)
+    if existing is not None and _matches(existing, derivatives, wanted):
+        return existing
+    with _build_lock(store, derivatives.sha256):
+        existing = load_tile_set(store, derivatives.sha256)  # built while we waited?
+        if existing is not None and _matches(existing, derivatives, wanted):
+            return existing
+        return build_tile_set(store, derivatives)
+
+
+def build_tile_set(store: FileStore, derivatives: DerivativeSet) -> TileSet | None:
+    """Cut every large level into tiles from a single decode of the original."""
+    wanted = tiled_scale_factors(derivatives)
+    if not wanted:
+        return None
+    sha256, tile_size = derivatives.sha256, derivatives.tile_size
+    final = tile_set_dir(store, sha256)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{sha256}.", suffix=".staging", dir=final.parent))
+    try:
+        image = open_displayed(store.original_path(sha256))
+        written = []
+        for level in derivatives.levels:
+            if level.scale_factor > wanted[-1]:
+                break
+            image = _shrink(image, (level.width, level.height))
+            if level.scale_factor in wanted:
+                _cut(image, staging / f"scale-{level.scale_factor}", tile_size)
+                written.append(level)
+        manifest = {
+            "version": MANIFEST_VERSION,
+            "sha256": sha256,
+            "tile_size": tile_size,
+            "quality": TILE_QUALITY,
+            "levels": [
+                {"scale_factor": lv.scale_factor, "width": lv.width, "height": lv.height}
+                for lv in written
+            ],
+        }
+        (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        staging.chmod(0o755)  # mkdtemp makes it private; nginx may read tiles one day
+        _publish(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    result = load_tile_set(store, sha256)
+    assert result is not None
+    return result
+
+
+def _matches(tiles: TileSet, derivatives: DerivativeSet, wanted: tuple[int, ...]) -> bool:
+    sizes = {(lv.scale_factor, lv.width, lv.height) for lv in tiles.levels}
+    expected = {
+        (lv.scale_factor, lv.width, lv.height)
+        for lv in derivatives.levels
+        if lv.scale_factor in wanted
+    }
+    tile_sizes = {lv.tile_size for lv in tiles.levels}
+    return sizes == expected and tile_sizes == {derivatives.tile_size}
+
+
+def _shrink(image: Image.Image, target: tuple[int, int]) -> Image.Image:
+    if image.size == target:
+        return image
+    if (-(-image.width // 2), -(-image.height // 2)) == target:
+        return image.reduce(2)  # the pyramid's own step: exact 2×2 averages
+    return image.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def _cut(image: Image.Image, directory: Path, tile_size: int) -> None:
+    directory.mkdir()
+    for top in range(0, image.height, tile_size):
+        for left in range(0, image.width, tile_size):
+            box = (
+                left,
+                top,
+                min(left + tile_size, image.width),
+                min(top + tile_size, image.height),
+            )
+            name = f"{left // tile_size}-{top // tile_size}.jpg"
+            image.crop(box).save(directory / name, "JPEG", quality=TILE_QUALITY)
+
+
+def _publish(staging: Path, final: Path) -> None:
+    """Swap the new set in with renames only, so readers never see half a set."""
+    aside = final.with_name(f".{final.name}.{secrets.token_hex(4)}.old")
+    try:
+        os.replace(final, aside)
+    except FileNotFoundError:
+        aside = None
+    os.replace(staging, final)
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)
+
+
+@contextmanager
+def _build_lock(store: FileStore, sha256: str) -> Iterator[None]:
+    """An exclusive lock per image across threads and processes, held while building."""
+    directory = tile_set_dir(store, sha256).parent
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / f".{sha256}.lock", "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -1,0 +1,228 @@
+"""IIIF Collections: one per themed collection, one per member library, and a top collection.
+
+Presentation 3.0 dropped the paging properties of 2.1 in favour of nesting ("a hierarchy of
+Collections"), so a collection with more manifests than ``IIIF_COLLECTION_PAGE_SIZE`` lists
+numbered sub-collections (``…/pages/<n>``) instead, each holding one page of manifests and
+pointing back to its parent with ``partOf``. Members are in the same order as on the public
+collection page (pinyin order of titles), so pages are stable while nothing is added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app
+from iiif_prezi3 import Class, CollectionRef, Homepage, ManifestRef
+from iiif_prezi3 import Collection as IIIFCollection
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from iiif.manifests import (
+    LanguageMap,
+    alliance_agent,
+    bilingual,
+    collection_label,
+    collection_reference,
+    language_map,
+    library_agent,
+    library_reference,
+    neutral,
+    thumbnail_url,
+)
+from iiif.presentation_http import absolute_url
+from repository.errors import NotFound
+from repository.extensions import db
+from repository.messages import Message
+from repository.models import Asset, Collection, Library, Record, RecordContributor, RecordStatus
+from repository.services.collections import get_collection, public_collections
+
+DEFAULT_PAGE_SIZE = 1000
+TOP_LABEL = bilingual("汇库特色馆藏", "Huiku special collections")
+
+
+@dataclass(frozen=True)
+class Members:
+    """Which public records a collection holds and how it is addressed."""
+
+    endpoint: str  # of the whole collection; its pages are at endpoint + "_page"
+    values: dict[str, str]  # URL values of the endpoint
+    label: Callable[[str], str]  # title in a locale
+    where: ColumnElement[bool]
+
+    def url(self, page: int | None = None) -> str:
+        if page is None:
+            return absolute_url(self.endpoint, **self.values)
+        return absolute_url(f"{self.endpoint}_page", number=page, **self.values)
+
+
+def top_collection() -> str:
+    """Every published themed collection, then every library that has public records."""
+    items = [collection_reference(c, CollectionRef) for c, _count in public_collections()]
+    items += [library_reference(lib, CollectionRef) for lib in _libraries_with_public_records()]
+    home = absolute_url("public.home")
+    config = current_app.config
+    return IIIFCollection(
+        id=absolute_url("iiif_presentation.top_collection"),
+        label=TOP_LABEL,
+        summary=bilingual(config["ALLIANCE_NAME_ZH"], config["ALLIANCE_NAME_EN"]),
+        homepage=[_homepage(home, bilingual("汇库", "Huiku"))],
+        provider=[alliance_agent()],
+        items=items,
+    ).json()
+
+
+def themed_collection(slug: str, page: int | None = None) -> str:
+    collection = get_collection(slug, public=True)
+    members = Members(
+        "iiif_presentation.collection",
+        {"slug": slug},
+        collection.title,
+        Record.collection_id == collection.id,
+    )
+    described = collection.description_zh or collection.description_en
+    return _paged(
+        members,
+        page,
+        summary=language_map(collection.description) if described else None,
+        homepage=[
+            _homepage(absolute_url("public.collection", slug=slug), collection_label(collection))
+        ],
+        provider=[alliance_agent()],
+    )
+
+
+def library_collection(code: str, page: int | None = None) -> str:
+    """The public records a library owns or, after a merge, is credited on."""
+    library = db.session.scalar(select(Library).where(Library.code == code))
+    if library is None:
+        raise NotFound(Message("no library {code}", "没有成员馆 {code}").format(code=code))
+    credited = select(RecordContributor.record_id).where(RecordContributor.library_id == library.id)
+    members = Members(
+        "iiif_presentation.library_collection",
+        {"code": code},
+        library.name,
+        or_(Record.library_id == library.id, Record.id.in_(credited)),
+    )
+    return _paged(members, page, provider=[alliance_agent(), library_agent(library)])
+
+
+def page_size() -> int:
+    return max(1, int(current_app.config.get("IIIF_COLLECTION_PAGE_SIZE", DEFAULT_PAGE_SIZE)))
+
+
+def _paged(members: Members, page: int | None, **described: object) -> str:
+    """The collection itself, or one of its pages when it has more members than a page holds."""
+    where = and_(members.where, _is_public())
+    total = db.session.scalar(
+        select(func.count()).select_from(Record).join(Collection).where(where)
+    )
+    size = page_size()
+    pages = max(1, -(-total // size))
+    if page is None:
+        if pages == 1:
+            items = _manifest_refs(where, 0, size)
+        else:
+            items = [
+                CollectionRef(
+                    id=members.url(n), type="Collection", label=_page_label(members, n, pages)
+                )
+                for n in range(1, pages + 1)
+            ]
+        return IIIFCollection(
+            id=members.url(),
+            label=language_map(members.label),
+            partOf=[_top_reference()],
+            items=items,
+            **described,
+        ).json()
+    if pages == 1 or not 1 <= page <= pages:
+        raise NotFound(Message("no page {page}", "没有第 {page} 页").format(page=page))
+    return IIIFCollection(
+        id=members.url(page),
+        label=_page_label(members, page, pages),
+        partOf=[Class(id=members.url(), type="Collection", label=language_map(members.label))],
+        items=_manifest_refs(where, (page - 1) * size, size),
+    ).json()
+
+
+def _is_public() -> ColumnElement[bool]:
+    """Of a record joined with its collection: what the public may see."""
+    return and_(Record.status == RecordStatus.PUBLISHED, Collection.published)
+
+
+def _manifest_refs(where: ColumnElement[bool], offset: int, limit: int) -> list[ManifestRef]:
+    rows = db.session.execute(
+        select(Record.id, Record.public_id, Record.title)
+        .join(Collection)
+        .where(where)
+        .order_by(Record.title_sort, Record.id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    first_images = _first_images([row.id for row in rows])
+    refs = []
+    for row in rows:
+        asset_id = first_images.get(row.id)
+        thumbnail = None
+        if asset_id is not None:
+            thumbnail = [{"id": thumbnail_url(asset_id), "type": "Image", "format": "image/jpeg"}]
+        refs.append(
+            ManifestRef(
+                id=absolute_url("iiif_presentation.manifest", public_id=row.public_id),
+                type="Manifest",
+                label=neutral(row.title),
+                thumbnail=thumbnail,
+            )
+        )
+    return refs
+
+
+def _first_images(record_ids: list[int]) -> dict[int, str]:
+    """Record id → public id of its first image, in one query for the whole page."""
+    if not record_ids:
+        return {}
+    first = (
+        select(Asset.record_id, func.min(Asset.position).label("position"))
+        .where(Asset.record_id.in_(record_ids))
+        .group_by(Asset.record_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Asset.record_id, Asset.public_id).join(
+            first, and_(Asset.record_id == first.c.record_id, Asset.position == first.c.position)
+        )
+    )
+    return {record_id: public_id for record_id, public_id in rows}
+
+
+def _libraries_with_public_records() -> list[Library]:
+    public = select(Record.id).join(Collection).where(_is_public())
+    owning = select(Record.library_id).where(Record.id.in_(public))
+    credited = select(RecordContributor.library_id).where(RecordContributor.record_id.in_(public))
+    return list(
+        db.session.scalars(
+            select(Library)
+            .where(or_(Library.id.in_(owning), Library.id.in_(credited)))
+            .order_by(Library.code)
+        )
+    )
+
+
+def _page_label(members: Members, number: int, pages: int) -> LanguageMap:
+    def label(locale: str) -> str:
+        if locale.startswith("zh"):
+            return f"{members.label(locale)}（第 {number} 页，共 {pages} 页）"
+        return f"{members.label(locale)} (page {number} of {pages})"
+
+    return language_map(label)
+
+
+def _top_reference() -> Class:
+    return Class(
+        id=absolute_url("iiif_presentation.top_collection"), type="Collection", label=TOP_LABEL
+    )
+
+
+def _homepage(url: str, label: LanguageMap) -> Homepage:
+    return Homepage(id=url, type="Text", label=label, format="text/html")
