@@ -16,6 +16,27 @@ from search.query import MAX_WINDOW, SearchRequest, SearchResult
 
 
 @dataclass(frozen=True)
+class CollectionLabel:
+    slug: str
+    profile_name: str
+    title_zh: str
+    title_en: str
+
+    def title(self, locale: str) -> str:
+        return self.title_zh if locale.startswith("zh") or not self.title_en else self.title_en
+
+
+@dataclass(frozen=True)
+class LibraryLabel:
+    code: str
+    name_zh: str
+    name_en: str
+
+    def name(self, locale: str) -> str:
+        return self.name_zh if locale.startswith("zh") or not self.name_en else self.name_en
+
+
+@dataclass(frozen=True)
 class FacetOption:
     value: str
     label: str
@@ -35,8 +56,8 @@ class SearchOutcome:
     request: SearchRequest
     result: SearchResult
     facets: tuple[FacetView, ...]
-    collections: dict[str, Collection]
-    libraries: dict[str, Library]
+    collections: dict[str, CollectionLabel]
+    libraries: dict[str, LibraryLabel]
     notices: tuple[Message, ...] = field(default=())
 
     @property
@@ -46,7 +67,7 @@ class SearchOutcome:
         return max(1, -(-shown // per_page))
 
     @property
-    def scope(self) -> Collection | None:
+    def scope(self) -> CollectionLabel | None:
         return self.collections.get(self.request.collection or "")
 
 
@@ -58,13 +79,11 @@ class UnknownCollection(LookupError):
 
 
 def search_records(backend: SearchBackend, request: SearchRequest, locale: str) -> SearchOutcome:
-    collections = {
-        c.slug: c for c in db.session.scalars(select(Collection).where(Collection.published))
-    }
+    collections = public_collection_labels()
     if request.collection and request.collection not in collections:
         raise UnknownCollection(request.collection)
     result = backend.search(request)
-    libraries = {library.code: library for library in db.session.scalars(select(Library))}
+    libraries = library_labels()
     scope_profile = collections[request.collection].profile_name if request.collection else None
     facets = []
     for definition in facet_definitions():
@@ -94,12 +113,27 @@ def search_records(backend: SearchBackend, request: SearchRequest, locale: str) 
     return SearchOutcome(request, result, tuple(facets), collections, libraries, tuple(notices))
 
 
+def public_collection_labels() -> dict[str, CollectionLabel]:
+    """Names of the public collections, read as plain rows: every search shows some of them."""
+    rows = db.session.execute(
+        select(
+            Collection.slug, Collection.profile_name, Collection.title_zh, Collection.title_en
+        ).where(Collection.published)
+    )
+    return {row.slug: CollectionLabel(*row) for row in rows}
+
+
+def library_labels() -> dict[str, LibraryLabel]:
+    rows = db.session.execute(select(Library.code, Library.name_zh, Library.name_en))
+    return {row.code: LibraryLabel(*row) for row in rows}
+
+
 def _value_label(
     facet: str,
     value: str,
     locale: str,
-    collections: dict[str, Collection],
-    libraries: dict[str, Library],
+    collections: dict[str, CollectionLabel],
+    libraries: dict[str, LibraryLabel],
 ) -> str | None:
     if facet == "collection" and value in collections:
         return collections[value].title(locale)

@@ -152,6 +152,7 @@ def _fold_character(character: str) -> str:
     return folded if len(folded) == 1 else character
 
 
+@lru_cache(maxsize=4096)
 def _aligned_fold(text: str) -> str:
     """``fold`` keeping one output character per input character, to mark matches in place."""
     folded = fold(text)

@@ -105,6 +105,7 @@ def search_api() -> Response | tuple[Response, int]:
 def search_document(outcome: SearchOutcome, locale: str) -> dict[str, Any]:
     """The API's answer: the request as understood, the hits and the facets."""
     search_request, result = outcome.request, outcome.result
+    urls = _RecordUrls()
     return {
         "query": {
             "q": search_request.text,
@@ -117,7 +118,7 @@ def search_document(outcome: SearchOutcome, locale: str) -> dict[str, Any]:
             "per_page": search_request.per_page,
         },
         "total": result.total,
-        "hits": [_hit_document(hit, outcome, locale) for hit in result.hits],
+        "hits": [_hit_document(hit, outcome, locale, urls) for hit in result.hits],
         "facets": [
             {
                 "name": facet.name,
@@ -139,7 +140,7 @@ def search_document(outcome: SearchOutcome, locale: str) -> dict[str, Any]:
     }
 
 
-def _hit_document(hit, outcome: SearchOutcome, locale: str) -> dict[str, Any]:
+def _hit_document(hit, outcome: SearchOutcome, locale: str, urls: _RecordUrls) -> dict[str, Any]:
     collection = outcome.collections.get(hit.collection)
     return {
         "id": hit.id,
@@ -152,14 +153,30 @@ def _hit_document(hit, outcome: SearchOutcome, locale: str) -> dict[str, Any]:
         "libraries": list(hit.libraries),
         "local_id": hit.local_id,
         "years": [hit.year_start, hit.year_end] if hit.year_start is not None else None,
-        "thumbnail": (
-            url_for("ingest.thumbnail", asset_id=hit.thumbnail, size=200, _external=True)
-            if hit.thumbnail
-            else None
-        ),
-        "url": url_for("public.record", public_id=hit.id, _external=True),
-        "json_url": url_for("public.record_json", public_id=hit.id, _external=True),
+        "thumbnail": urls.thumbnail(hit.thumbnail) if hit.thumbnail else None,
+        "url": urls.page(hit.id),
+        "json_url": urls.json(hit.id),
     }
+
+
+class _RecordUrls:
+    """A hit's absolute URLs, from templates built once per answer rather than per hit."""
+
+    _SLOT = "HUIKUSLOT"
+
+    def __init__(self) -> None:
+        self._page = url_for("public.record", public_id=self._SLOT, _external=True)
+        self._json = url_for("public.record_json", public_id=self._SLOT, _external=True)
+        self._thumbnail = url_for("ingest.thumbnail", asset_id=self._SLOT, size=200, _external=True)
+
+    def page(self, record_id: str) -> str:
+        return self._page.replace(self._SLOT, record_id)
+
+    def json(self, record_id: str) -> str:
+        return self._json.replace(self._SLOT, record_id)
+
+    def thumbnail(self, asset_id: str) -> str:
+        return self._thumbnail.replace(self._SLOT, asset_id)
 
 
 @blueprint.route("/api/suggest")

@@ -12,7 +12,9 @@ index so that writes made meanwhile by other processes reach both indices and no
 
 from __future__ import annotations
 
+import queue
 import re
+import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -462,7 +464,7 @@ class ElasticsearchBackend:
                 )
             with _engine_errors("loading the new index"):
                 loader = self._client.options(request_timeout=max(self.timeout, REBUILD_TIMEOUT))
-                self._bulk(loader, counted(), max_retries=3, initial_backoff=1)
+                self._pipelined_bulk(loader, counted())
                 self._client.indices.put_settings(
                     index=new, settings={"index": {"refresh_interval": None}}
                 )
@@ -487,6 +489,37 @@ class ElasticsearchBackend:
             if old:
                 self._client.indices.delete(index=old, ignore_unavailable=True)
         return count
+
+    def _pipelined_bulk(self, client: Elasticsearch, actions: Iterable[dict[str, Any]]) -> None:
+        """Send bulk requests from a second thread while this one keeps producing documents,
+        so reading the database and the engine's indexing overlap instead of taking turns.
+
+        The documents are produced here, in the caller's thread, because they come from the
+        caller's database session.
+        """
+        pending: queue.Queue[dict[str, Any] | None] = queue.Queue(maxsize=2 * BULK_CHUNK)
+        failures: list[BaseException] = []
+
+        def send() -> None:
+            try:
+                self._bulk(client, iter(pending.get, None), max_retries=3, initial_backoff=1)
+            except BaseException as error:  # handed to the producing thread
+                failures.append(error)
+                while pending.get() is not None:  # let the producer finish without blocking
+                    pass
+
+        sender = threading.Thread(target=send, name="search-rebuild-sender", daemon=True)
+        sender.start()
+        try:
+            for action in actions:
+                if failures:
+                    break
+                pending.put(action)
+        finally:
+            pending.put(None)
+            sender.join()
+        if failures:
+            raise failures[0]
 
     def _delete_quietly(self, name: str) -> None:
         with suppress(ApiError, TransportError):  # if this fails too, drop() removes it

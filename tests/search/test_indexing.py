@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from sqlalchemy import func, select
 
@@ -125,6 +126,12 @@ class TestWorker:
 
         run_worker(app, 0, stop=_OnePass(), lock_path=str(tmp_path / "outbox.lock"))
 
+        assert pending_tasks() == 0
+        # The worker does not force a refresh; the engine shows new documents within a second.
+        for _ in range(30):
+            if found(backend, "松茸"):
+                break
+            time.sleep(0.1)
         assert found(backend, "松茸") == [record.public_id]
         assert pending_tasks() == 0
 
