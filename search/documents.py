@@ -85,9 +85,51 @@ def document_version(record: Record) -> int:
     return micros(record.updated_at)
 
 
+@dataclass(frozen=True)
+class IndexSource:
+    """What a record's document is made from; read from a Record, or as plain rows when
+    rebuilding a large index (where loading ORM objects would cost more than indexing)."""
+
+    public_id: str
+    local_id: str
+    collection: str
+    profile: str
+    libraries: list[str]  # the owning library first
+    metadata: dict[str, Any]
+    title: str
+    title_sort: str
+    year_start: int | None
+    year_end: int | None
+    published_at: datetime | None
+    updated_at: datetime
+    thumbnail: str | None  # the first image's asset id
+
+    @classmethod
+    def of(cls, record: Record) -> IndexSource:
+        return cls(
+            public_id=record.public_id,
+            local_id=record.local_id,
+            collection=record.collection.slug,
+            profile=record.collection.profile_name,
+            libraries=[library.code for library in record.contributing_libraries],
+            metadata=record.metadata_,
+            title=record.title,
+            title_sort=record.title_sort,
+            year_start=record.year_start,
+            year_end=record.year_end,
+            published_at=record.published_at,
+            updated_at=record.updated_at,
+            thumbnail=record.assets[0].public_id if record.assets else None,
+        )
+
+
 def build_document(record: Record) -> Document:
-    profile = get_profile(record.collection.profile_name)
-    metadata = record.metadata_
+    return document_from(IndexSource.of(record))
+
+
+def document_from(source: IndexSource) -> Document:
+    profile = get_profile(source.profile)
+    metadata = source.metadata
     names: list[str] = []
     texts: list[str] = []
     facets: dict[str, list[str]] = {}
@@ -103,20 +145,19 @@ def build_document(record: Record) -> Document:
         if field.kind is Kind.VOCABULARY:
             shown += [field.display_value(v, "en") for v in values]
         (names if _is_name(field) else texts).extend(shown)
-    title = record.title or profile.title_of(metadata)
-    first_image = record.assets[0] if record.assets else None
+    title = source.title or profile.title_of(metadata)
     return {
-        "id": record.public_id,
-        "version": document_version(record),
-        "collection": record.collection.slug,
+        "id": source.public_id,
+        "version": micros(source.updated_at),
+        "collection": source.collection,
         "profile": profile.name,
-        "libraries": [library.code for library in record.contributing_libraries],
-        "local_id": record.local_id,
-        "title_sort": record.title_sort,
-        "year_start": record.year_start,
-        "year_end": record.year_end,
-        "published_at": (record.published_at or record.updated_at).isoformat(),
-        "thumbnail": first_image.public_id if first_image else None,
+        "libraries": source.libraries,
+        "local_id": source.local_id,
+        "title_sort": source.title_sort,
+        "year_start": source.year_start,
+        "year_end": source.year_end,
+        "published_at": (source.published_at or source.updated_at).isoformat(),
+        "thumbnail": source.thumbnail,
         "facets": facets,
         "search_title": fold(title),
         "search_names": fold("\n".join(names)),

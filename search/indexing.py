@@ -8,10 +8,18 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from repository.extensions import db
-from repository.models import Collection, Record, RecordStatus, Tombstone
+from repository.models import (
+    Asset,
+    Collection,
+    Library,
+    Record,
+    RecordContributor,
+    RecordStatus,
+    Tombstone,
+)
 from repository.models.base import utcnow
 from search.backends import SearchBackend
-from search.documents import Document, build_document, micros
+from search.documents import Document, IndexSource, document_from, micros
 from search.outbox import (
     OutboxState,
     drain_outbox,
@@ -34,25 +42,88 @@ def _public_records():
 def published_documents(
     progress: Callable[[int], None] | None = None, batch_size: int = REINDEX_BATCH
 ) -> Iterator[Document]:
-    """Every public record's document, read in batches so memory stays flat."""
+    """Every public record's document, read as plain rows in batches so memory stays flat."""
     last_id = 0
     done = 0
     while True:
-        ids = list(
-            db.session.scalars(
-                _public_records().where(Record.id > last_id).order_by(Record.id).limit(batch_size)
+        rows = db.session.execute(
+            select(
+                Record.id,
+                Record.public_id,
+                Record.local_id,
+                Record.metadata_,
+                Record.title,
+                Record.title_sort,
+                Record.year_start,
+                Record.year_end,
+                Record.published_at,
+                Record.updated_at,
+                Collection.slug,
+                Collection.profile_name,
+                Library.code,
             )
-        )
-        if not ids:
+            .join(Collection, Record.collection_id == Collection.id)
+            .join(Library, Record.library_id == Library.id)
+            .where(
+                Record.status == RecordStatus.PUBLISHED,
+                Collection.published.is_(True),
+                Record.id > last_id,
+            )
+            .order_by(Record.id)
+            .limit(batch_size)
+        ).all()
+        if not rows:
             return
-        records = records_for_index(ids)
-        for record_id in ids:
-            yield build_document(records[record_id])
+        ids = [row.id for row in rows]
+        thumbnails = _first_images(ids)
+        credited = _credited_libraries(ids)
+        for row in rows:
+            yield document_from(
+                IndexSource(
+                    public_id=row.public_id,
+                    local_id=row.local_id,
+                    collection=row.slug,
+                    profile=row.profile_name,
+                    libraries=[row.code, *(c for c in credited.get(row.id, ()) if c != row.code)],
+                    metadata=row.metadata_,
+                    title=row.title,
+                    title_sort=row.title_sort,
+                    year_start=row.year_start,
+                    year_end=row.year_end,
+                    published_at=row.published_at,
+                    updated_at=row.updated_at,
+                    thumbnail=thumbnails.get(row.id),
+                )
+            )
         last_id = ids[-1]
         done += len(ids)
-        db.session.expunge_all()
         if progress:
             progress(done)
+
+
+def _first_images(record_ids: list[int]) -> dict[int, str]:
+    first: dict[int, str] = {}
+    rows = db.session.execute(
+        select(Asset.record_id, Asset.public_id)
+        .where(Asset.record_id.in_(record_ids))
+        .order_by(Asset.record_id, Asset.position.desc())
+    )
+    for record_id, public_id in rows:
+        first[record_id] = public_id  # the lowest position comes last and wins
+    return first
+
+
+def _credited_libraries(record_ids: list[int]) -> dict[int, list[str]]:
+    """Libraries credited on merged records, besides the owner."""
+    credited: dict[int, list[str]] = {}
+    rows = db.session.execute(
+        select(RecordContributor.record_id, Library.code)
+        .join(Library, RecordContributor.library_id == Library.id)
+        .where(RecordContributor.record_id.in_(record_ids))
+    )
+    for record_id, code in rows:
+        credited.setdefault(record_id, []).append(code)
+    return credited
 
 
 def reindex(backend: SearchBackend, progress: Callable[[int], None] | None = None) -> int:

@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
 from repository.extensions import db
 from repository.messages import Message
 from repository.models import Collection, Library
+from repository.transactions import committed
 from search.backends import SearchBackend
 from search.documents import facet_definition, facet_definitions
 from search.query import MAX_WINDOW, SearchRequest, SearchResult
@@ -113,8 +117,41 @@ def search_records(backend: SearchBackend, request: SearchRequest, locale: str) 
     return SearchOutcome(request, result, tuple(facets), collections, libraries, tuple(notices))
 
 
+#: Every search shows names of collections and libraries; they change rarely, so each process
+#: keeps them for a while and forgets them whenever it commits a change of its own.
+LABELS_TTL = 30.0
+_labels: dict[str, tuple[float, Any]] = {}
+
+
+def _cached(key: str, load: Callable[[], Any]) -> Any:
+    now = time.monotonic()
+    hit = _labels.get(key)
+    if hit is None or now - hit[0] > LABELS_TTL:
+        hit = _labels[key] = (now, load())
+    return hit[1]
+
+
+def forget_labels(*_args: Any, **_kwargs: Any) -> None:
+    _labels.clear()
+
+
+committed.connect(forget_labels)
+
+
 def public_collection_labels() -> dict[str, CollectionLabel]:
-    """Names of the public collections, read as plain rows: every search shows some of them."""
+    """Names of the public collections (cached, see LABELS_TTL)."""
+    return _cached(_cache_key("collections"), _load_collection_labels)
+
+
+def library_labels() -> dict[str, LibraryLabel]:
+    return _cached(_cache_key("libraries"), _load_library_labels)
+
+
+def _cache_key(kind: str) -> str:
+    return f"{kind}:{db.engine.url}"
+
+
+def _load_collection_labels() -> dict[str, CollectionLabel]:
     rows = db.session.execute(
         select(
             Collection.slug, Collection.profile_name, Collection.title_zh, Collection.title_en
@@ -123,7 +160,7 @@ def public_collection_labels() -> dict[str, CollectionLabel]:
     return {row.slug: CollectionLabel(*row) for row in rows}
 
 
-def library_labels() -> dict[str, LibraryLabel]:
+def _load_library_labels() -> dict[str, LibraryLabel]:
     rows = db.session.execute(select(Library.code, Library.name_zh, Library.name_en))
     return {row.code: LibraryLabel(*row) for row in rows}
 

@@ -9,12 +9,13 @@ somewhere.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from repository.chinese import to_simplified
 from repository.messages import Message
@@ -209,13 +210,17 @@ def highlight(text: str, terms: tuple[QueryTerm, ...], *, length: int = 0) -> Ma
         if span_end <= start or span_start >= end:
             continue
         span_start, span_end = max(span_start, start), min(span_end, end)
-        pieces.append(escape(text[cursor:span_start]))
-        pieces.append(Markup("<mark>%s</mark>") % text[span_start:span_end])
+        pieces += (
+            html.escape(text[cursor:span_start], quote=True),
+            "<mark>",
+            html.escape(text[span_start:span_end], quote=True),
+            "</mark>",
+        )
         cursor = span_end
-    pieces.append(escape(text[cursor:end]))
+    pieces.append(html.escape(text[cursor:end], quote=True))
     if end < len(text):
         pieces.append("…")
-    return Markup("").join(pieces)
+    return Markup("".join(pieces))  # every piece of the text above is escaped
 
 
 def has_match(text: str, terms: tuple[QueryTerm, ...]) -> bool:

@@ -499,14 +499,20 @@ class ElasticsearchBackend:
         """
         pending: queue.Queue[dict[str, Any] | None] = queue.Queue(maxsize=2 * BULK_CHUNK)
         failures: list[BaseException] = []
+        finished = threading.Event()  # the end marker has been taken from the queue
+
+        def queued() -> Iterator[dict[str, Any]]:
+            while (action := pending.get()) is not None:
+                yield action
+            finished.set()
 
         def send() -> None:
             try:
-                self._bulk(client, iter(pending.get, None), max_retries=3, initial_backoff=1)
+                self._bulk(client, queued(), max_retries=3, initial_backoff=1)
             except BaseException as error:  # handed to the producing thread
                 failures.append(error)
-                while pending.get() is not None:  # let the producer finish without blocking
-                    pass
+                while not finished.is_set() and pending.get() is not None:
+                    pass  # let the producer finish without blocking
 
         sender = threading.Thread(target=send, name="search-rebuild-sender", daemon=True)
         sender.start()

@@ -140,3 +140,17 @@ class TestWorker:
         with open(path, "a+") as first, open(path, "a+") as second:
             assert hold_lock(first)
             assert not hold_lock(second)
+
+
+def test_rebuilding_reads_the_same_documents_as_publishing(make_collection, make_record):
+    from search.documents import build_document
+    from search.indexing import published_documents
+
+    collection = make_collection()
+    with_images = make_record(collection, title="東北紅豆杉", images=2)
+    plain = make_record(
+        make_collection("ich"), title="满族说部", category="民间文学", level="国家级"
+    )
+    rebuilt = {document["id"]: document for document in published_documents(batch_size=1)}
+    assert rebuilt == {record.public_id: build_document(record) for record in (with_images, plain)}
+    assert rebuilt[with_images.public_id]["thumbnail"] == with_images.assets[0].public_id
