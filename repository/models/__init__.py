@@ -2,6 +2,7 @@
 
 from repository.models.accounts import ApiToken, Library, User, UserRole
 from repository.models.collections import Collection, collection_reviewers
+from repository.models.duplicates import DuplicateCandidate, DuplicateKey, DuplicateState
 from repository.models.jobs import IndexTask, IngestJob, JobState
 from repository.models.records import (
     Asset,
@@ -16,6 +17,9 @@ __all__ = [
     "ApiToken",
     "Asset",
     "Collection",
+    "DuplicateCandidate",
+    "DuplicateKey",
+    "DuplicateState",
     "IndexTask",
     "IngestJob",
     "JobState",

@@ -1,0 +1,268 @@
+"""A reviewer's decision on a pair: merge the two records into one, or keep both.
+
+A merge keeps one record (the survivor) and credits the other's library on it, appends the
+other's images that the survivor does not already have, and withdraws the other record with a
+``merged`` tombstone. Everything happens in one transaction with both records locked, and the pair
+is claimed with a conditional update, so two reviewers deciding at once cannot both succeed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from ingest.duplicates.flagging import REVIEWABLE_STATUSES, flag_possible_duplicates
+from ingest.duplicates.keys import match_keys, pair_signature
+from repository import permissions
+from repository.errors import Conflict, HuikuError, NotFound, PermissionDenied
+from repository.extensions import db
+from repository.messages import Message
+from repository.models import (
+    DuplicateCandidate,
+    DuplicateState,
+    Record,
+    RecordContributor,
+    RecordStatus,
+    Tombstone,
+    User,
+)
+from repository.models.base import utcnow
+from repository.services.records import queue_index_task, write_revision
+from repository.transactions import unit_of_work
+
+MAX_REDIRECT_HOPS = 10
+
+
+class NotOneOfThePair(HuikuError):
+    status = 400
+
+
+def get_candidate(candidate_id: int, *, for_update: bool = False) -> DuplicateCandidate:
+    query = select(DuplicateCandidate).where(DuplicateCandidate.id == candidate_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    candidate = db.session.scalar(query)
+    if candidate is None:
+        raise NotFound(
+            Message(
+                "no pair of possible duplicates {id}; one of its records may have been deleted",
+                "没有编号为 {id} 的疑似重复记录对，其中的记录可能已被删除",
+            ).format(id=candidate_id)
+        )
+    return candidate
+
+
+def require_reviewer(user: User, candidate: DuplicateCandidate) -> None:
+    """Only the collection's reviewers (and admins) decide; others learn nothing of the pair."""
+    if not permissions.can_review(user, candidate.collection):
+        raise PermissionDenied(
+            Message(
+                "only reviewers of this collection decide on possible duplicates",
+                "只有本专题库的审核人员可以处理疑似重复记录",
+            )
+        )
+
+
+def merge_pair(user: User, candidate_id: int, survivor_public_id: str, comment: str = "") -> Record:
+    """Merge the pair into the record named ``survivor_public_id``; returns the survivor."""
+    with unit_of_work():
+        candidate = get_candidate(candidate_id, for_update=True)
+        require_reviewer(user, candidate)
+        low, high = _locked_records(candidate)
+        _require_undecided(candidate, low, high)
+        if survivor_public_id == low.public_id:
+            survivor, merged = low, high
+        elif survivor_public_id == high.public_id:
+            survivor, merged = high, low
+        else:
+            raise NotOneOfThePair(
+                Message(
+                    "choose which of the two records remains",
+                    "请选择保留两条记录中的哪一条",
+                )
+            )
+        _claim(
+            candidate,
+            user,
+            state=DuplicateState.MERGED,
+            survivor_id=survivor.id,
+            merged_public_id=merged.public_id,
+        )
+        _merge(user, survivor, merged, comment.strip())
+    # Other pairs of the record merged away are now refused as stale; the survivor's own are
+    # found afresh.
+    flag_possible_duplicates(survivor)
+    return survivor
+
+
+def keep_both(user: User, candidate_id: int) -> DuplicateCandidate:
+    """Decide that the two records are different things; they are not paired again unless one of
+    them changes what it is matched on (names, scientific name, place)."""
+    with unit_of_work():
+        candidate = get_candidate(candidate_id, for_update=True)
+        require_reviewer(user, candidate)
+        low, high = _locked_records(candidate)
+        _require_undecided(candidate, low, high)
+        profile = candidate.collection.profile
+        signature = pair_signature(
+            match_keys(profile, low.metadata_), match_keys(profile, high.metadata_)
+        )
+        _claim(candidate, user, state=DuplicateState.KEPT_BOTH, signature=signature)
+    return candidate
+
+
+def merged_into(public_id: str) -> str | None:
+    """The public id of the record that a merged-away record now lives in (following chains)."""
+    target = None
+    current = public_id
+    for _ in range(MAX_REDIRECT_HOPS):
+        survivor = db.session.scalar(
+            select(Record.public_id)
+            .join(DuplicateCandidate, DuplicateCandidate.survivor_id == Record.id)
+            .where(
+                DuplicateCandidate.merged_public_id == current,
+                DuplicateCandidate.state == DuplicateState.MERGED,
+            )
+            .limit(1)
+        )
+        if survivor is None:
+            break
+        target = current = survivor
+    return target
+
+
+def _locked_records(candidate: DuplicateCandidate) -> tuple[Record, Record]:
+    """Both records, locked in id order (so two merges sharing a record wait for each other)."""
+    found = {
+        record.id: record
+        for record in db.session.scalars(
+            select(Record)
+            .where(Record.id.in_([candidate.record_low_id, candidate.record_high_id]))
+            .order_by(Record.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
+    low, high = found.get(candidate.record_low_id), found.get(candidate.record_high_id)
+    if low is None or high is None:
+        raise Conflict(
+            Message(
+                "one of the two records no longer exists; nothing to decide",
+                "两条记录之一已不存在，无需处理",
+            )
+        )
+    return low, high
+
+
+def _require_undecided(candidate: DuplicateCandidate, low: Record, high: Record) -> None:
+    if candidate.state is DuplicateState.MERGED:
+        raise Conflict(Message("these records were already merged", "这两条记录已经合并过了"))
+    if candidate.state is DuplicateState.KEPT_BOTH:
+        raise Conflict(
+            Message(
+                "a reviewer already decided to keep both records",
+                "已有审核人员决定保留这两条记录",
+            )
+        )
+    for record in (low, high):
+        if record.status is RecordStatus.WITHDRAWN:
+            raise Conflict(
+                Message(
+                    "record {id} was withdrawn or merged into another record since the pair "
+                    "was flagged",
+                    "记录 {id} 在标记之后已被撤回或并入其他记录",
+                ).format(id=record.public_id)
+            )
+        if record.status not in REVIEWABLE_STATUSES:
+            raise Conflict(
+                Message(
+                    "record {id} is a draft again; decide once its library submits it",
+                    "记录 {id} 已退回为草稿，请在其所属馆重新提交后再处理",
+                ).format(id=record.public_id)
+            )
+
+
+def _claim(candidate: DuplicateCandidate, user: User, **values) -> None:
+    """Record the decision only if nobody decided first."""
+    now = utcnow()
+    result = db.session.execute(
+        update(DuplicateCandidate)
+        .where(
+            DuplicateCandidate.id == candidate.id,
+            DuplicateCandidate.state == DuplicateState.OPEN,
+        )
+        .values(decided_at=now, decided_by_id=user.id, updated_at=now, **values)
+        .execution_options(synchronize_session="fetch")
+    )
+    if result.rowcount != 1:
+        raise Conflict(
+            Message(
+                "another reviewer decided on this pair a moment ago",
+                "另一位审核人员刚刚处理了这对记录",
+            )
+        )
+
+
+def _merge(user: User, survivor: Record, merged: Record, comment: str) -> None:
+    now = utcnow()
+    survivor_before, merged_before = survivor.status, merged.status
+    credited = {survivor.library_id, *(c.library_id for c in survivor.contributors)}
+    for library_id, local_id in [
+        (merged.library_id, merged.local_id),
+        *((c.library_id, c.local_id) for c in merged.contributors),
+    ]:
+        if library_id not in credited:
+            credit = RecordContributor(library_id=library_id, local_id=local_id)
+            survivor.contributors.append(credit)
+            credited.add(library_id)
+
+    # The other record's images follow the survivor's own; identical files are not repeated.
+    # Moving (not copying) keeps each image's id, so its IIIF addresses keep working.
+    known = {asset.sha256 for asset in survivor.assets}
+    position = max((asset.position for asset in survivor.assets), default=-1) + 1
+    for asset in list(merged.assets):
+        if asset.sha256 in known:
+            continue
+        known.add(asset.sha256)
+        asset.position = position
+        position += 1
+        survivor.assets.append(asset)
+
+    # The public never loses the record: a survivor still under review is published with it.
+    if merged_before is RecordStatus.PUBLISHED and survivor.status is RecordStatus.SUBMITTED:
+        survivor.status = RecordStatus.PUBLISHED
+        survivor.published_at = survivor.published_at or now
+    merged.status = RecordStatus.WITHDRAWN
+    for record in (survivor, merged):
+        record.updated_at = now
+        record.updated_by = user
+    db.session.flush()
+
+    note = f"{merged.public_id} → {survivor.public_id}" + (f"\n{comment}" if comment else "")
+    write_revision(
+        survivor,
+        "merge",
+        user,
+        before=dict(survivor.metadata_),
+        status_before=survivor_before.value,
+        comment=note,
+    )
+    write_revision(
+        merged,
+        "merge",
+        user,
+        before=dict(merged.metadata_),
+        status_before=merged_before.value,
+        comment=note,
+    )
+    if merged_before is RecordStatus.PUBLISHED:
+        db.session.add(
+            Tombstone(
+                record_public_id=merged.public_id,
+                collection_id=merged.collection_id,
+                library_id=merged.library_id,
+                reason="merged",
+            )
+        )
+        queue_index_task(merged, "delete")
+    if survivor.status is RecordStatus.PUBLISHED:
+        queue_index_task(survivor, "upsert")

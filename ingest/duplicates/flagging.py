@@ -1,0 +1,173 @@
+"""Flagging records of other libraries that probably describe the same thing as a saved record.
+
+Each record's names and scientific name are stored as normalised keys in ``duplicate_key``; a
+save looks its own keys up in that table's index (collection, kind, key), so the cost of a save
+does not grow with the size of the collection. Only the few records found that way are read and
+compared on place and scientific name.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import delete, or_, select
+
+from ingest.duplicates.keys import MatchKeys, match_keys, pair_signature, reasons_for
+from repository.extensions import db
+from repository.models import (
+    DuplicateCandidate,
+    DuplicateKey,
+    DuplicateState,
+    Record,
+    RecordStatus,
+)
+from repository.models.base import utcnow
+from repository.transactions import unit_of_work
+
+logger = logging.getLogger(__name__)
+
+#: Records compared at all. Another library's draft takes part so that two drafts submitted
+#: later are still paired, but such a pair stays out of sight until both are submitted.
+MATCHED_STATUSES = (RecordStatus.DRAFT, RecordStatus.SUBMITTED, RecordStatus.PUBLISHED)
+#: Records a reviewer sees and merges: waiting for review or public.
+REVIEWABLE_STATUSES = (RecordStatus.SUBMITTED, RecordStatus.PUBLISHED)
+#: At most this many records are compared per save, so one very common name stays cheap.
+MAX_MATCHES = 50
+
+
+def flag_possible_duplicates(record: Record) -> list[DuplicateCandidate]:
+    """Pair the record with other libraries' records that look like the same thing.
+
+    Never raises: a failure is logged and the record's own save stands. Inside a caller's unit
+    of work it runs in a savepoint of that transaction; otherwise it commits its own.
+    Returns the open pairs whose other record is under review or public (never another
+    library's draft, which is private to that library).
+    """
+    try:
+        name = record.public_id
+    except Exception:  # an expired instance of a failed transaction
+        name = "?"
+    try:
+        with unit_of_work() as session, session.begin_nested():
+            candidates = flag_in_transaction(record)
+    except Exception:
+        logger.exception("flagging possible duplicates of record %s failed", name)
+        return []
+    return candidates
+
+
+def flag_in_transaction(record: Record) -> list[DuplicateCandidate]:
+    """The flagging itself, in the caller's transaction; errors propagate."""
+    keys = match_keys(record.collection.profile, record.metadata_)
+    store_keys(record, keys)
+    if record.status not in MATCHED_STATUSES:
+        return []
+    existing = {
+        _other_id(candidate, record): candidate
+        for candidate in db.session.scalars(
+            select(DuplicateCandidate).where(
+                or_(
+                    DuplicateCandidate.record_low_id == record.id,
+                    DuplicateCandidate.record_high_id == record.id,
+                )
+            )
+        )
+    }
+    now = utcnow()
+    flagged: list[DuplicateCandidate] = []
+    for other, reasons, other_keys in _matches(record, keys):
+        pair = sorted(((record, keys), (other, other_keys)), key=lambda item: item[0].id)
+        signature = pair_signature(pair[0][1], pair[1][1])
+        candidate = existing.pop(other.id, None)
+        if candidate is None:
+            candidate = DuplicateCandidate(
+                collection_id=record.collection_id,
+                record_low_id=pair[0][0].id,
+                record_high_id=pair[1][0].id,
+                state=DuplicateState.OPEN,
+                reasons=reasons,
+                signature=signature,
+                created_at=now,
+                updated_at=now,
+            )
+            db.session.add(candidate)
+        elif candidate.state is DuplicateState.KEPT_BOTH and candidate.signature != signature:
+            # One of the two changed what it is matched on since a reviewer kept both: ask again.
+            candidate.state = DuplicateState.OPEN
+            candidate.decided_at = None
+            candidate.decided_by_id = None
+        elif candidate.state is not DuplicateState.OPEN:
+            continue
+        if candidate.reasons != reasons or candidate.signature != signature:
+            candidate.reasons = reasons
+            candidate.signature = signature
+            candidate.updated_at = now
+        if other.status in REVIEWABLE_STATUSES:
+            flagged.append(candidate)
+    for candidate in existing.values():
+        if candidate.state is DuplicateState.OPEN:  # no longer alike
+            db.session.delete(candidate)
+    db.session.flush()
+    return flagged
+
+
+def store_keys(record: Record, keys: MatchKeys) -> None:
+    """Bring the record's rows in ``duplicate_key`` in line with its metadata."""
+    wanted = {("name", name) for name in keys.names}
+    if keys.taxon:
+        wanted.add(("taxon", keys.taxon))
+    stored = {
+        (row.kind, row.key): row
+        for row in db.session.scalars(
+            select(DuplicateKey).where(DuplicateKey.record_id == record.id)
+        )
+    }
+    stale = [row.id for key, row in stored.items() if key not in wanted]
+    if stale:
+        db.session.execute(delete(DuplicateKey).where(DuplicateKey.id.in_(stale)))
+    for kind, key in sorted(wanted - stored.keys()):
+        db.session.add(
+            DuplicateKey(
+                record_id=record.id, collection_id=record.collection_id, kind=kind, key=key
+            )
+        )
+
+
+def _matches(record: Record, keys: MatchKeys) -> list[tuple[Record, list[str], MatchKeys]]:
+    """Records of other libraries sharing a key with this one, and why they look alike."""
+    # One IN list over (collection, key) lets the index answer it on SQLite and PostgreSQL
+    # alike; a name that happens to equal a scientific name is sorted out by reasons_for below.
+    wanted = sorted(keys.names | ({keys.taxon} if keys.taxon else set()))
+    if not wanted:
+        return []
+    ids = list(
+        db.session.scalars(
+            select(DuplicateKey.record_id)
+            .join(Record, Record.id == DuplicateKey.record_id)
+            .where(
+                DuplicateKey.collection_id == record.collection_id,
+                DuplicateKey.key.in_(wanted),
+                Record.library_id != record.library_id,
+                Record.status.in_(MATCHED_STATUSES),
+            )
+            .distinct()
+            .order_by(DuplicateKey.record_id)
+            .limit(MAX_MATCHES)
+        )
+    )
+    if not ids:
+        return []
+    profile = record.collection.profile
+    found = []
+    for other in db.session.scalars(select(Record).where(Record.id.in_(ids)).order_by(Record.id)):
+        other_keys = match_keys(profile, other.metadata_)
+        reasons = reasons_for(keys, other_keys)
+        if reasons is not None:
+            found.append((other, reasons, other_keys))
+    return found
+
+
+def _other_id(candidate: DuplicateCandidate, record: Record) -> int:
+    if candidate.record_low_id == record.id:
+        return candidate.record_high_id
+    return candidate.record_low_id
