@@ -11,3 +11,21 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views.blueprint)
     app.cli.add_command(demo)
+
+    from ingest import api_imports, api_tokens, batch_views
+    from ingest.api_openapi import ingest_api_description
+    from repository.openapi import register_api
+
+    app.register_blueprint(api_imports.blueprint)  # the JSON API's, import routes included
+    app.register_blueprint(api_tokens.blueprint)
+    app.register_blueprint(batch_views.blueprint)
+    register_api(app, ingest_api_description)
+
+    from ingest import duplicate_views
+
+    duplicate_views.init_app(app)
+
+    from ingest.batch.cli import import_command, template_command
+
+    app.cli.add_command(import_command)
+    app.cli.add_command(template_command)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from ingest.derivatives import build_derivatives
+from ingest.derivatives import DerivativeSet, build_derivatives
+from ingest.duplicates import flag_possible_duplicates
 from ingest.uploads import (
     AcceptedImage,
     ImageChange,
@@ -21,6 +22,7 @@ from repository.messages import Message
 from repository.models import Collection, Record, User
 from repository.profiles import MetadataInvalid, Profile
 from repository.services import records
+from repository.storage import FileStore
 from repository.transactions import unit_of_work
 
 
@@ -33,6 +35,7 @@ def save_new_record(
             user, collection, data, edit_assets=lambda r: bool(attach_images(r, images))
         )
     build_pending_derivatives(record)
+    flag_possible_duplicates(record)
     return record
 
 
@@ -52,19 +55,43 @@ def save_record(
 
         saved = records.update_record(user, record, data, edit_assets=edit_assets)
     build_pending_derivatives(record)
+    if saved:
+        flag_possible_duplicates(record)
     return saved
 
 
 def build_pending_derivatives(record: Record) -> None:
     """Thumbnails and the tile pyramid for images that lack them (after the record is committed)."""
+    build_pending_derivatives_for([record])
+
+
+def build_pending_derivatives_for(saved: Iterable[Record], *, iiif_tiles: bool = False) -> int:
+    """Derivatives for every image of these records that lacks them, marked ready in one commit.
+
+    With ``iiif_tiles`` the IIIF tile set is cut as well (when the IIIF package is installed),
+    so a batch import leaves nothing for the first viewer to wait for. Returns the number of
+    images built.
+    """
     store = file_store()
-    pending = [asset for asset in record.assets if not asset.derivatives_ready]
+    pending = [asset for record in saved for asset in record.assets if not asset.derivatives_ready]
     if not pending:
-        return
+        return 0
+    ensure_tiles = _tile_builder() if iiif_tiles else None
     with unit_of_work():
         for asset in pending:
-            build_derivatives(store, asset.sha256)
+            derivatives = build_derivatives(store, asset.sha256)
+            if ensure_tiles is not None:
+                ensure_tiles(store, derivatives)
             asset.derivatives_ready = True
+    return len(pending)
+
+
+def _tile_builder() -> Callable[[FileStore, DerivativeSet], object] | None:
+    try:
+        from iiif.image_tiles import ensure_tile_set
+    except ImportError:  # the IIIF package is optional for ingest
+        return None
+    return ensure_tile_set
 
 
 @contextmanager

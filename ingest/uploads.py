@@ -21,7 +21,7 @@ from repository.errors import HuikuError
 from repository.extensions import db
 from repository.messages import Message
 from repository.models import Asset, Record
-from repository.storage import FileStore, FileTooLarge, size_limit_message
+from repository.storage import FileStore, FileTooLarge, StoredOriginal, size_limit_message
 
 
 class ImagesRejected(HuikuError):
@@ -117,21 +117,35 @@ def attach_images(record: Record, images: Iterable[AcceptedImage]) -> list[Asset
     added = []
     for image in images:
         stored = store.put_original(image.path)
-        asset = Asset(
-            record=record,
-            position=position,
-            label=image.label,
-            original_filename=image.filename[:300],
-            sha256=stored.sha256,
-            mime_type=image.verified.mime_type,
-            size_bytes=stored.size,
-            width=image.verified.width,
-            height=image.verified.height,
+        added.append(
+            new_asset(record, stored, image.verified, image.filename, image.label, position)
         )
-        db.session.add(asset)
-        added.append(asset)
         position += 1
     return added
+
+
+def new_asset(
+    record: Record,
+    stored: StoredOriginal,
+    verified: VerifiedImage,
+    filename: str,
+    label: str,
+    position: int,
+) -> Asset:
+    """An asset row for a stored, verified original (added to the session, not committed)."""
+    asset = Asset(
+        record=record,
+        position=position,
+        label=label[:300],
+        original_filename=filename[:300],
+        sha256=stored.sha256,
+        mime_type=verified.mime_type,
+        size_bytes=stored.size,
+        width=verified.width,
+        height=verified.height,
+    )
+    db.session.add(asset)
+    return asset
 
 
 def change_images(record: Record, changes: Iterable[ImageChange]) -> bool:

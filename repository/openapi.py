@@ -14,7 +14,8 @@ from flask import Blueprint, Flask, Response, current_app, jsonify
 blueprint = Blueprint("openapi", __name__)
 
 EXTENSION = "huiku.openapi"
-Contribution = Callable[[], dict[str, Any]]  # → {"paths": {...}, "schemas": {...}}
+#: → {"paths": {...}, "schemas": {...}, "securitySchemes": {...}}
+Contribution = Callable[[], dict[str, Any]]
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -33,10 +34,15 @@ def register_api(app: Flask, contribution: Contribution) -> None:
 def openapi_document(app: Flask) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
+    security_schemes: dict[str, Any] = {}
     for contribution in app.extensions.get(EXTENSION, []):
         part = contribution()
         paths.update(part.get("paths", {}))
         schemas.update(part.get("schemas", {}))
+        security_schemes.update(part.get("securitySchemes", {}))
+    components: dict[str, Any] = {"schemas": schemas}
+    if security_schemes:
+        components["securitySchemes"] = security_schemes
     return {
         "openapi": "3.1.0",
         "info": {
@@ -49,7 +55,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "paths": dict(sorted(paths.items())),
-        "components": {"schemas": schemas},
+        "components": components,
     }
 
 

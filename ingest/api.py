@@ -1,0 +1,355 @@
+"""The JSON ingest API: records created, read, updated, submitted and given images by token.
+
+Every request names its user with ``Authorization: Bearer <token>``; from there on the same
+permission checks and services as the web forms apply, so the API can do exactly what that
+user could do in a browser. Errors are JSON: ``error`` (English), ``message`` (the reader's
+language), and for bad input ``errors``, mapping field paths (``metadata.kingdom``) to
+bilingual messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from flask import Blueprint, Response, g, jsonify, request, url_for
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from ingest.batch_jobs import request_too_large_message
+from ingest.services import save_new_record, save_record
+from ingest.uploads import ImageUpload
+from repository import permissions
+from repository.errors import HuikuError, PermissionDenied
+from repository.extensions import csrf, db
+from repository.i18n import localize
+from repository.messages import Message
+from repository.models import Collection, Record, User
+from repository.profiles import MetadataInvalid
+from repository.public import record_document
+from repository.services import records, tokens
+from repository.services.browse import visible_record
+from repository.services.collections import get_collection
+
+blueprint = Blueprint("ingest_api", __name__, url_prefix="/api")
+csrf.exempt(blueprint)  # no cookies are trusted here: every request carries its own token
+
+Errors = dict[str, list[Message]]
+T = TypeVar("T")
+INVALID_METADATA = Message("invalid metadata", "元数据有误")
+
+
+class ApiInvalid(HuikuError):
+    """Bad input to the API, with each problem under the path of the value it concerns."""
+
+    status = 422
+
+    def __init__(self, errors: Errors, summary: Message | None = None) -> None:
+        super().__init__(summary or Message("invalid input", "输入有误"))
+        self.errors = errors
+
+
+class DuplicateLocalId(HuikuError):
+    """The library already has a record with this local identifier; names that record."""
+
+    status = 409
+
+    def __init__(self, local_id: str, existing: Record) -> None:
+        super().__init__(
+            Message(
+                "your library already has a record with local_id {id}",
+                "本馆已有本馆标识为 {id} 的记录",
+            ).format(id=local_id)
+        )
+        self.existing = existing
+
+
+# --- authentication -------------------------------------------------------------------------
+
+
+@blueprint.before_request
+def require_token() -> Response | None:
+    """Every endpoint here needs a valid token; the user it stands for is ``g.api_user``."""
+    if request.endpoint is None:  # unknown URL: the 404 handler answers
+        return None
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return _unauthorized(
+            Message(
+                "send an API token: Authorization: Bearer <token>",
+                "请提供 API 令牌：Authorization: Bearer <令牌>",
+            ),
+            presented=False,
+        )
+    user = tokens.authenticate_token(secret.strip())
+    if user is None:
+        return _unauthorized(
+            Message("the API token is unknown or revoked", "API 令牌无效或已被撤销"),
+            presented=True,
+        )
+    g.api_user = user
+    return None
+
+
+def api_user() -> User:
+    return g.api_user
+
+
+def _unauthorized(message: Message, *, presented: bool) -> Response:
+    response = _error_response(message, 401)
+    challenge = 'Bearer realm="huiku"' + (', error="invalid_token"' if presented else "")
+    response.headers["WWW-Authenticate"] = challenge
+    return response
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+def bilingual(message: Message | str) -> dict[str, str]:
+    return {"en": str(message), "zh": getattr(message, "zh", str(message))}
+
+
+def _error_response(message: Message, status: int, **extra: Any) -> Response:
+    response = jsonify(error=str(message), message=localize(message), **extra)
+    response.status_code = status
+    return response
+
+
+@blueprint.errorhandler(ApiInvalid)
+def _invalid(error: ApiInvalid) -> Response:
+    errors = {path: [bilingual(m) for m in messages] for path, messages in error.errors.items()}
+    return _error_response(error.message, 422, errors=errors)
+
+
+@blueprint.errorhandler(DuplicateLocalId)
+def _duplicate(error: DuplicateLocalId) -> Response:
+    return _error_response(
+        error.message,
+        409,
+        errors={"metadata.local_id": [bilingual(error.message)]},
+        existing_record=error.existing.public_id,
+        existing_record_url=url_for(
+            "ingest_api.get_record", public_id=error.existing.public_id, _external=True
+        ),
+    )
+
+
+@blueprint.errorhandler(HuikuError)
+def _service_error(error: HuikuError) -> Response:
+    return _error_response(error.message, error.status)
+
+
+@blueprint.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge) -> Response:
+    return _error_response(request_too_large_message(request.max_content_length or 0), 413)
+
+
+@blueprint.errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> Response:
+    message = Message(error.description or error.name, error.description or error.name)
+    response = _error_response(message, error.code or 500)
+    if error.code == 405 and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def metadata_errors(error: MetadataInvalid, prefix: str = "metadata") -> Errors:
+    """The profile's per-field errors under their path in the request body."""
+    return {
+        prefix if key == "_" else f"{prefix}.{key}": list(messages)
+        for key, messages in error.errors.items()
+    }
+
+
+# --- request bodies ---------------------------------------------------------------------------
+
+
+def json_object(*, allowed: set[str], required: set[str] = frozenset()) -> dict[str, Any]:
+    """The JSON body as an object with only the named keys, or a 422 naming what is wrong."""
+    raw = request.get_data(cache=True)
+    body = request.get_json(silent=True) if raw.strip() else {}
+    if not isinstance(body, dict):
+        raise ApiInvalid(
+            {
+                "body": [
+                    Message(
+                        "the body must be a JSON object (Content-Type: application/json)",
+                        "请求体应为 JSON 对象（Content-Type: application/json）",
+                    )
+                ]
+            }
+        )
+    errors: Errors = {}
+    for key in sorted(set(body) - allowed):
+        errors[key] = [
+            Message(
+                "{key!r} is not understood here; send only {allowed}",
+                "无法识别「{key}」；只能包含 {allowed}",
+            ).format(key=key, allowed=", ".join(sorted(allowed)))
+        ]
+    for key in sorted(required - set(body)):
+        errors[key] = [Message("{key} is required", "缺少 {key}").format(key=key)]
+    if errors:
+        raise ApiInvalid(errors)
+    return body
+
+
+def metadata_from_body(body: Mapping[str, Any]) -> dict[str, Any]:
+    metadata = body["metadata"]
+    if not isinstance(metadata, dict):
+        raise ApiInvalid(
+            {"metadata": [Message("metadata must be an object", "metadata 应为 JSON 对象")]}
+        )
+    if "images" in metadata:
+        raise ApiInvalid(
+            {
+                "metadata.images": [
+                    Message(
+                        "images are uploaded as files: POST /api/records/<id>/images",
+                        "图片请以文件上传：POST /api/records/<编号>/images",
+                    )
+                ]
+            }
+        )
+    return metadata
+
+
+def validated(collection: Collection, metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """Metadata cleaned by the collection's profile, or a 422 naming each bad field."""
+    try:
+        return collection.profile.validate(metadata)
+    except MetadataInvalid as error:
+        raise ApiInvalid(metadata_errors(error), INVALID_METADATA) from None
+
+
+def ensure_local_id_free(library_id: int, local_id: str, record: Record | None = None) -> None:
+    existing = records.find_by_local_id(library_id, local_id)
+    if existing is not None and existing is not record:
+        raise DuplicateLocalId(local_id, existing)
+
+
+def _record_response(record: Record, status: int = 200) -> Response:
+    response = jsonify(record_document(record))
+    response.status_code = status
+    if status == 201:
+        response.headers["Location"] = url_for(
+            "ingest_api.get_record", public_id=record.public_id, _external=True
+        )
+    return response
+
+
+def _saving(library_id: int, local_id: str, action: Callable[[], T]) -> T:
+    """Run a save; losing a race for a local_id to another request still ends as a 409."""
+    try:
+        return action()
+    except (IntegrityError, MetadataInvalid) as error:
+        db.session.rollback()
+        existing = records.find_by_local_id(library_id, local_id)
+        clash = isinstance(error, IntegrityError) or set(error.errors) == {"local_id"}
+        if clash and existing is not None:
+            raise DuplicateLocalId(local_id, existing) from None
+        if isinstance(error, MetadataInvalid):
+            raise ApiInvalid(metadata_errors(error), INVALID_METADATA) from None
+        raise
+
+
+# --- records ----------------------------------------------------------------------------------
+
+
+@blueprint.post("/collections/<slug>/records")
+def create_record(slug: str) -> Response:
+    user = api_user()
+    collection = get_collection(slug)
+    if not permissions.can_contribute(user, collection):
+        raise PermissionDenied(
+            Message("you cannot contribute to this collection", "您无权向此专题库提交记录")
+        )
+    body = json_object(allowed={"metadata"}, required={"metadata"})
+    metadata = metadata_from_body(body)
+    cleaned = validated(collection, metadata)
+    ensure_local_id_free(user.library_id, cleaned["local_id"])
+    record = _saving(
+        user.library_id,
+        cleaned["local_id"],
+        lambda: save_new_record(user, collection, metadata, []),
+    )
+    return _record_response(record, 201)
+
+
+@blueprint.get("/records/<public_id>")
+def get_record(public_id: str) -> Response:
+    return _record_response(visible_record(public_id, api_user()))
+
+
+@blueprint.route("/records/<public_id>", methods=["PUT", "PATCH"])
+def update_record(public_id: str) -> Response:
+    """PUT replaces the metadata; PATCH changes the keys it names (``null`` clears one)."""
+    user = api_user()
+    record = visible_record(public_id, user)
+    if not permissions.can_edit(user, record):
+        raise PermissionDenied(Message("you may not edit this record", "您无权编辑此记录"))
+    body = json_object(allowed={"metadata"}, required={"metadata"})
+    metadata = metadata_from_body(body)
+    if request.method == "PATCH":
+        metadata = {**record.metadata_, **metadata}
+    cleaned = validated(record.collection, metadata)
+    ensure_local_id_free(record.library_id, cleaned["local_id"], record)
+    _saving(record.library_id, cleaned["local_id"], lambda: save_record(user, record, metadata))
+    return _record_response(record)
+
+
+@blueprint.post("/records/<public_id>/submit")
+def submit_record(public_id: str) -> Response:
+    user = api_user()
+    record = visible_record(public_id, user)
+    body = json_object(allowed={"comment"})
+    comment = body.get("comment", "")
+    if not isinstance(comment, str) or len(comment) > 5000:
+        raise ApiInvalid(
+            {
+                "comment": [
+                    Message(
+                        "comment must be text of at most 5000 characters",
+                        "comment 应为不超过 5000 字的文本",
+                    )
+                ]
+            }
+        )
+    records.submit_record(user, record, comment)
+    return _record_response(record)
+
+
+@blueprint.post("/records/<public_id>/images")
+def add_images(public_id: str) -> Response:
+    """Append uploaded images (form field ``images``, repeated) in order; ``labels`` likewise."""
+    user = api_user()
+    record = visible_record(public_id, user)
+    if not permissions.can_edit(user, record):
+        raise PermissionDenied(Message("you may not edit this record", "您无权编辑此记录"))
+    files = [f for f in request.files.getlist("images") if f and f.filename]
+    if not files:
+        raise ApiInvalid(
+            {
+                "images": [
+                    Message(
+                        "send one or more files as multipart/form-data fields named images",
+                        "请以 multipart/form-data 上传一个或多个名为 images 的文件",
+                    )
+                ]
+            }
+        )
+    labels = request.form.getlist("labels")
+    uploads = [
+        ImageUpload(f.stream, f.filename, labels[n] if n < len(labels) else "")
+        for n, f in enumerate(files)
+    ]
+    try:
+        save_record(user, record, record.metadata_, uploads)
+    except MetadataInvalid as error:
+        others = MetadataInvalid({k: v for k, v in error.errors.items() if k != "images"})
+        errors = {**metadata_errors(others), "images": error.errors.get("images", [])}
+        raise ApiInvalid(
+            {path: messages for path, messages in errors.items() if messages},
+            Message("images refused", "图片未被接受"),
+        ) from None
+    return _record_response(record)
