@@ -61,8 +61,8 @@ def save_record(
 
 
 def build_pending_derivatives(record: Record) -> None:
-    """Thumbnails and the tile pyramid for images that lack them (after the record is committed)."""
-    build_pending_derivatives_for([record])
+    """Thumbnails, the pyramid and IIIF tiles for images that lack them (after the commit)."""
+    build_pending_derivatives_for([record], iiif_tiles=True)
 
 
 def build_pending_derivatives_for(saved: Iterable[Record], *, iiif_tiles: bool = False) -> int:
