@@ -45,7 +45,8 @@ def test_full_resolution_regions_are_read_from_tiles(
 ) -> None:
     asset = publish(jpeg_bytes(tmp_path, LARGE))
     store = file_store()
-    assert load_tile_set(store, asset.sha256) is None  # built on the first request that needs it
+    assert load_tile_set(store, asset.sha256) is not None  # cut when the record was saved
+    shutil.rmtree(tile_set_dir(store, asset.sha256))  # as on an instance older than tiles
 
     corner = fetch_image(client, f"{BASE}/{asset.public_id}/0,0,512,512/max/0/default.png")
 
@@ -74,6 +75,7 @@ def test_zoomed_out_views_never_read_the_original(
     asset = publish(jpeg_bytes(tmp_path, LARGE))
     store = file_store()
     store.original_path(asset.sha256).unlink()
+    shutil.rmtree(tile_set_dir(store, asset.sha256))
 
     overview = fetch_image(client, f"{BASE}/{asset.public_id}/full/650,/0/default.jpg")
     half_scale_tile = fetch_image(
@@ -92,6 +94,7 @@ def test_zoomed_out_views_never_read_the_original(
 def test_a_missing_original_is_a_short_server_error(client, publish: Publish, tmp_path) -> None:
     asset = publish(jpeg_bytes(tmp_path, LARGE))
     file_store().original_path(asset.sha256).unlink()
+    shutil.rmtree(tile_set_dir(file_store(), asset.sha256))  # nothing left at full resolution
 
     response = client.get(f"{BASE}/{asset.public_id}/0,0,512,512/max/0/default.jpg")
 
