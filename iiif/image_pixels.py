@@ -11,11 +11,10 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
+from ingest.derivatives import to_rgb
 from ingest.images import open_image, read_orientation
 
 _JPEG_FORMATS = ("JPEG", "MPO")
-_SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")
-_WITH_ALPHA = ("RGBA", "LA", "PA", "RGBa", "La")
 _QUARTER_TURNS = (5, 6, 7, 8)
 
 
@@ -38,25 +37,7 @@ def open_displayed(path: Path, at_least: tuple[int, int] | None = None) -> Image
         upright = ImageOps.exif_transpose(image)  # always a new image, so closing is safe
     finally:
         image.close()
-    return as_rgb(upright)
-
-
-def as_rgb(image: Image.Image) -> Image.Image:
-    """8-bit RGB; transparency is laid on white, as the image would show on a page."""
-    if image.mode == "RGB":
-        return image
-    if image.mode in _SIXTEEN_BIT or (image.mode == "I" and image.getextrema()[1] > 255):
-        image = image.convert("I").point(lambda value: value * (1 / 257)).convert("L")
-    elif image.mode == "F":
-        low, high = image.getextrema()
-        spread = (high - low) or 1
-        image = image.point(lambda value: (value - low) * (255 / spread)).convert("L")
-    if image.mode in _WITH_ALPHA or "transparency" in image.info:
-        rgba = image.convert("RGBA")
-        page = Image.new("RGB", rgba.size, (255, 255, 255))
-        page.paste(rgba, mask=rgba.getchannel("A"))
-        return page
-    return image.convert("RGB")
+    return to_rgb(upright)
 
 
 def load_jpeg(path: Path) -> Image.Image:

@@ -247,12 +247,12 @@ def _decode(image: ImageFile.ImageFile, target: tuple[int, int], orientation: in
             image.draft("RGB", (max(1, stored_width - 1), max(1, stored_height - 1)))
     image.load()
     ImageOps.exif_transpose(image, in_place=True)
-    result = _shrink(_to_rgb(image), target)
+    result = _shrink(to_rgb(image), target)
     # Closing the file also frees the image it was decoded into, so hand back a separate one.
     return image.copy() if result is image else result
 
 
-def _to_rgb(image: Image.Image) -> Image.Image:
+def to_rgb(image: Image.Image) -> Image.Image:
     """8-bit RGB for JPEG output; transparency is laid on white, as on a page."""
     if image.mode == "RGB":
         return image
