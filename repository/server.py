@@ -23,16 +23,20 @@ class _Gunicorn(BaseApplication):
         return create_app()
 
 
-def _start_outbox_worker(interval: float, lock_path: str):
-    """A gunicorn ``post_worker_init`` hook: a thread in each worker keeps the search index
-    catching up (retrying after an engine outage); a file lock lets one worker at a time do it.
+def _background_work(interval: float, lock_path: str):
+    """A gunicorn ``post_worker_init`` hook: each worker resumes imports a restart cut short,
+    and runs a thread that keeps the search index catching up (retrying after an engine
+    outage); file locks let one worker at a time do each job.
 
     It starts after the fork, never in the master: threads and open connections do not survive
     a fork intact.
     """
 
     def post_worker_init(worker) -> None:
+        from ingest.batch import resume_unfinished_imports
         from search.outbox import run_worker
+
+        resume_unfinished_imports(worker.wsgi)  # imports cut short by a restart carry on
 
         threading.Thread(
             target=run_worker,
@@ -56,7 +60,7 @@ def serve_with_gunicorn(host: str, port: int, workers: int, outbox_interval: flo
     hooks = {}
     if outbox_interval > 0:
         lock_path = os.path.join(instance or os.getcwd(), "search-outbox.lock")
-        hooks["post_worker_init"] = _start_outbox_worker(outbox_interval, lock_path)
+        hooks["post_worker_init"] = _background_work(outbox_interval, lock_path)
     _Gunicorn(
         {
             **hooks,
