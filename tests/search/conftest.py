@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -71,38 +72,37 @@ def corpus_backend(
     backend.drop()
 
 
+@contextmanager
+def searching_with(app, backend: SearchBackend) -> Iterator[SearchBackend]:
+    """The app searches (and applies its outbox) with ``backend`` inside the block only."""
+    from search.engine import EXTENSION, use_backend
+    from search.outbox import commit_hook
+
+    previous = app.extensions.get(EXTENSION)
+    use_backend(app, backend)
+    commit_hook.quiet_until = 0.0
+    try:
+        yield backend
+    finally:
+        use_backend(app, previous)
+        commit_hook.quiet_until = 0.0
+
+
 @pytest.fixture
 def app_backend(app, new_backend) -> Iterator[SearchBackend]:
     """The app searches with a fresh backend of the kind under test for this test only."""
-    from search.engine import use_backend
-    from search.outbox import commit_hook
-
-    backend = new_backend()
-    use_backend(app, backend)
-    commit_hook.quiet_until = 0.0
-    try:
+    with searching_with(app, new_backend()) as backend:
         yield backend
-    finally:
-        use_backend(app, None)
-        commit_hook.quiet_until = 0.0
 
 
 @pytest.fixture
-def engine_down(app, tmp_path) -> Iterator[SearchBackend]:
+def engine_down(app) -> Iterator[SearchBackend]:
     """The app's search engine cannot be reached (a real Elasticsearch client, a closed port)."""
     from search.backends.elasticsearch import ElasticsearchBackend
 
-    from search.engine import use_backend
-    from search.outbox import commit_hook
-
-    backend = ElasticsearchBackend("http://127.0.0.1:9", index="huiku-unreachable", timeout=1.0)
-    use_backend(app, backend)
-    commit_hook.quiet_until = 0.0
-    try:
+    unreachable = ElasticsearchBackend("http://127.0.0.1:9", index="huiku-unreachable", timeout=1.0)
+    with searching_with(app, unreachable) as backend:
         yield backend
-    finally:
-        use_backend(app, None)
-        commit_hook.quiet_until = 0.0
 
 
 @pytest.fixture
