@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from repository.i18n import current_locale, localize
-from repository.profiles.schema import flatten_errors
+from repository.profiles.validation import flatten_errors
 from search.backends import SearchUnavailable
 from search.engine import search_backend
 from search.query import CursorInvalid, encode_cursor

@@ -19,7 +19,7 @@ from ingest.batch.problems import Problem, TableUnreadable, column_letter, short
 from repository.messages import Message
 from repository.profiles import Field, Kind, MetadataInvalid, Profile, split_repeatable
 from repository.profiles.dates import ACCEPTED_FORMS
-from repository.profiles.schema import DEFAULT_MAX_LENGTH, MAX_LENGTH
+from repository.profiles.validation import DEFAULT_MAX_LENGTH, MAX_LENGTH
 
 # Kinds whose values are numbers, dates or codes: full-width forms (２０１１－０６) fold to ASCII.
 _FOLDED_KINDS = frozenset(

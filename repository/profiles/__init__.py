@@ -8,14 +8,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from marshmallow import Schema, ValidationError
-
 from repository.errors import HuikuError
 from repository.messages import Message
 from repository.profiles import generic, ich, natural_history
 from repository.profiles.dates import YearRange, parse_date
 from repository.profiles.fields import COMMON_FIELDS, Field, Kind, Term
-from repository.profiles.schema import build_schema, flatten_errors, split_repeatable
+from repository.profiles.validation import MetadataRules, split_repeatable
 
 __all__ = [
     "Field",
@@ -86,16 +84,15 @@ class Profile:
         return self._by_header.get(header.replace("\u3000", " ").strip().lower())
 
     @cached_property
-    def schema(self) -> Schema:
-        return build_schema(self)()
+    def rules(self) -> MetadataRules:
+        return MetadataRules(self)
 
     def validate(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """Cleaned metadata, or ``MetadataInvalid`` naming every field that is wrong."""
-        try:
-            return self.schema.load(dict(data))
-        except ValidationError as error:
-            messages = error.messages if isinstance(error.messages, dict) else {"_": error.messages}
-            raise MetadataInvalid(flatten_errors(messages)) from None
+        cleaned, errors = self.rules.load(data)
+        if errors:
+            raise MetadataInvalid(errors)
+        return cleaned
 
     def title_of(self, metadata: Mapping[str, Any]) -> str:
         return str(metadata.get("title", "")).strip()

@@ -97,6 +97,21 @@ def test_unknown_fields_and_control_characters_are_refused():
     )
 
 
+def test_line_breaks_are_refused_in_one_line_fields_but_kept_in_paragraphs():
+    assert (
+        "must be on one line"
+        in errors_of(NATURAL, valid_natural(locality="长白山\n北坡"))["locality"]
+    )
+    cleaned = NATURAL.validate(valid_natural(description="第一段\r\n\t第二段"))
+    assert cleaned["description"] == "第一段\n\t第二段"
+
+
+def test_metadata_that_is_not_an_object_is_refused_with_a_message():
+    with pytest.raises(MetadataInvalid) as caught:
+        NATURAL.validate(["local_id", "A-1"])
+    assert caught.value.errors["_"][0].zh == "元数据应为对象"
+
+
 def test_year_fields_take_four_digits():
     errors = errors_of(
         ICH,
