@@ -43,12 +43,21 @@ from ingest.batch.report import (
 )
 from ingest.batch.rows import CheckedRow, Columns, check_row, map_columns
 from ingest.batch.writer import BatchWriter, PlannedRow, Written, existing_records, plan
+from ingest.duplicates import flag_new_records, flag_possible_duplicates
 from ingest.services import build_pending_derivatives_for
 from repository import permissions
 from repository.errors import HuikuError
 from repository.extensions import db
 from repository.messages import Message
-from repository.models import Asset, Collection, IngestJob, JobState, Record, User
+from repository.models import (
+    Asset,
+    Collection,
+    DuplicateCandidate,
+    IngestJob,
+    JobState,
+    Record,
+    User,
+)
 from repository.models.base import utcnow
 from repository.storage import FileTooLarge
 from repository.transactions import unit_of_work
@@ -363,7 +372,6 @@ class JobRun:
             check_image=checker.check,
             local_id_header=header,
             max_bytes=self.bounds.max_bytes,
-            load_new_records=_duplicate_flagger() is not None,
         )
         self.repeated = set(state.get("repeated_local_ids", []))
         done_through = state.get("written_through_row", 0)
@@ -474,26 +482,30 @@ class JobRun:
             job.files = {**job.files, "written_through_row": item["row"], "report_bytes": length}
 
     def _flag_duplicates(self, results: list[Written]) -> None:
-        """Ask the duplicate detector about each new or changed record, when it is installed."""
-        flag = _duplicate_flagger()
-        if flag is None:
-            return
+        """Pair new and changed records with other libraries' records that look alike."""
+        created = [
+            (result.record_pk, result.row.metadata)
+            for result in results
+            if result.outcome == "created" and result.record_pk is not None
+        ]
+        flagged = flag_new_records(self.collection, self.job.library_id, created)
+        for result in results:
+            if result.outcome == "updated" and result.record is not None:
+                flagged[result.record.id] = flag_possible_duplicates(result.record)
         counts = dict(self.job.counts or {})
         for result in results:
-            if result.outcome not in ("created", "updated") or result.record is None:
-                continue
-            candidates = flag(result.record) or []
+            candidates = flagged.get(result.record_pk) if result.record_pk is not None else None
             if not candidates:
                 continue
             counts["possible_duplicates"] = counts.get("possible_duplicates", 0) + len(candidates)
-            others = ", ".join(_other_record_id(c, result.record) for c in candidates)
+            others = ", ".join(_other_public_id(c, result.record_pk) for c in candidates)
             result.notes = [
                 outcome_entry(
                     result.row.number,
                     result.outcome,
                     result.row.local_id,
                     _POSSIBLE_DUPLICATES.format(count=len(candidates), others=others),
-                    record_id=result.record.public_id,
+                    record_id=result.record_id,
                     level="note",
                 )
             ]
@@ -578,27 +590,11 @@ def _sync(path: Path) -> None:
         os.fsync(handle.fileno())
 
 
-def _duplicate_flagger() -> Callable[[Record], list] | None:
-    """``ingest.duplicates.flag_possible_duplicates``, when the duplicate detector is present."""
-    try:
-        from ingest.duplicates import flag_possible_duplicates
-    except ImportError:
-        return None
-    return flag_possible_duplicates
-
-
-def _other_record_id(candidate: Any, record: Record) -> str:
-    """The public id of the other record of a candidate pair (or of a candidate record)."""
-    if isinstance(candidate, Record):
-        return candidate.public_id
-    other = getattr(candidate, "other", None)
-    if callable(other):
-        return other(record).public_id
-    for attribute in ("record_low", "record_high", "record", "other"):
-        other = getattr(candidate, attribute, None)
-        if isinstance(other, Record) and other.id != record.id:
-            return other.public_id
-    return str(getattr(candidate, "public_id", "?"))
+def _other_public_id(candidate: DuplicateCandidate, record_pk: int) -> str:
+    """The public id of the other record of a candidate pair."""
+    if candidate.record_low_id == record_pk:
+        return candidate.record_high.public_id
+    return candidate.record_low.public_id
 
 
 _PREDICTED = {

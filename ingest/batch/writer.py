@@ -53,6 +53,7 @@ class Written:
     new_images: int = 0
     notes: list[dict[str, Any]] = field(default_factory=list)  # report entries beside the outcome
     record_id: str | None = None  # the record's public id
+    record_pk: int | None = None  # and its database id
 
 
 def existing_records(library_id: int, local_ids: Iterable[str]) -> dict[str, Record]:
@@ -120,7 +121,6 @@ class BatchWriter:
         check_image: Callable[[str], CheckedImage],
         local_id_header: str,
         max_bytes: int,
-        load_new_records: bool = False,
     ) -> None:
         self.collection = collection
         self.user = user
@@ -128,7 +128,6 @@ class BatchWriter:
         self.check_image = check_image
         self.local_id_header = local_id_header
         self.max_bytes = max_bytes
-        self.load_new_records = load_new_records  # e.g. for the duplicate check
         self.store = file_store()
 
     def write(
@@ -144,7 +143,7 @@ class BatchWriter:
             results.append(result)
             progress(row)
         self._insert_new(new)
-        if self.load_new_records or self.publish or any(images for _, images in new):
+        if self.publish or any(images for _, images in new):
             self._load_new([result for result, _ in new])
         if self.publish:
             for result in results:
@@ -168,7 +167,9 @@ class BatchWriter:
             return Written(row, outcome, new_images=len(images)), images
         assert existing is not None
         added = self._update(existing, row, images) if outcome == "updated" else 0
-        return Written(row, outcome, existing, record_id=existing.public_id, new_images=added), []
+        written = Written(row, outcome, existing, new_images=added)
+        written.record_id, written.record_pk = existing.public_id, existing.id
+        return written, []
 
     def _insert_new(self, new: list[tuple[Written, list[CheckedImage]]]) -> None:
         """The batch's new records, their images and first revisions: one INSERT per table."""
@@ -176,6 +177,7 @@ class BatchWriter:
             return
         now = utcnow()
         user_id = self.user.id
+        profile = self.collection.profile
         record_rows = []
         for result, _images in new:
             result.record_id = new_public_id()
@@ -184,10 +186,9 @@ class BatchWriter:
                     "public_id": result.record_id,
                     "collection_id": self.collection.id,
                     "library_id": self.user.library_id,
-                    "local_id": result.row.local_id,
                     "status": RecordStatus.DRAFT,
-                    "metadata_": result.row.metadata,
-                    **self._derived_columns(result.row.metadata),
+                    "metadata": result.row.metadata,
+                    **records.derived_columns(profile, result.row.metadata),
                     "review_comment": "",
                     "created_at": now,
                     "updated_at": now,
@@ -196,9 +197,10 @@ class BatchWriter:
                     "updated_by_id": user_id,
                 }
             )
-        # Without RETURNING the rows go as one multi-row INSERT on PostgreSQL too (with it,
-        # psycopg sends them one by one); the ids are then read back in one query.
-        db.session.execute(insert(Record), record_rows)
+        # Core inserts of plain rows: the ORM's bulk path would cost as much again in
+        # bookkeeping. Without RETURNING the rows go as one multi-row INSERT on PostgreSQL
+        # too (with it, psycopg sends them one by one); the ids are then read in one query.
+        db.session.execute(insert(Record.__table__), record_rows)
         ids = dict(
             db.session.execute(
                 select(Record.public_id, Record.id).where(
@@ -208,7 +210,7 @@ class BatchWriter:
         )
         asset_rows, revision_rows = [], []
         for result, images in new:
-            record_id = ids[result.record_id]
+            record_id = result.record_pk = ids[result.record_id]
             for position, image in enumerate(images):
                 asset_rows.append(self._asset_row(record_id, image, position, now))
             revision_rows.append(
@@ -221,25 +223,14 @@ class BatchWriter:
                     "status_before": None,
                     "status_after": RecordStatus.DRAFT.value,
                     "metadata_before": None,
-                    "metadata_after": dict(result.row.metadata),
+                    "metadata_after": result.row.metadata,
                     "assets_after": [image.sha256 for image in images],
                     "comment": "",
                 }
             )
         if asset_rows:
-            db.session.execute(insert(Asset), asset_rows)
-        db.session.execute(insert(RecordRevision), revision_rows)
-
-    def _derived_columns(self, metadata: dict[str, Any]) -> dict[str, Any]:
-        """Title, pinyin key and years exactly as ``records.apply_metadata`` derives them."""
-        probe = Record(collection=self.collection)  # transient, never added to the session
-        records.apply_metadata(probe, metadata, None)
-        return {
-            "title": probe.title,
-            "title_sort": probe.title_sort,
-            "year_start": probe.year_start,
-            "year_end": probe.year_end,
-        }
+            db.session.execute(insert(Asset.__table__), asset_rows)
+        db.session.execute(insert(RecordRevision.__table__), revision_rows)
 
     def _asset_row(
         self, record_id: int, image: CheckedImage, position: int, now: Any

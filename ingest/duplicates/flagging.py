@@ -1,20 +1,26 @@
 """Flagging records of other libraries that probably describe the same thing as a saved record.
 
 Each record's names and scientific name are stored as normalised keys in ``duplicate_key``; a
-save looks its own keys up in that table's index (collection, kind, key), so the cost of a save
-does not grow with the size of the collection. Only the few records found that way are read and
-compared on place and scientific name.
+save looks its own keys up in that table's index (collection, key, library), so the cost of a
+save grows neither with the size of the collection nor with how many of the saving library's
+own records share a name. Only the few records found that way are read and compared on place
+and scientific name. An import does the same for 500 new records at a time: their keys go in
+one INSERT and are looked up in one query, and only the records that share a key with another
+library's record are compared one by one.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, insert, or_, select
 
 from ingest.duplicates.keys import MatchKeys, match_keys, pair_signature, reasons_for
 from repository.extensions import db
 from repository.models import (
+    Collection,
     DuplicateCandidate,
     DuplicateKey,
     DuplicateState,
@@ -33,6 +39,8 @@ MATCHED_STATUSES = (RecordStatus.DRAFT, RecordStatus.SUBMITTED, RecordStatus.PUB
 REVIEWABLE_STATUSES = (RecordStatus.SUBMITTED, RecordStatus.PUBLISHED)
 #: At most this many records are compared per save, so one very common name stays cheap.
 MAX_MATCHES = 50
+#: Keys looked up in one query when a batch of new records is flagged.
+LOOKUP_KEYS = 500
 
 
 def flag_possible_duplicates(record: Record) -> list[DuplicateCandidate]:
@@ -113,9 +121,7 @@ def flag_in_transaction(record: Record) -> list[DuplicateCandidate]:
 
 def store_keys(record: Record, keys: MatchKeys) -> None:
     """Bring the record's rows in ``duplicate_key`` in line with its metadata."""
-    wanted = {("name", name) for name in keys.names}
-    if keys.taxon:
-        wanted.add(("taxon", keys.taxon))
+    wanted = _key_pairs(keys)
     stored = {
         (row.kind, row.key): row
         for row in db.session.scalars(
@@ -128,9 +134,85 @@ def store_keys(record: Record, keys: MatchKeys) -> None:
     for kind, key in sorted(wanted - stored.keys()):
         db.session.add(
             DuplicateKey(
-                record_id=record.id, collection_id=record.collection_id, kind=kind, key=key
+                record_id=record.id,
+                collection_id=record.collection_id,
+                library_id=record.library_id,
+                kind=kind,
+                key=key,
             )
         )
+
+
+def flag_new_records(
+    collection: Collection, library_id: int, created: Sequence[tuple[int, Mapping[str, Any]]]
+) -> dict[int, list[DuplicateCandidate]]:
+    """Flag a batch of records just created by one library, by record id.
+
+    Like ``flag_possible_duplicates`` it never raises and runs in a savepoint of the caller's
+    transaction. A new record has no pairs yet, so a record whose keys no other library uses is
+    finished once its keys are stored.
+    """
+    if not created:
+        return {}
+    try:
+        with unit_of_work() as session, session.begin_nested():
+            return _flag_new_in_transaction(collection, library_id, created)
+    except Exception:
+        logger.exception("flagging possible duplicates of %d new records failed", len(created))
+        return {}
+
+
+def _flag_new_in_transaction(
+    collection: Collection, library_id: int, created: Sequence[tuple[int, Mapping[str, Any]]]
+) -> dict[int, list[DuplicateCandidate]]:
+    profile = collection.profile
+    rows: list[dict[str, Any]] = []
+    keys_of: dict[int, set[str]] = {}
+    for record_id, metadata in created:
+        pairs = _key_pairs(match_keys(profile, metadata))
+        keys_of[record_id] = {key for _kind, key in pairs}
+        rows.extend(
+            {
+                "record_id": record_id,
+                "collection_id": collection.id,
+                "library_id": library_id,
+                "kind": kind,
+                "key": key,
+            }
+            for kind, key in sorted(pairs)
+        )
+    if not rows:
+        return {}
+    db.session.execute(insert(DuplicateKey.__table__), rows)
+    wanted = sorted({row["key"] for row in rows})
+    shared: set[str] = set()
+    for start in range(0, len(wanted), LOOKUP_KEYS):
+        shared.update(
+            db.session.scalars(
+                select(DuplicateKey.key)
+                .where(
+                    DuplicateKey.collection_id == collection.id,
+                    DuplicateKey.key.in_(wanted[start : start + LOOKUP_KEYS]),
+                    DuplicateKey.library_id != library_id,
+                )
+                .distinct()
+            )
+        )
+    alike = sorted(record_id for record_id, keys in keys_of.items() if keys & shared)
+    if not alike:
+        return {}
+    flagged = {}
+    for record in db.session.scalars(select(Record).where(Record.id.in_(alike))):
+        flagged[record.id] = flag_in_transaction(record)
+    return flagged
+
+
+def _key_pairs(keys: MatchKeys) -> set[tuple[str, str]]:
+    """The (kind, key) rows a record's match keys are stored as."""
+    pairs = {("name", name) for name in keys.names}
+    if keys.taxon:
+        pairs.add(("taxon", keys.taxon))
+    return pairs
 
 
 def _matches(record: Record, keys: MatchKeys) -> list[tuple[Record, list[str], MatchKeys]]:
@@ -147,7 +229,7 @@ def _matches(record: Record, keys: MatchKeys) -> list[tuple[Record, list[str], M
             .where(
                 DuplicateKey.collection_id == record.collection_id,
                 DuplicateKey.key.in_(wanted),
-                Record.library_id != record.library_id,
+                DuplicateKey.library_id != record.library_id,
                 Record.status.in_(MATCHED_STATUSES),
             )
             .distinct()

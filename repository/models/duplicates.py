@@ -31,11 +31,14 @@ class DuplicateKey(db.Model):
     """
 
     __tablename__ = "duplicate_key"
-    __table_args__ = (Index("ix_duplicate_key_lookup", "collection_id", "key"),)
+    # The library is part of the key so that a look-up skips the saving library's own records,
+    # however many of them share a name.
+    __table_args__ = (Index("ix_duplicate_key_lookup", "collection_id", "key", "library_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("record.id", ondelete="CASCADE"), index=True)
     collection_id: Mapped[int] = mapped_column(ForeignKey("collection.id"))
+    library_id: Mapped[int] = mapped_column(ForeignKey("library.id"))
     kind: Mapped[str] = mapped_column(String(10))  # name | taxon (for reading; lookups use key)
     key: Mapped[str] = mapped_column(String(200))
 

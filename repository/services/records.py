@@ -26,7 +26,7 @@ from repository.models import (
     User,
 )
 from repository.models.base import utcnow
-from repository.profiles import MetadataInvalid
+from repository.profiles import MetadataInvalid, Profile
 from repository.transactions import unit_of_work
 
 
@@ -214,15 +214,24 @@ def _transition(
 
 def apply_metadata(record: Record, metadata: dict[str, Any], user: User | None) -> None:
     """Set validated metadata and the columns derived from it (title, pinyin key, years)."""
-    profile = record.collection.profile
-    years = profile.year_range_of(metadata)
     record.metadata_ = metadata
-    record.local_id = metadata["local_id"]
-    record.title = profile.title_of(metadata)
-    record.title_sort = pinyin_sort_key(record.title)
-    record.year_start, record.year_end = (years.start, years.end) if years else (None, None)
+    for column, value in derived_columns(record.collection.profile, metadata).items():
+        setattr(record, column, value)
     record.updated_at = utcnow()
     record.updated_by = user
+
+
+def derived_columns(profile: Profile, metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """The record columns computed from validated metadata, for listing, sorting and dating."""
+    title = profile.title_of(metadata)
+    years = profile.year_range_of(metadata)
+    return {
+        "local_id": metadata["local_id"],
+        "title": title,
+        "title_sort": pinyin_sort_key(title),
+        "year_start": years.start if years else None,
+        "year_end": years.end if years else None,
+    }
 
 
 def _ensure_local_id_free(library_id: int, local_id: str) -> None:

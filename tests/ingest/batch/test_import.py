@@ -6,7 +6,7 @@ import csv
 import io
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ingest.batch import (
     ImportRejected,
@@ -17,10 +17,11 @@ from ingest.batch import (
     template_csv,
 )
 from ingest.derivatives import load_derivative_set
+from ingest.duplicates import flag_possible_duplicates
 from ingest.uploads import file_store
 from repository.errors import PermissionDenied
 from repository.extensions import db
-from repository.models import JobState, Record, RecordStatus
+from repository.models import DuplicateCandidate, JobState, Record, RecordStatus
 from repository.services import records
 from tests.ingest.batch.conftest import (
     HEADERS,
@@ -314,6 +315,32 @@ def test_possible_duplicates_from_other_libraries_are_noted(run, write, collecti
     [note] = [entry for entry in job.report if entry["level"] == "note"]
     assert note["row"] == 2 and published.public_id in note["message_en"]
     assert "同一对象" in note["message_zh"]
+
+
+def test_only_rows_alike_another_librarys_records_are_noted(
+    run, write, collection, contributor, make_record
+):
+    """The importing library's own records never count, however many share a name."""
+    own = make_record(collection, contributor, title="红松", scientific_name="Pinus koraiensis")
+    elsewhere = make_record(collection, title="松茸", scientific_name="Tricholoma matsutake")
+    rows = [HEADERS]
+    rows += [[f"PK-{n}", "红松", "Pinus koraiensis", "植物", "", "", ""] for n in range(30)]
+    rows += [["TM-1", "松茸", "Tricholoma matsutake Singer", "真菌", "", "", ""]]
+    rows += [["TM-2", "松茸", "Tricholoma bakamatsutake", "真菌", "", "", ""]]  # another species
+    job = run(write("t.csv", csv_bytes(rows)))
+    assert job.counts["created"] == 32 and job.counts["possible_duplicates"] == 1
+    [note] = [entry for entry in job.report if entry["level"] == "note"]
+    assert note["local_id"] == "TM-1" and elsewhere.public_id in note["message_en"]
+    assert own.public_id not in {entry.get("record_id") for entry in job.report}
+    # The new drafts' keys are stored, so a later save of another library pairs with them too.
+    later = make_record(collection, title="紅松", scientific_name="Pinus koraiensis Siebold")
+    assert [pair.other(later) for pair in flag_possible_duplicates(later)] == [own]
+    paired = db.session.scalar(
+        select(func.count(DuplicateCandidate.id)).where(
+            DuplicateCandidate.record_high_id == later.id
+        )
+    )
+    assert paired == 31
 
 
 def test_the_files_a_dry_run_checked_are_imported_without_uploading_again(
