@@ -17,6 +17,7 @@ import csv
 import io
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -58,18 +59,18 @@ def problem_entry(problem: Problem, *, local_id: str = "") -> dict[str, Any]:
     fix = problem.fix
     return {
         "row": problem.row,
+        "outcome": "failed",
+        "level": "error",
+        "record_id": None,
         "cell": problem.cell,
         "column": problem.column,
         "field": problem.field,
         "value": problem.value,
         "local_id": local_id,
-        "outcome": "failed",
-        "level": "error",
         "message_en": str.__str__(problem.message),
         "message_zh": problem.message.zh,
         "fix_en": str.__str__(fix) if fix else "",
         "fix_zh": fix.zh if fix else "",
-        "record_id": None,
     }
 
 
@@ -84,18 +85,18 @@ def outcome_entry(
 ) -> dict[str, Any]:
     return {
         "row": row,
+        "outcome": outcome,
+        "level": level,
+        "record_id": record_id,
         "cell": "",
         "column": "",
         "field": "",
         "value": "",
         "local_id": local_id,
-        "outcome": outcome,
-        "level": level,
         "message_en": str.__str__(message),
         "message_zh": message.zh,
         "fix_en": "",
         "fix_zh": "",
-        "record_id": record_id,
     }
 
 
@@ -158,16 +159,9 @@ class ReportFile:
         with self.path.open("rb") as handle:
             for order, raw in enumerate(handle):
                 if raw.strip():
-                    entry = json.loads(raw)
+                    row, outcome, level, record_id = _head(raw)
                     yield Line(
-                        entry["row"],
-                        order,
-                        entry["outcome"],
-                        entry["level"],
-                        entry.get("record_id"),
-                        None,
-                        offset,
-                        len(raw.rstrip(b"\n")),
+                        row, order, outcome, level, record_id, None, offset, len(raw.rstrip(b"\n"))
                     )
                 offset += len(raw)
 
@@ -185,6 +179,28 @@ class ReportFile:
                     text += handle.read(line.length)
         text += b"]"
         return text.decode("utf-8")
+
+
+# Entries are written with these four keys first, so reading a long report back needs only
+# its heads, not a JSON parse of every entry.
+_HEAD = re.compile(
+    rb'\{"row": (-?\d+), "outcome": "(\w+)", "level": "(\w+)", "record_id": (?:null|"(\w+)")'
+)
+
+
+def _head(raw: bytes) -> tuple[int, str, str, str | None]:
+    """Row, outcome, level and record id of one written entry."""
+    match = _HEAD.match(raw)
+    if match is None:  # written in another key order
+        entry = json.loads(raw)
+        return entry["row"], entry["outcome"], entry["level"], entry.get("record_id")
+    row, outcome, level, record_id = match.groups()
+    return (
+        int(row),
+        outcome.decode(),
+        level.decode(),
+        record_id.decode() if record_id is not None else None,
+    )
 
 
 def final_lines(lines: Iterable[Line]) -> list[Line]:

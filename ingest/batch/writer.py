@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ingest.batch.image_source import CheckedImage
 from ingest.batch.problems import Problem
 from ingest.uploads import file_store, new_asset
 from repository import permissions
+from repository.bulk import insert_rows
 from repository.extensions import db
 from repository.messages import Message
 from repository.models import Asset, Collection, Record, RecordRevision, RecordStatus, User
@@ -197,10 +198,9 @@ class BatchWriter:
                     "updated_by_id": user_id,
                 }
             )
-        # Core inserts of plain rows: the ORM's bulk path would cost as much again in
-        # bookkeeping. Without RETURNING the rows go as one multi-row INSERT on PostgreSQL
-        # too (with it, psycopg sends them one by one); the ids are then read in one query.
-        db.session.execute(insert(Record.__table__), record_rows)
+        # Plain rows (COPY on PostgreSQL): the ORM's bulk path would cost as much again in
+        # bookkeeping. The ids are then read back in one query.
+        insert_rows(Record.__table__, record_rows)
         ids = dict(
             db.session.execute(
                 select(Record.public_id, Record.id).where(
@@ -229,8 +229,8 @@ class BatchWriter:
                 }
             )
         if asset_rows:
-            db.session.execute(insert(Asset.__table__), asset_rows)
-        db.session.execute(insert(RecordRevision.__table__), revision_rows)
+            insert_rows(Asset.__table__, asset_rows)
+        insert_rows(RecordRevision.__table__, revision_rows)
 
     def _asset_row(
         self, record_id: int, image: CheckedImage, position: int, now: Any

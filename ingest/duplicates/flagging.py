@@ -15,9 +15,10 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import delete, or_, select
 
 from ingest.duplicates.keys import MatchKeys, match_keys, pair_signature, reasons_for
+from repository.bulk import insert_rows
 from repository.extensions import db
 from repository.models import (
     Collection,
@@ -183,7 +184,7 @@ def _flag_new_in_transaction(
         )
     if not rows:
         return {}
-    db.session.execute(insert(DuplicateKey.__table__), rows)
+    insert_rows(DuplicateKey.__table__, rows)
     wanted = sorted({row["key"] for row in rows})
     shared: set[str] = set()
     for start in range(0, len(wanted), LOOKUP_KEYS):

@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache, lru_cache
 from typing import Any
 
 from repository.profiles import Field, Kind, Profile
@@ -50,11 +51,16 @@ class MatchKeys:
         return {"names": sorted(self.names), "taxon": self.taxon, "places": sorted(self.places)}
 
 
+@lru_cache(maxsize=65_536)
 def normalized_text(text: str) -> str:
-    """Simplified, case-folded, no punctuation or spaces: 長白山 · Changbai → 长白山changbai."""
+    """Simplified, case-folded, no punctuation or spaces: 長白山 · Changbai → 长白山changbai.
+
+    Remembered, because an import meets the same aliases, places and names again and again.
+    """
     return _NOT_WORD.sub("", fold(text))[:KEY_LENGTH]
 
 
+@lru_cache(maxsize=65_536)
 def taxon_key(scientific_name: str) -> str | None:
     """Genus and species (and an infraspecific rank) without the authority, lower case.
 
@@ -76,6 +82,7 @@ def taxon_key(scientific_name: str) -> str | None:
     return key
 
 
+@cache
 def name_fields(profile: Profile) -> tuple[Field, ...]:
     return tuple(
         field
@@ -84,6 +91,7 @@ def name_fields(profile: Profile) -> tuple[Field, ...]:
     )
 
 
+@cache
 def place_fields(profile: Profile) -> tuple[Field, ...]:
     return tuple(
         field

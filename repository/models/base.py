@@ -22,8 +22,17 @@ def utcnow() -> datetime:
 
 
 def new_public_id(length: int = 10) -> str:
-    """A short, random, URL-safe identifier that never changes once given."""
-    return "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(length))
+    """A short, random, URL-safe identifier that never changes once given.
+
+    The letters are the base-30 digits of one 128-bit random number: uniform to within 2**-78,
+    and one call to the system's random source instead of one per letter.
+    """
+    number = int.from_bytes(secrets.token_bytes(16))
+    letters = []
+    for _ in range(length):
+        number, digit = divmod(number, len(PUBLIC_ID_ALPHABET))
+        letters.append(PUBLIC_ID_ALPHABET[digit])
+    return "".join(letters)
 
 
 class UTCDateTime(TypeDecorator):

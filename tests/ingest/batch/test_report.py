@@ -1,0 +1,28 @@
+"""The report file of a running job: what is appended is what the finished report says."""
+
+import json
+
+from ingest.batch.problems import Problem
+from ingest.batch.report import ReportFile, final_lines, outcome_entry, problem_entry
+from repository.messages import Message
+
+
+def test_the_finished_report_lists_entries_by_row_with_failed_rows_reduced_to_problems(tmp_path):
+    report = ReportFile(tmp_path / "report.jsonl")
+    created = outcome_entry(3, "created", "A-3", Message("created", "已新建"), record_id="x7k2")
+    problem = problem_entry(
+        Problem(Message("bad date", "日期有误"), row=2, column="日期"), local_id='A-2 "引号"'
+    )
+    later_failure = outcome_entry(4, "created", "A-4", Message("created", "已新建"))
+    report.append([created, problem, later_failure])
+    # An entry written with its keys in another order is read as well.
+    other_order = {"level": "error", "outcome": "failed", "row": 4, "message_en": "lost"}
+    with report.path.open("ab") as handle:
+        handle.write(json.dumps(other_order).encode() + b"\n")
+    lines = final_lines(report.lines())
+    assert [(line.row, line.outcome, line.record_id) for line in lines] == [
+        (2, "failed", None),
+        (3, "created", "x7k2"),
+        (4, "failed", None),
+    ]
+    assert json.loads(report.json_array(lines)) == [problem, created, other_order]
