@@ -25,7 +25,8 @@ def init_app(app: Flask) -> None:
 
     duplicate_views.init_app(app)
 
-    from ingest.batch.cli import import_command, template_command
+    from ingest.batch.cli import import_command, prune_command, template_command
 
     app.cli.add_command(import_command)
     app.cli.add_command(template_command)
+    app.cli.add_command(prune_command)

@@ -60,3 +60,17 @@ def _default(column: Any) -> Any:
     if default.is_callable:
         return default.arg(None)
     raise ValueError(f"column {column.name} has a default COPY cannot compute")
+
+
+def refresh_statistics(*tables: Table) -> None:
+    """Have PostgreSQL count the tables again after a bulk load (a no-op elsewhere).
+
+    Until autovacuum gets round to it, the planner still believes the row counts from before
+    the load, and may keep scanning whole tables where the next import's look-ups should use
+    an index: 10,000 unchanged rows imported again took five times as long.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql" or not tables:
+        return
+    quote = connection.dialect.identifier_preparer
+    connection.exec_driver_sql("ANALYZE " + ", ".join(quote.format_table(t) for t in tables))

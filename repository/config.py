@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "RECORDS_PER_PAGE": 24,
     "IMPORT_RUN_INLINE": False,  # run import jobs inside the request (tests) instead of a thread
     "IMPORT_MAX_ROWS": 50_000,
+    "IMPORT_KEEP_DAYS": 14,  # a finished import job's uploaded files are deleted after this
     "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
     "LANGUAGES": ("zh_Hans_CN", "en"),
     "SESSION_COOKIE_HTTPONLY": True,

@@ -1,4 +1,5 @@
-"""``huiku import`` and ``huiku import-template``: batch import from the command line.
+"""``huiku import``, ``huiku import-template`` and ``huiku import-prune``: batch import from
+the command line.
 
 The command acts as a user of the importing library, as the web does: the one named by
 ``--as``, otherwise the library's first active administrator, else its first contributor,
@@ -15,7 +16,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from ingest.batch.jobs import run_import, start_import
+from ingest.batch.jobs import prune_import_files, run_import, start_import
 from ingest.batch.report import OUTCOME_WORDS, report_as_csv, report_as_xlsx
 from ingest.batch.templates import template_csv, template_xlsx
 from repository.errors import HuikuError, NotFound
@@ -248,3 +249,18 @@ def _width(text: str) -> int:
 
 def _both(message: Message) -> str:
     return f"{message} / {message.zh}" if isinstance(message, Message) else str(message)
+
+
+@click.command("import-prune")
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    help="keep the files of jobs finished fewer days ago (default: IMPORT_KEEP_DAYS, 14)",
+)
+@with_appcontext
+def prune_command(days: int | None) -> None:
+    """Delete the uploaded files of import jobs that finished days ago (reports stay)."""
+    pruned = prune_import_files(days)
+    click.echo(
+        f"Deleted the files of {pruned} finished import job(s). 已删除 {pruned} 个任务的文件。"
+    )

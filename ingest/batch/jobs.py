@@ -26,12 +26,14 @@ import logging
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -317,6 +319,59 @@ def resume_unfinished_imports(app: Flask, *, background: bool = True) -> int:
                 if job is not None:
                     run_import(job)
     return len(orphaned)
+
+
+def prune_import_files(keep_days: int | None = None) -> int:
+    """Delete the folders of jobs that finished more than ``keep_days`` ago; returns how many.
+
+    A finished job keeps its uploads only so that a dry run can be imported without uploading
+    again, or a stopped import started again; its report lives in the job row. Jobs that are
+    queued or running, and any whose lock is held, are left alone.
+    """
+    if keep_days is None:
+        keep_days = int(current_app.config["IMPORT_KEEP_DAYS"])
+    cutoff = utcnow() - timedelta(days=keep_days)
+    finished = db.session.scalars(
+        select(IngestJob.public_id).where(
+            IngestJob.state.in_(FINAL_STATES), IngestJob.finished_at < cutoff
+        )
+    ).all()
+    pruned = 0
+    for public_id in finished:
+        folder = job_folder(public_id)
+        if not folder.is_dir():
+            continue
+        with _job_lock(public_id) as acquired:
+            if not acquired:
+                continue
+            for entry in folder.iterdir():
+                if entry.name == ".lock":
+                    continue
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+        (folder / ".lock").unlink(missing_ok=True)
+        with suppress(OSError):
+            folder.rmdir()
+        pruned += 1
+    if pruned:
+        log.info("deleted the files of %d finished import jobs", pruned)
+    return pruned
+
+
+def prune_import_files_periodically(app: Flask, interval: float = 3600.0) -> None:
+    """Prune finished jobs' files every ``interval`` seconds, for ever (a server thread)."""
+    while True:
+        try:
+            with app.app_context():
+                prune_import_files()
+        except Exception:  # a full disk or a lost database must not end the thread
+            log.exception("pruning the files of finished imports failed")
+        finally:
+            with suppress(Exception), app.app_context():
+                db.session.remove()
+        time.sleep(interval)
 
 
 def find_job(public_id: str) -> IngestJob | None:

@@ -46,6 +46,7 @@ from ingest.batch.writer import BatchWriter, PlannedRow, Written, existing_recor
 from ingest.duplicates import flag_new_records, flag_possible_duplicates
 from ingest.services import build_pending_derivatives_for
 from repository import permissions
+from repository.bulk import refresh_statistics
 from repository.errors import HuikuError
 from repository.extensions import db
 from repository.messages import Message
@@ -53,9 +54,11 @@ from repository.models import (
     Asset,
     Collection,
     DuplicateCandidate,
+    DuplicateKey,
     IngestJob,
     JobState,
     Record,
+    RecordRevision,
     User,
 )
 from repository.models.base import utcnow
@@ -66,6 +69,7 @@ BATCH_ROWS = 500
 BATCH_IMAGES = 10
 LOOKUP_ROWS = 250  # rows whose local ids are looked up together in the check pass
 PROGRESS_SECONDS = 1.0  # the check pass commits its progress at most this often
+ANALYZE_AFTER_ROWS = 1_000  # records written by a job after which table statistics are renewed
 FINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED})
 # What one row can cause; anything else (a lost connection, a full disk) stops the job, which
 # can then be resumed, rather than failing every row of the batch with the same message.
@@ -536,6 +540,14 @@ class JobRun:
         lines = final_lines(self.report.lines())
         counts = dict(self.job.counts or {})
         counts.update(count_outcomes(lines))
+        if counts.get("created", 0) + counts.get("updated", 0) >= ANALYZE_AFTER_ROWS:
+            with unit_of_work():
+                refresh_statistics(
+                    Record.__table__,
+                    RecordRevision.__table__,
+                    Asset.__table__,
+                    DuplicateKey.__table__,
+                )
         self._complete(lines, counts)
 
     def _fail(self, problems: list[Problem], message: Message) -> None:

@@ -6,7 +6,7 @@ import csv
 import io
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ingest.batch import (
     ImportRejected,
@@ -358,3 +358,20 @@ def test_the_files_a_dry_run_checked_are_imported_without_uploading_again(
     assert job.files["table"]["name"] == "checked.csv"
     with pytest.raises(ImportRejected, match="no longer kept"):
         start_import_again(contributor, job)
+
+
+def test_a_large_import_leaves_postgresql_with_current_table_statistics(run, write, monkeypatch):
+    """Otherwise the next import's look-ups are planned for the tables as they were before."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("table statistics are PostgreSQL's")
+    from ingest.batch import run as run_module
+
+    monkeypatch.setattr(run_module, "ANALYZE_AFTER_ROWS", 3)
+    rows = [HEADERS] + [
+        [f"ST-{n}", f"红松{n}", "Pinus koraiensis", "植物", "", "", ""] for n in range(3)
+    ]
+    run(write("t.csv", csv_bytes(rows)))
+    counted = db.session.execute(
+        text("SELECT reltuples FROM pg_class WHERE relname = 'record'")
+    ).scalar_one()
+    assert counted == record_count()

@@ -223,3 +223,35 @@ def test_a_background_job_commits_progress_another_process_can_read(
         job = run_import(find_job(public_id))
         assert job.state is JobState.SUCCEEDED and job.counts["created"] == 9
         assert db.session.scalar(select(func.count(RecordRevision.id))) == 18
+
+
+def test_files_of_long_finished_jobs_are_deleted_and_their_reports_kept(
+    write, contributor, collection, app
+):
+    from datetime import timedelta
+
+    from ingest.batch import ImportRejected, job_folder, prune_import_files, start_import_again
+
+    table = write("t.csv", csv_bytes(many_rows(3)))
+    images = write("p.zip", archive_for(3))
+    old_dry_run = run_import(start_import(contributor, collection, table, images, dry_run=True))
+    recent = run_import(start_import(contributor, collection, table, images, dry_run=True))
+    waiting = start_import(contributor, collection, table, images, dry_run=False)
+    old_dry_run.finished_at -= timedelta(days=15)
+    db.session.commit()
+    assert job_folder(old_dry_run.public_id).is_dir()
+
+    assert prune_import_files() == 1  # IMPORT_KEEP_DAYS is 14
+    assert not job_folder(old_dry_run.public_id).exists()
+    assert job_folder(recent.public_id).is_dir() and job_folder(waiting.public_id).is_dir()
+    assert find_job(old_dry_run.public_id).counts["created"] == 3  # the report stays
+    with pytest.raises(ImportRejected, match="no longer kept"):
+        start_import_again(contributor, old_dry_run)
+
+    # From the command line, with another window: the recent dry run goes too, never a
+    # job that has not run yet.
+    result = app.test_cli_runner().invoke(args=["import-prune", "--days", "0"])
+    assert result.exit_code == 0, result.output
+    assert "1 finished import job" in result.output
+    assert not job_folder(recent.public_id).exists() and job_folder(waiting.public_id).is_dir()
+    assert run_import(waiting).counts["created"] == 3
