@@ -11,7 +11,7 @@ the PostgreSQL database given with ``--database-url``, which is emptied first):
    validated and with their derived columns computed beforehand, into the record table, run
    before and after the imports (their mean is used). For the breakdown it also times the
    profile's own validation and derived columns (``Profile.validate``,
-   ``records.apply_metadata``) over the same rows: costs every save pays, web form included.
+   ``records.derived_columns``) over the same rows: costs every save pays, web form included.
 2. **Memory.** The dry run and the import of 2,500, 5,000 and 10,000 rows, each in a new
    process: peak RSS above the RSS before the job, and the tracemalloc peak (Python objects
    only) during the job.
@@ -24,7 +24,8 @@ Run::
 
     python bench/import_bench.py                  # ~10 min; writes bench/results/import.json
     python bench/import_bench.py --quick          # 2,000 rows, 10 images; no results file
-    python bench/import_bench.py --database-url postgresql+psycopg://huiku@127.0.0.1:54329/bench
+    python bench/import_bench.py --database-url postgresql+psycopg://huiku@127.0.0.1:54329/bench \
+        --parts metadata --output bench/results/import-postgresql.json
 """
 
 from __future__ import annotations
@@ -212,20 +213,14 @@ def floor_insert(collection, rows: list[list[str]], library_code: str) -> float:
     values = []
     for row in rows:
         metadata = profile.validate(dict(zip(HEADERS, row, strict=True)))
-        probe = Record(collection=collection)
-        records.apply_metadata(probe, metadata, None)
         values.append(
             {
                 "public_id": new_public_id(),
                 "collection_id": collection.id,
                 "library_id": library.id,
-                "local_id": metadata["local_id"],
                 "status": "draft",
                 "metadata": metadata,
-                "title": probe.title,
-                "title_sort": probe.title_sort,
-                "year_start": probe.year_start,
-                "year_end": probe.year_end,
+                **records.derived_columns(profile, metadata),
                 "review_comment": "",
                 "created_at": now,
                 "updated_at": now,
@@ -240,7 +235,6 @@ def floor_insert(collection, rows: list[list[str]], library_code: str) -> float:
 
 def inherent_costs(collection, rows: list[list[str]]) -> dict[str, float]:
     """Seconds for the profile's validation and derived columns alone, over all rows."""
-    from repository.models import Record
     from repository.services import records
 
     profile = collection.profile
@@ -250,7 +244,7 @@ def inherent_costs(collection, rows: list[list[str]]) -> dict[str, float]:
     validated = time.perf_counter() - started
     started = time.perf_counter()
     for metadata in cleaned:
-        records.apply_metadata(Record(collection=collection), metadata, None)
+        records.derived_columns(profile, metadata)
     derived = time.perf_counter() - started
     return {"validate_s": validated, "derive_s": derived}
 
@@ -280,12 +274,12 @@ def part_metadata(root: Path, rows: int, database_url: str | None) -> dict[str, 
         "admin",
         "pw-1234567",
     )
-    flagger = job_run._duplicate_flagger
-    job_run._duplicate_flagger = lambda: None
+    flagger = job_run.flag_new_records
+    job_run.flag_new_records = lambda collection, library_id, created: {}
     try:
         alone, alone_seconds = timed_import(other, collection, table, None, dry_run=False)
     finally:
-        job_run._duplicate_flagger = flagger
+        job_run.flag_new_records = flagger
     assert alone.counts["created"] == rows, alone.counts
     floor_after = floor_insert(collection, data, "FLOOR-B")
     costs = inherent_costs(collection, data)
@@ -431,40 +425,42 @@ def print_table(results: dict[str, Any]) -> None:
         print(f"{label:<44}{seconds[key]:>9.2f}{rate[key]:>10,}{ratio[key]:>9.3f}")
     for key, label in (
         ("profile_validate_only", "of which every save pays: Profile.validate"),
-        ("derived_columns_only", "  and records.apply_metadata (pinyin, years)"),
+        ("derived_columns_only", "  and records.derived_columns (pinyin, years)"),
     ):
         print(f"{label:<44}{seconds[key]:>9.2f}")
     goal = results["goals"]["import_ratio"]
     print(f"goal: import ≥ {goal['goal']}× floor: {'met' if goal['met'] else 'not met'}")
-    print()
-    print("memory, MB   rows   tracemalloc peak: rows  with report   RSS above start   report")
-    for item in results["memory"]:
-        for name in ("dry_run", "import"):
-            figures = item[name]
-            print(
-                f"{name:<10}{item['rows']:>8,}{figures['tracemalloc_peak_before_report_mb']:>24}"
-                f"{figures['tracemalloc_peak_mb']:>13}{figures['rss_peak_above_start_mb']:>18}"
-                f"{figures['report_json_mb']:>9}"
-            )
-    flat = results["goals"]["memory_flat"]
-    print(
-        f"import peak before the report, {flat['rows'][0]:,} → {flat['rows'][-1]:,} rows: "
-        f"{' → '.join(str(mb) for mb in flat['import_peak_before_report_mb'])} MB "
-        f"({'flat' if flat['met'] else 'grows'}); the report adds the rest"
-    )
-    print()
-    images = results["images"]
-    size = "×".join(str(s) for s in images["size"])
-    print(f"{images['images']} JPEGs of {size} ({images['bytes_each'] / 2**20:.1f} MB each)")
-    for name, label in (
-        ("dry_run", "verify (dry run)"),
-        ("import", "verify, store, pyramid, tiles"),
-    ):
-        figures = images[name]
+    if results["memory"]:
+        print()
+        print("memory, MB   rows   tracemalloc peak: rows  with report   RSS above start   report")
+        for item in results["memory"]:
+            for name in ("dry_run", "import"):
+                figures = item[name]
+                print(
+                    f"{name:<10}{item['rows']:>8,}{figures['tracemalloc_peak_before_report_mb']:>24}"
+                    f"{figures['tracemalloc_peak_mb']:>13}{figures['rss_peak_above_start_mb']:>18}"
+                    f"{figures['report_json_mb']:>9}"
+                )
+        flat = results["goals"]["memory_flat"]
         print(
-            f"  {label:<34}{figures['images_per_second']:>7.2f} images/s"
-            f"{figures['seconds']:>9.1f} s   RSS +{figures['rss_peak_above_start_mb']} MB"
+            f"import peak before the report, {flat['rows'][0]:,} → {flat['rows'][-1]:,} rows: "
+            f"{' → '.join(str(mb) for mb in flat['import_peak_before_report_mb'])} MB "
+            f"({'flat' if flat['met'] else 'grows'}); the report adds the rest"
         )
+    if results["images"]:
+        print()
+        images = results["images"]
+        size = "×".join(str(s) for s in images["size"])
+        print(f"{images['images']} JPEGs of {size} ({images['bytes_each'] / 2**20:.1f} MB each)")
+        for name, label in (
+            ("dry_run", "verify (dry run)"),
+            ("import", "verify, store, pyramid, tiles"),
+        ):
+            figures = images[name]
+            print(
+                f"  {label:<34}{figures['images_per_second']:>7.2f} images/s"
+                f"{figures['seconds']:>9.1f} s   RSS +{figures['rss_peak_above_start_mb']} MB"
+            )
 
 
 def main() -> None:
@@ -475,6 +471,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2,000 rows, 10 images, no file")
     parser.add_argument("--keep", type=Path, help="keep the instances under this folder")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--parts",
+        default="metadata,memory,images",
+        help="which parts to run, comma-separated (default: all three)",
+    )
     parser.add_argument("--child", choices=sorted(PARTS), help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
@@ -486,14 +487,23 @@ def main() -> None:
     if args.quick:
         args.rows, args.images = 2_000, 10
     sizes = tuple(s for s in MEMORY_SIZES if s <= args.rows) or (args.rows,)
+    parts = set(args.parts.split(","))
     started = time.perf_counter()
     metadata = run_part("metadata", args.rows, args.database_url, args.keep)
-    memory = [run_part("memory", size, args.database_url, args.keep) for size in sizes]
-    images = run_part("images", args.images, args.database_url, args.keep)
+    memory = (
+        [run_part("memory", size, args.database_url, args.keep) for size in sizes]
+        if "memory" in parts
+        else []
+    )
+    images = (
+        run_part("images", args.images, args.database_url, args.keep) if "images" in parts else {}
+    )
     ratio = metadata["ratio_to_floor"]["import"]
     engine_growth = (
         memory[-1]["import"]["tracemalloc_peak_before_report_mb"]
         - memory[0]["import"]["tracemalloc_peak_before_report_mb"]
+        if memory
+        else 0.0
     )
     results = {
         "benchmark": "import",
@@ -508,7 +518,9 @@ def main() -> None:
         "images": images,
         "goals": {
             "import_ratio": {"goal": GOAL_RATIO, "measured": ratio, "met": ratio >= GOAL_RATIO},
-            "memory_flat": {
+            "memory_flat": None
+            if not memory
+            else {
                 "rows": [item["rows"] for item in memory],
                 "import_peak_before_report_mb": [
                     item["import"]["tracemalloc_peak_before_report_mb"] for item in memory
