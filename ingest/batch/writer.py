@@ -4,10 +4,10 @@ Rows are keyed by (library, ``local_id``). The same row again changes nothing (n
 a changed row updates the record through ``records.update_record``, one revision per change.
 
 New records are written in bulk: the batch's records, images and first revisions go to the
-database as one multi-row INSERT per table, instead of the ORM's flush and two look-ups per
-record, which is what lets a 10,000-row import take seconds. They get exactly what
-``records.create_record`` gives a new draft: the derived columns of ``records.apply_metadata``
-and revision 1 with action ``create``.
+database as plain rows, one ``repository.bulk.insert_rows`` per table (COPY on PostgreSQL),
+instead of the ORM's flush and two look-ups per record, which is what lets a 10,000-row import
+take a second or two. They get exactly what ``records.create_record`` gives a new draft: the
+columns of ``records.derived_columns`` and revision 1 with action ``create``.
 """
 
 from __future__ import annotations
