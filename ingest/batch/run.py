@@ -59,6 +59,7 @@ from repository.models import (
     JobState,
     Record,
     RecordRevision,
+    RecordStatus,
     User,
 )
 from repository.models.base import utcnow
@@ -502,7 +503,7 @@ class JobRun:
             if not candidates:
                 continue
             counts["possible_duplicates"] = counts.get("possible_duplicates", 0) + len(candidates)
-            others = ", ".join(_other_public_id(c, result.record_pk) for c in candidates)
+            others = _named_others(candidates, result.record_pk)
             result.notes = [
                 outcome_entry(
                     result.row.number,
@@ -602,11 +603,22 @@ def _sync(path: Path) -> None:
         os.fsync(handle.fileno())
 
 
-def _other_public_id(candidate: DuplicateCandidate, record_pk: int) -> str:
-    """The public id of the other record of a candidate pair."""
-    if candidate.record_low_id == record_pk:
-        return candidate.record_high.public_id
-    return candidate.record_low.public_id
+def _named_others(candidates: list[DuplicateCandidate], record_pk: int) -> Message:
+    """The other records of the pairs, by public id when public; the rest only counted.
+
+    A record another library has submitted is not public yet: its reviewers see it, the
+    importing contributor learns only that it exists.
+    """
+    others = [
+        candidate.record_high if candidate.record_low_id == record_pk else candidate.record_low
+        for candidate in candidates
+    ]
+    named = ", ".join(other.public_id for other in others if other.status is RecordStatus.PUBLISHED)
+    waiting = sum(other.status is not RecordStatus.PUBLISHED for other in others)
+    if not waiting:
+        return Message(named, named)
+    unpublished = _AWAITING_REVIEW.format(count=waiting)
+    return _LISTED_AND_WAITING.format(named=named, waiting=unpublished) if named else unpublished
 
 
 _PREDICTED = {
@@ -625,6 +637,8 @@ _POSSIBLE_DUPLICATES = Message(
     "a reviewer will compare them.",
     "可能与其他馆的 {count} 条记录（{others}）描述的是同一对象；审核员将进行比对。",
 )
+_AWAITING_REVIEW = Message("{count} awaiting review", "{count} 条待审核")
+_LISTED_AND_WAITING = Message("{named}; {waiting}", "{named}；{waiting}")
 _REPEATED_LOCAL_ID = Message(
     "The local identifier {id} is also used in row(s) {others} of this file; none of these rows "
     "is imported.",

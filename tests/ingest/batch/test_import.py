@@ -317,6 +317,22 @@ def test_possible_duplicates_from_other_libraries_are_noted(run, write, collecti
     assert "同一对象" in note["message_zh"]
 
 
+def test_a_note_names_public_records_only_and_counts_those_awaiting_review(
+    run, write, collection, make_record
+):
+    published = make_record(collection, title="人参", scientific_name="Panax ginseng")
+    submitted = make_record(
+        collection, status=RecordStatus.SUBMITTED, title="人參", scientific_name="Panax ginseng"
+    )
+    rows = [HEADERS, ["CBS-301", "人参", "Panax ginseng C. A. Mey.", "植物", "", "", ""]]
+    job = run(write("t.csv", csv_bytes(rows)))
+    assert job.counts["possible_duplicates"] == 2
+    [note] = [entry for entry in job.report if entry["level"] == "note"]
+    assert published.public_id in note["message_en"] and "1 awaiting review" in note["message_en"]
+    assert submitted.public_id not in note["message_en"] + note["message_zh"]
+    assert "1 条待审核" in note["message_zh"]
+
+
 def test_only_rows_alike_another_librarys_records_are_noted(
     run, write, collection, contributor, make_record
 ):
