@@ -256,14 +256,20 @@ def _saving(library_id: int, local_id: str, action: Callable[[], T]) -> T:
 # --- records ----------------------------------------------------------------------------------
 
 
-@blueprint.post("/collections/<slug>/records")
-def create_record(slug: str) -> Response:
+def contributing_to(slug: str) -> tuple[User, Collection]:
+    """The token's user and the collection, when that user may add records to it (else 403)."""
     user = api_user()
     collection = get_collection(slug)
     if not permissions.can_contribute(user, collection):
         raise PermissionDenied(
             Message("you cannot contribute to this collection", "您无权向此专题库提交记录")
         )
+    return user, collection
+
+
+@blueprint.post("/collections/<slug>/records")
+def create_record(slug: str) -> Response:
+    user, collection = contributing_to(slug)
     body = json_object(allowed={"metadata"}, required={"metadata"})
     metadata = metadata_from_body(body)
     cleaned = validated(collection, metadata)

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Response, jsonify, request, url_for
 from werkzeug.datastructures import FileStorage
 
-from ingest.api import ApiInvalid, api_user, blueprint
+from ingest.api import ApiInvalid, api_user, blueprint, contributing_to
 from ingest.batch_jobs import (
     ENCODINGS,
     ON_ERROR,
@@ -25,7 +25,6 @@ from repository import permissions
 from repository.errors import HuikuError, PermissionDenied
 from repository.messages import Message
 from repository.models import IngestJob
-from repository.services.collections import get_collection
 
 IMPORT_FIELDS = frozenset({"table", "images", "dry_run", "publish", "on_error", "encoding"})
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -57,12 +56,7 @@ def _choice(name: str, allowed: tuple[str, ...], default: str, errors) -> str:
 @blueprint.post("/collections/<slug>/imports")
 def start_import(slug: str) -> Response:
     """Multipart: ``table`` (CSV/XLSX), optional ``images`` (ZIP), and the options as fields."""
-    user = api_user()
-    collection = get_collection(slug)
-    if not permissions.can_contribute(user, collection):
-        raise PermissionDenied(
-            Message("you cannot contribute to this collection", "您无权向此专题库提交记录")
-        )
+    user, collection = contributing_to(slug)
     errors: dict[str, list[Message]] = {}
     for name in sorted((set(request.form) | set(request.files)) - IMPORT_FIELDS):
         errors[name] = [
