@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import opencc
 from pypinyin import Style, lazy_pinyin
-from pypinyin.seg.simpleseg import seg
+from pypinyin.seg.simpleseg import simple_seg
 
 
 @lru_cache(maxsize=1)
@@ -25,17 +25,15 @@ def to_simplified(text: str) -> str:
 def pinyin_sort_key(text: str) -> str:
     """A key that orders Chinese titles by pinyin (人参 before 松茸) and mixes in Latin titles.
 
-    Tone numbers break ties between syllables that differ only by tone. The text is cut into
-    words as pypinyin cuts it, and each word's syllables are remembered: titles share most of
-    their words (人参, 东北, 号), so a batch of thousands converts each word once.
+    Tone numbers break ties between syllables that differ only by tone. The text is split into
+    runs of Chinese and of other characters, and each run's syllables are remembered: titles
+    share most of their names (人参, 东北红豆杉), so a batch of thousands converts each once.
     """
     folded = to_simplified(text).strip().lower()
-    syllables = [syllable for word in seg(folded) for syllable in _word_syllables(word)]
+    syllables = [syllable for run in simple_seg(folded) for syllable in _run_syllables(run)]
     return " ".join(syllables)[:500]
 
 
 @lru_cache(maxsize=50_000)
-def _word_syllables(word: str) -> tuple[str, ...]:
-    return tuple(
-        lazy_pinyin(word, style=Style.TONE3, errors="default", neutral_tone_with_five=True)
-    )
+def _run_syllables(run: str) -> tuple[str, ...]:
+    return tuple(lazy_pinyin(run, style=Style.TONE3, errors="default", neutral_tone_with_five=True))

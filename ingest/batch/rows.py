@@ -189,6 +189,8 @@ def check_row(
 
 def clean_cell(value: str) -> str:
     """Trim, and drop what copy-and-paste brings along: no-break and zero-width spaces."""
+    if value.isascii():  # most cells: neither kind of space can be in them
+        return value.strip()
     return _INVISIBLE.sub("", value.replace("\u00a0", " ")).strip()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from repository.messages import Message
 
@@ -74,6 +75,7 @@ class DateNotUnderstood(ValueError):
         self.message = message
 
 
+@lru_cache(maxsize=4096)  # a batch repeats its dates: validation and year columns both ask
 def parse_date(text: str) -> YearRange:
     """Read a date as written (``2011-06``, ``20世纪50年代``, ``清代``, ``约1930``) into years."""
     value = text.strip()

@@ -56,7 +56,11 @@ def split_repeatable(value: Any) -> list[str]:
 
 def normalize_text(value: str) -> str:
     """Trim, unify line ends and fold full-width spaces, keeping everything else as written."""
-    return value.replace("\r\n", "\n").replace("\r", "\n").replace("\u3000", " ").strip()
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if "\u3000" in value:
+        value = value.replace("\u3000", " ")
+    return value.strip()
 
 
 class FieldRule:
@@ -66,6 +70,7 @@ class FieldRule:
         self.declaration = declaration
         self.key = declaration.key
         self.required = declaration.required
+        self.repeatable = declaration.repeatable
         self.limit = MAX_LENGTH.get(declaration.kind, DEFAULT_MAX_LENGTH)
         paragraphs = declaration.kind is Kind.LONG_TEXT
         self.control = _CONTROL_IN_PARAGRAPHS if paragraphs else _CONTROL
@@ -85,7 +90,7 @@ class FieldRule:
 
     def load(self, value: Any) -> Any:
         """The stored value; ``FieldInvalid`` when it is wrong."""
-        if self.declaration.repeatable:
+        if self.repeatable:
             return [self.clean_item(self, item) for item in split_repeatable(value)]
         if isinstance(value, list | tuple):
             raise self.error("takes one value, not a list", "只能填写一个值")
@@ -111,10 +116,10 @@ class FieldRule:
                 length=len(text),
                 limit=self.limit,
             )
-        if self.one_line and "\n" in text:
-            raise self.error("must be on one line", "应为单行文本")
         bad = self.control.search(text)
         if bad is not None:
+            if self.one_line and "\n" in text:
+                raise self.error("must be on one line", "应为单行文本")
             raise self.error(
                 "contains the control character U+{code:04X}; remove it",
                 "含有控制字符 U+{code:04X}，请删除",
@@ -261,7 +266,7 @@ class MetadataRules:
         errors: Errors = {}
         for rule in self.rules:
             value = data.get(rule.key)
-            if _is_empty(value):
+            if value is None or _is_empty(value):
                 if rule.required:
                     errors[rule.key] = [rule.missing]
                 continue
