@@ -155,6 +155,7 @@ def instance(root: Path, database_url: str | None):
     from flask_migrate import upgrade
     from sqlalchemy import text
 
+    from ingest.batch.checking import start_checkers
     from repository.app import create_app
     from repository.extensions import db
     from repository.services import accounts, collections
@@ -184,6 +185,11 @@ def instance(root: Path, database_url: str | None):
         "长白山动植菌物",
         default_rights="https://creativecommons.org/licenses/by-nc/4.0/",
     )
+    # As ``huiku serve`` does when a worker starts: the checker processes are running before
+    # the first import, so no figure below includes starting them.
+    started = time.perf_counter()
+    start_checkers(app.config["IMPORT_CHECK_WORKERS"])
+    app.config["CHECKERS_STARTED_IN_S"] = time.perf_counter() - started
     return app, admin, collection
 
 
@@ -274,13 +280,25 @@ def part_metadata(root: Path, rows: int, database_url: str | None) -> dict[str, 
         "admin",
         "pw-1234567",
     )
+    third = accounts.create_user(
+        "admin@bench3.example",
+        accounts.create_library("BENCH-3", "测试三馆"),
+        "admin",
+        "pw-1234567",
+    )
+    # The same rows from other libraries, without the duplicate check (every row would be a
+    # possible duplicate): once as shipped, once with the rows checked in the job's process.
     flagger = job_run.flag_new_records
     job_run.flag_new_records = lambda collection, library_id, created: {}
     try:
         alone, alone_seconds = timed_import(other, collection, table, None, dry_run=False)
+        app.config["IMPORT_CHECK_WORKERS"] = 0
+        inline, inline_seconds = timed_import(third, collection, table, None, dry_run=False)
     finally:
         job_run.flag_new_records = flagger
+        app.config["IMPORT_CHECK_WORKERS"] = 1
     assert alone.counts["created"] == rows, alone.counts
+    assert inline.counts["created"] == rows, inline.counts
     floor_after = floor_insert(collection, data, "FLOOR-B")
     costs = inherent_costs(collection, data)
     floor = (floor_before + floor_after) / 2
@@ -293,6 +311,8 @@ def part_metadata(root: Path, rows: int, database_url: str | None) -> dict[str, 
             "import": round(import_seconds, 3),
             "import_without_duplicate_check": round(alone_seconds, 3),
             "reimport_unchanged": round(again_seconds, 3),
+            "import_checked_in_process": round(inline_seconds, 3),
+            "checkers_started_once": round(app.config["CHECKERS_STARTED_IN_S"], 3),
             "profile_validate_only": round(costs["validate_s"], 3),
             "derived_columns_only": round(costs["derive_s"], 3),
         },
@@ -302,12 +322,14 @@ def part_metadata(root: Path, rows: int, database_url: str | None) -> dict[str, 
             "import": round(rows / import_seconds),
             "import_without_duplicate_check": round(rows / alone_seconds),
             "reimport_unchanged": round(rows / again_seconds),
+            "import_checked_in_process": round(rows / inline_seconds),
         },
         "ratio_to_floor": {
             "dry_run": round(floor / dry_seconds, 3),
             "import": round(floor / import_seconds, 3),
             "import_without_duplicate_check": round(floor / alone_seconds, 3),
             "reimport_unchanged": round(floor / again_seconds, 3),
+            "import_checked_in_process": round(floor / inline_seconds, 3),
         },
         "possible_duplicates_flagged": job.counts.get("possible_duplicates", 0),
     }
@@ -341,6 +363,7 @@ def part_memory(root: Path, rows: int, database_url: str | None) -> dict[str, An
             "tracemalloc_peak_mb": round(peak / 2**20, 1),
             "tracemalloc_peak_before_report_mb": round(before_report[0] / 2**20, 1),
             "rss_peak_above_start_mb": round(max(0, _peak_rss() - baseline) / 2**20, 1),
+            "checker_rss_peak_mb": round(_checker_peak_rss() / 2**20, 1),
             "report_json_mb": round(len(json.dumps(job.report, ensure_ascii=False)) / 2**20, 1),
         }
     return figures
@@ -366,6 +389,7 @@ def part_images(root: Path, count: int, database_url: str | None) -> dict[str, A
             "seconds": round(seconds, 2),
             "images_per_second": round(count / seconds, 2),
             "rss_peak_above_start_mb": round(max(0, _peak_rss() - baseline) / 2**20, 1),
+            "checker_rss_peak_mb": round(_checker_peak_rss() / 2**20, 1),
         }
     return figures
 
@@ -377,6 +401,19 @@ def _current_rss() -> int:
 
 def _peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kilobytes on Linux
+
+
+def _checker_peak_rss() -> int:
+    """The checker processes' peak resident memory (VmHWM), summed over them."""
+    from ingest.batch import checking
+
+    total = 0
+    for pid in list(getattr(checking._executor, "_processes", {}) or {}):
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1]) * 1024
+    return total
 
 
 PARTS = {"metadata": part_metadata, "memory": part_memory, "images": part_images}
@@ -421,8 +458,10 @@ def print_table(results: dict[str, Any]) -> None:
         ("import", "import (with the duplicate check)"),
         ("import_without_duplicate_check", "import, duplicate check off"),
         ("reimport_unchanged", "same file again (all unchanged)"),
+        ("import_checked_in_process", "  and rows checked in the job's process"),
     ):
         print(f"{label:<44}{seconds[key]:>9.2f}{rate[key]:>10,}{ratio[key]:>9.3f}")
+    print(f"{'(starting the checker process, once)':<44}{seconds['checkers_started_once']:>9.2f}")
     for key, label in (
         ("profile_validate_only", "of which every save pays: Profile.validate"),
         ("derived_columns_only", "  and records.derived_columns (pinyin, years)"),
@@ -432,14 +471,17 @@ def print_table(results: dict[str, Any]) -> None:
     print(f"goal: import ≥ {goal['goal']}× floor: {'met' if goal['met'] else 'not met'}")
     if results["memory"]:
         print()
-        print("memory, MB   rows   tracemalloc peak: rows  with report   RSS above start   report")
+        print(
+            "memory, MB   rows   tracemalloc peak: rows  with report   RSS above start   report"
+            "   checker RSS"
+        )
         for item in results["memory"]:
             for name in ("dry_run", "import"):
                 figures = item[name]
                 print(
                     f"{name:<10}{item['rows']:>8,}{figures['tracemalloc_peak_before_report_mb']:>24}"
                     f"{figures['tracemalloc_peak_mb']:>13}{figures['rss_peak_above_start_mb']:>18}"
-                    f"{figures['report_json_mb']:>9}"
+                    f"{figures['report_json_mb']:>9}{figures['checker_rss_peak_mb']:>14}"
                 )
         flat = results["goals"]["memory_flat"]
         print(
@@ -459,7 +501,8 @@ def print_table(results: dict[str, Any]) -> None:
             figures = images[name]
             print(
                 f"  {label:<34}{figures['images_per_second']:>7.2f} images/s"
-                f"{figures['seconds']:>9.1f} s   RSS +{figures['rss_peak_above_start_mb']} MB"
+                f"{figures['seconds']:>9.1f} s   RSS +{figures['rss_peak_above_start_mb']} MB,"
+                f" checker {figures['checker_rss_peak_mb']} MB"
             )
 
 

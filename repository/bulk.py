@@ -1,18 +1,28 @@
-"""Many rows into one table at once: COPY on PostgreSQL, one Core executemany elsewhere.
+"""Many rows into one table at once: COPY on PostgreSQL, the driver's executemany on SQLite.
 
 An import writes thousands of records, revisions and duplicate keys per minute. On PostgreSQL,
-COPY takes such rows three to five times faster than INSERT statements; values still go through
-each column type's own bind processing, so they are stored exactly as an INSERT stores them.
+COPY takes such rows three to five times faster than INSERT statements; on SQLite, handing the
+rows straight to the driver skips the per-row parameter building that ``insert()`` does, about
+half of the time such an insert takes. Values still go through each column type's own bind
+processing, so they are stored exactly as an INSERT through SQLAlchemy stores them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Column, Table, insert
 
 from repository.extensions import db
+
+
+class EncodedJSON(str):
+    """A JSON column's value already serialized (with ``json.dumps``, as SQLAlchemy does).
+
+    An import serializes each record's metadata while checking it, in the checking process,
+    and stores the same text as the record's metadata and as its first revision.
+    """
 
 
 def insert_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -25,9 +35,29 @@ def insert_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
         return
     connection = db.session.connection()
     dialect = connection.dialect
-    if dialect.name != "postgresql" or dialect.driver != "psycopg":
+    driver = (dialect.name, dialect.driver)
+    if driver not in (("postgresql", "psycopg"), ("sqlite", "pysqlite")):
         connection.execute(insert(table), list(rows))
         return
+    columns, values = _bound_values(table, rows, dialect)
+    quote = dialect.identifier_preparer
+    names = ", ".join(quote.quote(column.name) for column in columns)
+    cursor = connection.connection.driver_connection.cursor()
+    if dialect.name == "sqlite":
+        marks = ", ".join("?" for _ in columns)
+        cursor.executemany(
+            f"INSERT INTO {quote.format_table(table)} ({names}) VALUES ({marks})", values
+        )
+        return
+    with cursor, cursor.copy(f"COPY {quote.format_table(table)} ({names}) FROM STDIN") as copy:
+        for row in values:
+            copy.write_row(row)
+
+
+def _bound_values(
+    table: Table, rows: Sequence[Mapping[str, Any]], dialect: Any
+) -> tuple[list[Column], Iterator[list[Any]]]:
+    """The columns written and each row's values as the driver takes them."""
     named = list(rows[0])
     defaulted = [
         column
@@ -36,21 +66,34 @@ def insert_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     ]
     columns = [table.c[name] for name in named] + defaulted
     processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
-    quote = dialect.identifier_preparer
-    sql = (
-        f"COPY {quote.format_table(table)} "
-        f"({', '.join(quote.quote(column.name) for column in columns)}) FROM STDIN"
-    )
-    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
+
+    defaults = [_default(column) for column in defaulted]  # one value for the whole batch
+    converted = [index for index, process in enumerate(processors) if process is not None]
+
+    def values() -> Iterator[list[Any]]:
+        # Most columns of a batch hold the same object in every row (its user, its time,
+        # "draft"): each is converted once and the result reused.
+        previous = [_UNSET] * len(columns)
+        results: list[Any] = [None] * len(columns)
         for row in rows:
-            values = [row[name] for name in named]
-            values += [_default(column) for column in defaulted]
-            copy.write_row(
-                [
-                    process(value) if process is not None else value
-                    for process, value in zip(processors, values, strict=True)
-                ]
-            )
+            out = [row[name] for name in named] + defaults
+            for index in converted:
+                value = out[index]
+                if value is not previous[index]:
+                    previous[index] = value
+                    if value is None:
+                        results[index] = None
+                    elif isinstance(value, EncodedJSON):
+                        results[index] = str(value)
+                    else:
+                        results[index] = processors[index](value)
+                out[index] = results[index]
+            yield out
+
+    return columns, values()
+
+
+_UNSET = object()
 
 
 def _default(column: Any) -> Any:

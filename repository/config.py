@@ -36,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_RUN_INLINE": False,  # run import jobs inside the request (tests) instead of a thread
     "IMPORT_MAX_ROWS": 50_000,
     "IMPORT_KEEP_DAYS": 14,  # a finished import job's uploaded files are deleted after this
+    "IMPORT_CHECK_WORKERS": 1,  # processes checking an import's rows while it writes; 0: none
     "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
     "LANGUAGES": ("zh_Hans_CN", "en"),
     "SESSION_COOKIE_HTTPONLY": True,

@@ -24,10 +24,10 @@ class _Gunicorn(BaseApplication):
 
 
 def _background_work(interval: float, lock_path: str):
-    """A gunicorn ``post_worker_init`` hook: each worker resumes imports a restart cut short,
-    runs a thread that keeps the search index catching up (retrying after an engine outage)
-    and one that deletes the uploads of long-finished imports hourly; file locks let one
-    worker at a time do each job.
+    """A gunicorn ``post_worker_init`` hook: each worker starts its import checkers, resumes
+    imports a restart cut short, runs a thread that keeps the search index catching up
+    (retrying after an engine outage) and one that deletes the uploads of long-finished imports
+    hourly; file locks let one worker at a time do each job.
 
     It starts after the fork, never in the master: threads and open connections do not survive
     a fork intact.
@@ -35,9 +35,11 @@ def _background_work(interval: float, lock_path: str):
 
     def post_worker_init(worker) -> None:
         from ingest.batch import resume_unfinished_imports
+        from ingest.batch.checking import start_checkers
         from ingest.batch.jobs import prune_import_files_periodically
         from search.outbox import run_worker
 
+        start_checkers(int(worker.wsgi.config["IMPORT_CHECK_WORKERS"]))
         resume_unfinished_imports(worker.wsgi)  # imports cut short by a restart carry on
         threading.Thread(
             target=prune_import_files_periodically,

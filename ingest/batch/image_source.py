@@ -314,6 +314,10 @@ class ImageChecker:
             name, result.source_name, result.sha256, result.size, result.verified, result.path
         )
 
+    def remember(self, image: CheckedImage) -> None:
+        """Take an image the checking process verified, so the write does not read it again."""
+        self._results.setdefault(image.source_name, image)
+
     def _check(self, source_name: str) -> CheckedImage:
         shown = PurePosixPath(source_name).name
         if self.source.size_of(source_name) > self.max_bytes:

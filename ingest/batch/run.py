@@ -1,5 +1,9 @@
-"""One run of an import job, from wherever it stands to its end: the check pass, then the
-write pass (see ``ingest.batch.jobs`` for the whole story)."""
+"""One run of an import job, from wherever it stands to its end (see ``ingest.batch.jobs``).
+
+An import that skips bad rows streams: each batch of rows the checking process hands over is
+written as it arrives. A dry run, and an import that must write nothing if any row fails, check
+every row first (the check pass, spooling the valid rows) and only then write (the write pass).
+"""
 
 from __future__ import annotations
 
@@ -8,29 +12,32 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 
-from ingest.batch.image_source import (
-    FolderImages,
-    ImageChecker,
-    ImageProblem,
-    ImageSource,
-    NoImages,
-    ZipImages,
+from ingest.batch.checking import (
+    CheckFailed,
+    CheckItem,
+    CheckOrder,
+    RowChecked,
+    TableDone,
+    TableRead,
+    checked_table,
+    image_checker,
+    pool_running,
 )
+from ingest.batch.image_source import ImageChecker, ImageProblem
 from ingest.batch.limits import job_folder, limits
 from ingest.batch.problems import (
     CANNOT_CONTRIBUTE,
     CANNOT_PUBLISH,
-    ImportRejected,
     Problem,
-    TableUnreadable,
 )
-from ingest.batch.reader import open_table
 from ingest.batch.report import (
     Line,
     ReportFile,
@@ -41,9 +48,16 @@ from ingest.batch.report import (
     problem_entry,
     store_report,
 )
-from ingest.batch.rows import CheckedRow, Columns, check_row, map_columns
-from ingest.batch.writer import BatchWriter, PlannedRow, Written, existing_records, plan
-from ingest.duplicates import flag_new_records, flag_possible_duplicates
+from ingest.batch.rows import Columns
+from ingest.batch.writer import (
+    BatchWriter,
+    PlannedRow,
+    Written,
+    existing_local_ids,
+    existing_records,
+    plan,
+)
+from ingest.duplicates import flag_new_records, flag_possible_duplicates, match_keys
 from ingest.services import build_pending_derivatives_for
 from repository import permissions
 from repository.bulk import refresh_statistics
@@ -67,8 +81,8 @@ from repository.storage import FileTooLarge
 from repository.transactions import unit_of_work
 
 BATCH_ROWS = 500
+POOL_AFTER_BYTES = 1_000_000  # a table (about 2,000 rows) worth starting the checkers for
 BATCH_IMAGES = 10
-LOOKUP_ROWS = 250  # rows whose local ids are looked up together in the check pass
 PROGRESS_SECONDS = 1.0  # the check pass commits its progress at most this often
 ANALYZE_AFTER_ROWS = 1_000  # records written by a job after which table statistics are renewed
 FINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED})
@@ -77,6 +91,15 @@ FINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED})
 _ROW_ERRORS = (IntegrityError, DataError, HuikuError, ImageProblem, FileTooLarge)
 
 Progress = Callable[[int, int], None]
+
+
+@dataclass
+class BatchItem:
+    """One row of a batch to write: the row, or None when it is not to be written."""
+
+    number: int
+    row: PlannedRow | None
+    entries: list[dict[str, Any]] = field(default_factory=list)  # its problems, for the report
 
 
 class JobRun:
@@ -93,9 +116,10 @@ class JobRun:
         self.options = dict(job.options or {})
         self.report = ReportFile(self.folder / "report.jsonl")
         self.spool = self.folder / "rows.jsonl"
-        self.source: ImageSource | None = None
         self.checker: ImageChecker | None = None
         self.columns: Columns | None = None
+        self.repeated: set[str] = set()
+        self.existing_ids: set[str] | None = None  # when streaming, looked up before writing
 
     # The whole run ----------------------------------------------------------------------------
 
@@ -105,16 +129,23 @@ class JobRun:
             if problem is not None:
                 self._fail([problem], problem.message)
                 return
-            state = self.job.files or {}
-            if not state.get("checked"):
-                self._check_pass()
-                if self.job.state in FINAL_STATES:
-                    return
-            self._write_pass()
-            self._finish()
+            if self._streams():
+                self._stream_pass()
+            else:
+                if not (self.job.files or {}).get("checked"):
+                    self._check_pass()
+                    if self.job.state in FINAL_STATES:
+                        return
+                self._write_pass()
+            if self.job.state not in FINAL_STATES:
+                self._finish()
         finally:
-            if self.source is not None:
-                self.source.close()
+            if self.checker is not None:
+                self.checker.source.close()
+
+    def _streams(self) -> bool:
+        """Rows are written as they are checked unless nothing may be written before all are."""
+        return not self.job.dry_run and self.options.get("on_error") != "abort"
 
     def _permission_problem(self) -> Problem | None:
         user = self.user
@@ -124,25 +155,112 @@ class JobRun:
             return Problem(CANNOT_PUBLISH.format(slug=self.collection.slug))
         return None
 
-    def _image_checker(self, *, keep_files: bool) -> ImageChecker:
+    def _image_checker(self) -> ImageChecker:
+        """This process's checker, which the write asks for each image's stored copy."""
         if self.checker is None:
-            info = (self.job.files or {}).get("images")
-            if info is None:
-                self.source = NoImages()
-            elif info["kind"] == "zip":
-                self.source = ZipImages(
-                    self.folder / info["stored"], info["name"], self.bounds.images_zip
-                )
-            else:
-                self.source = FolderImages(self.folder / info["stored"], info["name"])
-            self.checker = ImageChecker(
-                self.source,
-                self.folder / "unpacked",
-                max_bytes=self.bounds.max_bytes,
-                max_pixels=self.bounds.max_pixels,
-                keep_files=keep_files,
-            )
+            self.checker = image_checker(self._order(read_ahead=False), keep_files=True)
         return self.checker
+
+    def _order(self, *, read_ahead: bool) -> CheckOrder:
+        files = self.job.files
+        return CheckOrder(
+            folder=self.folder,
+            table=files["table"]["stored"],
+            encoding=self.options.get("encoding"),
+            images=files.get("images"),
+            profile_name=self.collection.profile_name,
+            default_rights=self.collection.default_rights or "",
+            bounds=self.bounds,
+            keep_images=not self.job.dry_run,
+            read_ahead=read_ahead,
+            prepare=read_ahead,
+            batch_rows=BATCH_ROWS,
+            batch_images=BATCH_IMAGES,
+            workers=self._checker_workers(),
+        )
+
+    def _checker_workers(self) -> int:
+        """The configured checker processes, unless starting them would cost more than they
+        save: for a small table without images, when this process has not started them yet."""
+        workers = int(current_app.config["IMPORT_CHECK_WORKERS"])
+        files = self.job.files
+        worth_it = files.get("images") or files["table"].get("bytes", 0) >= POOL_AFTER_BYTES
+        return workers if pool_running() or worth_it else 0
+
+    def _checked(self, *, read_ahead: bool) -> Iterator[CheckItem]:
+        return checked_table(self._order(read_ahead=read_ahead))
+
+    def _table_read(self, item: TableRead) -> None:
+        self.columns = item.columns
+        job = self.job
+        with unit_of_work():
+            job.total_rows = item.rows
+            job.files = {**job.files, "table": {**job.files["table"], "encoding": item.encoding}}
+
+    def _take_images(self, checked: RowChecked) -> None:
+        checker = self._image_checker()
+        for image in checked.images:
+            checker.remember(image)
+
+    # Streaming: write each batch as it is checked ---------------------------------------------
+
+    def _stream_pass(self) -> None:
+        job = self.job
+        state = job.files or {}
+        with unit_of_work():
+            job.state = JobState.RUNNING
+            job.started_at = job.started_at or utcnow()
+            job.finished_at = None
+            job.error = ""
+            if not state.get("written_through_row"):
+                job.processed_rows = 0
+            job.files = {**state, "resumable": False, "streaming": True}
+        self.report.truncate(state.get("report_bytes", 0))
+        done_through = state.get("written_through_row", 0)
+        self.writer = self._batch_writer()
+        counted = 0
+        for item in self._checked(read_ahead=True):
+            if isinstance(item, CheckFailed):
+                self._fail(item.problems, item.problems[0].message)
+                return
+            if isinstance(item, TableRead):
+                self._table_read(item)
+                self.repeated = set(item.repeated or ())
+                self.repeated_rows = item.repeated or {}
+                self.existing_ids = existing_local_ids(job.library_id, item.local_ids or ())
+            elif isinstance(item, TableDone):
+                counted = item.rows
+            else:
+                batch = [self._batch_item(checked) for checked in item]
+                batch = [entry for entry in batch if entry.number > done_through]
+                if batch:
+                    self._write_batch(batch)
+        if counted == 0:
+            problem = Problem(_NO_ROWS, row=2)
+            self._fail([problem], problem.message)
+            return
+        self._build_leftover_derivatives()
+
+    def _batch_item(self, checked: RowChecked) -> BatchItem:
+        self._take_images(checked)
+        row = checked.row
+        entries = [problem_entry(p, local_id=row.local_id) for p in row.problems]
+        if row.local_id in self.repeated:
+            rows = self.repeated_rows[row.local_id]
+            entries.append(problem_entry(self._repeated_problem(row.local_id, row.number, rows)))
+        if entries:
+            return BatchItem(row.number, None, entries)
+        planned = PlannedRow(
+            row.number,
+            row.local_id,
+            row.metadata,
+            row.image_names,
+            metadata_json=checked.metadata_json,
+            derived=checked.derived,
+            keys=checked.keys,
+            public_id=checked.public_id,
+        )
+        return BatchItem(row.number, planned)
 
     # Pass 1: check every row ------------------------------------------------------------------
 
@@ -156,117 +274,57 @@ class JobRun:
             job.processed_rows = 0
             job.files = {**(job.files or {}), "resumable": False, "checked": False}
         self.report.truncate(0)
-        try:
-            checker = self._image_checker(keep_files=not job.dry_run)
-        except ImportRejected as error:  # the archive changed since it was queued
-            self._fail([Problem(error.message)], error.message)
-            return
-        table_info = job.files["table"]
-        try:
-            with (
-                open_table(
-                    self.folder / table_info["stored"], encoding=self.options.get("encoding")
-                ) as table,
-                self.spool.open("w", encoding="utf-8") as spool,
-            ):
-                self.columns = map_columns(self.profile, table.headers)
-                with unit_of_work():
-                    job.total_rows = table.estimated_rows
-                    job.files = {
-                        **job.files,
-                        "table": {**table_info, "encoding": table.encoding},
-                    }
-                counted = self._check_rows(table.rows, checker, spool)
-        except TableUnreadable as error:
-            self._fail(error.problems, error.problems[0].message)
-            return
+        counted = 0
+        repeated: dict[str, list[int]] = {}
+        last_commit = time.monotonic()
+        with self.spool.open("w", encoding="utf-8") as spool:
+            for item in self._checked(read_ahead=False):
+                if isinstance(item, CheckFailed):
+                    self._fail(item.problems, item.problems[0].message)
+                    return
+                if isinstance(item, TableRead):
+                    self._table_read(item)
+                elif isinstance(item, TableDone):
+                    counted, repeated = item.rows, item.repeated
+                else:
+                    self._plan_chunk(item, spool)
+                    done = item[-1].row.number - 1
+                    self.progress(done, max(done, job.total_rows))
+                    if time.monotonic() - last_commit >= PROGRESS_SECONDS:
+                        with unit_of_work():
+                            job.processed_rows = done
+                            job.total_rows = max(done, job.total_rows)
+                        last_commit = time.monotonic()
         if counted == 0:
             problem = Problem(_NO_ROWS, row=2)
             self._fail([problem], problem.message)
             return
+        self._report_repeated(repeated)
         self._after_check(counted)
 
-    def _check_rows(self, rows: Iterator, checker: ImageChecker, spool) -> int:
-        job = self.job
-        columns = self.columns
-        assert columns is not None
-        default_rights = self.collection.default_rights or ""
-        first_row_of: dict[str, int] = {}
-        repeated: dict[str, list[int]] = {}
-        pending: list[tuple[CheckedRow, list[str] | None]] = []
-        counted = 0
-        last_commit = time.monotonic()
-        for source_row in rows:
-            counted += 1
-            if counted > self.bounds.max_rows:
-                message = _TOO_MANY_ROWS.format(limit=self.bounds.max_rows)
-                raise TableUnreadable([Problem(message, row=source_row.number)])
-            checked = check_row(
-                self.profile, columns, source_row.number, source_row.cells, default_rights
-            )
-            shas = self._check_images(checked, checker)
-            if checked.local_id:
-                if checked.local_id in first_row_of:
-                    repeated.setdefault(checked.local_id, [first_row_of[checked.local_id]])
-                    repeated[checked.local_id].append(checked.number)
-                else:
-                    first_row_of[checked.local_id] = checked.number
-            pending.append((checked, shas))
-            if len(pending) >= LOOKUP_ROWS:
-                self._plan_chunk(pending, spool)
-                pending = []
-            self.progress(counted, max(counted, job.total_rows))
-            if time.monotonic() - last_commit >= PROGRESS_SECONDS:
-                with unit_of_work():
-                    job.processed_rows = counted
-                    job.total_rows = max(counted, job.total_rows)
-                last_commit = time.monotonic()
-        self._plan_chunk(pending, spool)
-        self._report_repeated(repeated)
-        return counted
-
-    def _check_images(self, checked: CheckedRow, checker: ImageChecker) -> list[str] | None:
-        """Verify the row's images; their digests, or None when the row names none."""
-        if not checked.image_names:
-            return None
-        shas = []
-        images_column = self.columns.header_for("images", self.profile) if self.columns else ""
-        column = self.columns.by_field.get("images") if self.columns else None
-        for name in checked.image_names:
-            try:
-                shas.append(checker.check(name).sha256)
-            except ImageProblem as problem:
-                checked.problems.append(
-                    Problem(
-                        problem.message,
-                        row=checked.number,
-                        column=images_column,
-                        field="images",
-                        value=name,
-                        cell=f"{column.letter}{checked.number}" if column else "",
-                        fix=problem.fix,
-                    )
-                )
-        return shas
-
-    def _plan_chunk(self, pending: list[tuple[CheckedRow, list[str] | None]], spool) -> None:
+    def _plan_chunk(self, pending: list[RowChecked], spool) -> None:
         """Look the chunk's local ids up at once, predict each outcome, spool the valid rows."""
-        if not pending:
-            return
         job = self.job
         header = self.columns.header_for("local_id", self.profile) if self.columns else ""
         found = existing_records(
-            job.library_id, (checked.local_id for checked, _ in pending if checked.ok)
+            job.library_id, (item.row.local_id for item in pending if item.row.ok)
         )
         entries = []
         lines = []  # the spool, which only an import reads
-        for checked, shas in pending:
+        for item in pending:
+            self._take_images(item)
+            checked = item.row
             row = PlannedRow(
                 checked.number, checked.local_id, checked.metadata, checked.image_names
             )
             if checked.ok:
                 outcome, problem = plan(
-                    self.collection, self.user, row, shas, found.get(row.local_id), header
+                    self.collection,
+                    self.user,
+                    row,
+                    item.image_shas,
+                    found.get(row.local_id),
+                    header,
                 )
                 if problem is not None:
                     checked.problems.append(problem)
@@ -300,24 +358,27 @@ class JobRun:
         self.report.append(entries, durable=False)
 
     def _report_repeated(self, repeated: dict[str, list[int]]) -> None:
-        header = self.columns.header_for("local_id", self.profile) if self.columns else ""
-        column = self.columns.by_field.get("local_id") if self.columns else None
-        entries = []
-        for local_id, rows in repeated.items():
-            for number in rows:
-                others = ", ".join(str(r) for r in rows if r != number)
-                problem = Problem(
-                    _REPEATED_LOCAL_ID.format(id=local_id, others=others),
-                    row=number,
-                    column=header,
-                    field="local_id",
-                    value=local_id,
-                    cell=f"{column.letter}{number}" if column else "",
-                    fix=_REPEATED_LOCAL_ID_FIX,
-                )
-                entries.append(problem_entry(problem, local_id=local_id))
+        entries = [
+            problem_entry(self._repeated_problem(local_id, number, rows), local_id=local_id)
+            for local_id, rows in repeated.items()
+            for number in rows
+        ]
         self.report.append(entries, durable=False)
         self.job.files = {**self.job.files, "repeated_local_ids": sorted(repeated)}
+
+    def _repeated_problem(self, local_id: str, number: int, rows: list[int]) -> Problem:
+        column = self.columns.by_field.get("local_id") if self.columns else None
+        return Problem(
+            _REPEATED_LOCAL_ID.format(
+                id=local_id, others=", ".join(str(r) for r in rows if r != number)
+            ),
+            row=number,
+            column=self.columns.header_for("local_id", self.profile) if self.columns else "",
+            field="local_id",
+            value=local_id,
+            cell=f"{column.letter}{number}" if column else "",
+            fix=_REPEATED_LOCAL_ID_FIX,
+        )
 
     def _after_check(self, counted: int) -> None:
         job = self.job
@@ -368,31 +429,38 @@ class JobRun:
                 job.files = {**job.files, "resumable": False}
         state = job.files
         self.report.truncate(state.get("report_bytes", 0))
-        checker = self._image_checker(keep_files=True)
-        header = self.profile.field("local_id").label_zh
-        self.writer = BatchWriter(
-            self.collection,
-            self.user,
-            publish=bool(self.options.get("publish")),
-            check_image=checker.check,
-            local_id_header=header,
-            max_bytes=self.bounds.max_bytes,
-        )
+        self.writer = self._batch_writer()
         self.repeated = set(state.get("repeated_local_ids", []))
         done_through = state.get("written_through_row", 0)
         for batch in self._batches(done_through):
             self._write_batch(batch)
         self._build_leftover_derivatives()
 
-    def _batches(self, after_row: int) -> Iterator[list[dict[str, Any]]]:
-        batch: list[dict[str, Any]] = []
+    def _batch_writer(self) -> BatchWriter:
+        return BatchWriter(
+            self.collection,
+            self.user,
+            publish=bool(self.options.get("publish")),
+            check_image=self._image_checker().check,
+            local_id_header=self.profile.field("local_id").label_zh,
+            max_bytes=self.bounds.max_bytes,
+        )
+
+    def _batches(self, after_row: int) -> Iterator[list[BatchItem]]:
+        """The spooled rows after ``after_row``, in batches (their problems are reported)."""
+        batch: list[BatchItem] = []
         images = 0
         with self.spool.open(encoding="utf-8") as spool:
             for line in spool:
                 item = json.loads(line)
                 if item["row"] <= after_row:
                     continue
-                batch.append(item)
+                row = None
+                if not item.get("failed") and item["local_id"] not in self.repeated:
+                    row = PlannedRow(
+                        item["row"], item["local_id"], item["metadata"], item["images"]
+                    )
+                batch.append(BatchItem(item["row"], row))
                 images += len(item.get("images", ()))
                 if len(batch) >= BATCH_ROWS or images >= BATCH_IMAGES:
                     yield batch
@@ -400,44 +468,43 @@ class JobRun:
         if batch:
             yield batch
 
-    def _write_batch(self, batch: list[dict[str, Any]]) -> None:
+    def _write_batch(self, batch: list[BatchItem], *, alone: bool = False) -> None:
         """One transaction for the batch; if it fails, each row in a transaction of its own."""
-        rows = [
-            PlannedRow(item["row"], item["local_id"], item["metadata"], item["images"])
-            for item in batch
-            if not item.get("failed") and item["local_id"] not in self.repeated
-        ]
+        rows = [item.row for item in batch if item.row is not None]
         job = self.job
         base = job.processed_rows
-        position = {item["row"]: index for index, item in enumerate(batch, start=1)}
+        position = {item.number: index for index, item in enumerate(batch, start=1)}
 
         def advance(row: PlannedRow) -> None:
             self.progress(base + position[row.number], job.total_rows)
 
         try:
             with unit_of_work():
-                results = self.writer.write(rows, advance)
+                # Row by row, every row is looked up again: it may have been created meanwhile.
+                existing_ids = None if alone else self.existing_ids
+                results = self.writer.write(rows, advance, existing_ids=existing_ids)
                 self._flag_duplicates(results)
                 self._record_progress(batch, results)
         except _ROW_ERRORS as error:
             db.session.rollback()
             self.report.truncate(job.files.get("report_bytes", 0))
             if len(batch) == 1:
-                self._record_row_failure(batch, rows, error)
+                self._record_row_failure(batch[0], error)
             else:
                 for item in batch:
-                    self._write_batch([item])
+                    self._write_batch([item], alone=True)
             return
         # Only records that got new images: looking at the others' images would cost a query each.
         build_pending_derivatives_for(
             [r.record for r in results if r.record is not None and r.new_images], iiif_tiles=True
         )
 
-    def _record_progress(self, batch: list[dict[str, Any]], results: list[Written]) -> None:
+    def _record_progress(self, batch: list[BatchItem], results: list[Written]) -> None:
         """Report entries and counters for the batch, committed together with its records."""
         job = self.job
-        entries = []
+        entries = [entry for item in batch for entry in item.entries]
         counts = dict(job.counts or {})
+        counts["failed"] = counts.get("failed", 0) + sum(1 for item in batch if item.entries)
         for result in results:
             local_id = result.row.local_id
             if result.outcome == "failed":
@@ -461,35 +528,31 @@ class JobRun:
         job.processed_rows += len(batch)
         job.files = {
             **job.files,
-            "written_through_row": batch[-1]["row"],
+            "written_through_row": batch[-1].number,
             "report_bytes": length,
         }
 
-    def _record_row_failure(
-        self, batch: list[dict[str, Any]], rows: list[PlannedRow], error: Exception
-    ) -> None:
+    def _record_row_failure(self, item: BatchItem, error: Exception) -> None:
         job = self.job
-        item = batch[0]
         message = (
             error.message if isinstance(error, HuikuError | ImageProblem | FileTooLarge) else None
         )
         if message is None:
             message = _NOT_SAVED.format(error=str(error).splitlines()[0][:200])
-        problem = Problem(message, row=item["row"], value=item.get("local_id", ""))
+        local_id = item.row.local_id if item.row is not None else ""
+        problem = Problem(message, row=item.number, value=local_id)
         with unit_of_work():
-            length = self.report.append(
-                [problem_entry(problem, local_id=item.get("local_id", ""))], durable=True
-            )
+            length = self.report.append([problem_entry(problem, local_id=local_id)], durable=True)
             counts = dict(job.counts or {})
             counts["failed"] = counts.get("failed", 0) + 1
             job.counts = counts
             job.processed_rows += 1
-            job.files = {**job.files, "written_through_row": item["row"], "report_bytes": length}
+            job.files = {**job.files, "written_through_row": item.number, "report_bytes": length}
 
     def _flag_duplicates(self, results: list[Written]) -> None:
         """Pair new and changed records with other libraries' records that look alike."""
         created = [
-            (result.record_pk, result.row.metadata)
+            (result.record_pk, result.row.keys or match_keys(self.profile, result.row.metadata))
             for result in results
             if result.outcome == "created" and result.record_pk is not None
         ]
@@ -588,9 +651,9 @@ class JobRun:
         self.spool.unlink(missing_ok=True)
         shutil.rmtree(self.folder / "unpacked", ignore_errors=True)
         if info and not dry_run:
-            if self.source is not None:
-                self.source.close()
-                self.source = None
+            if self.checker is not None:
+                self.checker.source.close()
+                self.checker = None
             target = self.folder / info["stored"]
             if target.is_dir():
                 shutil.rmtree(target, ignore_errors=True)
@@ -656,10 +719,6 @@ _ABORTED = Message(
 _NO_ROWS = Message(
     "The file has column headers but no rows to import.",
     "文件只有列名，没有可导入的行。",
-)
-_TOO_MANY_ROWS = Message(
-    "The file has more than {limit} rows, the most one import takes; split it into several files.",
-    "文件超过 {limit} 行，即单次导入的上限；请拆分为多个文件。",
 )
 _NOT_SAVED = Message(
     "The row could not be saved: {error}. Import it again; the rows before it are saved.",

@@ -22,9 +22,10 @@ from sqlalchemy.orm import selectinload
 
 from ingest.batch.image_source import CheckedImage
 from ingest.batch.problems import Problem
+from ingest.duplicates.keys import MatchKeys
 from ingest.uploads import file_store, new_asset
 from repository import permissions
-from repository.bulk import insert_rows
+from repository.bulk import EncodedJSON, insert_rows
 from repository.extensions import db
 from repository.messages import Message
 from repository.models import Asset, Collection, Record, RecordRevision, RecordStatus, User
@@ -40,6 +41,11 @@ class PlannedRow:
     local_id: str
     metadata: dict[str, Any]
     image_names: list[str]
+    # Computed while checking, when the row was checked for this write:
+    metadata_json: str | None = None  # the metadata as the database stores it
+    derived: dict[str, Any] | None = None  # ``records.derived_columns``
+    keys: MatchKeys | None = None  # duplicate match keys
+    public_id: str | None = None  # for the record it creates
 
 
 @dataclass
@@ -68,6 +74,22 @@ def existing_records(library_id: int, local_ids: Iterable[str]) -> dict[str, Rec
         .options(selectinload(Record.assets))
     )
     return {record.local_id: record for record in db.session.scalars(query)}
+
+
+def existing_local_ids(library_id: int, local_ids: Iterable[str]) -> set[str]:
+    """Which of these local ids the library's records already have (a thousand per query)."""
+    wanted = sorted(set(local_ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 1000):
+        found.update(
+            db.session.scalars(
+                select(Record.local_id).where(
+                    Record.library_id == library_id,
+                    Record.local_id.in_(wanted[start : start + 1000]),
+                )
+            )
+        )
+    return found
 
 
 def plan(
@@ -132,9 +154,18 @@ class BatchWriter:
         self.store = file_store()
 
     def write(
-        self, rows: Sequence[PlannedRow], progress: Callable[[PlannedRow], None]
+        self,
+        rows: Sequence[PlannedRow],
+        progress: Callable[[PlannedRow], None],
+        *,
+        existing_ids: set[str] | None = None,
     ) -> list[Written]:
-        existing = existing_records(self.user.library_id, (row.local_id for row in rows))
+        """Write the rows; ``existing_ids``, when given, are the only local ids to look up
+        (the job looked the whole file up before its first batch)."""
+        wanted = (
+            row.local_id for row in rows if existing_ids is None or row.local_id in existing_ids
+        )
+        existing = existing_records(self.user.library_id, wanted)
         results: list[Written] = []
         new: list[tuple[Written, list[CheckedImage]]] = []
         for row in rows:
@@ -181,15 +212,16 @@ class BatchWriter:
         profile = self.collection.profile
         record_rows = []
         for result, _images in new:
-            result.record_id = new_public_id()
+            row = result.row
+            result.record_id = row.public_id or new_public_id()
             record_rows.append(
                 {
                     "public_id": result.record_id,
                     "collection_id": self.collection.id,
                     "library_id": self.user.library_id,
                     "status": RecordStatus.DRAFT,
-                    "metadata": result.row.metadata,
-                    **records.derived_columns(profile, result.row.metadata),
+                    "metadata": _stored_metadata(row),
+                    **(row.derived or records.derived_columns(profile, row.metadata)),
                     "review_comment": "",
                     "created_at": now,
                     "updated_at": now,
@@ -223,7 +255,7 @@ class BatchWriter:
                     "status_before": None,
                     "status_after": RecordStatus.DRAFT.value,
                     "metadata_before": None,
-                    "metadata_after": result.row.metadata,
+                    "metadata_after": _stored_metadata(result.row),
                     "assets_after": [image.sha256 for image in images],
                     "comment": "",
                 }
@@ -314,6 +346,11 @@ class BatchWriter:
             records.publish_record(self.user, record)
             return True
         return False
+
+
+def _stored_metadata(row: PlannedRow) -> dict[str, Any] | EncodedJSON:
+    """The metadata, as the JSON text the check already made of it when there is one."""
+    return EncodedJSON(row.metadata_json) if row.metadata_json is not None else row.metadata
 
 
 _OTHER_COLLECTION = Message(

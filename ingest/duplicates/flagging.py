@@ -12,7 +12,7 @@ library's record are compared one by one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, or_, select
@@ -145,9 +145,9 @@ def store_keys(record: Record, keys: MatchKeys) -> None:
 
 
 def flag_new_records(
-    collection: Collection, library_id: int, created: Sequence[tuple[int, Mapping[str, Any]]]
+    collection: Collection, library_id: int, created: Sequence[tuple[int, MatchKeys]]
 ) -> dict[int, list[DuplicateCandidate]]:
-    """Flag a batch of records just created by one library, by record id.
+    """Flag a batch of records just created by one library, given their ids and match keys.
 
     Like ``flag_possible_duplicates`` it never raises and runs in a savepoint of the caller's
     transaction. A new record has no pairs yet, so a record whose keys no other library uses is
@@ -164,13 +164,12 @@ def flag_new_records(
 
 
 def _flag_new_in_transaction(
-    collection: Collection, library_id: int, created: Sequence[tuple[int, Mapping[str, Any]]]
+    collection: Collection, library_id: int, created: Sequence[tuple[int, MatchKeys]]
 ) -> dict[int, list[DuplicateCandidate]]:
-    profile = collection.profile
     rows: list[dict[str, Any]] = []
     keys_of: dict[int, set[str]] = {}
-    for record_id, metadata in created:
-        pairs = _key_pairs(match_keys(profile, metadata))
+    for record_id, keys in created:
+        pairs = _key_pairs(keys)
         keys_of[record_id] = {key for _kind, key in pairs}
         rows.extend(
             {

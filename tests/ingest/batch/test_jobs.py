@@ -92,13 +92,16 @@ def test_a_crash_while_writing_keeps_whole_batches_and_the_rerun_finishes(
     assert all(a.derivatives_ready for a in db.session.scalars(select(Asset)))
 
 
-def test_a_crash_while_checking_starts_the_check_again(write, contributor, collection):
+def test_a_crash_while_checking_starts_the_check_again(write, contributor, collection, monkeypatch):
+    """With on_error=abort every row is checked before any is written."""
+    monkeypatch.setattr(run_module, "BATCH_ROWS", 2)
     job = start_import(
         contributor,
         collection,
         write("t.csv", csv_bytes(many_rows(6, images_every=99))),
         None,
         dry_run=False,
+        on_error="abort",
     )
 
     def crash(done: int, total: int) -> None:

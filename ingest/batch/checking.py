@@ -1,0 +1,441 @@
+"""Checking an import's rows in worker processes while the job writes.
+
+Checking a row (the profile's validation, the sort key, the match keys, its images) costs about
+as much as writing it. The job reads the table itself and hands batches of raw rows to a small
+pool of checker processes, a few batches ahead, while it writes the batches already checked:
+on two cores an import then takes little more than its writing. Workers are started once per
+server process, from a ``forkserver`` (never forked from this process, whose other threads may
+hold locks), and are reused by every job.
+
+``checked_table`` yields a ``TableRead``, then lists of ``RowChecked`` in row order, then
+``TableDone``, or ``CheckFailed`` when the file or the image archive cannot be used at all.
+``check_batch`` is what a worker runs: a pure function of the batch and its ``CheckOrder``.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import threading
+import unicodedata
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ingest.batch.image_source import (
+    CheckedImage,
+    FolderImages,
+    ImageChecker,
+    ImageProblem,
+    ImageSource,
+    NoImages,
+    ZipImages,
+)
+from ingest.batch.limits import Limits
+from ingest.batch.problems import ImportRejected, Problem, TableUnreadable
+from ingest.batch.reader import SourceRow, open_table
+from ingest.batch.rows import CheckedRow, Columns, check_row, clean_cell, map_columns
+from ingest.duplicates.keys import MatchKeys, match_keys
+from repository.messages import Message
+from repository.models.base import new_public_id
+from repository.profiles import get_profile
+from repository.profiles.validation import normalize_text
+from repository.services.records import derived_columns
+
+AHEAD = 3  # batches handed to the workers before the first checked one is taken back
+
+
+@dataclass(frozen=True)
+class CheckOrder:
+    """Everything checking needs, as plain values a worker process can take."""
+
+    folder: Path  # the job's folder
+    table: str  # file name of the table in it
+    encoding: str | None
+    images: dict[str, Any] | None  # the job's ``files["images"]``
+    profile_name: str
+    default_rights: str
+    bounds: Limits
+    keep_images: bool  # keep unpacked images for the write (an import, not a dry run)
+    read_ahead: bool  # read the whole table once before the first row (see ``TableRead``)
+    prepare: bool  # compute what writing a new record needs (sort key, match keys, id)
+    batch_rows: int
+    batch_images: int
+    workers: int = 1  # checker processes; 0 checks in this process
+
+
+@dataclass
+class TableRead:
+    """The table's columns; with ``read_ahead``, also its exact row count and repeated ids.
+
+    Reading ahead means a file that breaks down at row 9,000 (a stray quote, another encoding,
+    too many rows) is refused before row 2 is written, and rows sharing a ``local_id`` are
+    known before the first of them would be written.
+    """
+
+    columns: Columns
+    encoding: str
+    rows: int  # exact after reading ahead, else the reader's estimate
+    repeated: dict[str, list[int]] | None  # local id → its rows; None without reading ahead
+    local_ids: list[str] | None  # every local id of the table; None without reading ahead
+
+
+@dataclass
+class RowChecked:
+    """One checked row: its problems, or what writing it needs."""
+
+    row: CheckedRow
+    images: list[CheckedImage] = field(default_factory=list)  # the verified ones, in order
+    image_shas: list[str] | None = None  # None when the row names no images
+    metadata_json: str | None = None  # the valid row's metadata as the database stores it
+    derived: dict[str, Any] | None = None  # ``records.derived_columns``, when prepared
+    keys: MatchKeys | None = None  # duplicate match keys, when prepared
+    public_id: str | None = None  # for the record it would create, when prepared
+
+    def to_wire(self) -> tuple:
+        """Plain values for the pipe: the metadata as its JSON text (one string, not a tree of
+        objects, is what makes a batch cheap to send and to receive)."""
+        row, keys = self.row, self.keys
+        return (
+            row.number,
+            row.local_id,
+            self.metadata_json,
+            row.image_names,
+            row.problems,
+            self.images,
+            self.image_shas,
+            self.derived,
+            (tuple(keys.names), keys.taxon, tuple(keys.places)) if keys else None,
+            self.public_id,
+        )
+
+    @classmethod
+    def from_wire(cls, wire: tuple) -> RowChecked:
+        number, local_id, encoded, names, problems, images, shas, derived, keys, public_id = wire
+        metadata = json.loads(encoded) if encoded is not None else {}
+        return cls(
+            CheckedRow(number, local_id, metadata, names, problems),
+            images,
+            shas,
+            encoded,
+            derived,
+            MatchKeys(frozenset(keys[0]), keys[1], frozenset(keys[2])) if keys else None,
+            public_id,
+        )
+
+
+@dataclass
+class TableDone:
+    rows: int
+    repeated: dict[str, list[int]]
+
+
+@dataclass
+class CheckFailed:
+    """The table or the image archive cannot be used at all; nothing is to be written."""
+
+    problems: list[Problem]
+
+
+CheckItem = TableRead | list[RowChecked] | TableDone | CheckFailed
+
+
+class CheckerStopped(RuntimeError):
+    """The checker process ended without finishing (killed, or a fault in the checking code)."""
+
+
+def image_checker(order: CheckOrder, *, keep_files: bool) -> ImageChecker:
+    """The job's image checker; ImportRejected when its archive changed since it was queued."""
+    info = order.images
+    source: ImageSource
+    if info is None:
+        source = NoImages()
+    elif info["kind"] == "zip":
+        source = ZipImages(order.folder / info["stored"], info["name"], order.bounds.images_zip)
+    else:
+        source = FolderImages(order.folder / info["stored"], info["name"])
+    return ImageChecker(
+        source,
+        order.folder / "unpacked",
+        max_bytes=order.bounds.max_bytes,
+        max_pixels=order.bounds.max_pixels,
+        keep_files=keep_files,
+    )
+
+
+def checked_table(order: CheckOrder) -> Iterator[CheckItem]:
+    """Read the job's table and have every row checked, in batches; see the module docstring."""
+    try:
+        image_checker(order, keep_files=False).source.close()  # the archive is still sound
+    except ImportRejected as error:
+        yield CheckFailed([Problem(error.message)])
+        return
+    try:
+        yield from _checked_batches(order)
+    except TableUnreadable as error:
+        yield CheckFailed(error.problems)
+
+
+def _checked_batches(order: CheckOrder) -> Iterator[CheckItem]:
+    profile = get_profile(order.profile_name)
+    path = order.folder / order.table
+    ahead = _read_ahead(order, path) if order.read_ahead else None
+    with open_table(path, encoding=order.encoding) as table:
+        columns = map_columns(profile, table.headers)
+        yield TableRead(
+            columns,
+            table.encoding,
+            ahead.rows if ahead is not None else table.estimated_rows,
+            ahead.repeated if ahead else None,
+            list(ahead.local_ids) if ahead else None,
+        )
+        local_ids = LocalIds()
+        checking = _Checking(order, columns)
+        counted = 0
+        try:
+            for batch in _batches(table.rows, order, columns):
+                counted += len(batch)
+                _within_limit(counted, order.bounds, batch[-1].number)
+                checking.submit(batch)
+                if checking.pending >= AHEAD:
+                    yield _noted(checking.next(), local_ids)
+            while checking.pending:
+                yield _noted(checking.next(), local_ids)
+        finally:
+            checking.cancel()
+    yield TableDone(counted, local_ids.repeated)
+
+
+def _batches(rows: Iterable[SourceRow], order: CheckOrder, columns: Columns) -> Iterator[list]:
+    """Rows in batches of ``batch_rows``, fewer when they name ``batch_images`` images."""
+    images_column = columns.by_field.get("images")
+    batch: list[SourceRow] = []
+    images = 0
+    for row in rows:
+        batch.append(row)
+        if images_column is not None and images_column.index < len(row.cells):
+            cell = row.cells[images_column.index]
+            images += (cell.count(";") + cell.count("；") + 1) if cell.strip() else 0
+        if len(batch) >= order.batch_rows or images >= order.batch_images:
+            yield batch
+            batch, images = [], 0
+    if batch:
+        yield batch
+
+
+def _noted(checked: list[RowChecked], local_ids: LocalIds) -> list[RowChecked]:
+    for item in checked:
+        local_ids.add(item.row.local_id, item.row.number)
+    return checked
+
+
+class _Checking:
+    """Batches on their way through the workers, taken back in the order they were given."""
+
+    def __init__(self, order: CheckOrder, columns: Columns) -> None:
+        self.order = order
+        self.columns = columns
+        self.futures: deque[Future] = deque()
+        self.local = deque()  # checked here when there are no workers
+
+    @property
+    def pending(self) -> int:
+        return len(self.futures) + len(self.local)
+
+    def submit(self, batch: list[SourceRow]) -> None:
+        if self.order.workers <= 0:
+            self.local.append(batch)
+            return
+        try:
+            self.futures.append(
+                _pool(self.order.workers).submit(check_batch, self.order, self.columns, batch)
+            )
+        except BrokenProcessPool as error:
+            _discard_pool()
+            raise CheckerStopped(f"the row checkers stopped: {error}") from None
+
+    def next(self) -> list[RowChecked]:
+        if self.local:
+            return [
+                RowChecked.from_wire(w)
+                for w in check_batch(self.order, self.columns, self.local.popleft())
+            ]
+        try:
+            wires = self.futures.popleft().result()
+        except BrokenProcessPool as error:
+            _discard_pool()
+            raise CheckerStopped(f"the row checkers stopped: {error}") from None
+        return [RowChecked.from_wire(wire) for wire in wires]
+
+    def cancel(self) -> None:
+        for future in self.futures:
+            future.cancel()
+        self.futures.clear()
+        self.local.clear()
+
+
+@dataclass
+class _ReadAhead:
+    rows: int
+    repeated: dict[str, list[int]]
+    local_ids: Iterable[str]
+
+
+def _read_ahead(order: CheckOrder, path: Path) -> _ReadAhead:
+    """Read the table through for its shape alone: row count, limits and local ids."""
+    profile = get_profile(order.profile_name)
+    with open_table(path, encoding=order.encoding) as table:
+        columns = map_columns(profile, table.headers)
+        column = columns.by_field.get("local_id")
+        local_ids = LocalIds()
+        counted = 0
+        for source_row in table.rows:
+            counted += 1
+            _within_limit(counted, order.bounds, source_row.number)
+            if column is not None and column.index < len(source_row.cells):
+                local_ids.add(local_id_of(source_row.cells[column.index]), source_row.number)
+    return _ReadAhead(counted, local_ids.repeated, local_ids.first_row_of)
+
+
+def local_id_of(cell: str) -> str:
+    """A ``local_id`` cell as the row's check cleans it (identifiers fold full-width forms)."""
+    return normalize_text(unicodedata.normalize("NFKC", clean_cell(cell)))
+
+
+class LocalIds:
+    """The rows of each local id seen so far, and the ids used by more than one row."""
+
+    def __init__(self) -> None:
+        self.first_row_of: dict[str, int] = {}
+        self.repeated: dict[str, list[int]] = {}
+
+    def add(self, local_id: str, number: int) -> None:
+        if not local_id:
+            return
+        first = self.first_row_of.setdefault(local_id, number)
+        if first != number:
+            self.repeated.setdefault(local_id, [first]).append(number)
+
+
+def _within_limit(counted: int, bounds: Limits, number: int) -> None:
+    if counted > bounds.max_rows:
+        message = _TOO_MANY_ROWS.format(limit=bounds.max_rows)
+        raise TableUnreadable([Problem(message, row=number)])
+
+
+# In the worker --------------------------------------------------------------------------------
+
+
+def check_batch(order: CheckOrder, columns: Columns, rows: list[SourceRow]) -> list[tuple]:
+    """Check a batch of rows against the profile and the images; ``RowChecked`` wire tuples."""
+    profile = get_profile(order.profile_name)
+    checker = _job_image_checker(order)
+    checked_rows = []
+    for source_row in rows:
+        checked = check_row(
+            profile, columns, source_row.number, source_row.cells, order.default_rights
+        )
+        result = _check_images(checked, checker, columns, profile)
+        if checked.ok:
+            result.metadata_json = json.dumps(checked.metadata)
+            if order.prepare:
+                result.derived = derived_columns(profile, checked.metadata)
+                result.keys = match_keys(profile, checked.metadata)
+                result.public_id = new_public_id()
+        checked_rows.append(result.to_wire())
+    return checked_rows
+
+
+_worker_checker: tuple[CheckOrder, ImageChecker] | None = None
+
+
+def _job_image_checker(order: CheckOrder) -> ImageChecker:
+    """One image checker per job in each worker, so an archive is indexed once, not per batch."""
+    global _worker_checker
+    if _worker_checker is None or _worker_checker[0] != order:
+        if _worker_checker is not None:
+            _worker_checker[1].source.close()
+        _worker_checker = (order, image_checker(order, keep_files=order.keep_images))
+    return _worker_checker[1]
+
+
+def _check_images(
+    checked: CheckedRow, checker: ImageChecker, columns: Columns, profile: Any
+) -> RowChecked:
+    """Verify the row's images: a problem per bad one, the verified ones for the write."""
+    result = RowChecked(checked)
+    if not checked.image_names:
+        return result
+    header = columns.header_for("images", profile)
+    column = columns.by_field.get("images")
+    result.image_shas = []
+    for name in checked.image_names:
+        try:
+            image = checker.check(name)
+        except ImageProblem as problem:
+            checked.problems.append(
+                Problem(
+                    problem.message,
+                    row=checked.number,
+                    column=header,
+                    field="images",
+                    value=name,
+                    cell=f"{column.letter}{checked.number}" if column else "",
+                    fix=problem.fix,
+                )
+            )
+            continue
+        result.images.append(image)
+        result.image_shas.append(image.sha256)
+    return result
+
+
+# The pool ---------------------------------------------------------------------------------------
+
+_pool_lock = threading.Lock()
+_executor: ProcessPoolExecutor | None = None
+_executor_workers = 0
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """The process's checker pool, started on first use (later jobs find it warm)."""
+    global _executor, _executor_workers
+    with _pool_lock:
+        if _executor is None or _executor_workers != workers:
+            if _executor is not None:
+                _executor.shutdown(wait=False, cancel_futures=True)
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["ingest.batch.checking"])
+            _executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            _executor_workers = workers
+        return _executor
+
+
+def pool_running() -> bool:
+    """Whether this process has started its checker pool (later jobs use it at no cost)."""
+    return _executor is not None
+
+
+def start_checkers(workers: int) -> None:
+    """Start the checker pool now, so that the first import does not wait for it (a second or
+    so: the worker loads the profiles, pinyin and script tables once)."""
+    if workers > 0:
+        _pool(workers).submit(get_profile, "generic").result()
+
+
+def _discard_pool() -> None:
+    global _executor
+    with _pool_lock:
+        if _executor is not None:
+            _executor.shutdown(wait=False, cancel_futures=True)
+        _executor = None
+
+
+_TOO_MANY_ROWS = Message(
+    "The file has more than {limit} rows, the most one import takes; split it into several files.",
+    "文件超过 {limit} 行，即单次导入的上限；请拆分为多个文件。",
+)

@@ -1,0 +1,120 @@
+"""Rows are checked by worker processes while the job writes, with the same outcome as in the
+job's own process; a checker that dies stops the job, and running it again finishes it."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+from sqlalchemy import select
+
+from ingest.batch import checking, run_import, start_import
+from ingest.batch import run as run_module
+from repository.extensions import db
+from repository.models import Asset, JobState, Record
+from tests.ingest.batch.conftest import (
+    HEADERS,
+    csv_bytes,
+    jpeg,
+    record_count,
+    revision_count,
+    zip_bytes,
+)
+
+
+@pytest.fixture
+def checker_processes(app, monkeypatch):
+    """Jobs check their rows in one worker process, however small their table."""
+    monkeypatch.setitem(app.config, "IMPORT_CHECK_WORKERS", 1)
+    monkeypatch.setattr(run_module, "POOL_AFTER_BYTES", 0)
+
+
+def awkward_rows() -> list[list[str]]:
+    """Good rows, a bad value, a repeated local id, an image and a missing image."""
+    rows = [HEADERS]
+    for number in range(1, 13):
+        rows.append([f"K-{number:02d}", f"红松 {number}", "Pinus koraiensis", "植物", "", "", ""])
+    rows[3][3] = "矿物"
+    rows[5][0] = rows[6][0]
+    rows[7][6] = "photo.jpg"
+    rows[8][6] = "absent.jpg"
+    return rows
+
+
+def comparable(job) -> list[tuple]:
+    """The report with the new records' ids, which differ from job to job, blanked out."""
+    return [
+        (
+            entry["row"],
+            entry["outcome"],
+            entry["column"],
+            entry["message_en"].replace(entry.get("record_id") or "\0", "…"),
+        )
+        for entry in job.report
+    ]
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_worker_processes_and_the_jobs_own_process_check_alike(
+    app, write, contributor, make_user, collection, checker_processes, monkeypatch, dry_run
+):
+    monkeypatch.setattr(run_module, "BATCH_ROWS", 5)
+    table = write("t.csv", csv_bytes(awkward_rows()))
+    images = write("p.zip", zip_bytes({"photo.jpg": jpeg()}))
+    in_workers = run_import(start_import(contributor, collection, table, images, dry_run=dry_run))
+    monkeypatch.setitem(app.config, "IMPORT_CHECK_WORKERS", 0)
+    other = make_user("contributor")  # another library, so the rows are new again
+    in_process = run_import(start_import(other, collection, table, images, dry_run=dry_run))
+
+    assert in_workers.state is in_process.state is JobState.SUCCEEDED
+    assert in_workers.counts == in_process.counts
+    assert in_workers.counts["failed"] == 4 and in_workers.counts["created"] == 8
+    assert comparable(in_workers) == comparable(in_process)
+    assert record_count() == (0 if dry_run else 16)
+
+
+def test_a_checker_that_dies_stops_the_job_and_running_it_again_finishes_it(
+    write, contributor, collection, checker_processes, monkeypatch
+):
+    monkeypatch.setattr(run_module, "BATCH_ROWS", 2)
+    rows = [HEADERS] + [
+        [
+            f"D-{n:02d}",
+            f"红松 {n}",
+            "Pinus koraiensis",
+            "植物",
+            "",
+            "",
+            "" if n % 5 else f"p{n}.jpg",
+        ]
+        for n in range(1, 41)
+    ]
+    images = zip_bytes({f"p{n}.jpg": jpeg((64, 48), "olive") for n in range(5, 41, 5)})
+    job = start_import(
+        contributor,
+        collection,
+        write("t.csv", csv_bytes(rows)),
+        write("p.zip", images),
+        dry_run=False,
+    )
+
+    def kill_the_checkers(done: int, total: int) -> None:
+        if done == 4:
+            for pid in list(checking._executor._processes):
+                os.kill(pid, signal.SIGKILL)
+
+    with pytest.raises(checking.CheckerStopped):
+        run_import(job, kill_the_checkers)
+    db.session.expire_all()
+    assert job.state is JobState.RUNNING
+    written = record_count()
+    assert 4 <= written < 40 and revision_count() == written
+    assert job.files["written_through_row"] == written + 1
+
+    run_import(job)
+    assert job.state is JobState.SUCCEEDED
+    assert job.counts["created"] == 40 and (record_count(), revision_count()) == (40, 40)
+    assert len([e for e in job.report if e["outcome"] == "created"]) == 40
+    with_images = db.session.scalars(select(Record).join(Asset)).all()
+    assert sorted(r.local_id for r in with_images) == [f"D-{n:02d}" for n in range(5, 41, 5)]
