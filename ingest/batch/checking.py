@@ -115,10 +115,11 @@ class RowChecked:
 
     @classmethod
     def from_wire(cls, wire: tuple) -> RowChecked:
+        """The row as the job receives it: its metadata stays JSON text (``metadata_json``)
+        until something asks for it, which for a new record nothing does."""
         number, local_id, encoded, names, problems, images, shas, derived, keys, public_id = wire
-        metadata = json.loads(encoded) if encoded is not None else {}
         return cls(
-            CheckedRow(number, local_id, metadata, names, problems),
+            CheckedRow(number, local_id, {}, names, problems),
             images,
             shas,
             encoded,
@@ -183,26 +184,38 @@ def checked_table(order: CheckOrder) -> Iterator[CheckItem]:
 def _checked_batches(order: CheckOrder) -> Iterator[CheckItem]:
     profile = get_profile(order.profile_name)
     path = order.folder / order.table
-    ahead = _read_ahead(order, path) if order.read_ahead else None
+    checking = _Checking(order)
+    if order.read_ahead:  # a worker reads ahead while this process reads the first batches
+        checking.read_ahead(path)
     with open_table(path, encoding=order.encoding) as table:
-        columns = map_columns(profile, table.headers)
-        yield TableRead(
-            columns,
-            table.encoding,
-            ahead.rows if ahead is not None else table.estimated_rows,
-            ahead.repeated if ahead else None,
-            list(ahead.local_ids) if ahead else None,
-        )
+        checking.columns = columns = map_columns(profile, table.headers)
+
+        def opened() -> TableRead:
+            ahead = checking.read_ahead_result() if order.read_ahead else None
+            return TableRead(
+                columns,
+                table.encoding,
+                ahead.rows if ahead is not None else table.estimated_rows,
+                ahead.repeated if ahead else None,
+                list(ahead.local_ids) if ahead else None,
+            )
+
         local_ids = LocalIds()
-        checking = _Checking(order, columns)
+        announced = False
         counted = 0
         try:
             for batch in _batches(table.rows, order, columns):
                 counted += len(batch)
                 _within_limit(counted, order.bounds, batch[-1].number)
                 checking.submit(batch)
-                if checking.pending >= AHEAD:
-                    yield _noted(checking.next(), local_ids)
+                if checking.pending < AHEAD:
+                    continue
+                if not announced:  # the workers have their first batches meanwhile
+                    yield opened()
+                    announced = True
+                yield _noted(checking.next(), local_ids)
+            if not announced:
+                yield opened()
             while checking.pending:
                 yield _noted(checking.next(), local_ids)
         finally:
@@ -234,48 +247,65 @@ def _noted(checked: list[RowChecked], local_ids: LocalIds) -> list[RowChecked]:
 
 
 class _Checking:
-    """Batches on their way through the workers, taken back in the order they were given."""
+    """Work on its way through the workers, taken back in the order it was given."""
 
-    def __init__(self, order: CheckOrder, columns: Columns) -> None:
+    def __init__(self, order: CheckOrder) -> None:
         self.order = order
-        self.columns = columns
+        self.columns: Columns | None = None
         self.futures: deque[Future] = deque()
-        self.local = deque()  # checked here when there are no workers
+        self.local: deque[list[SourceRow]] = deque()  # checked here when there are no workers
+        self.ahead: Future | _ReadAhead | Path | None = None
 
     @property
     def pending(self) -> int:
         return len(self.futures) + len(self.local)
 
+    def read_ahead(self, path: Path) -> None:
+        self.ahead = self._submit(_read_ahead, self.order, path) if self.order.workers else path
+
+    def read_ahead_result(self) -> _ReadAhead:
+        if isinstance(self.ahead, Path):
+            self.ahead = _read_ahead(self.order, self.ahead)
+        elif isinstance(self.ahead, Future):
+            self.ahead = self._result(self.ahead)
+        assert isinstance(self.ahead, _ReadAhead)
+        return self.ahead
+
     def submit(self, batch: list[SourceRow]) -> None:
         if self.order.workers <= 0:
             self.local.append(batch)
-            return
-        try:
-            self.futures.append(
-                _pool(self.order.workers).submit(check_batch, self.order, self.columns, batch)
-            )
-        except BrokenProcessPool as error:
-            _discard_pool()
-            raise CheckerStopped(f"the row checkers stopped: {error}") from None
+        else:
+            self.futures.append(self._submit(check_batch, self.order, self.columns, batch))
 
     def next(self) -> list[RowChecked]:
         if self.local:
-            return [
-                RowChecked.from_wire(w)
-                for w in check_batch(self.order, self.columns, self.local.popleft())
-            ]
-        try:
-            wires = self.futures.popleft().result()
-        except BrokenProcessPool as error:
-            _discard_pool()
-            raise CheckerStopped(f"the row checkers stopped: {error}") from None
+            wires = check_batch(self.order, self.columns, self.local.popleft())
+        else:
+            wires = self._result(self.futures.popleft())
         return [RowChecked.from_wire(wire) for wire in wires]
 
     def cancel(self) -> None:
         for future in self.futures:
             future.cancel()
+        if isinstance(self.ahead, Future):
+            self.ahead.cancel()
         self.futures.clear()
         self.local.clear()
+
+    def _submit(self, function: Any, *args: Any) -> Future:
+        try:
+            return _pool(self.order.workers).submit(function, *args)
+        except BrokenProcessPool as error:
+            _discard_pool()
+            raise CheckerStopped(f"the row checkers stopped: {error}") from None
+
+    @staticmethod
+    def _result(future: Future) -> Any:
+        try:
+            return future.result()
+        except BrokenProcessPool as error:
+            _discard_pool()
+            raise CheckerStopped(f"the row checkers stopped: {error}") from None
 
 
 @dataclass

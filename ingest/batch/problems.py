@@ -39,6 +39,9 @@ class TableUnreadable(Exception):
         super().__init__("; ".join(str(p.message) for p in problems))
         self.problems = problems
 
+    def __reduce__(self):  # raised in a checker process, re-raised in the job's
+        return (TableUnreadable, (self.problems,))
+
 
 def column_letter(index: int) -> str:
     """Spreadsheet column name of a 0-based index: 0 → A, 25 → Z, 26 → AA."""

@@ -253,7 +253,7 @@ class JobRun:
         planned = PlannedRow(
             row.number,
             row.local_id,
-            row.metadata,
+            None,
             row.image_names,
             metadata_json=checked.metadata_json,
             derived=checked.derived,
@@ -315,7 +315,11 @@ class JobRun:
             self._take_images(item)
             checked = item.row
             row = PlannedRow(
-                checked.number, checked.local_id, checked.metadata, checked.image_names
+                checked.number,
+                checked.local_id,
+                None,
+                checked.image_names,
+                metadata_json=item.metadata_json,
             )
             if checked.ok:
                 outcome, problem = plan(
@@ -334,14 +338,12 @@ class JobRun:
                 )
                 lines.append(json.dumps({"row": checked.number, "failed": True}))
                 continue
-            if not job.dry_run:
-                spooled = {
-                    "row": row.number,
-                    "local_id": row.local_id,
-                    "metadata": row.metadata,
-                    "images": row.image_names,
-                }
-                lines.append(json.dumps(spooled, ensure_ascii=False))
+            if not job.dry_run:  # the metadata goes in as the JSON text it already is
+                spooled = {"row": row.number, "local_id": row.local_id, "images": row.image_names}
+                lines.append(
+                    json.dumps(spooled, ensure_ascii=False)[:-1]
+                    + f', "metadata": {row.metadata_json}}}'
+                )
             else:
                 existing = found.get(row.local_id)
                 entries.append(
@@ -556,7 +558,7 @@ class JobRun:
             for result in results
             if result.outcome == "created" and result.record_pk is not None
         ]
-        flagged = flag_new_records(self.collection, self.job.library_id, created)
+        flagged = flag_new_records(self.writer.collection_id, self.writer.library_id, created)
         for result in results:
             if result.outcome == "updated" and result.record is not None:
                 flagged[result.record.id] = flag_possible_duplicates(result.record)

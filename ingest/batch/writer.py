@@ -12,6 +12,7 @@ columns of ``records.derived_columns`` and revision 1 with action ``create``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -35,17 +36,25 @@ from repository.services import records
 
 @dataclass
 class PlannedRow:
-    """A valid row from the check pass, as the write pass reads it back."""
+    """A valid row, as checked, to be written."""
 
     number: int
     local_id: str
-    metadata: dict[str, Any]
+    cleaned: dict[str, Any] | None  # its metadata; None while only ``metadata_json`` holds it
     image_names: list[str]
     # Computed while checking, when the row was checked for this write:
     metadata_json: str | None = None  # the metadata as the database stores it
     derived: dict[str, Any] | None = None  # ``records.derived_columns``
     keys: MatchKeys | None = None  # duplicate match keys
     public_id: str | None = None  # for the record it creates
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The cleaned metadata; a new record never needs it decoded, only an existing one."""
+        if self.cleaned is None:
+            assert self.metadata_json is not None
+            self.cleaned = json.loads(self.metadata_json)
+        return self.cleaned
 
 
 @dataclass
@@ -147,6 +156,11 @@ class BatchWriter:
     ) -> None:
         self.collection = collection
         self.user = user
+        # Plain values: the objects expire at every batch's commit, and reloading costs a query.
+        self.collection_id = collection.id
+        self.profile = collection.profile
+        self.user_id = user.id
+        self.library_id = user.library_id
         self.publish = publish
         self.check_image = check_image
         self.local_id_header = local_id_header
@@ -165,7 +179,7 @@ class BatchWriter:
         wanted = (
             row.local_id for row in rows if existing_ids is None or row.local_id in existing_ids
         )
-        existing = existing_records(self.user.library_id, wanted)
+        existing = existing_records(self.library_id, wanted)
         results: list[Written] = []
         new: list[tuple[Written, list[CheckedImage]]] = []
         for row in rows:
@@ -208,8 +222,8 @@ class BatchWriter:
         if not new:
             return
         now = utcnow()
-        user_id = self.user.id
-        profile = self.collection.profile
+        user_id = self.user_id
+        profile = self.profile
         record_rows = []
         for result, _images in new:
             row = result.row
@@ -217,8 +231,8 @@ class BatchWriter:
             record_rows.append(
                 {
                     "public_id": result.record_id,
-                    "collection_id": self.collection.id,
-                    "library_id": self.user.library_id,
+                    "collection_id": self.collection_id,
+                    "library_id": self.library_id,
                     "status": RecordStatus.DRAFT,
                     "metadata": _stored_metadata(row),
                     **(row.derived or records.derived_columns(profile, row.metadata)),

@@ -21,7 +21,6 @@ from ingest.duplicates.keys import MatchKeys, match_keys, pair_signature, reason
 from repository.bulk import insert_rows
 from repository.extensions import db
 from repository.models import (
-    Collection,
     DuplicateCandidate,
     DuplicateKey,
     DuplicateState,
@@ -145,7 +144,7 @@ def store_keys(record: Record, keys: MatchKeys) -> None:
 
 
 def flag_new_records(
-    collection: Collection, library_id: int, created: Sequence[tuple[int, MatchKeys]]
+    collection_id: int, library_id: int, created: Sequence[tuple[int, MatchKeys]]
 ) -> dict[int, list[DuplicateCandidate]]:
     """Flag a batch of records just created by one library, given their ids and match keys.
 
@@ -157,14 +156,14 @@ def flag_new_records(
         return {}
     try:
         with unit_of_work() as session, session.begin_nested():
-            return _flag_new_in_transaction(collection, library_id, created)
+            return _flag_new_in_transaction(collection_id, library_id, created)
     except Exception:
         logger.exception("flagging possible duplicates of %d new records failed", len(created))
         return {}
 
 
 def _flag_new_in_transaction(
-    collection: Collection, library_id: int, created: Sequence[tuple[int, MatchKeys]]
+    collection_id: int, library_id: int, created: Sequence[tuple[int, MatchKeys]]
 ) -> dict[int, list[DuplicateCandidate]]:
     rows: list[dict[str, Any]] = []
     keys_of: dict[int, set[str]] = {}
@@ -174,7 +173,7 @@ def _flag_new_in_transaction(
         rows.extend(
             {
                 "record_id": record_id,
-                "collection_id": collection.id,
+                "collection_id": collection_id,
                 "library_id": library_id,
                 "kind": kind,
                 "key": key,
@@ -191,7 +190,7 @@ def _flag_new_in_transaction(
             db.session.scalars(
                 select(DuplicateKey.key)
                 .where(
-                    DuplicateKey.collection_id == collection.id,
+                    DuplicateKey.collection_id == collection_id,
                     DuplicateKey.key.in_(wanted[start : start + LOOKUP_KEYS]),
                     DuplicateKey.library_id != library_id,
                 )
