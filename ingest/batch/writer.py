@@ -26,7 +26,7 @@ from ingest.batch.problems import Problem
 from ingest.duplicates.keys import MatchKeys
 from ingest.uploads import file_store, new_asset
 from repository import permissions
-from repository.bulk import EncodedJSON, insert_rows
+from repository.bulk import EncodedJSON, insert_rows, reserve_ids
 from repository.extensions import db
 from repository.messages import Message
 from repository.models import Asset, Collection, Record, RecordRevision, RecordStatus, User
@@ -245,15 +245,22 @@ class BatchWriter:
                 }
             )
         # Plain rows (COPY on PostgreSQL): the ORM's bulk path would cost as much again in
-        # bookkeeping. The ids are then read back in one query.
+        # bookkeeping. The ids come from the table's sequence, or are read back in one query.
+        reserved = reserve_ids(Record.__table__, len(record_rows))
+        if reserved is not None:
+            for row, record_id in zip(record_rows, reserved, strict=True):
+                row["id"] = record_id
         insert_rows(Record.__table__, record_rows)
-        ids = dict(
-            db.session.execute(
-                select(Record.public_id, Record.id).where(
-                    Record.public_id.in_([row["public_id"] for row in record_rows])
-                )
-            ).all()
-        )
+        if reserved is not None:
+            ids = {row["public_id"]: row["id"] for row in record_rows}
+        else:
+            ids = dict(
+                db.session.execute(
+                    select(Record.public_id, Record.id).where(
+                        Record.public_id.in_([row["public_id"] for row in record_rows])
+                    )
+                ).all()
+            )
         asset_rows, revision_rows = [], []
         for result, images in new:
             record_id = result.record_pk = ids[result.record_id]

@@ -37,8 +37,9 @@ class DuplicateKey(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("record.id", ondelete="CASCADE"), index=True)
-    collection_id: Mapped[int] = mapped_column(ForeignKey("collection.id"))
-    library_id: Mapped[int] = mapped_column(ForeignKey("library.id"))
+    # Copies of the record's, beside the key for the index; the record's foreign keys hold.
+    collection_id: Mapped[int]
+    library_id: Mapped[int]
     kind: Mapped[str] = mapped_column(String(10))  # name | taxon (for reading; lookups use key)
     key: Mapped[str] = mapped_column(String(200))
 
