@@ -200,7 +200,9 @@ def _checked_batches(order: CheckOrder) -> Iterator[CheckItem]:
                 list(ahead.local_ids) if ahead else None,
             )
 
-        local_ids = LocalIds()
+        # Without reading ahead, repeated local ids are found on the way (after reading ahead,
+        # they are already known, and every id need not be held a second time).
+        local_ids = LocalIds() if not order.read_ahead else None
         announced = False
         counted = 0
         try:
@@ -220,7 +222,8 @@ def _checked_batches(order: CheckOrder) -> Iterator[CheckItem]:
                 yield _noted(checking.next(), local_ids)
         finally:
             checking.cancel()
-    yield TableDone(counted, local_ids.repeated)
+    repeated = local_ids.repeated if local_ids else checking.read_ahead_result().repeated
+    yield TableDone(counted, repeated)
 
 
 def _batches(rows: Iterable[SourceRow], order: CheckOrder, columns: Columns) -> Iterator[list]:
@@ -240,9 +243,10 @@ def _batches(rows: Iterable[SourceRow], order: CheckOrder, columns: Columns) -> 
         yield batch
 
 
-def _noted(checked: list[RowChecked], local_ids: LocalIds) -> list[RowChecked]:
-    for item in checked:
-        local_ids.add(item.row.local_id, item.row.number)
+def _noted(checked: list[RowChecked], local_ids: LocalIds | None) -> list[RowChecked]:
+    if local_ids is not None:
+        for item in checked:
+            local_ids.add(item.row.local_id, item.row.number)
     return checked
 
 

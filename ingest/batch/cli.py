@@ -149,7 +149,8 @@ def acting_user(library: Library, email: str | None) -> User:
 
 
 class _ProgressBars:
-    """One bar while rows are checked, another while they are written."""
+    """One bar while rows are checked, another while they are written; one for both when the
+    import writes rows as they are checked."""
 
     def __init__(self, job: IngestJob) -> None:
         self.job = job
@@ -167,7 +168,12 @@ class _ProgressBars:
         phase = self.job.state
         if phase is not self.phase:
             self._close()
-            label = "Checking rows  " if phase is JobState.VALIDATING else "Writing records"
+            if phase is JobState.VALIDATING:
+                label = "Checking rows  "
+            elif (self.job.files or {}).get("streaming"):
+                label = "Importing rows "
+            else:
+                label = "Writing records"
             self.bar = click.progressbar(length=max(total, 1), label=label)
             self.bar.__enter__()
             self.phase, self.shown = phase, 0

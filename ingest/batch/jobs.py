@@ -1,18 +1,23 @@
-"""Import jobs: queue the files, check every row, then write the valid ones in batches.
+"""Import jobs: queue the files, check every row, write the valid ones in batches.
 
-A job runs in two passes over the stored files, both streamed:
+Rows are checked by worker processes (``ingest.batch.checking``) a few batches ahead of the
+job, which writes them; how the two meet depends on what may be written when:
 
-1. **check** (state ``validating``): every row through the profile schema, every named image
-   found, read and verified, each ``local_id`` looked up; valid rows are spooled (as cleaned
-   metadata) to ``rows.jsonl``, problems go to the report. A dry run stops here, and so does
-   ``on_error="abort"`` when any row failed; nothing has been written to the records.
-2. **write** (state ``running``): the spooled rows in batches of ``BATCH_ROWS`` (fewer when
-   they carry many images). Each batch is one transaction holding its records, revisions,
-   images and the job's progress, so after a crash the job row says exactly which rows are in;
-   a resumed job continues after them, and the rows themselves are idempotent by ``local_id``
-   anyway. A batch that fails is rolled back and redone row by row, each row in its own
-   transaction, so one bad row never takes others with it. Derivatives (and IIIF tiles) are
-   built after each batch commits.
+- **An import with ``on_error="skip"``** (the default) streams (state ``running``). The table is
+  first read through for its shape alone, so a file that cannot be read to its end (an unclosed
+  quote, another encoding, too many rows) is refused before anything is written, and rows that
+  share a ``local_id`` are known before the first of them would be written; every local id is
+  looked up at once. Then each batch is written as soon as it comes back checked.
+- **A dry run, and ``on_error="abort"``,** check every row first (state ``validating``): valid
+  rows are spooled to ``rows.jsonl``, problems go to the report. A dry run stops there, and so
+  does ``abort`` when any row failed, with nothing written; otherwise the spool is written.
+
+Written batches have up to ``BATCH_ROWS`` rows (fewer when they carry many images). Each is one
+transaction holding its records, revisions, images and the job's progress, so after a crash the
+job row says exactly which rows are in; a resumed job continues after them, and the rows
+themselves are idempotent by ``local_id`` anyway. A batch that fails is rolled back and redone
+row by row, each row in its own transaction, so one bad row never takes others with it.
+Derivatives (and IIIF tiles) are built after each batch commits.
 
 A file lock in the job's folder keeps two processes from running one job at once; a job whose
 lock is free but whose state is not final was interrupted and can be resumed.
