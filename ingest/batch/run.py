@@ -80,7 +80,8 @@ from repository.models.base import utcnow
 from repository.storage import FileTooLarge
 from repository.transactions import unit_of_work
 
-BATCH_ROWS = 500
+BATCH_ROWS = 500  # rows written in one transaction
+CHECK_ROWS = 500  # rows a checker process checks at a time (fewer when batches are smaller)
 POOL_AFTER_BYTES = 1_000_000  # a table (about 2,000 rows) worth starting the checkers for
 BATCH_IMAGES = 10
 PROGRESS_SECONDS = 1.0  # the check pass commits its progress at most this often
@@ -100,6 +101,23 @@ class BatchItem:
     number: int
     row: PlannedRow | None
     entries: list[dict[str, Any]] = field(default_factory=list)  # its problems, for the report
+
+
+class _Batches:
+    """Rows gathered into batches of ``BATCH_ROWS``, fewer when they carry ``BATCH_IMAGES``."""
+
+    def __init__(self) -> None:
+        self.items: list[BatchItem] = []
+        self.images = 0
+
+    def add(self, item: BatchItem) -> list[BatchItem] | None:
+        """Take a row; a full batch when this row completes one."""
+        self.items.append(item)
+        self.images += len(item.row.image_names) if item.row is not None else 0
+        if len(self.items) < BATCH_ROWS and self.images < BATCH_IMAGES:
+            return None
+        full, self.items, self.images = self.items, [], 0
+        return full
 
 
 class JobRun:
@@ -174,7 +192,7 @@ class JobRun:
             keep_images=not self.job.dry_run,
             read_ahead=read_ahead,
             prepare=read_ahead,
-            batch_rows=BATCH_ROWS,
+            batch_rows=min(CHECK_ROWS, BATCH_ROWS),
             batch_images=BATCH_IMAGES,
             workers=self._checker_workers(),
         )
@@ -218,6 +236,7 @@ class JobRun:
         self.report.truncate(state.get("report_bytes", 0))
         done_through = state.get("written_through_row", 0)
         self.writer = self._batch_writer()
+        batches = _Batches()
         counted = 0
         for item in self._checked(read_ahead=True):
             if isinstance(item, CheckFailed):
@@ -231,10 +250,13 @@ class JobRun:
             elif isinstance(item, TableDone):
                 counted = item.rows
             else:
-                batch = [self._batch_item(checked) for checked in item]
-                batch = [entry for entry in batch if entry.number > done_through]
-                if batch:
-                    self._write_batch(batch)
+                for checked in item:
+                    if checked.row.number > done_through:
+                        full = batches.add(self._batch_item(checked))
+                        if full:
+                            self._write_batch(full)
+        if batches.items:
+            self._write_batch(batches.items)
         if counted == 0:
             problem = Problem(_NO_ROWS, row=2)
             self._fail([problem], problem.message)
@@ -450,8 +472,7 @@ class JobRun:
 
     def _batches(self, after_row: int) -> Iterator[list[BatchItem]]:
         """The spooled rows after ``after_row``, in batches (their problems are reported)."""
-        batch: list[BatchItem] = []
-        images = 0
+        batches = _Batches()
         with self.spool.open(encoding="utf-8") as spool:
             for line in spool:
                 item = json.loads(line)
@@ -462,13 +483,11 @@ class JobRun:
                     row = PlannedRow(
                         item["row"], item["local_id"], item["metadata"], item["images"]
                     )
-                batch.append(BatchItem(item["row"], row))
-                images += len(item.get("images", ()))
-                if len(batch) >= BATCH_ROWS or images >= BATCH_IMAGES:
-                    yield batch
-                    batch, images = [], 0
-        if batch:
-            yield batch
+                full = batches.add(BatchItem(item["row"], row))
+                if full:
+                    yield full
+        if batches.items:
+            yield batches.items
 
     def _write_batch(self, batch: list[BatchItem], *, alone: bool = False) -> None:
         """One transaction for the batch; if it fails, each row in a transaction of its own."""
