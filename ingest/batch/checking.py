@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import threading
+import time
 import unicodedata
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -444,9 +446,33 @@ def _pool(workers: int) -> ProcessPoolExecutor:
                 _executor.shutdown(wait=False, cancel_futures=True)
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["ingest.batch.checking"])
-            _executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            _executor = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=context,
+                initializer=_leave_with_the_server,
+                initargs=(os.getpid(),),
+            )
             _executor_workers = workers
         return _executor
+
+
+def _leave_with_the_server(server: int, interval: float = 2.0) -> None:
+    """In a worker: exit when the server process that started the pool is gone.
+
+    A worker would otherwise outlive a server process that was killed (not stopped), holding
+    its memory for good: neither it nor the forkserver it came from, which stays while any of
+    its children does, is told.
+    """
+
+    def watch() -> None:
+        while True:
+            try:
+                os.kill(server, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            time.sleep(interval)
+
+    threading.Thread(target=watch, name="leave-with-the-server", daemon=True).start()
 
 
 def pool_running() -> bool:

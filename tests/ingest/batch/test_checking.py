@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -118,3 +122,42 @@ def test_a_checker_that_dies_stops_the_job_and_running_it_again_finishes_it(
     assert len([e for e in job.report if e["outcome"] == "created"]) == 40
     with_images = db.session.scalars(select(Record).join(Asset)).all()
     assert sorted(r.local_id for r in with_images) == [f"D-{n:02d}" for n in range(5, 41, 5)]
+
+
+SERVER = """
+from ingest.batch import checking
+
+if __name__ == "__main__":
+    checking.start_checkers(1)
+    print(*checking._executor._processes, flush=True)
+    input()  # until killed
+"""
+
+
+def running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return not any(line.startswith("State:\tZ") for line in status)
+    except FileNotFoundError:
+        return False
+
+
+def test_checkers_leave_when_their_server_process_is_killed(tmp_path):
+    script = tmp_path / "server.py"
+    script.write_text(SERVER)
+    root = Path(__file__).resolve().parents[3]
+    with subprocess.Popen(
+        [sys.executable, str(script)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    ) as server:
+        checkers = [int(pid) for pid in server.stdout.readline().split()]
+        assert checkers and all(running(pid) for pid in checkers)
+        server.kill()
+    deadline = time.monotonic() + 20
+    while any(running(pid) for pid in checkers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(running(pid) for pid in checkers)
