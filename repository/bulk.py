@@ -9,10 +9,12 @@ processing, so they are stored exactly as an INSERT through SQLAlchemy stores th
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Column, Table, insert
+from sqlalchemy.exc import DBAPIError
 
 from repository.extensions import db
 
@@ -37,7 +39,7 @@ def insert_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     dialect = connection.dialect
     driver = (dialect.name, dialect.driver)
     if driver not in (("postgresql", "psycopg"), ("sqlite", "pysqlite")):
-        connection.execute(insert(table), list(rows))
+        connection.execute(insert(table), [_decoded(row) for row in rows])
         return
     columns, values = _bound_values(table, rows, dialect)
     quote = dialect.identifier_preparer
@@ -45,13 +47,19 @@ def insert_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     cursor = connection.connection.driver_connection.cursor()
     if dialect.name == "sqlite":
         marks = ", ".join("?" for _ in columns)
-        cursor.executemany(
-            f"INSERT INTO {quote.format_table(table)} ({names}) VALUES ({marks})", values
-        )
-        return
-    with cursor, cursor.copy(f"COPY {quote.format_table(table)} ({names}) FROM STDIN") as copy:
-        for row in values:
-            copy.write_row(row)
+        statement = f"INSERT INTO {quote.format_table(table)} ({names}) VALUES ({marks})"
+    else:
+        statement = f"COPY {quote.format_table(table)} ({names}) FROM STDIN"
+    error_class = dialect.loaded_dbapi.Error
+    try:
+        if dialect.name == "sqlite":
+            cursor.executemany(statement, values)
+        else:
+            with cursor, cursor.copy(statement) as copy:
+                for row in values:
+                    copy.write_row(row)
+    except error_class as error:  # as SQLAlchemy raises it: IntegrityError for a duplicate key
+        raise DBAPIError.instance(statement, None, error, error_class, dialect=dialect) from None
 
 
 def reserve_ids(table: Table, count: int) -> list[int] | None:
@@ -83,7 +91,6 @@ def _bound_values(
     columns = [table.c[name] for name in named] + defaulted
     processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
 
-    defaults = [_default(column) for column in defaulted]  # one value for the whole batch
     converted = [index for index, process in enumerate(processors) if process is not None]
 
     def values() -> Iterator[list[Any]]:
@@ -92,7 +99,7 @@ def _bound_values(
         previous = [_UNSET] * len(columns)
         results: list[Any] = [None] * len(columns)
         for row in rows:
-            out = [row[name] for name in named] + defaults
+            out = [row[name] for name in named] + [_default(column) for column in defaulted]
             for index in converted:
                 value = out[index]
                 if value is not previous[index]:
@@ -110,6 +117,14 @@ def _bound_values(
 
 
 _UNSET = object()
+
+
+def _decoded(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The row for SQLAlchemy's own insert, which serializes JSON itself."""
+    return {
+        name: json.loads(value) if isinstance(value, EncodedJSON) else value
+        for name, value in row.items()
+    }
 
 
 def _default(column: Any) -> Any:

@@ -22,7 +22,7 @@ import time
 import unicodedata
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -223,7 +223,7 @@ def _checked_batches(order: CheckOrder) -> Iterator[CheckItem]:
             while checking.pending:
                 yield _noted(checking.next(), local_ids)
         finally:
-            checking.cancel()
+            checking.close()
     repeated = local_ids.repeated if local_ids else checking.read_ahead_result().repeated
     yield TableDone(counted, repeated)
 
@@ -260,7 +260,9 @@ class _Checking:
         self.columns: Columns | None = None
         self.futures: deque[Future] = deque()
         self.local: deque[list[SourceRow]] = deque()  # checked here when there are no workers
+        self.local_images: ImageChecker | None = None
         self.ahead: Future | _ReadAhead | Path | None = None
+        self.pool: ProcessPoolExecutor | None = None  # the pool this job's work went to
 
     @property
     def pending(self) -> int:
@@ -285,33 +287,44 @@ class _Checking:
 
     def next(self) -> list[RowChecked]:
         if self.local:
-            wires = check_batch(self.order, self.columns, self.local.popleft())
+            if self.local_images is None:
+                self.local_images = image_checker(self.order, keep_files=self.order.keep_images)
+            batch = self.local.popleft()
+            wires = check_batch(self.order, self.columns, batch, self.local_images)
         else:
             wires = self._result(self.futures.popleft())
         return [RowChecked.from_wire(wire) for wire in wires]
 
-    def cancel(self) -> None:
+    def close(self) -> None:
+        """Cancel what the workers have not started; let go of the images."""
         for future in self.futures:
             future.cancel()
         if isinstance(self.ahead, Future):
             self.ahead.cancel()
         self.futures.clear()
         self.local.clear()
+        if self.local_images is not None:
+            self.local_images.source.close()
 
     def _submit(self, function: Any, *args: Any) -> Future:
-        try:
-            return _pool(self.order.workers).submit(function, *args)
-        except BrokenProcessPool as error:
-            _discard_pool()
-            raise CheckerStopped(f"the row checkers stopped: {error}") from None
+        """Hand work to the pool; a pool found broken (a worker died while idle, say) is
+        replaced once, since nothing of this job was in it yet."""
+        for attempt in (1, 2):
+            pool = self.pool = _pool(self.order.workers)
+            try:
+                return pool.submit(function, *args)
+            except (BrokenProcessPool, RuntimeError) as error:  # broken, or shut down
+                _discard_pool(pool)
+                if attempt == 2 or self.futures:
+                    raise CheckerStopped(f"the row checkers stopped: {error}") from None
+        raise AssertionError("unreachable")
 
-    @staticmethod
-    def _result(future: Future) -> Any:
+    def _result(self, future: Future) -> Any:
         try:
             return future.result()
-        except BrokenProcessPool as error:
-            _discard_pool()
-            raise CheckerStopped(f"the row checkers stopped: {error}") from None
+        except (BrokenProcessPool, CancelledError) as error:
+            _discard_pool(self.pool)
+            raise CheckerStopped(f"the row checkers stopped: {error!r}") from None
 
 
 @dataclass
@@ -366,10 +379,21 @@ def _within_limit(counted: int, bounds: Limits, number: int) -> None:
 # In the worker --------------------------------------------------------------------------------
 
 
-def check_batch(order: CheckOrder, columns: Columns, rows: list[SourceRow]) -> list[tuple]:
-    """Check a batch of rows against the profile and the images; ``RowChecked`` wire tuples."""
+def check_batch(
+    order: CheckOrder,
+    columns: Columns,
+    rows: list[SourceRow],
+    images: ImageChecker | None = None,
+) -> list[tuple]:
+    """Check a batch of rows against the profile and the images; ``RowChecked`` wire tuples.
+
+    A worker keeps one image checker per job (``images`` is given in the job's own process).
+    """
+    if images is None:
+        with _worker_images.lock:
+            return check_batch(order, columns, rows, _worker_images.checker_for(order))
     profile = get_profile(order.profile_name)
-    checker = _job_image_checker(order)
+    checker = images
     checked_rows = []
     for source_row in rows:
         checked = check_row(
@@ -386,17 +410,39 @@ def check_batch(order: CheckOrder, columns: Columns, rows: list[SourceRow]) -> l
     return checked_rows
 
 
-_worker_checker: tuple[CheckOrder, ImageChecker] | None = None
+class _WorkerImages:
+    """A worker's image checker for the job it last checked, so that an archive is indexed
+    once per job, not per batch; let go of when idle, so a finished job's archive, deleted by
+    then, does not stay open (and on disk) until the next job."""
+
+    IDLE_SECONDS = 10.0
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.order: CheckOrder | None = None
+        self.checker: ImageChecker | None = None
+        self.used = 0.0
+
+    def checker_for(self, order: CheckOrder) -> ImageChecker:
+        """The checker for this job (the caller holds ``lock``)."""
+        if self.checker is None or self.order != order:
+            self._drop()
+            self.order, self.checker = order, image_checker(order, keep_files=order.keep_images)
+        self.used = time.monotonic()
+        return self.checker
+
+    def close_if_idle(self) -> None:
+        with self.lock:
+            if self.checker is not None and time.monotonic() - self.used > self.IDLE_SECONDS:
+                self._drop()
+
+    def _drop(self) -> None:
+        if self.checker is not None:
+            self.checker.source.close()
+        self.order = self.checker = None
 
 
-def _job_image_checker(order: CheckOrder) -> ImageChecker:
-    """One image checker per job in each worker, so an archive is indexed once, not per batch."""
-    global _worker_checker
-    if _worker_checker is None or _worker_checker[0] != order:
-        if _worker_checker is not None:
-            _worker_checker[1].source.close()
-        _worker_checker = (order, image_checker(order, keep_files=order.keep_images))
-    return _worker_checker[1]
+_worker_images = _WorkerImages()
 
 
 def _check_images(
@@ -457,7 +503,8 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 
 def _leave_with_the_server(server: int, interval: float = 2.0) -> None:
-    """In a worker: exit when the server process that started the pool is gone.
+    """In a worker: exit when the server process that started the pool is gone (and, on the
+    way, let go of an idle job's images).
 
     A worker would otherwise outlive a server process that was killed (not stopped), holding
     its memory for good: neither it nor the forkserver it came from, which stays while any of
@@ -470,6 +517,7 @@ def _leave_with_the_server(server: int, interval: float = 2.0) -> None:
                 os.kill(server, 0)
             except ProcessLookupError:
                 os._exit(0)
+            _worker_images.close_if_idle()
             time.sleep(interval)
 
     threading.Thread(target=watch, name="leave-with-the-server", daemon=True).start()
@@ -487,11 +535,13 @@ def start_checkers(workers: int) -> None:
         _pool(workers).submit(get_profile, "generic").result()
 
 
-def _discard_pool() -> None:
+def _discard_pool(broken: ProcessPoolExecutor | None) -> None:
+    """Drop the pool that broke, not one another job has started since."""
     global _executor
     with _pool_lock:
-        if _executor is not None:
-            _executor.shutdown(wait=False, cancel_futures=True)
+        if _executor is None or _executor is not broken:
+            return
+        _executor.shutdown(wait=False, cancel_futures=True)
         _executor = None
 
 

@@ -162,8 +162,11 @@ class JobRun:
                 self.checker.source.close()
 
     def _streams(self) -> bool:
-        """Rows are written as they are checked unless nothing may be written before all are."""
-        return not self.job.dry_run and self.options.get("on_error") != "abort"
+        """Rows are written as they are checked unless nothing may be written before all are
+        (or the rows were already checked and spooled: that job carries on writing them)."""
+        if self.job.dry_run or self.options.get("on_error") == "abort":
+            return False
+        return not (self.job.files or {}).get("checked")
 
     def _permission_problem(self) -> Problem | None:
         user = self.user
@@ -269,7 +272,8 @@ class JobRun:
         entries = [problem_entry(p, local_id=row.local_id) for p in row.problems]
         if row.local_id in self.repeated:
             rows = self.repeated_rows[row.local_id]
-            entries.append(problem_entry(self._repeated_problem(row.local_id, row.number, rows)))
+            problem = self._repeated_problem(row.local_id, row.number, rows)
+            entries.append(problem_entry(problem, local_id=row.local_id))
         if entries:
             return BatchItem(row.number, None, entries)
         planned = PlannedRow(
@@ -501,7 +505,6 @@ class JobRun:
 
         try:
             with unit_of_work():
-                # Row by row, every row is looked up again: it may have been created meanwhile.
                 existing_ids = None if alone else self.existing_ids
                 results = self.writer.write(rows, advance, existing_ids=existing_ids)
                 self._flag_duplicates(results)
@@ -509,9 +512,9 @@ class JobRun:
         except _ROW_ERRORS as error:
             db.session.rollback()
             self.report.truncate(job.files.get("report_bytes", 0))
-            if len(batch) == 1:
+            if alone:
                 self._record_row_failure(batch[0], error)
-            else:
+            else:  # each row again, looked up afresh: one may have been created meanwhile
                 for item in batch:
                     self._write_batch([item], alone=True)
             return

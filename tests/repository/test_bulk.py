@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
 from repository.bulk import EncodedJSON, insert_rows, reserve_ids
 from repository.extensions import db
@@ -82,3 +84,23 @@ def test_reserved_ids_are_used_by_no_other_row(make_collection, make_user):
     db.session.execute(insert(Record.__table__), [later])
     ids = db.session.scalars(select(Record.id).where(Record.public_id.like("BULKID%"))).all()
     assert sorted(ids)[:3] == sorted(reserved) and len(set(ids)) == 4
+
+
+def test_columns_left_out_get_a_default_of_their_own_per_row(make_collection, make_user):
+    collection, user = make_collection(), make_user("contributor")
+    rows = []
+    for n in range(3):
+        row = record_row(collection, user, "", f"D-{n}", {})
+        del row["public_id"]  # its default makes a new public id each time
+        rows.append(row)
+    insert_rows(Record.__table__, rows)
+    made = db.session.scalars(select(Record.public_id).where(Record.local_id.like("D-%"))).all()
+    assert len(set(made)) == 3 and all(len(public_id) == 10 for public_id in made)
+
+
+def test_a_duplicate_key_is_raised_as_sqlalchemy_raises_it(make_collection, make_user):
+    """So the import's per-row fallback recognises it as the row's fault."""
+    collection, user = make_collection(), make_user("contributor")
+    rows = [record_row(collection, user, f"BULKDUP{n:03d}", "SAME", {}) for n in range(2)]
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        insert_rows(Record.__table__, rows)

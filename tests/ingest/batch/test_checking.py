@@ -161,3 +161,48 @@ def test_checkers_leave_when_their_server_process_is_killed(tmp_path):
     while any(running(pid) for pid in checkers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(running(pid) for pid in checkers)
+
+
+def test_an_import_that_streams_reports_what_its_dry_run_reported(
+    write, contributor, collection, checker_processes
+):
+    table = write("t.csv", csv_bytes(awkward_rows()))
+    images = write("p.zip", zip_bytes({"photo.jpg": jpeg()}))
+    checked_first = run_import(start_import(contributor, collection, table, images, dry_run=True))
+    streamed = run_import(start_import(contributor, collection, table, images, dry_run=False))
+    assert streamed.files.get("streaming") and not checked_first.files.get("streaming")
+    assert [e for e in streamed.report if e["outcome"] == "failed"] == [
+        e for e in checked_first.report if e["outcome"] == "failed"
+    ]
+    assert all(e["local_id"] for e in streamed.report if e["column"] == "local_id")
+
+
+def test_a_checker_that_died_while_idle_is_replaced_for_the_next_import(
+    write, contributor, collection, checker_processes
+):
+    checking.start_checkers(1)
+    for pid in list(checking._executor._processes):
+        os.kill(pid, signal.SIGKILL)
+    time.sleep(0.5)
+    rows = [HEADERS, ["I-1", "红松", "Pinus koraiensis", "植物", "", "", ""]]
+    job = run_import(
+        start_import(contributor, collection, write("t.csv", csv_bytes(rows)), None, dry_run=False)
+    )
+    assert job.state is JobState.SUCCEEDED and job.counts["created"] == 1
+
+
+def test_a_row_created_after_the_look_up_is_found_when_its_batch_is_redone(
+    write, contributor, collection, checker_processes, monkeypatch
+):
+    """The file's local ids are looked up once, before the first batch; a record created
+    since (by the web form, say) makes its row's insert fail, and the row is redone alone."""
+    monkeypatch.setattr(run_module, "BATCH_ROWS", 1)
+    rows = [HEADERS, ["L-1", "红松", "Pinus koraiensis", "植物", "", "", ""]]
+    table = write("t.csv", csv_bytes(rows))
+    first = run_import(start_import(contributor, collection, table, None, dry_run=False))
+    assert first.counts["created"] == 1
+    monkeypatch.setattr(run_module, "existing_local_ids", lambda library_id, local_ids: set())
+    again = run_import(start_import(contributor, collection, table, None, dry_run=False))
+    assert again.state is JobState.SUCCEEDED
+    assert again.counts["unchanged"] == 1 and again.counts["failed"] == 0
+    assert record_count() == 1
