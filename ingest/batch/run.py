@@ -161,6 +161,19 @@ class JobRun:
             if self.checker is not None:
                 self.checker.source.close()
 
+    def _under_way(self, state: JobState, *, from_start: bool, **markers: Any) -> None:
+        """Mark the job running in ``state`` (no longer failed or resumable); ``markers`` are
+        set in its files. ``from_start``: its progress counts from nothing again."""
+        job = self.job
+        with unit_of_work():
+            job.state = state
+            job.started_at = job.started_at or utcnow()
+            job.finished_at = None
+            job.error = ""
+            if from_start:
+                job.processed_rows = 0
+            job.files = {**(job.files or {}), "resumable": False, **markers}
+
     def _streams(self) -> bool:
         """Rows are written as they are checked unless nothing may be written before all are
         (or the rows were already checked and spooled: that job carries on writing them)."""
@@ -228,14 +241,9 @@ class JobRun:
     def _stream_pass(self) -> None:
         job = self.job
         state = job.files or {}
-        with unit_of_work():
-            job.state = JobState.RUNNING
-            job.started_at = job.started_at or utcnow()
-            job.finished_at = None
-            job.error = ""
-            if not state.get("written_through_row"):
-                job.processed_rows = 0
-            job.files = {**state, "resumable": False, "streaming": True}
+        self._under_way(
+            JobState.RUNNING, streaming=True, from_start=not state.get("written_through_row")
+        )
         self.report.truncate(state.get("report_bytes", 0))
         done_through = state.get("written_through_row", 0)
         self.writer = self._batch_writer()
@@ -292,13 +300,7 @@ class JobRun:
 
     def _check_pass(self) -> None:
         job = self.job
-        with unit_of_work():
-            job.state = JobState.VALIDATING
-            job.started_at = job.started_at or utcnow()
-            job.finished_at = None
-            job.error = ""
-            job.processed_rows = 0
-            job.files = {**(job.files or {}), "resumable": False, "checked": False}
+        self._under_way(JobState.VALIDATING, checked=False, from_start=True)
         self.report.truncate(0)
         counted = 0
         repeated: dict[str, list[int]] = {}
@@ -450,11 +452,7 @@ class JobRun:
     def _write_pass(self) -> None:
         job = self.job
         if job.state is not JobState.RUNNING:  # resuming a job that was marked interrupted
-            with unit_of_work():
-                job.state = JobState.RUNNING
-                job.error = ""
-                job.finished_at = None
-                job.files = {**job.files, "resumable": False}
+            self._under_way(JobState.RUNNING, from_start=False)
         state = job.files
         self.report.truncate(state.get("report_bytes", 0))
         self.writer = self._batch_writer()
