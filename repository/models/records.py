@@ -36,7 +36,8 @@ class Record(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_id)
     collection_id: Mapped[int] = mapped_column(ForeignKey("collection.id"))
-    library_id: Mapped[int] = mapped_column(ForeignKey("library.id"), index=True)
+    # Look-ups by library use the unique (library, local id) index.
+    library_id: Mapped[int] = mapped_column(ForeignKey("library.id"))
     local_id: Mapped[str] = mapped_column(String(200))
     status: Mapped[RecordStatus] = mapped_column(
         enum_column(RecordStatus), default=RecordStatus.DRAFT
