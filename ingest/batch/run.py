@@ -246,7 +246,6 @@ class JobRun:
         )
         self.report.truncate(state.get("report_bytes", 0))
         done_through = state.get("written_through_row", 0)
-        self.writer = self._batch_writer()
         batches = _Batches()
         counted = 0
         for item in self._checked(read_ahead=True):
@@ -258,6 +257,7 @@ class JobRun:
                 self.repeated = set(item.repeated or ())
                 self.repeated_rows = item.repeated or {}
                 self.existing_ids = existing_local_ids(job.library_id, item.local_ids or ())
+                self.writer = self._batch_writer()  # the images were found sound by now
             elif isinstance(item, TableDone):
                 counted = item.rows
             else:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from ingest.batch import checking, run_import, start_import
 from ingest.batch import run as run_module
+from ingest.batch.limits import job_folder
 from repository.extensions import db
 from repository.models import Asset, JobState, Record
 from tests.ingest.batch.conftest import (
@@ -206,3 +207,22 @@ def test_a_row_created_after_the_look_up_is_found_when_its_batch_is_redone(
     assert again.state is JobState.SUCCEEDED
     assert again.counts["unchanged"] == 1 and again.counts["failed"] == 0
     assert record_count() == 1
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_an_archive_that_became_unsafe_after_queueing_fails_the_job_cleanly(
+    write, contributor, collection, dry_run
+):
+    rows = [HEADERS, ["Z-1", "红松", "Pinus koraiensis", "植物", "", "", "photo.jpg"]]
+    job = start_import(
+        contributor,
+        collection,
+        write("t.csv", csv_bytes(rows)),
+        write("p.zip", zip_bytes({"photo.jpg": jpeg()})),
+        dry_run=dry_run,
+    )
+    stored = job_folder(job.public_id) / job.files["images"]["stored"]
+    stored.write_bytes(zip_bytes({"../photo.jpg": jpeg()}))
+    run_import(job)
+    assert job.state is JobState.FAILED and "photo.jpg" in job.error
+    assert record_count() == 0
