@@ -10,10 +10,10 @@ processing, so they are stored exactly as an INSERT through SQLAlchemy stores th
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Table, insert
+from sqlalchemy import JSON, Column, Table, insert
 from sqlalchemy.exc import DBAPIError
 
 from repository.extensions import db
@@ -27,36 +27,111 @@ class EncodedJSON(str):
     """
 
 
-def insert_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+def insert_rows(
+    table: Table, rows: Sequence[Mapping[str, Any]], *, same: Mapping[str, Any] | None = None
+) -> None:
     """Insert plain rows (column name → Python value) in the session's transaction.
 
-    Every row names the same columns. Columns left out get their Python-side default (a
-    scalar or a function such as ``utcnow``) or else their server default, as with ``insert``.
+    Every row names the same columns. ``same`` holds the values all rows share (their
+    collection, their time), converted once. Columns named nowhere get their Python-side
+    default (a scalar, or a function such as ``utcnow`` called per row) or else their server
+    default, as with ``insert``.
     """
     if not rows:
         return
     connection = db.session.connection()
     dialect = connection.dialect
-    driver = (dialect.name, dialect.driver)
-    if driver not in (("postgresql", "psycopg"), ("sqlite", "pysqlite")):
-        connection.execute(insert(table), [_decoded(row) for row in rows])
+    if not _fast(dialect):
+        shared = dict(same or {})
+        connection.execute(insert(table), [{**_decoded(row), **shared} for row in rows])
         return
-    columns, values = _bound_values(table, rows, dialect)
+    named = list(rows[0])
+    processors = [_processor(table.c[name], dialect) for name in named]
+    converted = [index for index, process in enumerate(processors) if process is not None]
+
+    def bound(row: Mapping[str, Any]) -> tuple:
+        values = [row[name] for name in named]
+        for index in converted:
+            value = values[index]
+            if value is not None:
+                values[index] = (
+                    str(value) if isinstance(value, EncodedJSON) else processors[index](value)
+                )
+        return tuple(values)
+
+    _insert_bound(connection, table, named, map(bound, rows), same)
+
+
+def insert_values(
+    table: Table,
+    columns: Sequence[str],
+    values: Iterable[tuple],
+    *,
+    same: Mapping[str, Any] | None = None,
+) -> None:
+    """Insert rows given as tuples for ``columns`` of values the driver takes as they are
+    (str, int, float, None, and a JSON column's value as its JSON text); ``same`` as above.
+
+    This is how an import's checking process hands its new records over: ready to store, so
+    the writing process, which every batch waits for, only adds what the rows share.
+    """
+    values = list(values)
+    if not values:
+        return
+    connection = db.session.connection()
+    if not _fast(connection.dialect):
+        shared = dict(same or {})
+        connection.execute(
+            insert(table), [{**_mapping(table, columns, row), **shared} for row in values]
+        )
+        return
+    _insert_bound(connection, table, columns, values, same)
+
+
+def _insert_bound(
+    connection: Any,
+    table: Table,
+    columns: Sequence[str],
+    rows: Iterable[tuple],
+    same: Mapping[str, Any] | None,
+) -> None:
+    """Rows of driver values for ``columns``, completed with ``same`` and the defaults."""
+    dialect = connection.dialect
+    same = same or {}
+    written = [table.c[name] for name in columns] + [table.c[name] for name in same]
+    shared = tuple(_bound(table.c[name], value, dialect) for name, value in same.items())
+    defaulted = [
+        column
+        for column in table.columns
+        if column.name not in columns
+        and column.name not in same
+        and column.default is not None
+        and not column.primary_key
+    ]
+    written += defaulted
+    if all(column.default.is_scalar for column in defaulted):
+        shared += tuple(_bound(column, _default(column), dialect) for column in defaulted)
+        complete: Iterable[tuple] = (row + shared for row in rows)
+    else:  # a default computed per row, such as a new public id
+        complete = (
+            row + shared + tuple(_bound(column, _default(column), dialect) for column in defaulted)
+            for row in rows
+        )
     quote = dialect.identifier_preparer
-    names = ", ".join(quote.quote(column.name) for column in columns)
+    names = ", ".join(quote.quote(column.name) for column in written)
     cursor = connection.connection.driver_connection.cursor()
     if dialect.name == "sqlite":
-        marks = ", ".join("?" for _ in columns)
+        marks = ", ".join("?" for _ in written)
         statement = f"INSERT INTO {quote.format_table(table)} ({names}) VALUES ({marks})"
     else:
         statement = f"COPY {quote.format_table(table)} ({names}) FROM STDIN"
     error_class = dialect.loaded_dbapi.Error
     try:
         if dialect.name == "sqlite":
-            cursor.executemany(statement, values)
+            cursor.executemany(statement, complete)
         else:
             with cursor, cursor.copy(statement) as copy:
-                for row in values:
+                for row in complete:
                     copy.write_row(row)
     except error_class as error:  # as SQLAlchemy raises it: IntegrityError for a duplicate key
         raise DBAPIError.instance(statement, None, error, error_class, dialect=dialect) from None
@@ -78,45 +153,23 @@ def reserve_ids(table: Table, count: int) -> list[int] | None:
     )
 
 
-def _bound_values(
-    table: Table, rows: Sequence[Mapping[str, Any]], dialect: Any
-) -> tuple[list[Column], Iterator[list[Any]]]:
-    """The columns written and each row's values as the driver takes them."""
-    named = list(rows[0])
-    defaulted = [
-        column
-        for column in table.columns
-        if column.name not in named and column.default is not None and not column.primary_key
-    ]
-    columns = [table.c[name] for name in named] + defaulted
-    processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
-
-    converted = [index for index, process in enumerate(processors) if process is not None]
-
-    def values() -> Iterator[list[Any]]:
-        # Most columns of a batch hold the same object in every row (its user, its time,
-        # "draft"): each is converted once and the result reused.
-        previous = [_UNSET] * len(columns)
-        results: list[Any] = [None] * len(columns)
-        for row in rows:
-            out = [row[name] for name in named] + [_default(column) for column in defaulted]
-            for index in converted:
-                value = out[index]
-                if value is not previous[index]:
-                    previous[index] = value
-                    if value is None:
-                        results[index] = None
-                    elif isinstance(value, EncodedJSON):
-                        results[index] = str(value)
-                    else:
-                        results[index] = processors[index](value)
-                out[index] = results[index]
-            yield out
-
-    return columns, values()
+def _fast(dialect: Any) -> bool:
+    """Drivers written to directly: COPY with psycopg, executemany with sqlite3."""
+    return (dialect.name, dialect.driver) in (("postgresql", "psycopg"), ("sqlite", "pysqlite"))
 
 
-_UNSET = object()
+def _processor(column: Column, dialect: Any) -> Any:
+    return column.type.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _bound(column: Column, value: Any, dialect: Any) -> Any:
+    """One Python value as the driver takes it for the column."""
+    if value is None:
+        return None
+    if isinstance(value, EncodedJSON):
+        return str(value)
+    process = _processor(column, dialect)
+    return process(value) if process is not None else value
 
 
 def _decoded(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -124,6 +177,16 @@ def _decoded(row: Mapping[str, Any]) -> dict[str, Any]:
     return {
         name: json.loads(value) if isinstance(value, EncodedJSON) else value
         for name, value in row.items()
+    }
+
+
+def _mapping(table: Table, columns: Sequence[str], row: tuple) -> dict[str, Any]:
+    """A tuple of driver values as SQLAlchemy's insert takes it: JSON text decoded again."""
+    return {
+        name: json.loads(value)
+        if isinstance(value, str) and isinstance(table.c[name].type, JSON)
+        else value
+        for name, value in zip(columns, row, strict=True)
     }
 
 

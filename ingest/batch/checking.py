@@ -40,13 +40,14 @@ from ingest.batch.image_source import (
 from ingest.batch.limits import Limits
 from ingest.batch.problems import ImportRejected, Problem, TableUnreadable
 from ingest.batch.reader import SourceRow, open_table
+from ingest.batch.report import created_line
 from ingest.batch.rows import CheckedRow, Columns, check_row, clean_cell, map_columns
+from ingest.batch.writer import new_record_values
 from ingest.duplicates.keys import MatchKeys, match_keys
 from repository.messages import Message
 from repository.models.base import new_public_id
 from repository.profiles import get_profile
 from repository.profiles.validation import normalize_text
-from repository.services.records import derived_columns
 
 AHEAD = 3  # batches handed to the workers before the first checked one is taken back
 
@@ -94,9 +95,10 @@ class RowChecked:
     images: list[CheckedImage] = field(default_factory=list)  # the verified ones, in order
     image_shas: list[str] | None = None  # None when the row names no images
     metadata_json: str | None = None  # the valid row's metadata as the database stores it
-    derived: dict[str, Any] | None = None  # ``records.derived_columns``, when prepared
-    keys: MatchKeys | None = None  # duplicate match keys, when prepared
-    public_id: str | None = None  # for the record it would create, when prepared
+    # When prepared for writing:
+    new_record: tuple | None = None  # ``writer.new_record_values`` of the record it would create
+    keys: MatchKeys | None = None  # duplicate match keys
+    created_line: bytes | None = None  # its report line if it creates that record
 
     def to_wire(self) -> tuple:
         """Plain values for the pipe: the metadata as its JSON text (one string, not a tree of
@@ -110,24 +112,24 @@ class RowChecked:
             row.problems,
             self.images,
             self.image_shas,
-            self.derived,
+            self.new_record,
             (tuple(keys.names), keys.taxon, tuple(keys.places)) if keys else None,
-            self.public_id,
+            self.created_line,
         )
 
     @classmethod
     def from_wire(cls, wire: tuple) -> RowChecked:
         """The row as the job receives it: its metadata stays JSON text (``metadata_json``)
         until something asks for it, which for a new record nothing does."""
-        number, local_id, encoded, names, problems, images, shas, derived, keys, public_id = wire
+        number, local_id, encoded, names, problems, images, shas, new, keys, line = wire
         return cls(
             CheckedRow(number, local_id, {}, names, problems),
             images,
             shas,
             encoded,
-            derived,
+            new,
             MatchKeys(frozenset(keys[0]), keys[1], frozenset(keys[2])) if keys else None,
-            public_id,
+            line,
         )
 
 
@@ -401,11 +403,12 @@ def check_batch(
         )
         result = _check_images(checked, checker, columns, profile)
         if checked.ok:
-            result.metadata_json = json.dumps(checked.metadata)
+            result.metadata_json = encoded = json.dumps(checked.metadata)
             if order.prepare:
-                result.derived = derived_columns(profile, checked.metadata)
+                public_id = new_public_id()
+                result.new_record = new_record_values(profile, checked.metadata, encoded, public_id)
                 result.keys = match_keys(profile, checked.metadata)
-                result.public_id = new_public_id()
+                result.created_line = created_line(checked.number, checked.local_id, public_id)
         checked_rows.append(result.to_wire())
     return checked_rows
 

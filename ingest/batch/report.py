@@ -55,6 +55,14 @@ OUTCOME_WORDS = {
 }
 
 
+#: What a row that was written did to its record.
+DONE = {
+    "created": Message("record {record} created", "已新建记录 {record}"),
+    "updated": Message("record {record} updated", "已更新记录 {record}"),
+    "unchanged": Message("record {record} unchanged", "记录 {record} 无变化"),
+}
+
+
 def problem_entry(problem: Problem, *, local_id: str = "") -> dict[str, Any]:
     fix = problem.fix
     return {
@@ -100,6 +108,13 @@ def outcome_entry(
     }
 
 
+def created_line(row: int, local_id: str, record_id: str) -> bytes:
+    """The report line of a row that creates record ``record_id``; made where the row is
+    checked, ahead of the write, which then only has to append it."""
+    message = DONE["created"].format(record=record_id)
+    return line_of(outcome_entry(row, "created", local_id, message, record_id=record_id)).raw
+
+
 class Line(NamedTuple):
     """What sorting and counting need of a report entry; the entry itself stays as JSON, in
     ``raw`` or (read from the report file) at ``offset`` in it."""
@@ -131,10 +146,12 @@ class ReportFile:
         with self.path.open("ab") as handle:
             handle.truncate(length)
 
-    def append(self, entries: Iterable[dict[str, Any]], *, durable: bool = True) -> int:
-        """Write entries (flushed to disk when ``durable``) and return the file's new length,
-        to be committed with the batch they belong to."""
-        data = b"".join(line_of(entry).raw + b"\n" for entry in entries)
+    def append(self, entries: Iterable[dict[str, Any] | bytes], *, durable: bool = True) -> int:
+        """Write entries (dicts, or lines already made by ``line_of``; flushed to disk when
+        ``durable``) and return the file's new length, to be committed with their batch."""
+        data = b"".join(
+            (entry if isinstance(entry, bytes) else line_of(entry).raw) + b"\n" for entry in entries
+        )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("ab") as handle:
             if data:

@@ -39,6 +39,7 @@ from ingest.batch.problems import (
     Problem,
 )
 from ingest.batch.report import (
+    DONE,
     Line,
     ReportFile,
     count_outcomes,
@@ -290,9 +291,9 @@ class JobRun:
             None,
             row.image_names,
             metadata_json=checked.metadata_json,
-            derived=checked.derived,
+            new_record=checked.new_record,
             keys=checked.keys,
-            public_id=checked.public_id,
+            created_line=checked.created_line,
         )
         return BatchItem(row.number, planned)
 
@@ -531,9 +532,12 @@ class JobRun:
             local_id = result.row.local_id
             if result.outcome == "failed":
                 entries.extend(problem_entry(p, local_id=local_id) for p in result.problems)
+            elif result.outcome == "created" and not result.published and result.row.created_line:
+                entries.append(result.row.created_line)  # made while checking
+                entries.extend(result.notes)
             else:
                 record_id = result.record_id
-                message = _DONE[result.outcome].format(record=record_id)
+                message = DONE[result.outcome].format(record=record_id)
                 if result.published:
                     message = _AND_PUBLISHED.format(done=message)
                     counts["published"] = counts.get("published", 0) + 1
@@ -710,11 +714,6 @@ _PREDICTED = {
     "created": Message("would be created", "将新建"),
     "updated": Message("would update record {record}", "将更新记录 {record}"),
     "unchanged": Message("record {record} would stay unchanged", "记录 {record} 将保持不变"),
-}
-_DONE = {
-    "created": Message("record {record} created", "已新建记录 {record}"),
-    "updated": Message("record {record} updated", "已更新记录 {record}"),
-    "unchanged": Message("record {record} unchanged", "记录 {record} 无变化"),
 }
 _AND_PUBLISHED = Message("{done} and published", "{done}并已发布")
 _POSSIBLE_DUPLICATES = Message(

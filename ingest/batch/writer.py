@@ -4,10 +4,12 @@ Rows are keyed by (library, ``local_id``). The same row again changes nothing (n
 a changed row updates the record through ``records.update_record``, one revision per change.
 
 New records are written in bulk: the batch's records, images and first revisions go to the
-database as plain rows, one ``repository.bulk.insert_rows`` per table (COPY on PostgreSQL),
-instead of the ORM's flush and two look-ups per record, which is what lets a 10,000-row import
-take a second or two. They get exactly what ``records.create_record`` gives a new draft: the
-columns of ``records.derived_columns`` and revision 1 with action ``create``.
+database as plain rows, one ``repository.bulk`` insert per table (COPY on PostgreSQL), instead
+of the ORM's flush and two look-ups per record, which is what lets a 10,000-row import take a
+second or two. What differs from record to record (``new_record_values``) is made where the row
+is checked, in a checker process; the writer adds what the batch shares. New records get exactly
+what ``records.create_record`` gives a new draft: the columns of ``records.derived_columns`` and
+revision 1 with action ``create``.
 """
 
 from __future__ import annotations
@@ -26,11 +28,12 @@ from ingest.batch.problems import Problem
 from ingest.duplicates.keys import MatchKeys
 from ingest.uploads import file_store, new_asset
 from repository import permissions
-from repository.bulk import EncodedJSON, insert_rows, reserve_ids
+from repository.bulk import insert_rows, insert_values, reserve_ids
 from repository.extensions import db
 from repository.messages import Message
 from repository.models import Asset, Collection, Record, RecordRevision, RecordStatus, User
 from repository.models.base import new_public_id, utcnow
+from repository.profiles import Profile
 from repository.services import records
 
 
@@ -44,9 +47,9 @@ class PlannedRow:
     image_names: list[str]
     # Computed while checking, when the row was checked for this write:
     metadata_json: str | None = None  # the metadata as the database stores it
-    derived: dict[str, Any] | None = None  # ``records.derived_columns``
+    new_record: tuple | None = None  # ``new_record_values``: the record it would create
     keys: MatchKeys | None = None  # duplicate match keys
-    public_id: str | None = None  # for the record it creates
+    created_line: bytes | None = None  # its report line if it creates that record
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -55,6 +58,19 @@ class PlannedRow:
             assert self.metadata_json is not None
             self.cleaned = json.loads(self.metadata_json)
         return self.cleaned
+
+
+#: The columns of a new record that differ from record to record, as ``new_record_values``
+#: gives them.
+NEW_RECORD_COLUMNS = ("public_id", "metadata", *records.DERIVED_COLUMNS)
+
+
+def new_record_values(
+    profile: Profile, metadata: dict[str, Any], metadata_json: str, public_id: str
+) -> tuple:
+    """A new record's own columns (``NEW_RECORD_COLUMNS``) as the database stores them."""
+    derived = records.derived_columns(profile, metadata)
+    return (public_id, metadata_json, *(derived[name] for name in records.DERIVED_COLUMNS))
 
 
 @dataclass
@@ -222,68 +238,71 @@ class BatchWriter:
         if not new:
             return
         now = utcnow()
-        user_id = self.user_id
-        profile = self.profile
-        record_rows = []
+        values = []
         for result, _images in new:
             row = result.row
-            result.record_id = row.public_id or new_public_id()
-            record_rows.append(
-                {
-                    "public_id": result.record_id,
-                    "collection_id": self.collection_id,
-                    "library_id": self.library_id,
-                    "status": RecordStatus.DRAFT,
-                    "metadata": _stored_metadata(row),
-                    **(row.derived or records.derived_columns(profile, row.metadata)),
-                    "review_comment": "",
-                    "created_at": now,
-                    "updated_at": now,
-                    "published_at": None,
-                    "created_by_id": user_id,
-                    "updated_by_id": user_id,
-                }
-            )
+            if row.new_record is None:  # checked without preparing (a spooled row)
+                encoded = row.metadata_json or json.dumps(row.metadata)
+                row.new_record = new_record_values(
+                    self.profile, row.metadata, encoded, new_public_id()
+                )
+            result.record_id = row.new_record[0]
+            values.append(row.new_record)
+        shared = {
+            "collection_id": self.collection_id,
+            "library_id": self.library_id,
+            "status": RecordStatus.DRAFT,
+            "review_comment": "",
+            "created_at": now,
+            "updated_at": now,
+            "published_at": None,
+            "created_by_id": self.user_id,
+            "updated_by_id": self.user_id,
+        }
         # Plain rows (COPY on PostgreSQL): the ORM's bulk path would cost as much again in
         # bookkeeping. The ids come from the table's sequence, or are read back in one query.
-        reserved = reserve_ids(Record.__table__, len(record_rows))
+        reserved = reserve_ids(Record.__table__, len(values))
         if reserved is not None:
-            for row, record_id in zip(record_rows, reserved, strict=True):
-                row["id"] = record_id
-        insert_rows(Record.__table__, record_rows)
-        if reserved is not None:
-            ids = {row["public_id"]: row["id"] for row in record_rows}
+            insert_values(
+                Record.__table__,
+                ("id", *NEW_RECORD_COLUMNS),
+                [(key, *row) for key, row in zip(reserved, values, strict=True)],
+                same=shared,
+            )
+            ids = {row[0]: key for key, row in zip(reserved, values, strict=True)}
         else:
+            insert_values(Record.__table__, NEW_RECORD_COLUMNS, values, same=shared)
             ids = dict(
                 db.session.execute(
                     select(Record.public_id, Record.id).where(
-                        Record.public_id.in_([row["public_id"] for row in record_rows])
+                        Record.public_id.in_([row[0] for row in values])
                     )
                 ).all()
             )
-        asset_rows, revision_rows = [], []
+        asset_rows, revisions = [], []
         for result, images in new:
             record_id = result.record_pk = ids[result.record_id]
             for position, image in enumerate(images):
                 asset_rows.append(self._asset_row(record_id, image, position, now))
-            revision_rows.append(
-                {
-                    "record_id": record_id,
-                    "number": 1,
-                    "action": "create",
-                    "user_id": user_id,
-                    "created_at": now,
-                    "status_before": None,
-                    "status_after": RecordStatus.DRAFT.value,
-                    "metadata_before": None,
-                    "metadata_after": _stored_metadata(result.row),
-                    "assets_after": [image.sha256 for image in images],
-                    "comment": "",
-                }
-            )
+            shas = json.dumps([image.sha256 for image in images]) if images else "[]"
+            revisions.append((record_id, result.row.new_record[1], shas))
         if asset_rows:
             insert_rows(Asset.__table__, asset_rows)
-        insert_rows(RecordRevision.__table__, revision_rows)
+        insert_values(
+            RecordRevision.__table__,
+            ("record_id", "metadata_after", "assets_after"),
+            revisions,
+            same={
+                "number": 1,
+                "action": "create",
+                "user_id": self.user_id,
+                "created_at": now,
+                "status_before": None,
+                "status_after": RecordStatus.DRAFT.value,
+                "metadata_before": None,
+                "comment": "",
+            },
+        )
 
     def _asset_row(
         self, record_id: int, image: CheckedImage, position: int, now: Any
@@ -367,11 +386,6 @@ class BatchWriter:
             records.publish_record(self.user, record)
             return True
         return False
-
-
-def _stored_metadata(row: PlannedRow) -> dict[str, Any] | EncodedJSON:
-    """The metadata, as the JSON text the check already made of it when there is one."""
-    return EncodedJSON(row.metadata_json) if row.metadata_json is not None else row.metadata
 
 
 _OTHER_COLLECTION = Message(

@@ -221,6 +221,10 @@ def apply_metadata(record: Record, metadata: dict[str, Any], user: User | None) 
     record.updated_by = user
 
 
+#: The record columns ``derived_columns`` computes.
+DERIVED_COLUMNS = ("local_id", "title", "title_sort", "year_start", "year_end")
+
+
 def derived_columns(profile: Profile, metadata: Mapping[str, Any]) -> dict[str, Any]:
     """The record columns computed from validated metadata, for listing, sorting and dating."""
     title = profile.title_of(metadata)
