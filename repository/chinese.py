@@ -22,12 +22,14 @@ def to_simplified(text: str) -> str:
     return _traditional_to_simplified().convert(unicodedata.normalize("NFKC", text))
 
 
+@lru_cache(maxsize=8_192)
 def pinyin_sort_key(text: str) -> str:
     """A key that orders Chinese titles by pinyin (人参 before 松茸) and mixes in Latin titles.
 
     Tone numbers break ties between syllables that differ only by tone. The text is split into
     runs of Chinese and of other characters, and each run's syllables are remembered: titles
     share most of their names (人参, 东北红豆杉), so a batch of thousands converts each once.
+    Whole titles are remembered too: a collection photographs the same species again and again.
     """
     folded = to_simplified(text).strip().lower()
     syllables = [syllable for run in simple_seg(folded) for syllable in _run_syllables(run)]

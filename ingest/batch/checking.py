@@ -498,11 +498,22 @@ def _pool(workers: int) -> ProcessPoolExecutor:
             _executor = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=context,
-                initializer=_leave_with_the_server,
+                initializer=_start_worker,
                 initargs=(os.getpid(),),
             )
             _executor_workers = workers
         return _executor
+
+
+#: How much lower than the server's the checkers' CPU priority is (``nice``): on a machine as
+#: small as an alliance's, checking an import must never slow the pages readers are waiting
+#: for, nor the import's own writing, which every checked row waits for.
+WORKER_NICENESS = 10
+
+
+def _start_worker(server: int) -> None:
+    os.nice(WORKER_NICENESS)
+    _leave_with_the_server(server)
 
 
 def _leave_with_the_server(server: int, interval: float = 2.0) -> None:

@@ -19,6 +19,7 @@ import json
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -109,10 +110,37 @@ def outcome_entry(
 
 
 def created_line(row: int, local_id: str, record_id: str) -> bytes:
-    """The report line of a row that creates record ``record_id``; made where the row is
-    checked, ahead of the write, which then only has to append it."""
-    message = DONE["created"].format(record=record_id)
-    return line_of(outcome_entry(row, "created", local_id, message, record_id=record_id)).raw
+    """The report line of a row that creates record ``record_id``, exactly as ``line_of``
+    writes its entry; made where the row is checked, so the write only appends it."""
+    head, after_row, after_record, rest = _created_template()
+    record = json.dumps(record_id, ensure_ascii=False).encode("utf-8")
+    return b"".join(
+        (
+            head,
+            str(row).encode(),
+            after_row,
+            record,
+            after_record,
+            json.dumps(local_id, ensure_ascii=False).encode("utf-8"),
+            rest.replace(_MARK_IN_TEXT, record[1:-1]),
+        )
+    )
+
+
+_ROW_MARK, _MARK = -424242, "\x01mark\x01"
+_MARK_IN_TEXT = json.dumps(_MARK).encode()[1:-1]
+
+
+@cache
+def _created_template() -> tuple[bytes, bytes, bytes, bytes]:
+    """``line_of`` of a created row's entry, cut where the row's own values go: its row, its
+    record id and its local id, in that order; the messages name the record again."""
+    message = DONE["created"].format(record=_MARK)
+    entry = outcome_entry(_ROW_MARK, "created", _MARK, message, record_id=_MARK)
+    head, rest = line_of(entry).raw.split(str(_ROW_MARK).encode(), 1)
+    after_row, rest = rest.split(json.dumps(_MARK).encode(), 1)
+    after_record, rest = rest.split(json.dumps(_MARK).encode(), 1)
+    return head, after_row, after_record, rest
 
 
 class Line(NamedTuple):

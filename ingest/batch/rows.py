@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ingest.batch.problems import Problem, TableUnreadable, column_letter, shorten
@@ -49,6 +50,20 @@ class Columns:
     def header_for(self, key: str, profile: Profile) -> str:
         column = self.by_field.get(key)
         return column.header if column else profile.field(key).label_zh
+
+    @cached_property
+    def fields_at(self) -> tuple[tuple[int, str, bool], ...]:
+        """(index, field key, folds full-width forms) of each column that holds a field."""
+        return tuple(
+            (column.index, column.field.key, column.field.kind in _FOLDED_KINDS)
+            for column in self.columns
+            if column.field is not None
+        )
+
+    @cached_property
+    def unheaded_at(self) -> tuple[int, ...]:
+        """Indexes of the columns without a header, where a value is a mistake."""
+        return tuple(column.index for column in self.columns if not column.header)
 
 
 def map_columns(profile: Profile, headers: list[str]) -> Columns:
@@ -130,30 +145,29 @@ def check_row(
 ) -> CheckedRow:
     """Validate one row against the profile (images are checked later, against the files)."""
     data: dict[str, Any] = {}
-    raw_values: dict[str, str] = {}
     problems: list[Problem] = []
-    for index, raw in enumerate(cells):
-        column = columns.columns[index] if index < len(columns.columns) else None
-        value = clean_cell(raw)
-        if column is None or column.field is None:
-            if value and (column is None or not column.header):
-                problems.append(
-                    Problem(
-                        _VALUE_WITHOUT_HEADER.format(cell=f"{column_letter(index)}{number}"),
-                        row=number,
-                        column=column_letter(index),
-                        value=shorten(value),
-                        cell=f"{column_letter(index)}{number}",
-                        fix=_VALUE_WITHOUT_HEADER_FIX,
-                    )
-                )
-            continue
-        declared = column.field
-        if declared.kind in _FOLDED_KINDS:
-            value = unicodedata.normalize("NFKC", value).strip()
-        raw_values[declared.key] = value
+    count = len(cells)
+    for index, key, folds in columns.fields_at:
+        if index < count and cells[index]:
+            value = _cleaned(cells[index], folds)
+            if value:
+                data[key] = value
+    # A value in a column with no header, or beyond the header row's last column.
+    stray = [i for i in columns.unheaded_at if i < count] + list(range(len(columns.columns), count))
+    for index in stray:
+        value = clean_cell(cells[index])
         if value:
-            data[declared.key] = value
+            cell = f"{column_letter(index)}{number}"
+            problems.append(
+                Problem(
+                    _VALUE_WITHOUT_HEADER.format(cell=cell),
+                    row=number,
+                    column=column_letter(index),
+                    value=shorten(value),
+                    cell=cell,
+                    fix=_VALUE_WITHOUT_HEADER_FIX,
+                )
+            )
     image_cell = data.pop("images", "")
     if "rights" not in data and default_rights:
         data["rights"] = default_rights
@@ -173,7 +187,7 @@ def check_row(
                         row=number,
                         column=columns.header_for(key, profile) if known else "",
                         field=key if known else "",
-                        value=shorten(raw_values.get(key, "")),
+                        value=shorten(_cell_value(cells, column)),
                         cell=f"{column.letter}{number}" if column else "",
                         fix=how_to_fix(declared) if declared else None,
                     )
@@ -185,6 +199,18 @@ def check_row(
         image_names=[unicodedata.normalize("NFC", n) for n in split_repeatable(image_cell)],
         problems=problems,
     )
+
+
+def _cleaned(raw: str, folds: bool) -> str:
+    value = clean_cell(raw)
+    return unicodedata.normalize("NFKC", value).strip() if folds else value
+
+
+def _cell_value(cells: list[str], column: Column | None) -> str:
+    """A field's cell as cleaned for checking, to show beside its problem."""
+    if column is None or column.field is None or column.index >= len(cells):
+        return ""
+    return _cleaned(cells[column.index], column.field.kind in _FOLDED_KINDS)
 
 
 def clean_cell(value: str) -> str:

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import delete, or_, select
 
 from ingest.duplicates.keys import MatchKeys, match_keys, pair_signature, reasons_for
-from repository.bulk import insert_rows
+from repository.bulk import insert_values
 from repository.extensions import db
 from repository.models import (
     DuplicateCandidate,
@@ -165,25 +164,21 @@ def flag_new_records(
 def _flag_new_in_transaction(
     collection_id: int, library_id: int, created: Sequence[tuple[int, MatchKeys]]
 ) -> dict[int, list[DuplicateCandidate]]:
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[int, str, str]] = []
     keys_of: dict[int, set[str]] = {}
     for record_id, keys in created:
         pairs = _key_pairs(keys)
         keys_of[record_id] = {key for _kind, key in pairs}
-        rows.extend(
-            {
-                "record_id": record_id,
-                "collection_id": collection_id,
-                "library_id": library_id,
-                "kind": kind,
-                "key": key,
-            }
-            for kind, key in sorted(pairs)
-        )
+        rows.extend((record_id, kind, key) for kind, key in pairs)
     if not rows:
         return {}
-    insert_rows(DuplicateKey.__table__, rows)
-    wanted = sorted({row["key"] for row in rows})
+    insert_values(
+        DuplicateKey.__table__,
+        ("record_id", "kind", "key"),
+        rows,
+        same={"collection_id": collection_id, "library_id": library_id},
+    )
+    wanted = sorted({key for _record_id, _kind, key in rows})
     shared: set[str] = set()
     for start in range(0, len(wanted), LOOKUP_KEYS):
         shared.update(

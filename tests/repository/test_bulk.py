@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from repository.bulk import EncodedJSON, insert_rows, reserve_ids
+from repository.bulk import EncodedJSON, insert_rows, insert_values, reserve_ids
 from repository.extensions import db
 from repository.models import Record, RecordStatus
 from repository.models.base import utcnow
@@ -104,3 +104,21 @@ def test_a_duplicate_key_is_raised_as_sqlalchemy_raises_it(make_collection, make
     rows = [record_row(collection, user, f"BULKDUP{n:03d}", "SAME", {}) for n in range(2)]
     with pytest.raises(IntegrityError), db.session.begin_nested():
         insert_rows(Record.__table__, rows)
+
+
+def test_rows_of_ready_values_with_shared_columns_read_back_as_inserted_rows_do(
+    make_collection, make_user
+):
+    """What an import's checker prepares: each record's own columns, the JSON as its text."""
+    collection, user = make_collection(), make_user("contributor")
+    db.session.execute(
+        insert(Record.__table__), [record_row(collection, user, "BULKTEST11", "B-11", METADATA)]
+    )
+    own = ("public_id", "local_id", "metadata", "title", "title_sort", "year_start", "year_end")
+    row = record_row(collection, user, "BULKTEST12", "B-12", json.dumps(METADATA))
+    shared = {name: value for name, value in row.items() if name not in own}
+    insert_values(Record.__table__, own, [tuple(row[name] for name in own)], same=shared)
+    db.session.flush()
+
+    assert stored("BULKTEST12") == stored("BULKTEST11")
+    assert stored("BULKTEST12")["metadata"] == METADATA

@@ -226,3 +226,38 @@ def test_an_archive_that_became_unsafe_after_queueing_fails_the_job_cleanly(
     run_import(job)
     assert job.state is JobState.FAILED and "photo.jpg" in job.error
     assert record_count() == 0
+
+
+def test_rows_written_as_checked_are_reported_as_rows_written_after_checking_all(
+    write, contributor, make_user, collection, checker_processes
+):
+    """A streaming import's report lines are made by the checker; a job that checks every row
+    before writing (``abort``) makes them as it writes. Both say the same."""
+    rows = [HEADERS] + [
+        [f"S-{n:02d}", f"红松 {n}", "Pinus koraiensis", "植物", "", "", ""] for n in range(1, 8)
+    ]
+    table = write("t.csv", csv_bytes(rows))
+    streamed = run_import(start_import(contributor, collection, table, None, dry_run=False))
+    other = make_user("contributor")  # another library, so the rows are new again
+    spooled = run_import(
+        start_import(other, collection, table, None, dry_run=False, on_error="abort")
+    )
+    assert streamed.files.get("streaming") and not spooled.files.get("streaming")
+    assert streamed.counts["created"] == spooled.counts["created"] == 7
+    assert comparable(streamed) == comparable(spooled)
+    assert [entry["record_id"] for entry in streamed.report] == [
+        db.session.scalar(
+            select(Record.public_id).where(
+                Record.local_id == f"S-{n:02d}", Record.library_id == contributor.library_id
+            )
+        )
+        for n in range(1, 8)
+    ]
+
+
+def test_checkers_run_at_a_lower_priority_than_the_server(checker_processes):
+    """Checking an import must not slow the pages served, nor the import's own writing."""
+    checking.start_checkers(1)
+    server = os.getpriority(os.PRIO_PROCESS, 0)
+    for pid in list(checking._executor._processes):
+        assert os.getpriority(os.PRIO_PROCESS, pid) >= min(server + checking.WORKER_NICENESS, 19)

@@ -3,7 +3,15 @@
 import json
 
 from ingest.batch.problems import Problem
-from ingest.batch.report import ReportFile, final_lines, outcome_entry, problem_entry
+from ingest.batch.report import (
+    DONE,
+    ReportFile,
+    created_line,
+    final_lines,
+    line_of,
+    outcome_entry,
+    problem_entry,
+)
 from repository.messages import Message
 
 
@@ -26,3 +34,13 @@ def test_the_finished_report_lists_entries_by_row_with_failed_rows_reduced_to_pr
         (4, "failed", None),
     ]
     assert json.loads(report.json_array(lines)) == [problem, created, other_order]
+
+
+def test_a_created_line_made_while_checking_is_the_entry_the_writer_would_have_made():
+    for local_id in ["A-1", 'quote " and \\ backslash', "長白山 红松", "\x01mark\x01", "tab\there"]:
+        entry = outcome_entry(
+            12, "created", local_id, DONE["created"].format(record="x7k2m9"), record_id="x7k2m9"
+        )
+        made_ahead = created_line(12, local_id, "x7k2m9")
+        assert made_ahead == line_of(entry).raw
+        assert json.loads(made_ahead) == entry
