@@ -189,8 +189,6 @@ def _checked_batches(order: CheckOrder) -> Iterator[CheckItem]:
     profile = get_profile(order.profile_name)
     path = order.folder / order.table
     checking = _Checking(order)
-    if order.read_ahead:  # a worker reads ahead while this process reads the first batches
-        checking.read_ahead(path)
     with open_table(path, encoding=order.encoding) as table:
         checking.columns = columns = map_columns(profile, table.headers)
 
@@ -263,22 +261,19 @@ class _Checking:
         self.futures: deque[Future] = deque()
         self.local: deque[list[SourceRow]] = deque()  # checked here when there are no workers
         self.local_images: ImageChecker | None = None
-        self.ahead: Future | _ReadAhead | Path | None = None
+        self.ahead: _ReadAhead | None = None
         self.pool: ProcessPoolExecutor | None = None  # the pool this job's work went to
 
     @property
     def pending(self) -> int:
         return len(self.futures) + len(self.local)
 
-    def read_ahead(self, path: Path) -> None:
-        self.ahead = self._submit(_read_ahead, self.order, path) if self.order.workers else path
-
     def read_ahead_result(self) -> _ReadAhead:
-        if isinstance(self.ahead, Path):
-            self.ahead = _read_ahead(self.order, self.ahead)
-        elif isinstance(self.ahead, Future):
-            self.ahead = self._result(self.ahead)
-        assert isinstance(self.ahead, _ReadAhead)
+        """The table read through, here: by the time this is first asked, the workers have
+        their first batches, so the job's process reads while they check (reading ahead in a
+        worker would put it before all the checking, which is what an import waits for)."""
+        if self.ahead is None:
+            self.ahead = _read_ahead(self.order, self.order.folder / self.order.table)
         return self.ahead
 
     def submit(self, batch: list[SourceRow]) -> None:
@@ -301,8 +296,6 @@ class _Checking:
         """Cancel what the workers have not started; let go of the images."""
         for future in self.futures:
             future.cancel()
-        if isinstance(self.ahead, Future):
-            self.ahead.cancel()
         self.futures.clear()
         self.local.clear()
         if self.local_images is not None:
