@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -159,8 +160,19 @@ def _csv_problem(error: str, row: int, line: int) -> Problem:
 
 
 def decide_encoding(path: Path, chosen: str | None) -> tuple[str, int]:
-    """The encoding to read ``path`` with, and its number of lines (for progress)."""
-    with Path(path).open("rb") as stream:
+    """The encoding to read ``path`` with, and its number of lines (for progress).
+
+    Remembered for the file as it is (its size and modification time): an import opens its
+    table more than once, and deciding reads the whole file.
+    """
+    path = Path(path).resolve()
+    stat = path.stat()
+    return _decided_encoding(path, stat.st_size, stat.st_mtime_ns, chosen)
+
+
+@lru_cache(maxsize=16)
+def _decided_encoding(path: Path, _size: int, _mtime: int, chosen: str | None) -> tuple[str, int]:
+    with path.open("rb") as stream:
         head = stream.read(4)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         if chosen and not codecs.lookup(chosen).name.startswith("utf-16"):
