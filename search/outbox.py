@@ -1,7 +1,8 @@
 """Applying the index outbox: the rows services write with every public change.
 
-The outbox is applied right after each commit and by ``huiku search sync``/``worker``. Each row is
-retried with growing pauses until the engine takes it, so the index catches up after an outage.
+The outbox is applied right after each commit that wrote to it, and by ``huiku search sync`` and
+``worker``. Each row is retried with growing pauses until the engine takes it, so the index
+catches up after an outage.
 Documents are rebuilt from the database at apply time and carry a version, which makes applying
 the same row twice, or two processes racing, harmless.
 """
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from repository.extensions import db
 from repository.models import IndexTask, Record, RecordContributor
 from repository.models.base import utcnow
+from repository.services.records import INDEX_TASKS_QUEUED
 from repository.transactions import committed
 from search.backends import Deletion, SearchBackend, SearchUnavailable
 from search.documents import Document, build_document, document_version, micros
@@ -165,8 +167,9 @@ def outbox_state() -> OutboxState:
 
 
 class _CommitHook:
-    """Applies the outbox after each commit of a request or command, unless the engine just
-    failed (then saves stay fast and the worker catches up)."""
+    """Applies the outbox after each commit that queued index work, unless the engine just
+    failed (then saves stay fast and the worker catches up). A commit that queued nothing (a
+    batch of imported drafts, a job's progress) asks nothing of the engine."""
 
     def __init__(self) -> None:
         self.local = threading.local()
@@ -175,6 +178,8 @@ class _CommitHook:
     def __call__(self, session: Session) -> None:
         app = current_app._get_current_object()
         if not app.config.get("SEARCH_APPLY_ON_COMMIT", True):
+            return
+        if not session.info.pop(INDEX_TASKS_QUEUED, False):
             return
         if getattr(self.local, "busy", False) or time.monotonic() < self.quiet_until:
             return

@@ -183,6 +183,7 @@ def write_revision(
 
 def queue_index_task(record: Record, action: str) -> None:
     db.session.add(IndexTask(record_id=record.id, record_public_id=record.public_id, action=action))
+    db.session.info[INDEX_TASKS_QUEUED] = True  # the commit hook then applies the outbox
 
 
 def _transition(
@@ -220,6 +221,9 @@ def apply_metadata(record: Record, metadata: dict[str, Any], user: User | None) 
     record.updated_at = utcnow()
     record.updated_by = user
 
+
+#: Set in the session's ``info`` when a transaction queues index work (see ``search.outbox``).
+INDEX_TASKS_QUEUED = "huiku_index_tasks_queued"
 
 #: The record columns ``derived_columns`` computes.
 DERIVED_COLUMNS = ("local_id", "title", "title_sort", "year_start", "year_end")

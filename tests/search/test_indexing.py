@@ -57,6 +57,30 @@ class TestOutbox:
         assert found(app_backend, "梅花鹿") == []
         assert app_backend.status().documents == 0
 
+    def test_changes_that_waited_go_out_with_the_next_public_change_not_with_any_commit(
+        self, app, engine_down, new_backend, make_collection, make_record
+    ):
+        """Commits that queue nothing (an import's batches of drafts) leave the engine alone;
+        the next one that changes what the public sees also sends what had to wait."""
+        from repository.models import RecordStatus
+        from repository.transactions import unit_of_work
+
+        from .conftest import searching_with
+
+        collection = make_collection()
+        waited = make_record(collection, title="松茸")  # the engine is down: its task waits
+        with searching_with(app, new_backend()) as backend:
+            for task in db.session.scalars(select(IndexTask)):
+                task.next_attempt_at = None  # due again
+            draft = make_record(collection, status=RecordStatus.DRAFT, title="草稿人参")
+            with unit_of_work():
+                draft.review_comment = "补充拍摄地点"
+            assert pending_tasks() == 1 and found(backend, "松茸") == []
+            later = make_record(collection, title="人参")
+            assert found(backend, "松茸") == [waited.public_id]
+            assert found(backend, "人参") == [later.public_id]
+            assert pending_tasks() == 0
+
     def test_changes_wait_in_the_outbox_while_the_engine_is_down(
         self, app, engine_down, new_backend, make_collection, make_record
     ):
