@@ -1,19 +1,22 @@
 """Checking an import's rows in worker processes while the job writes.
 
 Checking a row (the profile's validation, the sort key, the match keys, its images) costs about
-as much as writing it. The job reads the table itself and hands batches of raw rows to a small
-pool of checker processes, a few batches ahead, while it writes the batches already checked:
-on two cores an import then takes little more than its writing. Workers are started once per
-server process, from a ``forkserver`` (never forked from this process, whose other threads may
-hold locks), and are reused by every job.
+as much as writing it. A small pool of checker processes checks batches of rows a few batches
+ahead while the job writes the batches already checked: on two cores an import then takes little
+more than its writing. A streaming import without images has the workers read their batches
+from the table themselves; otherwise the job reads the table and hands them the raw rows.
+Workers are started once per server process, from a ``forkserver`` (never forked from this
+process, whose other threads may hold locks), run at a lower CPU priority than the server, and
+are reused by every job.
 
 ``checked_table`` yields a ``TableRead``, then lists of ``RowChecked`` in row order, then
 ``TableDone``, or ``CheckFailed`` when the file or the image archive cannot be used at all.
-``check_batch`` is what a worker runs: a pure function of the batch and its ``CheckOrder``.
+``check_batch`` and ``check_segment`` are what a worker runs.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
 import os
@@ -24,6 +27,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -191,6 +195,12 @@ def _checked_batches(order: CheckOrder) -> Iterator[CheckItem]:
     checking = _Checking(order)
     with open_table(path, encoding=order.encoding) as table:
         checking.columns = columns = map_columns(profile, table.headers)
+        if order.read_ahead and order.workers > 0 and order.images is None:
+            try:
+                yield from _checked_segments(checking, columns, table.encoding)
+            finally:
+                checking.close()
+            return
 
         def opened() -> TableRead:
             ahead = checking.read_ahead_result() if order.read_ahead else None
@@ -226,6 +236,28 @@ def _checked_batches(order: CheckOrder) -> Iterator[CheckItem]:
             checking.close()
     repeated = local_ids.repeated if local_ids else checking.read_ahead_result().repeated
     yield TableDone(counted, repeated)
+
+
+def _checked_segments(checking: _Checking, columns: Columns, encoding: str) -> Iterator[CheckItem]:
+    """Rows without images, checked by workers that read them from the table themselves.
+
+    The first batches go out at once, by position in the table; this process reads the table
+    ahead meanwhile, and then hands out exactly the batches left. It never holds a row itself:
+    reading and sending every row through a pipe would cost it about a tenth of the import.
+    """
+    size = checking.order.batch_rows
+    for index in range(AHEAD):
+        checking.submit_segment(index * size, (index + 1) * size)
+    ahead = checking.read_ahead_result()
+    yield TableRead(columns, encoding, ahead.rows, ahead.repeated, list(ahead.local_ids))
+    for index in range(AHEAD, -(-ahead.rows // size)):
+        checking.submit_segment(index * size, (index + 1) * size)
+        yield checking.next()
+    while checking.pending:
+        checked = checking.next()
+        if checked:  # the first batches may lie beyond a short table's end
+            yield checked
+    yield TableDone(ahead.rows, ahead.repeated)
 
 
 def _batches(rows: Iterable[SourceRow], order: CheckOrder, columns: Columns) -> Iterator[list]:
@@ -281,6 +313,10 @@ class _Checking:
             self.local.append(batch)
         else:
             self.futures.append(self._submit(check_batch, self.order, self.columns, batch))
+
+    def submit_segment(self, start: int, stop: int) -> None:
+        """Rows ``start`` to ``stop`` of the table (blank rows not counted), read by a worker."""
+        self.futures.append(self._submit(check_segment, self.order, self.columns, start, stop))
 
     def next(self) -> list[RowChecked]:
         if self.local:
@@ -385,8 +421,8 @@ def check_batch(
     A worker keeps one image checker per job (``images`` is given in the job's own process).
     """
     if images is None:
-        with _worker_images.lock:
-            return check_batch(order, columns, rows, _worker_images.checker_for(order))
+        with _worker_job.lock:
+            return check_batch(order, columns, rows, _worker_job.checker_for(order))
     profile = get_profile(order.profile_name)
     checker = images
     checked_rows = []
@@ -406,10 +442,18 @@ def check_batch(
     return checked_rows
 
 
-class _WorkerImages:
-    """A worker's image checker for the job it last checked, so that an archive is indexed
-    once per job, not per batch; let go of when idle, so a finished job's archive, deleted by
-    then, does not stay open (and on disk) until the next job."""
+def check_segment(order: CheckOrder, columns: Columns, start: int, stop: int) -> list[tuple]:
+    """``check_batch`` of rows ``start`` to ``stop``, read from the table here, in the worker."""
+    with _worker_job.lock:
+        rows = _worker_job.rows_for(order, start, stop)
+        return check_batch(order, columns, rows, _worker_job.checker_for(order))
+
+
+class _WorkerJob:
+    """What a worker keeps of the job it last checked: the image checker, so that an archive is
+    indexed once per job, not per batch, and the table where the worker stopped reading it.
+    Both are let go of when idle, so a finished job's files, deleted by then, do not stay open
+    (and on disk) until the next job."""
 
     IDLE_SECONDS = 10.0
 
@@ -417,28 +461,66 @@ class _WorkerImages:
         self.lock = threading.Lock()
         self.order: CheckOrder | None = None
         self.checker: ImageChecker | None = None
+        self.table: ExitStack | None = None
+        self.rows: Iterator[SourceRow] | None = None
+        self.position = 0  # rows of the table read so far
         self.used = 0.0
 
     def checker_for(self, order: CheckOrder) -> ImageChecker:
-        """The checker for this job (the caller holds ``lock``)."""
-        if self.checker is None or self.order != order:
-            self._drop()
-            self.order, self.checker = order, image_checker(order, keep_files=order.keep_images)
-        self.used = time.monotonic()
+        """The image checker for this job (the caller holds ``lock``)."""
+        self._take(order)
+        if self.checker is None:
+            self.checker = image_checker(order, keep_files=order.keep_images)
         return self.checker
+
+    def rows_for(self, order: CheckOrder, start: int, stop: int) -> list[SourceRow]:
+        """Rows ``start`` to ``stop`` of the job's table (the caller holds ``lock``). A worker
+        is handed batches in table order, so it mostly reads on from where it stopped."""
+        self._take(order)
+        if self.rows is None or self.position > start:
+            self._close_table()
+            self.table = ExitStack()
+            table = self.table.enter_context(
+                open_table(order.folder / order.table, encoding=order.encoding)
+            )
+            self.rows, self.position = table.rows, 0
+        try:
+            for _ in range(start - self.position):
+                next(self.rows)
+                self.position += 1
+            batch = list(itertools.islice(self.rows, stop - start))
+        except StopIteration:
+            return []
+        except BaseException:
+            self._close_table()  # a reader that failed cannot go on
+            raise
+        self.position += len(batch)
+        return batch
 
     def close_if_idle(self) -> None:
         with self.lock:
-            if self.checker is not None and time.monotonic() - self.used > self.IDLE_SECONDS:
+            if self.order is not None and time.monotonic() - self.used > self.IDLE_SECONDS:
                 self._drop()
+
+    def _take(self, order: CheckOrder) -> None:
+        if self.order != order:
+            self._drop()
+            self.order = order
+        self.used = time.monotonic()
+
+    def _close_table(self) -> None:
+        if self.table is not None:
+            self.table.close()
+        self.table = self.rows = None
 
     def _drop(self) -> None:
         if self.checker is not None:
             self.checker.source.close()
+        self._close_table()
         self.order = self.checker = None
 
 
-_worker_images = _WorkerImages()
+_worker_job = _WorkerJob()
 
 
 def _check_images(
@@ -524,7 +606,7 @@ def _leave_with_the_server(server: int, interval: float = 2.0) -> None:
                 os.kill(server, 0)
             except ProcessLookupError:
                 os._exit(0)
-            _worker_images.close_if_idle()
+            _worker_job.close_if_idle()
             time.sleep(interval)
 
     threading.Thread(target=watch, name="leave-with-the-server", daemon=True).start()

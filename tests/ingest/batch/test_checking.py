@@ -79,6 +79,52 @@ def test_worker_processes_and_the_jobs_own_process_check_alike(
     assert record_count() == (0 if dry_run else 16)
 
 
+def metadata_rows(count: int) -> list[list[str]]:
+    """Rows without images (which workers read from the table themselves): a blank row, a bad
+    value and a repeated local id among them."""
+    rows = [HEADERS]
+    for number in range(1, count + 1):
+        rows.append([f"M-{number:03d}", f"红松 {number}", "Pinus koraiensis", "植物", "", "", ""])
+    rows[4] = [""] * len(HEADERS)
+    rows[9][3] = "矿物"
+    rows[17][0] = rows[23][0]
+    return rows
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_workers_that_read_the_rows_themselves_check_as_the_jobs_own_process_does(
+    app, write, contributor, make_user, collection, checker_processes, monkeypatch, workers
+):
+    monkeypatch.setitem(app.config, "IMPORT_CHECK_WORKERS", workers)
+    monkeypatch.setattr(run_module, "BATCH_ROWS", 4)  # many batches, handed out by position
+    monkeypatch.setattr(run_module, "CHECK_ROWS", 4)
+    table = write("t.csv", csv_bytes(metadata_rows(30)))
+    in_workers = run_import(start_import(contributor, collection, table, None, dry_run=False))
+    monkeypatch.setitem(app.config, "IMPORT_CHECK_WORKERS", 0)
+    other = make_user("contributor")  # another library, so the rows are new again
+    in_process = run_import(start_import(other, collection, table, None, dry_run=False))
+
+    assert in_workers.state is in_process.state is JobState.SUCCEEDED
+    assert in_workers.counts == in_process.counts
+    assert in_workers.counts["created"] == 26 and in_workers.counts["failed"] == 3
+    assert comparable(in_workers) == comparable(in_process)
+    assert in_workers.total_rows == 29  # the blank row is not counted
+
+
+def test_a_table_that_breaks_down_where_a_worker_reads_it_writes_nothing(
+    write, contributor, collection, checker_processes, monkeypatch
+):
+    monkeypatch.setattr(run_module, "BATCH_ROWS", 4)
+    monkeypatch.setattr(run_module, "CHECK_ROWS", 4)
+    text = csv_bytes(metadata_rows(30)).decode()
+    lines = text.split("\r\n")
+    lines[7] = lines[7].replace("红松 7", '"红松 7')  # a quote opened on row 8, never closed
+    table = write("t.csv", "\r\n".join(lines).encode())
+    job = run_import(start_import(contributor, collection, table, None, dry_run=False))
+    assert job.state is JobState.FAILED
+    assert "8" in job.error and record_count() == 0
+
+
 def test_a_checker_that_dies_stops_the_job_and_running_it_again_finishes_it(
     write, contributor, collection, checker_processes, monkeypatch
 ):
