@@ -81,7 +81,7 @@ from repository.models.base import utcnow
 from repository.storage import FileTooLarge
 from repository.transactions import unit_of_work
 
-BATCH_ROWS = 500  # rows written in one transaction
+BATCH_ROWS = 1_000  # rows written in one transaction
 CHECK_ROWS = 500  # rows a checker process checks at a time (fewer when batches are smaller)
 POOL_AFTER_BYTES = 1_000_000  # a table (about 2,000 rows) worth starting the checkers for
 BATCH_IMAGES = 10

@@ -4,9 +4,9 @@ Each record's names and scientific name are stored as normalised keys in ``dupli
 save looks its own keys up in that table's index (collection, key, library), so the cost of a
 save grows neither with the size of the collection nor with how many of the saving library's
 own records share a name. Only the few records found that way are read and compared on place
-and scientific name. An import does the same for 500 new records at a time: their keys go in
-one INSERT and are looked up in one query, and only the records that share a key with another
-library's record are compared one by one.
+and scientific name. An import does the same for a batch of new records at a time: their keys
+go in one INSERT and are looked up in a few queries, and only the records that share a key with
+another library's record are compared one by one.
 """
 
 from __future__ import annotations
