@@ -496,11 +496,11 @@ class JobRun:
         """One transaction for the batch; if it fails, each row in a transaction of its own."""
         rows = [item.row for item in batch if item.row is not None]
         job = self.job
-        base = job.processed_rows
+        base, total = job.processed_rows, job.total_rows
         position = {item.number: index for index, item in enumerate(batch, start=1)}
 
         def advance(row: PlannedRow) -> None:
-            self.progress(base + position[row.number], job.total_rows)
+            self.progress(base + position[row.number], total)
 
         try:
             with unit_of_work():
