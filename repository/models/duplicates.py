@@ -36,7 +36,8 @@ class DuplicateKey(db.Model):
     __table_args__ = (Index("ix_duplicate_key_lookup", "collection_id", "key", "library_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    record_id: Mapped[int] = mapped_column(ForeignKey("record.id", ondelete="CASCADE"), index=True)
+    # Not a foreign key: keys are derived data, deleted with their record by ``delete_record``.
+    record_id: Mapped[int] = mapped_column(index=True)
     # Copies of the record's, beside the key for the index; the record's foreign keys hold.
     collection_id: Mapped[int]
     library_id: Mapped[int]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from repository import permissions
 from repository.chinese import pinyin_sort_key
@@ -18,6 +18,7 @@ from repository.extensions import db
 from repository.messages import Message
 from repository.models import (
     Collection,
+    DuplicateKey,
     IndexTask,
     Record,
     RecordRevision,
@@ -146,6 +147,7 @@ def delete_record(user: User, record: Record) -> None:
         if record.published_at is not None:
             _tombstone(record, "deleted")
             queue_index_task(record, "delete")
+        db.session.execute(delete(DuplicateKey).where(DuplicateKey.record_id == record.id))
         db.session.delete(record)
 
 

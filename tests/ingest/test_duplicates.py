@@ -375,6 +375,15 @@ def test_a_deleted_record_makes_its_pair_stale(plants, make_user, make_record, r
     assert first.status is PUBLISHED and first.contributors == []
 
 
+def test_a_deleted_record_takes_its_keys_along(plants, make_user, make_record):
+    """Keys are derived rows without a foreign key: the delete itself removes them."""
+    record = make_record(plants, **ginseng())
+    keys = select(func.count(DuplicateKey.id)).where(DuplicateKey.record_id == record.id)
+    assert db.session.scalar(keys) > 0
+    records.delete_record(make_user("admin"), record)
+    assert db.session.scalar(keys) == 0
+
+
 # --- never in the way of a save -----------------------------------------------------------------
 
 
