@@ -3,11 +3,12 @@
 Rows are checked by worker processes (``ingest.batch.checking``) a few batches ahead of the
 job, which writes them; how the two meet depends on what may be written when:
 
-- **An import with ``on_error="skip"``** (the default) streams (state ``running``). The table is
-  first read through for its shape alone, so a file that cannot be read to its end (an unclosed
-  quote, another encoding, too many rows) is refused before anything is written, and rows that
-  share a ``local_id`` are known before the first of them would be written; every local id is
-  looked up at once. Then each batch is written as soon as it comes back checked.
+- **An import with ``on_error="skip"``** (the default) streams (state ``running``). While the
+  workers check the first batches, the job reads the table through for its shape alone, so a
+  file that cannot be read to its end (an unclosed quote, another encoding, too many rows) is
+  refused before anything is written, and rows that share a ``local_id`` are known before the
+  first of them would be written; every local id is looked up at once. Then each batch is
+  written as soon as it comes back checked.
 - **A dry run, and ``on_error="abort"``,** check every row first (state ``validating``): valid
   rows are spooled to ``rows.jsonl``, problems go to the report. A dry run stops there, and so
   does ``abort`` when any row failed, with nothing written; otherwise the spool is written.
