@@ -60,6 +60,16 @@ def comparable(job) -> list[tuple]:
     ]
 
 
+def imported_both_ways(app, monkeypatch, users, collection, table, images, *, dry_run=False):
+    """The same files imported with the configured checkers, then checked in the job's own
+    process by a user of another library (so the rows are new again)."""
+    first, second = users
+    in_workers = run_import(start_import(first, collection, table, images, dry_run=dry_run))
+    monkeypatch.setitem(app.config, "IMPORT_CHECK_WORKERS", 0)
+    in_process = run_import(start_import(second, collection, table, images, dry_run=dry_run))
+    return in_workers, in_process
+
+
 @pytest.mark.parametrize("dry_run", [True, False])
 def test_worker_processes_and_the_jobs_own_process_check_alike(
     app, write, contributor, make_user, collection, checker_processes, monkeypatch, dry_run
@@ -67,10 +77,10 @@ def test_worker_processes_and_the_jobs_own_process_check_alike(
     monkeypatch.setattr(run_module, "BATCH_ROWS", 5)
     table = write("t.csv", csv_bytes(awkward_rows()))
     images = write("p.zip", zip_bytes({"photo.jpg": jpeg()}))
-    in_workers = run_import(start_import(contributor, collection, table, images, dry_run=dry_run))
-    monkeypatch.setitem(app.config, "IMPORT_CHECK_WORKERS", 0)
-    other = make_user("contributor")  # another library, so the rows are new again
-    in_process = run_import(start_import(other, collection, table, images, dry_run=dry_run))
+    users = (contributor, make_user("contributor"))
+    in_workers, in_process = imported_both_ways(
+        app, monkeypatch, users, collection, table, images, dry_run=dry_run
+    )
 
     assert in_workers.state is in_process.state is JobState.SUCCEEDED
     assert in_workers.counts == in_process.counts
@@ -99,10 +109,8 @@ def test_workers_that_read_the_rows_themselves_check_as_the_jobs_own_process_doe
     monkeypatch.setattr(run_module, "BATCH_ROWS", 4)  # many batches, handed out by position
     monkeypatch.setattr(run_module, "CHECK_ROWS", 4)
     table = write("t.csv", csv_bytes(metadata_rows(30)))
-    in_workers = run_import(start_import(contributor, collection, table, None, dry_run=False))
-    monkeypatch.setitem(app.config, "IMPORT_CHECK_WORKERS", 0)
-    other = make_user("contributor")  # another library, so the rows are new again
-    in_process = run_import(start_import(other, collection, table, None, dry_run=False))
+    users = (contributor, make_user("contributor"))
+    in_workers, in_process = imported_both_ways(app, monkeypatch, users, collection, table, None)
 
     assert in_workers.state is in_process.state is JobState.SUCCEEDED
     assert in_workers.counts == in_process.counts
