@@ -421,8 +421,8 @@ def check_batch(
     A worker keeps one image checker per job (``images`` is given in the job's own process).
     """
     if images is None:
-        with _worker_job.lock:
-            return check_batch(order, columns, rows, _worker_job.checker_for(order))
+        with _worker_jobs.lock:
+            return check_batch(order, columns, rows, _worker_jobs.job(order).image_checker())
     profile = get_profile(order.profile_name)
     checker = images
     checked_rows = []
@@ -444,42 +444,36 @@ def check_batch(
 
 def check_segment(order: CheckOrder, columns: Columns, start: int, stop: int) -> list[tuple]:
     """``check_batch`` of rows ``start`` to ``stop``, read from the table here, in the worker."""
-    with _worker_job.lock:
-        rows = _worker_job.rows_for(order, start, stop)
-        return check_batch(order, columns, rows, _worker_job.checker_for(order))
+    with _worker_jobs.lock:
+        job = _worker_jobs.job(order)
+        return check_batch(order, columns, job.rows_between(start, stop), job.image_checker())
 
 
-class _WorkerJob:
-    """What a worker keeps of the job it last checked: the image checker, so that an archive is
-    indexed once per job, not per batch, and the table where the worker stopped reading it.
-    Both are let go of when idle, so a finished job's files, deleted by then, do not stay open
-    (and on disk) until the next job."""
+class _JobInWorker:
+    """What a worker keeps of one job: the image checker, so that an archive is indexed once
+    per job, not per batch, and the table where the worker stopped reading it."""
 
-    IDLE_SECONDS = 10.0
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.order: CheckOrder | None = None
+    def __init__(self, order: CheckOrder) -> None:
+        self.order = order
         self.checker: ImageChecker | None = None
         self.table: ExitStack | None = None
         self.rows: Iterator[SourceRow] | None = None
         self.position = 0  # rows of the table read so far
-        self.used = 0.0
+        self.used = time.monotonic()
 
-    def checker_for(self, order: CheckOrder) -> ImageChecker:
-        """The image checker for this job (the caller holds ``lock``)."""
-        self._take(order)
+    def image_checker(self) -> ImageChecker:
         if self.checker is None:
-            self.checker = image_checker(order, keep_files=order.keep_images)
+            self.checker = image_checker(self.order, keep_files=self.order.keep_images)
         return self.checker
 
-    def rows_for(self, order: CheckOrder, start: int, stop: int) -> list[SourceRow]:
-        """Rows ``start`` to ``stop`` of the job's table (the caller holds ``lock``). A worker
-        is handed batches in table order, so it mostly reads on from where it stopped."""
-        self._take(order)
+    def rows_between(self, start: int, stop: int) -> list[SourceRow]:
+        """Rows ``start`` to ``stop`` of the table. A worker is handed a job's batches in table
+        order, so it reads on from where it stopped (skipping, with two or more workers, the
+        rows another worker checks)."""
         if self.rows is None or self.position > start:
-            self._close_table()
+            self.close_table()
             self.table = ExitStack()
+            order = self.order
             table = self.table.enter_context(
                 open_table(order.folder / order.table, encoding=order.encoding)
             )
@@ -492,35 +486,61 @@ class _WorkerJob:
         except StopIteration:
             return []
         except BaseException:
-            self._close_table()  # a reader that failed cannot go on
+            self.close_table()  # a reader that failed cannot go on
             raise
         self.position += len(batch)
         return batch
 
-    def close_if_idle(self) -> None:
-        with self.lock:
-            if self.order is not None and time.monotonic() - self.used > self.IDLE_SECONDS:
-                self._drop()
-
-    def _take(self, order: CheckOrder) -> None:
-        if self.order != order:
-            self._drop()
-            self.order = order
-        self.used = time.monotonic()
-
-    def _close_table(self) -> None:
+    def close_table(self) -> None:
         if self.table is not None:
             self.table.close()
         self.table = self.rows = None
 
-    def _drop(self) -> None:
+    def close(self) -> None:
         if self.checker is not None:
             self.checker.source.close()
-        self._close_table()
-        self.order = self.checker = None
+        self.close_table()
+        self.checker = None
 
 
-_worker_job = _WorkerJob()
+class _JobsInWorker:
+    """The jobs a worker is checking for, several at once when imports run side by side (each
+    keeps its own place in its table), each let go of when idle, so a finished job's files,
+    deleted by then, do not stay open (and on disk) until the next job."""
+
+    IDLE_SECONDS = 10.0
+    MOST = 4  # jobs kept at once; the one unused the longest makes room
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.jobs: dict[tuple, _JobInWorker] = {}
+
+    def job(self, order: CheckOrder) -> _JobInWorker:
+        """The worker's state for this job (the caller holds ``lock``)."""
+        # What the state depends on: the job's files, how the table is read, whether
+        # unpacked images are kept for the write.
+        key = (order.folder, order.table, order.encoding, order.keep_images)
+        job = self.jobs.pop(key, None)
+        if job is None or job.order != order:
+            if job is not None:
+                job.close()
+            elif len(self.jobs) >= self.MOST:
+                self.jobs.pop(next(iter(self.jobs))).close()
+            job = _JobInWorker(order)
+        job.used = time.monotonic()
+        self.jobs[key] = job  # the most recently used last
+        return job
+
+    def close_idle(self) -> None:
+        with self.lock:
+            now = time.monotonic()
+            for key, job in list(self.jobs.items()):
+                if now - job.used > self.IDLE_SECONDS:
+                    del self.jobs[key]
+                    job.close()
+
+
+_worker_jobs = _JobsInWorker()
 
 
 def _check_images(
@@ -606,7 +626,7 @@ def _leave_with_the_server(server: int, interval: float = 2.0) -> None:
                 os.kill(server, 0)
             except ProcessLookupError:
                 os._exit(0)
-            _worker_job.close_if_idle()
+            _worker_jobs.close_idle()
             time.sleep(interval)
 
     threading.Thread(target=watch, name="leave-with-the-server", daemon=True).start()

@@ -315,3 +315,48 @@ def test_checkers_run_at_a_lower_priority_than_the_server(checker_processes):
     server = os.getpriority(os.PRIO_PROCESS, 0)
     for pid in list(checking._executor._processes):
         assert os.getpriority(os.PRIO_PROCESS, pid) >= min(server + checking.WORKER_NICENESS, 19)
+
+
+def test_a_worker_checking_two_jobs_at_once_keeps_its_place_in_each(app, tmp_path):
+    """Imports side by side share the workers; each job's table is read on, not from the top
+    again whenever the other job's batch came in between."""
+    from ingest.batch.limits import limits
+
+    rows = [HEADERS] + [
+        [f"P-{n:02d}", "红松", "Pinus koraiensis", "植物", "", "", ""] for n in range(12)
+    ]
+
+    def order(name: str) -> checking.CheckOrder:
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "t.csv").write_bytes(csv_bytes(rows))
+        return checking.CheckOrder(
+            folder=folder,
+            table="t.csv",
+            encoding=None,
+            images=None,
+            profile_name="natural_history",
+            default_rights="",
+            bounds=limits(),
+            keep_images=False,
+            read_ahead=True,
+            prepare=True,
+            batch_rows=4,
+            batch_images=10,
+        )
+
+    jobs = checking._JobsInWorker()
+    first, second = order("first"), order("second")
+    readers = {}
+    for start in (0, 4, 8):
+        for each in (first, second):
+            job = jobs.job(each)
+            read = job.rows_between(start, start + 4)
+            assert [row.cells[0] for row in read] == [f"P-{n:02d}" for n in range(start, start + 4)]
+            assert readers.setdefault(each, job.rows) is job.rows  # read on, never reopened
+    assert jobs.job(first).rows_between(12, 16) == []
+
+    for job in jobs.jobs.values():  # both idle for longer than a worker keeps a job
+        job.used -= checking._JobsInWorker.IDLE_SECONDS + 1
+    jobs.close_idle()
+    assert jobs.jobs == {}
