@@ -65,6 +65,8 @@ def flag_possible_duplicates(record: Record) -> list[DuplicateCandidate]:
 
 def flag_in_transaction(record: Record) -> list[DuplicateCandidate]:
     """The flagging itself, in the caller's transaction; errors propagate."""
+    if not _still_there(record):
+        return []
     keys = match_keys(record.collection.profile, record.metadata_)
     store_keys(record, keys)
     if record.status not in MATCHED_STATUSES:
@@ -199,6 +201,19 @@ def _flag_new_in_transaction(
     for record in db.session.scalars(select(Record).where(Record.id.in_(alike))):
         flagged[record.id] = flag_in_transaction(record)
     return flagged
+
+
+def _still_there(record: Record) -> bool:
+    """Lock the record's row for this transaction, if it is still there.
+
+    Key rows have no foreign key: a save flagged after its own commit must not write keys for
+    a record deleted meanwhile, and a delete waits for a flagging already under way, then takes
+    its keys along (``records.delete_record`` deletes the record before its keys).
+    """
+    found = db.session.execute(
+        select(Record.id).where(Record.id == record.id).with_for_update()
+    ).first()
+    return found is not None
 
 
 def _key_pairs(keys: MatchKeys) -> set[tuple[str, str]]:

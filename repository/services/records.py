@@ -147,8 +147,11 @@ def delete_record(user: User, record: Record) -> None:
         if record.published_at is not None:
             _tombstone(record, "deleted")
             queue_index_task(record, "delete")
-        db.session.execute(delete(DuplicateKey).where(DuplicateKey.record_id == record.id))
+        # The record first: its row lock makes a flagging under way finish before the keys go.
+        record_id = record.id
         db.session.delete(record)
+        db.session.flush()
+        db.session.execute(delete(DuplicateKey).where(DuplicateKey.record_id == record_id))
 
 
 def write_revision(
