@@ -20,7 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "ELASTICSEARCH_INDEX": "huiku-records",  # an alias; reindexing swaps the index behind it
     "ELASTICSEARCH_TIMEOUT": 5.0,  # seconds; a slow engine must not hold pages or saves hostage
     "SEARCH_INDEX_PATH": None,  # embedded backend file; default <instance>/search.sqlite3
-    "SEARCH_APPLY_ON_COMMIT": True,  # apply the index outbox right after each commit
+    "SEARCH_APPLY_ON_COMMIT": True,  # apply the index outbox after each commit that wrote to it
     "IIIF_CACHE_ROOT": None,  # rendered IIIF responses; defaults to <instance>/iiif-cache
     "IIIF_X_ACCEL_PREFIX": None,  # e.g. "/_iiif_cache/": nginx sends cached files
     "IIIF_MAX_WIDTH": 10000,

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from blinker import Namespace
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from repository.extensions import db
@@ -18,6 +19,15 @@ _signals = Namespace()
 committed = _signals.signal("huiku.committed")
 
 _DEPTH = "huiku_unit_of_work_depth"
+
+#: Set in a session's ``info`` by a transaction that queued index work; the search package's
+#: commit hook applies the outbox only then. A rollback takes the queued work, and the mark, away.
+INDEX_TASKS_QUEUED = "huiku_index_tasks_queued"
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_queued_index_work(session: Session) -> None:
+    session.info.pop(INDEX_TASKS_QUEUED, None)
 
 
 @contextmanager

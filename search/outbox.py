@@ -24,8 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from repository.extensions import db
 from repository.models import IndexTask, Record, RecordContributor
 from repository.models.base import utcnow
-from repository.services.records import INDEX_TASKS_QUEUED
-from repository.transactions import committed
+from repository.transactions import INDEX_TASKS_QUEUED, committed
 from search.backends import Deletion, SearchBackend, SearchUnavailable
 from search.documents import Document, build_document, document_version, micros
 from search.engine import search_backend
@@ -177,9 +176,8 @@ class _CommitHook:
 
     def __call__(self, session: Session) -> None:
         app = current_app._get_current_object()
-        if not app.config.get("SEARCH_APPLY_ON_COMMIT", True):
-            return
-        if not session.info.pop(INDEX_TASKS_QUEUED, False):
+        queued = session.info.pop(INDEX_TASKS_QUEUED, False)
+        if not queued or not app.config.get("SEARCH_APPLY_ON_COMMIT", True):
             return
         if getattr(self.local, "busy", False) or time.monotonic() < self.quiet_until:
             return

@@ -162,16 +162,17 @@ def _csv_problem(error: str, row: int, line: int) -> Problem:
 def decide_encoding(path: Path, chosen: str | None) -> tuple[str, int]:
     """The encoding to read ``path`` with, and its number of lines (for progress).
 
-    Remembered for the file as it is (its size and modification time): an import opens its
-    table more than once, and deciding reads the whole file.
+    Remembered for the file as it is (the same inode, size and change time): an import opens
+    its table more than once, and deciding reads the whole file.
     """
     path = Path(path).resolve()
     stat = path.stat()
-    return _decided_encoding(path, stat.st_size, stat.st_mtime_ns, chosen)
+    version = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+    return _decided_encoding(path, version, chosen)
 
 
 @lru_cache(maxsize=16)
-def _decided_encoding(path: Path, _size: int, _mtime: int, chosen: str | None) -> tuple[str, int]:
+def _decided_encoding(path: Path, _version: tuple, chosen: str | None) -> tuple[str, int]:
     with path.open("rb") as stream:
         head = stream.read(4)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

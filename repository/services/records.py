@@ -28,7 +28,7 @@ from repository.models import (
 )
 from repository.models.base import utcnow
 from repository.profiles import MetadataInvalid, Profile
-from repository.transactions import unit_of_work
+from repository.transactions import INDEX_TASKS_QUEUED, unit_of_work
 
 
 def get_record(public_id: str) -> Record:
@@ -226,9 +226,6 @@ def apply_metadata(record: Record, metadata: dict[str, Any], user: User | None) 
     record.updated_at = utcnow()
     record.updated_by = user
 
-
-#: Set in the session's ``info`` when a transaction queues index work (see ``search.outbox``).
-INDEX_TASKS_QUEUED = "huiku_index_tasks_queued"
 
 #: The record columns ``derived_columns`` computes.
 DERIVED_COLUMNS = ("local_id", "title", "title_sort", "year_start", "year_end")

@@ -150,3 +150,16 @@ def test_public_ids_are_short_and_url_safe(collection, make_record):
     record = make_record(collection)
     assert len(record.public_id) == 10
     assert record.public_id.isalnum() and record.public_id.islower()
+
+
+def test_every_derived_column_is_one_an_import_prepares_for_a_new_record():
+    """An import's checker prepares new records column by column (``DERIVED_COLUMNS``)."""
+    from repository.profiles import get_profile
+    from tests.factories import SAMPLE_METADATA
+
+    for name, metadata in SAMPLE_METADATA.items():
+        profile = get_profile(name)
+        derived = records.derived_columns(
+            profile, profile.validate({**metadata, "local_id": "L-1"})
+        )
+        assert tuple(derived) == records.DERIVED_COLUMNS

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 from repository.extensions import db
@@ -80,6 +81,21 @@ class TestOutbox:
             assert found(backend, "松茸") == [waited.public_id]
             assert found(backend, "人参") == [later.public_id]
             assert pending_tasks() == 0
+
+    def test_index_work_of_a_transaction_rolled_back_is_forgotten(
+        self, app_backend, make_collection, make_record
+    ):
+        """So the next commit, which queued nothing, does not go to the engine for it."""
+        from repository.services.records import queue_index_task
+        from repository.transactions import INDEX_TASKS_QUEUED, unit_of_work
+
+        record = make_record(make_collection(), title="松茸")
+        with pytest.raises(RuntimeError), unit_of_work():
+            queue_index_task(record, "update")
+            assert db.session.info.get(INDEX_TASKS_QUEUED)
+            raise RuntimeError("the save failed")
+        assert INDEX_TASKS_QUEUED not in db.session.info
+        assert pending_tasks() == 0
 
     def test_changes_wait_in_the_outbox_while_the_engine_is_down(
         self, app, engine_down, new_backend, make_collection, make_record
