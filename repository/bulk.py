@@ -19,14 +19,6 @@ from sqlalchemy.exc import DBAPIError
 from repository.extensions import db
 
 
-class EncodedJSON(str):
-    """A JSON column's value already serialized (with ``json.dumps``, as SQLAlchemy does).
-
-    An import serializes each record's metadata while checking it, in the checking process,
-    and stores the same text as the record's metadata and as its first revision.
-    """
-
-
 def insert_rows(
     table: Table, rows: Sequence[Mapping[str, Any]], *, same: Mapping[str, Any] | None = None
 ) -> None:
@@ -43,7 +35,7 @@ def insert_rows(
     dialect = connection.dialect
     if not _fast(dialect):
         shared = dict(same or {})
-        connection.execute(insert(table), [{**_decoded(row), **shared} for row in rows])
+        connection.execute(insert(table), [{**row, **shared} for row in rows])
         return
     named = list(rows[0])
     processors = [_processor(table.c[name], dialect) for name in named]
@@ -54,9 +46,7 @@ def insert_rows(
         for index in converted:
             value = values[index]
             if value is not None:
-                values[index] = (
-                    str(value) if isinstance(value, EncodedJSON) else processors[index](value)
-                )
+                values[index] = processors[index](value)
         return tuple(values)
 
     _insert_bound(connection, table, named, map(bound, rows), same)
@@ -113,10 +103,20 @@ def _insert_bound(
         shared += tuple(_bound(column, _default(column), dialect) for column in defaulted)
         complete: Iterable[tuple] = (row + shared for row in rows)
     else:  # a default computed per row, such as a new public id
-        complete = (
-            row + shared + tuple(_bound(column, _default(column), dialect) for column in defaulted)
-            for row in rows
-        )
+        processors = [_processor(column, dialect) for column in defaulted]
+
+        def with_defaults(row: tuple) -> tuple:
+            made = [_default(column) for column in defaulted]
+            return (
+                row
+                + shared
+                + tuple(
+                    process(value) if process is not None and value is not None else value
+                    for process, value in zip(processors, made, strict=True)
+                )
+            )
+
+        complete = map(with_defaults, rows)
     quote = dialect.identifier_preparer
     names = ", ".join(quote.quote(column.name) for column in written)
     cursor = connection.connection.driver_connection.cursor()
@@ -166,18 +166,8 @@ def _bound(column: Column, value: Any, dialect: Any) -> Any:
     """One Python value as the driver takes it for the column."""
     if value is None:
         return None
-    if isinstance(value, EncodedJSON):
-        return str(value)
     process = _processor(column, dialect)
     return process(value) if process is not None else value
-
-
-def _decoded(row: Mapping[str, Any]) -> dict[str, Any]:
-    """The row for SQLAlchemy's own insert, which serializes JSON itself."""
-    return {
-        name: json.loads(value) if isinstance(value, EncodedJSON) else value
-        for name, value in row.items()
-    }
 
 
 def _mapping(table: Table, columns: Sequence[str], row: tuple) -> dict[str, Any]:
