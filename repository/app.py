@@ -31,8 +31,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
 
-    from repository import accounts, i18n, openapi, public, workflow
+    from repository import accounts, i18n, openapi, public, tasks, workflow
     from repository.cli import register_commands
+
+    tasks.init_app(app)
 
     i18n.init_app(app)
     accounts.init_app(app)

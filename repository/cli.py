@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from repository.errors import HuikuError
@@ -116,20 +116,37 @@ def create_collection(
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
 @click.option(
-    "--outbox-interval",
-    default=10.0,
-    show_default=True,
-    type=float,
-    help="seconds between search-outbox passes in the background; 0 turns them off",
+    "--consumer/--no-consumer",
+    default=None,
+    help="run one task consumer beside gunicorn (default: only when the queue is embedded)",
 )
 @with_appcontext
-def serve(host: str, port: int, workers: int, outbox_interval: float) -> None:
+def serve(host: str, port: int, workers: int, consumer: bool | None) -> None:
     """Serve this instance with gunicorn (what a deployment runs, too)."""
+    from repository import tasks
     from repository.server import serve_with_gunicorn
 
-    serve_with_gunicorn(host=host, port=port, workers=workers, outbox_interval=outbox_interval)
+    if consumer is None:
+        consumer = not tasks.uses_redis(current_app)
+    serve_with_gunicorn(host=host, port=port, workers=workers, consumer=consumer)
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, type=int, help="worker processes")
+@with_appcontext
+def worker(workers: int) -> None:
+    """Run background tasks (imports, derivatives, the search outbox …) until stopped."""
+    from repository import tasks
+
+    app = current_app._get_current_object()
+    click.echo(f"huiku worker: {workers} processes on {tasks.queue_description(app)}")
+    tasks.run_consumer(app, workers=workers)
 
 
 def register_commands(app: Flask) -> None:
-    for command in (library_cli, user_cli, collection_cli, serve):
+    for command in (library_cli, user_cli, collection_cli, serve, worker):
         app.cli.add_command(command)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,13 +1,24 @@
-"""Serving an instance with gunicorn from the ``huiku`` command."""
+"""Serving an instance: gunicorn for the web, and on the embedded defaults one task consumer.
+
+Web processes only serve pages and enqueue work. With Redis configured, ``huiku worker``
+processes (on this machine or others) do the work; on the embedded defaults ``huiku serve``
+starts one consumer beside gunicorn, so a single command still does everything.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
-import threading
+import signal
+import subprocess
+import sys
 
 from gunicorn.app.base import BaseApplication
 
 from repository.app import create_app
+
+_PR_SET_PDEATHSIG = 1
 
 
 class _Gunicorn(BaseApplication):
@@ -23,62 +34,39 @@ class _Gunicorn(BaseApplication):
         return create_app()
 
 
-def _background_work(interval: float, lock_path: str):
-    """A gunicorn ``post_worker_init`` hook: each worker starts its import checkers, resumes
-    imports a restart cut short, runs a thread that keeps the search index catching up
-    (retrying after an engine outage) and one that deletes the uploads of long-finished imports
-    hourly; file locks let one worker at a time do each job.
-
-    It starts after the fork, never in the master: threads and open connections do not survive
-    a fork intact.
-    """
-
-    def post_worker_init(worker) -> None:
-        from ingest.batch import resume_unfinished_imports
-        from ingest.batch.checking import start_checkers
-        from ingest.batch.jobs import prune_import_files_periodically
-        from search.outbox import run_worker
-
-        start_checkers(int(worker.wsgi.config["IMPORT_CHECK_WORKERS"]))
-        resume_unfinished_imports(worker.wsgi)  # imports cut short by a restart carry on
-        threading.Thread(
-            target=prune_import_files_periodically,
-            args=(worker.wsgi,),
-            name="import-files",
-            daemon=True,
-        ).start()
-
-        threading.Thread(
-            target=run_worker,
-            args=(worker.wsgi, interval),
-            kwargs={"lock_path": lock_path},
-            name="search-outbox",
-            daemon=True,
-        ).start()
-
-    return post_worker_init
+def _die_with_parent() -> None:
+    """The consumer ends when ``huiku serve`` does, however it ends (Linux)."""
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def serve_with_gunicorn(host: str, port: int, workers: int, outbox_interval: float = 10.0) -> None:
-    """Run gunicorn in this process; each worker builds its own app from the same configuration.
+def start_consumer(workers: int = 1) -> subprocess.Popen:
+    """``huiku worker`` as a child process sharing this one's environment."""
+    command = [sys.executable, "-m", "repository.cli", "worker", "--workers", str(workers)]
+    return subprocess.Popen(command, preexec_fn=_die_with_parent)
 
-    With ``outbox_interval`` > 0 the master process also applies the search outbox periodically.
-    """
+
+def serve_with_gunicorn(host: str, port: int, workers: int, *, consumer: bool) -> None:
+    """Run gunicorn in this process; each worker builds its own app from the same settings."""
     instance = os.environ.get("HUIKU_INSTANCE_PATH")
     if instance:
         os.environ["HUIKU_INSTANCE_PATH"] = os.path.abspath(instance)
-    hooks = {}
-    if outbox_interval > 0:
-        lock_path = os.path.join(instance or os.getcwd(), "search-outbox.lock")
-        hooks["post_worker_init"] = _background_work(outbox_interval, lock_path)
-    _Gunicorn(
-        {
-            **hooks,
-            "bind": f"{host}:{port}",
-            "workers": workers,
-            "threads": 4,
-            "worker_class": "gthread",
-            "timeout": 120,
-            "accesslog": "-",
-        }
-    ).run()
+    child = start_consumer() if consumer else None
+    try:
+        _Gunicorn(
+            {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "threads": 4,
+                "worker_class": "gthread",
+                "timeout": 120,
+                "accesslog": "-",
+            }
+        ).run()
+    finally:
+        if child is not None:
+            child.terminate()
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()

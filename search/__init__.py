@@ -11,7 +11,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from repository.openapi import register_api
-    from search import outbox, views
+    from search import outbox, tasks, views  # noqa: F401 (tasks registers the queue's tasks)
     from search.cli import search_cli
     from search.openapi import search_api_description
 

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
-import threading
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from search.backends import SearchUnavailable
 from search.engine import backend_kind, search_backend
 from search.indexing import index_report, reindex
-from search.outbox import drain_outbox, run_worker
+from search.outbox import drain_outbox
 
 search_cli = click.Group("search", help="The search index (derived from the database).")
 
@@ -23,9 +20,16 @@ def _unavailable(error: SearchUnavailable) -> click.ClickException:
 
 
 @search_cli.command("reindex")
+@click.option("--queue", is_flag=True, help="leave the work to a `huiku worker` (a task)")
 @with_appcontext
-def reindex_command() -> None:
+def reindex_command(queue: bool) -> None:
     """Rebuild the index from the database into a new index, then switch to it at once."""
+    if queue:
+        from search.tasks import rebuild_index
+
+        rebuild_index()
+        click.echo("reindexing queued for the workers")
+        return
     backend = search_backend()
 
     def progress(done: int) -> None:
@@ -79,14 +83,3 @@ def sync_command() -> None:
     click.echo(f"applied {outcome.applied} outbox rows")
     if outcome.failed:
         raise click.ClickException(f"{outcome.failed} rows wait for the engine: {outcome.error}")
-
-
-@search_cli.command("worker")
-@click.option("--interval", default=5.0, show_default=True, help="seconds between passes")
-@with_appcontext
-def worker_command(interval: float) -> None:
-    """Keep applying the outbox (run one next to the web server in deployments)."""
-    app = current_app._get_current_object()
-    click.echo(f"applying the search outbox every {interval:g} s; Ctrl-C stops")
-    with contextlib.suppress(KeyboardInterrupt):
-        run_worker(app, interval, stop=threading.Event())

@@ -1,19 +1,18 @@
 """Applying the index outbox: the rows services write with every public change.
 
-The outbox is applied right after each commit that wrote to it, and by ``huiku search sync`` and
-``worker``. Each row is retried with growing pauses until the engine takes it, so the index
-catches up after an outage.
+The outbox is applied right after each commit that wrote to it, by tasks (search/tasks.py) and
+by ``huiku search sync``. Each row is retried with growing pauses until the engine takes it, so
+the index catches up after an outage.
 Documents are rebuilt from the database at apply time and carry a version, which makes applying
 the same row twice, or two processes racing, harmless.
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,7 +32,7 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 MAX_PAUSE = timedelta(minutes=5)
-#: After a failure, saves stop trying the engine themselves for this long; the worker retries.
+#: After a failure, saves stop trying the engine themselves for this long; a task retries.
 QUIET_AFTER_FAILURE = 30.0
 
 
@@ -173,6 +172,14 @@ class _CommitHook:
     def __init__(self) -> None:
         self.local = threading.local()
         self.quiet_until = 0.0
+        self.on_failure: list[Callable[[], None]] = []
+
+    def failed(self) -> None:
+        for callback in self.on_failure:
+            try:
+                callback()
+            except Exception:  # the queue being down must not fail the save
+                log.exception("could not schedule a later outbox pass")
 
     def __call__(self, session: Session) -> None:
         app = current_app._get_current_object()
@@ -187,6 +194,7 @@ class _CommitHook:
             if outcome.failed:
                 self.quiet_until = time.monotonic() + QUIET_AFTER_FAILURE
                 log.warning("search index not updated, will retry: %s", outcome.error)
+                self.failed()
         except Exception:  # the change itself is committed; the outbox keeps it for later
             db.session.rollback()
             log.exception("applying the search outbox failed")
@@ -201,46 +209,7 @@ def connect(app: Flask) -> None:
     committed.connect(commit_hook)
 
 
-def run_worker(
-    app: Flask,
-    interval: float,
-    *,
-    stop: threading.Event | None = None,
-    lock_path: str | None = None,
-) -> None:
-    """Apply the outbox every ``interval`` seconds until ``stop`` is set (or forever).
-
-    With ``lock_path``, only the process holding that file lock applies, so several web workers
-    can each run this loop without competing.
-    """
-    stop = stop or threading.Event()
-    lock_file = open(lock_path, "a+") if lock_path else None  # noqa: SIM115 (held for life)
-    try:
-        while not stop.is_set():
-            if lock_file is None or hold_lock(lock_file):
-                _one_pass(app)
-            stop.wait(interval)
-    finally:
-        if lock_file is not None:
-            lock_file.close()
-
-
-def hold_lock(lock_file) -> bool:
-    """Take the file's exclusive lock if it is free; it stays held while the file is open."""
-    try:
-        fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
-
-
-def _one_pass(app: Flask) -> None:
-    with app.app_context():
-        try:
-            outcome = drain_outbox(search_backend(app))
-            if outcome.failed:
-                log.warning("search outbox: %s rows wait: %s", outcome.failed, outcome.error)
-        except Exception:
-            log.exception("search outbox worker")
-        finally:
-            db.session.remove()
+def on_failure(callback: Callable[[], None]) -> Callable[[], None]:
+    """Call ``callback`` when a commit's outbox could not be applied (to schedule a retry)."""
+    commit_hook.on_failure.append(callback)
+    return callback

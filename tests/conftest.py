@@ -60,6 +60,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "SERVER_NAME": "huiku.test",
             "MAX_UPLOAD_BYTES": 2 * 1024 * 1024,
             "MAX_IMAGE_PIXELS": 40_000_000,
+            "TASKS_IMMEDIATE": True,  # tasks run inline; tests/tasks drive real consumers
         }
     )
     application.instance_path = str(instance)

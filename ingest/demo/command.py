@@ -45,4 +45,4 @@ def demo(no_serve: bool, host: str, port: int, limit: int | None) -> None:
         from repository.server import serve_with_gunicorn
 
         click.echo(f"Serving Huiku on http://{host}:{port}/  (Ctrl+C to stop)")
-        serve_with_gunicorn(host=host, port=port, workers=2)
+        serve_with_gunicorn(host=host, port=port, workers=2, consumer=True)

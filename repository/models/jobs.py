@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from repository.extensions import db
@@ -19,12 +19,34 @@ class JobState(enum.StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @classmethod
+    def under_way(cls) -> tuple[JobState, ...]:
+        return (cls.VALIDATING, cls.RUNNING)
+
+    @classmethod
+    def final(cls) -> tuple[JobState, ...]:
+        return (cls.SUCCEEDED, cls.FAILED, cls.CANCELLED)
 
 
-class IngestJob(db.Model):
+class LeasedJob:
+    """Columns of a job run by a task: who holds it, until when, how often it was tried.
+
+    The row is the truth about a job; see ``repository.tasks`` for how leases are kept.
+    """
+
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lease_holder: Mapped[str | None] = mapped_column(String(120))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+
+
+class IngestJob(LeasedJob, db.Model):
     """A batch import: its files, options, progress and per-row report."""
 
     __tablename__ = "ingest_job"
+    __table_args__ = (Index("ix_ingest_job_state_lease", "state", "lease_expires_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_id)

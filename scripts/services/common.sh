@@ -116,7 +116,8 @@ prune_stale_root_state() {
         repo=$(cat "$keydir/checkout-path")
         [ -n "$repo" ] && [ ! -e "$repo" ] || continue
         busy=0
-        for pidfile in "$keydir"/postgres/data/postmaster.pid "$keydir"/elasticsearch/elasticsearch.pid; do
+        for pidfile in "$keydir"/postgres/data/postmaster.pid "$keydir"/elasticsearch/elasticsearch.pid \
+            "$keydir"/redis/redis.pid; do
             [ -f "$pidfile" ] || continue
             pid=$(head -n1 "$pidfile" 2>/dev/null || true)
             if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then busy=1; fi
@@ -134,8 +135,10 @@ apt_install() {
     local aptlog
     aptlog=$(mktemp)
     log "installing Debian packages: $* (apt-get log: $aptlog)"
-    if ! { DEBIAN_FRONTEND=noninteractive apt-get update -q &&
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"; } >"$aptlog" 2>&1; then
+    # Another install (a second service script, unattended upgrades) may hold dpkg's lock: wait for it.
+    local wait=(-o DPkg::Lock::Timeout=600)
+    if ! { DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" update -q &&
+        DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" install -y -q --no-install-recommends "$@"; } >"$aptlog" 2>&1; then
         show_log_tail "$aptlog" 30
         die "apt-get install $* failed"
     fi

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -12,7 +11,7 @@ from repository.extensions import db
 from repository.models import IndexTask
 from repository.services import records
 from search.indexing import index_report, reindex
-from search.outbox import drain_outbox, hold_lock, run_worker
+from search.outbox import drain_outbox
 from search.query import SearchRequest
 
 
@@ -143,15 +142,7 @@ class TestReindex:
         assert not report.in_sync
 
 
-class _OnePass(threading.Event):
-    """A stop signal that lets the worker loop run exactly once, in the calling thread."""
-
-    def wait(self, timeout=None) -> bool:
-        self.set()
-        return True
-
-
-class TestWorker:
+class TestOutboxTask:
     def test_a_pass_applies_what_waited_while_the_engine_was_down(
         self, app, engine_down, new_backend, make_collection, make_record, tmp_path
     ):
@@ -164,7 +155,9 @@ class TestWorker:
         backend = new_backend()
         use_backend(app, backend)
 
-        run_worker(app, 0, stop=_OnePass(), lock_path=str(tmp_path / "outbox.lock"))
+        from search.tasks import apply_outbox
+
+        apply_outbox()  # the queue's task, run inline here
 
         assert pending_tasks() == 0
         # The worker does not force a refresh; the engine shows new documents within a second.
@@ -174,12 +167,6 @@ class TestWorker:
             time.sleep(0.1)
         assert found(backend, "松茸") == [record.public_id]
         assert pending_tasks() == 0
-
-    def test_only_one_process_holds_the_worker_lock(self, tmp_path):
-        path = tmp_path / "outbox.lock"
-        with open(path, "a+") as first, open(path, "a+") as second:
-            assert hold_lock(first)
-            assert not hold_lock(second)
 
 
 def test_rebuilding_reads_the_same_documents_as_publishing(make_collection, make_record):

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# A private Redis server for the task queue and shared rate limits in tests.
+#
+#   scripts/services/redis.sh start|stop|status|url
+#
+# Listens on 127.0.0.1:${HUIKU_REDIS_PORT:-63790} only, keeps no data on disk
+# (the job rows in the database are the truth; a lost queue is recovered from
+# them). Debian's redis-server is installed when missing. See common.sh for
+# where its state lives.
+set -euo pipefail
+# shellcheck source=scripts/services/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+REDIS_PORT=${HUIKU_REDIS_PORT:-63790}
+REDIS_STATE=$(state_dir redis)
+REDIS_START_TIMEOUT=${HUIKU_REDIS_START_TIMEOUT:-30}
+
+ensure_redis_installed() {
+    if ! command -v redis-server >/dev/null 2>&1; then
+        if is_root; then
+            apt_install redis-server
+        else
+            die "redis-server not found. Install it with: sudo apt-get install redis-server"
+        fi
+    fi
+}
+
+our_pid() {
+    local pid
+    [ -f "$REDIS_STATE/redis.pid" ] || return 1
+    pid=$(head -n1 "$REDIS_STATE/redis.pid" 2>/dev/null || true)
+    pid_alive_with "$pid" "redis-server" || return 1
+    echo "$pid"
+}
+
+ready() {
+    [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = "PONG" ]
+}
+
+url() {
+    echo "redis://127.0.0.1:$REDIS_PORT/0"
+}
+
+start() {
+    ensure_redis_installed
+    local pid
+    if pid=$(our_pid) && ready; then
+        log "already running (pid $pid) on 127.0.0.1:$REDIS_PORT"
+        return 0
+    fi
+    if [ -z "${pid:-}" ] && port_open "$REDIS_PORT"; then
+        if ready; then
+            log "a Redis server not started from this checkout is already on 127.0.0.1:$REDIS_PORT; using it"
+            return 0
+        fi
+        die "port 127.0.0.1:$REDIS_PORT is taken by something that is not Redis; set HUIKU_REDIS_PORT"
+    fi
+    REDIS_STATE=$(prepare_state_dir redis)
+    log "starting on 127.0.0.1:$REDIS_PORT (state: $REDIS_STATE)"
+    as_svc redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes \
+        --dir "$REDIS_STATE" --pidfile "$REDIS_STATE/redis.pid" \
+        --logfile "$REDIS_STATE/redis.log" --save "" --appendonly no >/dev/null
+    local deadline=$((SECONDS + REDIS_START_TIMEOUT))
+    until ready; do
+        if [ $SECONDS -ge $deadline ]; then
+            show_log_tail "$REDIS_STATE/redis.log"
+            die "Redis did not become ready on 127.0.0.1:$REDIS_PORT within $REDIS_START_TIMEOUT s"
+        fi
+        sleep 0.2
+    done
+    log "ready: $(url)"
+}
+
+stop() {
+    local pid
+    if ! pid=$(our_pid); then
+        log "not running (from this checkout)"
+        return 0
+    fi
+    log "stopping (pid $pid)"
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
+    local deadline=$((SECONDS + 15))
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ $SECONDS -ge $deadline ]; then kill -9 "$pid" 2>/dev/null || true; fi
+        sleep 0.1
+    done
+}
+
+status() {
+    local pid
+    if pid=$(our_pid) && ready; then
+        echo "Redis running: pid $pid, 127.0.0.1:$REDIS_PORT"
+    elif ready; then
+        echo "Redis answering on 127.0.0.1:$REDIS_PORT (not started from this checkout)"
+    else
+        echo "Redis not running on 127.0.0.1:$REDIS_PORT"
+        return 3
+    fi
+}
+
+case "${1:-}" in
+start) start ;;
+stop) stop ;;
+status) status ;;
+url) url ;;
+*)
+    echo "usage: $0 start|stop|status|url" >&2
+    exit 2
+    ;;
+esac
