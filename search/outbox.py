@@ -32,8 +32,15 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 MAX_PAUSE = timedelta(minutes=5)
-#: After a failure, saves stop trying the engine themselves for this long; a task retries.
+#: After a failure, saves stop trying the engine themselves for this long; a task retries
+#: then. The ``SEARCH_RETRY_SECONDS`` setting overrides it (tests make it short).
 QUIET_AFTER_FAILURE = 30.0
+
+
+def retry_seconds(app: Flask | None = None) -> float:
+    """How long after a failed outbox pass saves stay quiet and the retry task waits."""
+    config = (app or current_app).config
+    return float(config.get("SEARCH_RETRY_SECONDS", QUIET_AFTER_FAILURE))
 
 
 @dataclass(frozen=True)
@@ -192,7 +199,7 @@ class _CommitHook:
         try:
             outcome = drain_outbox(search_backend(app), refresh=True)
             if outcome.failed:
-                self.quiet_until = time.monotonic() + QUIET_AFTER_FAILURE
+                self.quiet_until = time.monotonic() + retry_seconds(app)
                 log.warning("search index not updated, will retry: %s", outcome.error)
                 self.failed()
         except Exception:  # the change itself is committed; the outbox keeps it for later

@@ -14,7 +14,7 @@ from huey import crontab
 from repository.tasks import huey, task
 from search.engine import search_backend
 from search.indexing import reindex
-from search.outbox import QUIET_AFTER_FAILURE, drain_outbox, on_failure
+from search.outbox import drain_outbox, on_failure, retry_seconds
 
 log = logging.getLogger(__name__)
 
@@ -41,4 +41,4 @@ def rebuild_index() -> int:
 
 @on_failure
 def _retry_soon() -> None:
-    apply_outbox.schedule(delay=QUIET_AFTER_FAILURE)
+    apply_outbox.schedule(delay=retry_seconds())
