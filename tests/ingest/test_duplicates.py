@@ -444,3 +444,14 @@ def test_the_scan_command_keys_and_flags_existing_records_once(app, plants, make
     assert db.session.scalar(select(func.count(DuplicateCandidate.id))) == 1
     unknown = runner.invoke(args=["duplicates", "scan", "--collection", "no-such"])
     assert unknown.exit_code != 0 and "no collection no-such" in unknown.output
+
+
+def test_the_scan_can_be_left_to_the_workers(app, plants, make_user):
+    """``--queue`` hands the scan to the task queue (run inline by the test app)."""
+    older = [
+        records.create_record(make_user(), plants, ginseng(local_id=f"QUEUED-{n}")) for n in (1, 2)
+    ]
+    result = app.test_cli_runner().invoke(args=["duplicates", "scan", "--queue"])
+    assert result.exit_code == 0, result.output
+    assert "queued" in result.output
+    assert the_pair(*older).reasons == ["name", "scientific_name"]
