@@ -22,6 +22,7 @@ from flask_migrate import upgrade
 from repository.app import create_app
 from repository.extensions import db
 from tests.conftest import REQUIRE_SERVICES, service_url
+from tests.factories import SAMPLE_METADATA
 from tests.faults.harness import (
     HuikuProcess,
     PrivatePostgres,
@@ -120,11 +121,48 @@ class Instance:
     admin_email: str = ""
     token: str = ""
     processes: list[HuikuProcess] = field(default_factory=list)
+    base_url: str = ""
 
     def serve(self, workers: int = 2) -> str:
         server, url = served_app(self.env, self.root / f"serve-{len(self.processes)}.log", workers)
         self.processes.append(server)
+        self.base_url = url
         return url
+
+    def api(self, method: str, path: str, **kwargs) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        return requests.request(method, self.base_url + path, headers=headers, timeout=30, **kwargs)
+
+    def submitted_record(self, local_id: str, title: str) -> str:
+        """A record made and submitted through the JSON API; answers its public id."""
+        metadata = {**SAMPLE_METADATA["natural_history"], "local_id": local_id, "title": title}
+        made = self.api(
+            "POST", f"/api/collections/{self.collection}/records", json={"metadata": metadata}
+        )
+        assert made.status_code == 201, made.text[:500]
+        public_id = made.json()["id"]
+        submitted = self.api("POST", f"/api/records/{public_id}/submit", json={})
+        assert submitted.status_code == 200, submitted.text[:500]
+        return public_id
+
+    def search_total(self) -> int:
+        """How many records a reader finds in the collection (through the served app)."""
+        answer = requests.get(
+            f"{self.base_url}/api/search", params={"collection": self.collection}, timeout=30
+        )
+        assert answer.status_code == 200, answer.text[:300]
+        return answer.json()["total"]
+
+    def outbox_rows(self) -> int:
+        from sqlalchemy import func, select
+
+        from repository.models import IndexTask
+
+        with self.app.app_context():
+            try:
+                return db.session.scalar(select(func.count(IndexTask.id)))
+            finally:
+                db.session.remove()
 
     def worker(self, workers: int = 1) -> HuikuProcess:
         worker = HuikuProcess(
@@ -267,6 +305,12 @@ class Browser:
             data={"csrf_token": token.group(1), **data},
             allow_redirects=False,
             timeout=30,
+        )
+
+    def publish(self, public_id: str) -> requests.Response:
+        """Press "publish" on a record's page, as its reviewer does."""
+        return self.post_form(
+            f"/records/{public_id}", f"/workspace/records/{public_id}/publish", {"comment": ""}
         )
 
     def sign_in(self, email: str, password: str = PASSWORD) -> None:

@@ -1,0 +1,75 @@
+"""Elasticsearch unreachable while reviewers publish: the records are saved, the index catches up.
+
+The served app's save finds the engine gone (its proxy is stopped), keeps the index work in the
+outbox and schedules a retry on the queue; a real ``huiku worker`` on the private Redis applies
+it once the engine is back, without anyone running ``huiku search sync``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from repository.extensions import db
+from repository.models import Record, RecordStatus
+from search.engine import search_backend
+from search.indexing import reindex
+
+pytestmark = pytest.mark.faults
+
+
+def _published(instance) -> int:
+    with instance.app.app_context():
+        try:
+            return db.session.scalar(
+                select(func.count(Record.id)).where(Record.status == RecordStatus.PUBLISHED)
+            )
+        finally:
+            db.session.remove()
+
+
+def test_records_published_while_the_engine_is_unreachable_are_found_once_it_is_back(
+    postgres, redis_server, elasticsearch_proxy, make_fault_instance, browser
+):
+    instance = make_fault_instance(
+        postgres.create_database("faults_search_outage"),
+        redis_url=redis_server.url,
+        elasticsearch_url=elasticsearch_proxy.url(),
+    )
+    with instance.app.app_context():
+        reindex(search_backend())  # an empty index behind the instance's alias
+        db.session.remove()
+    instance.serve(workers=2)
+    worker = instance.worker()
+    reviewer = browser(instance.base_url)
+    reviewer.sign_in(instance.admin_email)
+
+    before = instance.submitted_record("ES-1", "故障前人参")
+    assert reviewer.publish(before).status_code == 302
+    assert instance.search_total() == 1  # applied by the save itself
+
+    elasticsearch_proxy.stop()
+    during = [instance.submitted_record(f"ES-{n}", f"故障中人参{n}") for n in (2, 3, 4)]
+    for public_id in during:
+        started = time.monotonic()
+        answer = reviewer.publish(public_id)
+        assert answer.status_code == 302, answer.text[:500]
+        assert time.monotonic() - started < 10, "publishing waited on the unreachable engine"
+        page = reviewer.get(f"/records/{public_id}")
+        assert page.status_code == 200 and "故障中人参" in page.text
+    assert _published(instance) == 4
+    assert instance.outbox_rows() == 3  # the index work waits, nothing lost
+    assert reviewer.get("/api/search").status_code == 503  # search says it is unavailable
+
+    elasticsearch_proxy.start()
+    # Nobody runs ``huiku search sync``: the retry each failed save scheduled applies the rows.
+    deadline = time.monotonic() + 45
+    while instance.outbox_rows() or instance.search_total() != 4:
+        assert worker.alive(), instance.logs()
+        assert time.monotonic() < deadline, (
+            f"outbox {instance.outbox_rows()}, found {instance.search_total()}\n{instance.logs()}"
+        )
+        time.sleep(0.5)
+    assert _published(instance) == 4
