@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from repository import config
+from repository import config, http_guards
 from repository.extensions import csrf, db, migrate
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -30,6 +30,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
+    http_guards.init_app(app)
 
     from repository import accounts, i18n, openapi, public, tasks, workflow
     from repository.cli import register_commands

@@ -31,3 +31,9 @@ class InvalidTransition(HuikuError):
 
 class Conflict(HuikuError):
     status = 409
+
+
+class BadInput(HuikuError):
+    """A request no endpoint can take as sent (a JSON body nested too deep, a lone surrogate)."""
+
+    status = 400
