@@ -44,7 +44,10 @@ class FieldInvalid(Exception):
 
 
 def split_repeatable(value: Any) -> list[str]:
-    """A repeatable value from a list or a cell separated by ``;``, ``；`` or new lines."""
+    """A repeatable value from a list or a cell separated by ``;``, ``；`` or new lines.
+
+    List items must be text or numbers; ``FieldRule.load`` refuses lists and objects inside.
+    """
     items = value if isinstance(value, list | tuple) else REPEAT_SEPARATOR.split(str(value))
     seen: dict[str, None] = {}
     for item in items:
@@ -102,6 +105,14 @@ class FieldRule:
     def load(self, value: Any) -> Any:
         """The stored value; ``FieldInvalid`` when it is wrong."""
         if self.repeatable:
+            if isinstance(value, list | tuple):
+                if not all(item is None or _is_scalar(item) for item in value):
+                    raise self.error(
+                        "each value must be text, not a list or an object",
+                        "每一项都应为文本，不能是列表或对象",
+                    )
+            elif not _is_scalar(value):
+                raise self.error("must be text or a list of texts", "应为文本或文本列表")
             return [self.clean_item(self, item) for item in split_repeatable(value)]
         if isinstance(value, list | tuple):
             raise self.error("takes one value, not a list", "只能填写一个值")
@@ -293,6 +304,11 @@ class MetadataRules:
                 Message("latitude and longitude go together", "纬度和经度需同时填写")
             ]
         return cleaned, errors
+
+
+def _is_scalar(value: Any) -> bool:
+    """Text or a number: what one item of a field may be (a bool passes, for ``text`` to refuse)."""
+    return isinstance(value, str | int | float)
 
 
 def _is_empty(value: Any) -> bool:
