@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 
 from ingest.services import save_new_record
 from ingest.uploads import ImageUpload
@@ -43,6 +43,10 @@ def validator_image() -> bytes:
     """The validator's test image: the shared copy, or drawn from the validator's colour table."""
     if SHARED_IMAGE.is_file():
         return SHARED_IMAGE.read_bytes()
+    return drawn_validator_image()
+
+
+def drawn_validator_image() -> bytes:
     from iiif_validator.validator import ValidationInfo
 
     colours = ValidationInfo().colorInfo
@@ -54,6 +58,18 @@ def validator_image() -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def test_the_drawn_test_image_is_the_validators_own() -> None:
+    if not SHARED_IMAGE.is_file():
+        pytest.skip(
+            f"{SHARED_IMAGE} is missing (../shared is not beside this checkout), so the drawn "
+            "test image has nothing to be compared with"
+        )
+    drawn = Image.open(io.BytesIO(drawn_validator_image()))
+    with Image.open(SHARED_IMAGE) as shared:
+        assert drawn.size == shared.size
+        assert ImageChops.difference(drawn.convert("RGB"), shared.convert("RGB")).getbbox() is None
 
 
 def publish_validator_image(live_server) -> str:

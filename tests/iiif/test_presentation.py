@@ -1,57 +1,21 @@
 """IIIF Presentation 3.0 manifests: what a viewer or aggregator gets for each published record.
 
-Every document fetched here is checked against the IIIF Presentation 3.0 JSON schema (read from
-the shared ``../shared/iiif/`` folder, as the presentation validator uses it).
+Every document fetched here is checked by the validators of ``tests/iiif/validators.py``
+(iiif-prezi3, @iiif/parser and, where ``../shared`` has it, the Presentation 3.0 JSON schema).
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import jsonschema
 import pytest
 
 from ingest.services import save_record
 from repository.models import RecordStatus
 from repository.services import records
 from tests.conftest import REQUIRE_SERVICES
-
-SCHEMA_PATH = (
-    Path(__file__).resolve().parents[2].parent / "shared/iiif/presentation-3.0.schema.json"
-)
-PRESENTATION_TYPE = 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"'
-
-
-def _schema_validator() -> jsonschema.Draft7Validator | None:
-    if not SCHEMA_PATH.is_file():
-        return None
-    return jsonschema.Draft7Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
-
-
-VALIDATOR = _schema_validator()
-
-
-def schema_errors(document: dict) -> list[str]:
-    """Every way the document breaks the Presentation 3.0 schema (none when it is valid)."""
-    if VALIDATOR is None:
-        return []
-    return [
-        f"{'/'.join(map(str, error.absolute_path))}: {error.message[:300]}"
-        for error in VALIDATOR.iter_errors(document)
-    ]
-
-
-def fetch_presentation(client, url: str) -> dict:
-    """GET a Presentation document as a viewer does, checking headers and the schema."""
-    response = client.get(url)
-    assert response.status_code == 200, f"{url}: {response.status_code}"
-    assert response.headers["Content-Type"] == PRESENTATION_TYPE
-    assert response.headers["Access-Control-Allow-Origin"] == "*"
-    document = response.get_json(force=True)
-    assert document["@context"] == "http://iiif.io/api/presentation/3/context.json"
-    assert schema_errors(document) == []
-    return document
+from tests.iiif import validators
+from tests.iiif.validators import fetch_presentation
 
 
 @pytest.fixture(autouse=True)
@@ -67,13 +31,80 @@ def changbaishan(make_collection):
     return make_collection("natural_history", slug="changbaishan")
 
 
+VALID_MANIFEST = {
+    "@context": validators.PRESENTATION_CONTEXT,
+    "id": "http://huiku.test/iiif/3/manifests/valid",
+    "type": "Manifest",
+    "label": {"none": ["人参"]},
+    "items": [],
+}
+# What a careless producer writes: a string for a language map, the https form of a Creative
+# Commons URI, a year for a date.
+BROKEN_MANIFEST = {
+    **VALID_MANIFEST,
+    "label": "人参",
+    "rights": "https://creativecommons.org/licenses/by/4.0/",
+    "navDate": "2011",
+}
+
+
 def test_the_schema_is_there_to_check_against():
-    if VALIDATOR is None:
-        message = f"{SCHEMA_PATH} is missing, so documents are not checked against the schema"
+    if validators.SCHEMA is None:
+        pytest.skip(
+            f"{validators.SCHEMA_PATH} is missing (../shared is not beside this checkout), so "
+            "documents are not checked against the Presentation 3.0 JSON schema; iiif-prezi3 "
+            "and @iiif/parser still check them"
+        )
+    assert validators.SCHEMA.is_valid({"id": "x"}) is False  # the schema really rejects things
+    assert any(error.startswith("/label:") for error in validators.schema_errors(BROKEN_MANIFEST))
+    assert validators.schema_errors(VALID_MANIFEST) == []
+
+
+def test_iiif_prezi3_rejects_what_is_not_a_manifest():
+    errors = validators.prezi3_errors(BROKEN_MANIFEST)
+    assert any(error.startswith("/label:") for error in errors), errors
+    assert validators.prezi3_errors(VALID_MANIFEST) == []
+    # What the model does not know is reported, not dropped silently.
+    misspelt = {**VALID_MANIFEST, "sumary": {"none": ["野生"]}}
+    assert validators.prezi3_errors(misspelt) == [
+        "/sumary: the Manifest model gives back None for {'none': ['野生']}"
+    ]
+    assert validators.prezi3_errors({**VALID_MANIFEST, "type": "Canvas"}) == [
+        "type 'Canvas' is none of ['Collection', 'Manifest']"
+    ]
+
+
+def test_the_iiif_parser_is_there_to_check_with():
+    parser = validators.iiif_parser()
+    if isinstance(parser, validators.Missing):
         if REQUIRE_SERVICES:
-            pytest.fail(message)
-        pytest.skip(message)
-    assert VALIDATOR.is_valid({"id": "x"}) is False  # the schema really rejects things
+            pytest.fail(f"{parser.reason}; HUIKU_REQUIRE_SERVICES=1 requires it")
+        pytest.skip(f"{parser.reason}; documents are checked without it")
+    assert parser.version == validators.pinned_parser_version()
+    assert parser.warnings(BROKEN_MANIFEST) == [
+        '"label" should be a language map instead found a string',
+        '"rights" is an informative property and should contain the http variation of the '
+        "rights statement",
+        '"navDate" should be a valid XSD dateTime literal',
+    ]
+    assert parser.warnings(VALID_MANIFEST) == []
+    # A repair made without a warning counts too: here a single thumbnail instead of a list.
+    thumbnail = {"id": "http://huiku.test/t.jpg", "type": "Image", "format": "image/jpeg"}
+    assert parser.warnings({**VALID_MANIFEST, "thumbnail": thumbnail}) == [
+        "the strict upgrade changed /thumbnail without a warning"
+    ]
+    # A collection's members are checked one by one.
+    reference = {"id": VALID_MANIFEST["id"], "type": "Manifest", "label": {"none": ["人参"]}}
+    collection = {
+        **VALID_MANIFEST,
+        "id": "http://huiku.test/iiif/3/collections/valid",
+        "type": "Collection",
+        "items": [reference, {**reference, "label": "人参"}],
+    }
+    assert parser.warnings(collection) == [
+        '/items/1: "label" should be a language map instead found a string'
+    ]
+    assert parser.warnings({**collection, "items": [reference]}) == []
 
 
 def test_a_record_with_several_images_has_a_canvas_per_image_with_an_image_service(

@@ -7,7 +7,7 @@ import pytest
 from repository.extensions import db
 from repository.models import RecordContributor, RecordStatus
 from repository.services import records
-from tests.iiif.test_presentation import fetch_presentation
+from tests.iiif.validators import fetch_presentation
 
 BASE = "http://huiku.test"
 
