@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator
@@ -141,14 +142,96 @@ def _csv_records(text: io.TextIOWrapper, delimiter: str) -> Iterator[tuple[int, 
         except StopIteration:
             return
         except csv.Error as error:
-            problem = _csv_problem(str(error), number + 1, started_after_line + 1)
+            if "field larger" in str(error):
+                problem = _overlong_cell_problem(text, delimiter, number + 1, started_after_line)
+            else:
+                problem = _csv_problem(str(error), number + 1, started_after_line + 1)
             raise TableUnreadable([problem]) from None
         number += 1
         yield number, cells
 
 
+def _overlong_cell_problem(
+    text: io.TextIOWrapper, delimiter: str, row: int, lines_before: int
+) -> Problem:
+    """The csv module stops at a cell past its size limit; name that cell, or, when the cell
+    is a quote that never closes (which reads on to the end of the file), say that."""
+    limit = csv.field_size_limit()
+    text.seek(0)
+    try:
+        headers = next(csv.reader(text, delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        headers = []
+    text.seek(0)
+    for _ in range(lines_before):
+        text.readline()
+    index = _overlong_column(_Chars(text), delimiter, limit)
+    if index is None:
+        return Problem(_UNCLOSED_QUOTE.format(row=row), row=row)
+    header = headers[index] if index < len(headers) and row > 1 else ""
+    message = _CELL_TOO_LONG.format(row=row, column=header or column_letter(index), limit=limit)
+    return Problem(message, row=row, column=header, cell=f"{column_letter(index)}{row}")
+
+
+class _Chars:
+    """The rest of a text stream, read a chunk at a time."""
+
+    def __init__(self, text: io.TextIOWrapper) -> None:
+        self.text, self.buffer, self.at = text, "", 0
+
+    def peek(self) -> str:
+        """The next character, or "" at the end."""
+        if self.at >= len(self.buffer):
+            self.buffer, self.at = self.text.read(1 << 16), 0
+        return self.buffer[self.at : self.at + 1]
+
+    def take(self) -> str:
+        char = self.peek()
+        self.at += len(char)
+        return char
+
+    def skip_to(self, pattern: re.Pattern[str]) -> int:
+        """Move to the next character matching ``pattern`` (or the end); the count passed."""
+        passed = 0
+        while self.peek():
+            found = pattern.search(self.buffer, self.at)
+            end = found.start() if found else len(self.buffer)
+            passed, self.at = passed + end - self.at, end
+            if found:
+                break
+        return passed
+
+
+def _overlong_column(chars: _Chars, delimiter: str, limit: int) -> int | None:
+    """The index of the first cell of the record longer than ``limit`` characters, read as the
+    csv module reads (Excel's dialect); None when a quoted cell never properly closes."""
+    quote, cell_end = re.compile('"'), re.compile(f"[{re.escape(delimiter)}\r\n]")
+    column = 0
+    while True:
+        if chars.peek() == '"':
+            chars.take()
+            length = 0
+            while True:
+                length += chars.skip_to(quote)
+                if not chars.take():
+                    return None  # the end of the file inside the quotes
+                if chars.peek() != '"':
+                    break  # the closing quote
+                chars.take()
+                length += 1  # a doubled quote stands for one
+            if chars.peek() not in (delimiter, "\r", "\n", ""):
+                return None  # text after the "closing" quote: it closed nothing
+        else:
+            length = chars.skip_to(cell_end)
+        if length > limit:
+            return column
+        if chars.take() != delimiter:
+            return None  # the record ended with every cell within the limit
+        column += 1
+
+
 def _csv_problem(error: str, row: int, line: int) -> Problem:
-    if "field larger" in error or "unexpected end of data" in error or "EOF" in error:
+    if "unexpected end of data" in error or "EOF" in error:
         message = _UNCLOSED_QUOTE
     elif "expected after" in error:
         message = _STRAY_QUOTE
@@ -436,6 +519,13 @@ _UNCLOSED_QUOTE = Message(
     'it would be read as one cell. Close the quote, or write a quote inside a cell as two ("").',
     '第 {row} 行：某个单元格以双引号（"）开头但没有结束引号，其后的内容会被当作同一个单元格。'
     '请补上结束引号；单元格内的引号请写成两个（""）。',
+)
+_CELL_TOO_LONG = Message(
+    "Row {row}, column {column}: the cell is longer than {limit:,} characters, more than any "
+    "field may hold; shorten it. (If it should be short, look for a double quote that opens it "
+    "and is never closed.)",
+    "第 {row} 行「{column}」列：单元格超过 {limit} 个字符，超出任何字段的长度上限，请缩短。"
+    "（如果它本应很短，请检查是否有未结束的双引号。）",
 )
 _STRAY_QUOTE = Message(
     "Row {row}: a quoted cell has text after its closing quote; write a quote inside a cell "
