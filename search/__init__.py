@@ -11,11 +11,14 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from repository.openapi import register_api
-    from search import outbox, tasks, views  # noqa: F401 (tasks registers the queue's tasks)
+    from search import outbox, settings, tasks, views  # noqa: F401 (tasks registers the queue's tasks)
     from search.cli import search_cli
+    from search.engine import check_at_start
     from search.openapi import search_api_description
 
+    settings.init_app(app)
     outbox.connect(app)
     register_api(app, search_api_description)
     app.register_blueprint(views.blueprint)
     app.cli.add_command(search_cli)
+    check_at_start(app)  # logs a refused credential or an unreachable node; never stops the app

@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from search.backends import SearchUnavailable
-from search.engine import backend_kind, search_backend
+from search.engine import backend_kind, search_backend, start_check
 from search.indexing import index_report, reindex
 from search.outbox import drain_outbox
 
@@ -49,12 +49,16 @@ def reindex_command(queue: bool) -> None:
 def status_command(check_ids: bool) -> None:
     """Compare the index with the database; exit status 1 when they differ."""
     backend = search_backend()
+    check = start_check()
+    if check is not None and not check.ok:
+        click.echo(f"start-up check failed: {check.problem}", err=True)
     try:
         report = index_report(backend, backend_kind(backend), compare_ids=check_ids)
     except SearchUnavailable as error:
         raise _unavailable(error) from None
     lines = [
         ("backend", report.backend),
+        *([("start-up check", "ok" if check.ok else check.problem)] if check else []),
         ("index", report.index),
         ("documents in the index", report.indexed),
         ("published records in the database", report.published),

@@ -22,7 +22,18 @@ from copy import deepcopy
 from datetime import UTC, datetime
 from typing import Any
 
-from elasticsearch import ApiError, BadRequestError, Elasticsearch, TransportError, helpers
+from elastic_transport import ConnectionError as TransportConnectionError
+from elastic_transport import TlsError
+from elasticsearch import (
+    ApiError,
+    AuthenticationException,
+    AuthorizationException,
+    BadRequestError,
+    Elasticsearch,
+    TransportError,
+    UnsupportedProductError,
+    helpers,
+)
 
 from search.backends import Deletion, IndexStatus, SearchUnavailable
 from search.documents import Document, facet_definitions
@@ -36,12 +47,21 @@ from search.query import (
     Sort,
     Suggestion,
 )
+from search.settings import ElasticsearchSettings, env_name, split_hosts
 from search.text import ParsedQuery, QueryTerm, fold, tokens
 
-# One shard: a library alliance's catalogue (up to a few million small documents) fits one
-# shard comfortably, and with one shard relevance statistics and facet counts are exact. One
-# replica as soon as a second node exists, none on a single node (so it stays green).
-INDEX_SETTINGS: dict[str, Any] = {"number_of_shards": 1, "auto_expand_replicas": "0-1"}
+# Shards and replicas come from the settings (search.settings, ELASTICSEARCH_SHARDS and
+# _REPLICAS). By default one shard: a library alliance's catalogue (up to a few million small
+# documents) fits one shard comfortably, and with one shard relevance statistics and facet
+# counts are exact; one replica as soon as a second node exists, none on a single node (so it
+# stays green).
+# While a rebuild loads its new index, that index has no replicas and no refreshes; both are
+# restored before searches switch to it.
+LOADING_SETTINGS: dict[str, Any] = {
+    "number_of_replicas": 0,
+    "auto_expand_replicas": False,
+    "refresh_interval": "-1",
+}
 
 # Where the text of a query term is looked for, and how much a match there weighs.
 TEXT_FIELDS = (("search_title", 8.0), ("search_names", 4.0), ("search_text", 1.0))
@@ -280,17 +300,39 @@ def _describe(error: Exception) -> str:
     if isinstance(error, ApiError):
         cause = error.info.get("error") if isinstance(error.info, dict) else None
         reason = cause.get("reason") if isinstance(cause, dict) else cause
+        if reason is None and not isinstance(error.info, dict):
+            reason = " ".join(re.sub(r"<[^>]*>", " ", str(error.info)).split())  # a proxy's page
         return f"HTTP {error.status_code} {error.message}: {reason or error.info}"[:500]
     return f"{type(error).__name__}: {error}"[:500]
 
 
-@contextmanager
-def _engine_errors(action: str) -> Iterator[None]:
-    """Any transport failure or error answer becomes SearchUnavailable, saying what failed."""
-    try:
-        yield
-    except (ApiError, TransportError) as error:
-        raise SearchUnavailable(f"Elasticsearch, {action}: {_describe(error)}") from error
+def explain(error: Exception, settings: ElasticsearchSettings) -> str:
+    """What went wrong, naming the setting to look at when one is to blame."""
+    url = f"{env_name('ELASTICSEARCH_URL')} ({', '.join(settings.hosts)})"
+    credentials = settings.credentials_setting
+    if isinstance(error, AuthenticationException):
+        if credentials:
+            return f"Elasticsearch refused the credentials in {credentials} (401)"
+        return (
+            f"Elasticsearch asks for credentials (401): set {env_name('ELASTICSEARCH_API_KEY')} "
+            f"(or {env_name('ELASTICSEARCH_USERNAME')} and {env_name('ELASTICSEARCH_PASSWORD')})"
+        )
+    if isinstance(error, AuthorizationException):
+        return (
+            f"Elasticsearch accepted the credentials in {credentials or '(none)'} but refused "
+            f"the action (403; see docs/elasticsearch.md for the privileges): {_describe(error)}"
+        )
+    if isinstance(error, UnsupportedProductError):
+        return f"{url} does not answer as Elasticsearch"
+    if isinstance(error, TlsError):
+        trust = settings.trust_setting or (
+            f"the system's CA certificates (set {env_name('ELASTICSEARCH_CA_CERTS')} or "
+            f"{env_name('ELASTICSEARCH_SSL_FINGERPRINT')})"
+        )
+        return f"the certificate of the node at {url} is not trusted by {trust}: {_describe(error)}"
+    if isinstance(error, TransportConnectionError):
+        return f"no node answers at {url}: {_describe(error)}"
+    return _describe(error)
 
 
 def _is_expected(operation: str, item: Mapping[str, Any], vanishing: Sequence[str]) -> bool:
@@ -311,16 +353,56 @@ def _is_expected(operation: str, item: Mapping[str, Any], vanishing: Sequence[st
 class ElasticsearchBackend:
     """Huiku's search on an Elasticsearch 9 node or cluster, behind the alias ``index``."""
 
-    def __init__(self, url: str, index: str, timeout: float = 5.0) -> None:
-        self.url = url
-        self.index = index
-        self.timeout = timeout
+    def __init__(
+        self,
+        url: str | Sequence[str] | None = None,
+        index: str = "huiku-records",
+        timeout: float = 5.0,
+        *,
+        settings: ElasticsearchSettings | None = None,
+    ) -> None:
+        """Either a URL (or several), an index and a timeout, or checked ``settings`` (with
+        credentials, TLS trust, shards and replicas: search.settings)."""
+        if settings is None:
+            settings = ElasticsearchSettings(
+                hosts=split_hosts(url or ()), index=index, timeout=timeout
+            )
+        self.settings = settings
+        self.url = ",".join(settings.hosts)
+        self.index = index = settings.index
+        self.timeout = timeout = settings.timeout
         # Fail fast: a dead engine must not hold pages or saves; writes wait in the outbox.
+        # A node that refuses connections is skipped for the next one (once each); a node
+        # that is slow is not retried at all.
         self._client = Elasticsearch(
-            url, request_timeout=timeout, max_retries=1, retry_on_timeout=False
+            **settings.client_options(),
+            request_timeout=timeout,
+            max_retries=max(1, len(settings.hosts)),
+            retry_on_timeout=False,
         )
         self._rebuilding = f"{index}-rebuilding"
         self._concrete_name = re.compile(rf"^{re.escape(index)}-\d{{14}}-[0-9a-f]{{8}}$")
+
+    @contextmanager
+    def _engine_errors(self, action: str) -> Iterator[None]:
+        """Any transport failure or error answer becomes SearchUnavailable, saying what failed
+        and, when a setting is to blame, which."""
+        try:
+            yield
+        except (ApiError, TransportError) as error:
+            raise SearchUnavailable(
+                f"Elasticsearch, {action}: {explain(error, self.settings)}"
+            ) from error
+
+    def check(self) -> None:
+        """Reach the engine once with the configured credentials and TLS settings (the
+        start-up check); raises SearchUnavailable naming the setting at fault."""
+        with self._engine_errors("connecting"):
+            self._aliased()
+
+    def close(self) -> None:
+        """Close the client's connections (a backend opened for one check)."""
+        self._client.close()
 
     def __repr__(self) -> str:
         return f"ElasticsearchBackend({self.url!r}, index={self.index!r})"
@@ -333,7 +415,7 @@ class ElasticsearchBackend:
     def _create_index(self, name: str, aliases: Mapping[str, Any], **settings: Any) -> None:
         self._client.indices.create(
             index=name,
-            settings={**INDEX_SETTINGS, **settings},
+            settings={**self.settings.index_settings(), **settings},
             mappings=index_mapping(),
             aliases=dict(aliases),
         )
@@ -351,7 +433,7 @@ class ElasticsearchBackend:
         return found
 
     def ensure_index(self) -> None:
-        with _engine_errors("creating the index"):
+        with self._engine_errors("creating the index"):
             if self._client.indices.exists_alias(name=self.index):
                 return
             try:
@@ -365,7 +447,7 @@ class ElasticsearchBackend:
 
     def drop(self) -> None:
         """Delete the alias and every index behind it (and any left by an interrupted rebuild)."""
-        with _engine_errors("dropping the index"):
+        with self._engine_errors("dropping the index"):
             aliased = self._aliased()
             names = set(aliased[self.index] + aliased[self._rebuilding])
             every = self._client.indices.get_alias(index=f"{self.index}-*", allow_no_indices=True)
@@ -375,7 +457,7 @@ class ElasticsearchBackend:
 
     def status(self) -> IndexStatus:
         """The concrete index searches use and its size; an empty name when there is none."""
-        with _engine_errors("reading the index status"):
+        with self._engine_errors("reading the index status"):
             behind = self._aliased()[self.index]
             if not behind:
                 return IndexStatus(name="", documents=0)
@@ -420,7 +502,7 @@ class ElasticsearchBackend:
         refresh: bool = False,
     ) -> None:
         """Versioned upserts and deletions in bulk; older versions than the index holds lose."""
-        with _engine_errors("writing to the index"):
+        with self._engine_errors("writing to the index"):
             aliased = self._aliased()
             if not aliased[self.index]:
                 self.ensure_index()  # never let a write auto-create an unmapped index
@@ -453,23 +535,24 @@ class ElasticsearchBackend:
                 yield _index_action(document, new)
 
         try:
-            with _engine_errors("creating the new index"):
-                # Loading without refreshes is much faster; the setting is restored afterwards.
-                self._create_index(new, {}, refresh_interval="-1")
+            with self._engine_errors("creating the new index"):
+                # Loading without refreshes or replicas is much faster; both are restored
+                # afterwards.
+                self._create_index(new, {}, **LOADING_SETTINGS)
                 self._client.indices.update_aliases(
                     actions=[
                         {"remove": {"index": "*", "alias": self._rebuilding, "must_exist": False}},
                         {"add": {"index": new, "alias": self._rebuilding, "is_write_index": True}},
                     ]
                 )
-            with _engine_errors("loading the new index"):
+            with self._engine_errors("loading the new index"):
                 loader = self._client.options(request_timeout=max(self.timeout, REBUILD_TIMEOUT))
                 self._pipelined_bulk(loader, counted())
-                self._client.indices.put_settings(
-                    index=new, settings={"index": {"refresh_interval": None}}
-                )
+                restored = {**self.settings.index_settings(), "refresh_interval": None}
+                restored.pop("number_of_shards")
+                self._client.indices.put_settings(index=new, settings={"index": restored})
                 self._client.indices.refresh(index=new)
-            with _engine_errors("switching the alias"):
+            with self._engine_errors("switching the alias"):
                 old = self._aliased()[self.index]
                 # must_exist: if anything changed meanwhile, the whole switch is refused.
                 self._client.indices.update_aliases(
@@ -485,7 +568,7 @@ class ElasticsearchBackend:
         except BaseException:
             self._delete_quietly(new)
             raise
-        with _engine_errors("deleting the previous index"):
+        with self._engine_errors("deleting the previous index"):
             if old:
                 self._client.indices.delete(index=old, ignore_unavailable=True)
         return count
@@ -535,7 +618,7 @@ class ElasticsearchBackend:
 
     def _search(self, body: dict[str, Any], action: str) -> Mapping[str, Any]:
         """Searches a missing index as unavailable: readers see "try later", not "no results"."""
-        with _engine_errors(action):
+        with self._engine_errors(action):
             return self._client.search(index=self.index, body=body).body
 
     def search(self, request: SearchRequest) -> SearchResult:
@@ -576,7 +659,7 @@ class ElasticsearchBackend:
     def ids(self) -> set[str]:
         """Every id, page by page in id order (search_after: no scroll context to keep open)."""
         found: set[str] = set()
-        with _engine_errors("listing ids"):
+        with self._engine_errors("listing ids"):
             if not self._aliased()[self.index]:
                 return found
             body: dict[str, Any] = {
