@@ -25,8 +25,10 @@ def init_app(app: Flask) -> None:
 
     duplicate_views.init_app(app)
 
+    from ingest.batch import tasks as import_tasks
     from ingest.batch.cli import import_command, prune_command, template_command
 
+    import_tasks.register()
     app.cli.add_command(import_command)
     app.cli.add_command(template_command)
     app.cli.add_command(prune_command)

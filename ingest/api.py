@@ -16,7 +16,7 @@ from flask import Blueprint, Response, g, jsonify, request, url_for
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from ingest.batch_jobs import request_too_large_message
+from ingest.batch.services import request_too_large_message
 from ingest.services import save_new_record, save_record
 from ingest.uploads import ImageUpload
 from repository import permissions

@@ -1,4 +1,5 @@
-"""Batch imports through the JSON API: start one with a multipart upload, poll it, fetch its report.
+"""Batch imports through the JSON API: start one with a multipart upload, poll it, fetch its
+report, cancel it or retry it.
 
 The endpoints live on the ingest API's blueprint (same token check, same error shapes) and run
 the same jobs as the web page.
@@ -12,13 +13,15 @@ from flask import Response, jsonify, request, url_for
 from werkzeug.datastructures import FileStorage
 
 from ingest.api import ApiInvalid, api_user, blueprint, contributing_to
-from ingest.batch_jobs import (
+from ingest.batch.report import report_as_csv, report_as_xlsx
+from ingest.batch.services import (
     ENCODINGS,
     ON_ERROR,
     UploadRefused,
+    cancel_import,
     job_document,
-    report_download,
-    start_job,
+    retry_import,
+    start_uploaded_import,
     visible_job,
 )
 from repository import permissions
@@ -85,7 +88,7 @@ def start_import(slug: str) -> Response:
             )
         )
     try:
-        job = start_job(
+        job = start_uploaded_import(
             user,
             collection,
             table,
@@ -101,12 +104,7 @@ def start_import(slug: str) -> Response:
         if error.status != 422:
             raise
         raise ApiInvalid({_refused_field(error, images): [error.message]}, error.message) from None
-    response = jsonify(api_job_document(job))
-    response.status_code = 202
-    response.headers["Location"] = url_for(
-        "ingest_api.get_import", job_id=job.public_id, _external=True
-    )
-    return response
+    return _accepted(job)
 
 
 @blueprint.get("/imports/<job_id>")
@@ -139,9 +137,34 @@ def import_report_file(job_id: str, kind: str) -> Response:
         "csv": "text/csv",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     }[kind]
-    response = Response(report_download(job, kind), mimetype=mimetype)
+    content = report_as_csv(job) if kind == "csv" else report_as_xlsx(job)
+    response = Response(content, mimetype=mimetype)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="import-{job.public_id}-report.{kind}"'
+    )
+    return response
+
+
+@blueprint.post("/imports/<job_id>/cancel")
+def cancel_import_job(job_id: str) -> Response:
+    """Stop the job: a queued one at once, a running one after its current batch (409 when it
+    has ended)."""
+    job = cancel_import(visible_job(job_id, api_user()))
+    return _accepted(job)
+
+
+@blueprint.post("/imports/<job_id>/retry")
+def retry_import_job(job_id: str) -> Response:
+    """Queue a failed or cancelled job again; it continues after its last written batch."""
+    job = retry_import(visible_job(job_id, api_user()))
+    return _accepted(job)
+
+
+def _accepted(job: IngestJob) -> Response:
+    response = jsonify(api_job_document(job))
+    response.status_code = 202
+    response.headers["Location"] = url_for(
+        "ingest_api.get_import", job_id=job.public_id, _external=True
     )
     return response
 
@@ -163,6 +186,8 @@ def api_job_document(job: IngestJob) -> dict[str, Any]:
             "self": url_for("ingest_api.get_import", job_id=job.public_id, _external=True),
             "report": url_for("ingest_api.import_report", job_id=job.public_id, _external=True),
             "page": url_for("batch.job_page", job_id=job.public_id, _external=True),
+            "cancel": url_for("ingest_api.cancel_import_job", job_id=job.public_id, _external=True),
+            "retry": url_for("ingest_api.retry_import_job", job_id=job.public_id, _external=True),
         },
     }
 

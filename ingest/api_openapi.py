@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.batch_jobs import ENCODINGS, ON_ERROR
+from ingest.batch.services import ENCODINGS, ON_ERROR
 from repository.models import JobState, RecordStatus
 from repository.profiles import Field, Kind, Profile, profiles
 
@@ -335,7 +335,10 @@ def _import_schemas() -> dict[str, Any]:
     job_properties = {
         "id": TEXT,
         "state": {"type": "string", "enum": [state.value for state in JobState]},
-        "finished": {"type": "boolean", "description": "succeeded or failed: poll no more"},
+        "finished": {
+            "type": "boolean",
+            "description": "succeeded, failed or cancelled: poll no more",
+        },
         "dry_run": {"type": "boolean"},
         "collection": TEXT,
         "library": TEXT,
@@ -345,16 +348,27 @@ def _import_schemas() -> dict[str, Any]:
         "percent": {"type": "integer", "minimum": 0, "maximum": 100},
         "counts": counts,
         "error": {"type": "string", "description": "why a failed job stopped"},
+        "attempts": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "runs of the job by a worker (a worker that died leaves it to another)",
+        },
+        "cancel_requested": {
+            "type": "boolean",
+            "description": "a cancel was asked for; a running job stops after its current batch",
+        },
         "created": {"type": "string", "format": "date-time"},
         "started": nullable_time,
         "finished_at": nullable_time,
         "links": {
             "type": "object",
-            "required": ["self", "report", "page"],
+            "required": ["self", "report", "page", "cancel", "retry"],
             "properties": {
                 "self": {"type": "string", "format": "uri"},
                 "report": {"type": "string", "format": "uri"},
                 "page": {"type": "string", "format": "uri", "description": "the web page"},
+                "cancel": {"type": "string", "format": "uri", "description": "POST to cancel"},
+                "retry": {"type": "string", "format": "uri", "description": "POST to retry"},
             },
         },
     }
@@ -455,6 +469,32 @@ def _import_paths() -> dict[str, Any]:
                 "Where an import is: state, progress and counts",
                 "getImport",
                 {"200": _json("The job", "ImportJob"), **_error_responses(404)},
+            ),
+        },
+        "/api/imports/{job_id}/cancel": {
+            "parameters": [job_id],
+            "post": _operation(
+                "Cancel a queued or running import (a running one stops after its current "
+                "batch; the rows written before stay)",
+                "cancelImport",
+                {
+                    "202": _json("The job, cancelled or about to stop", "ImportJob"),
+                    **_error_responses(404),
+                    "409": _json("The job has already ended", "IngestError"),
+                },
+            ),
+        },
+        "/api/imports/{job_id}/retry": {
+            "parameters": [job_id],
+            "post": _operation(
+                "Queue a failed or cancelled import again; it continues after its last "
+                "written batch",
+                "retryImport",
+                {
+                    "202": _json("The job, queued again", "ImportJob"),
+                    **_error_responses(404),
+                    "409": _json("The job is not failed or cancelled", "IngestError"),
+                },
             ),
         },
         "/api/imports/{job_id}/report": {

@@ -1,9 +1,9 @@
 """Batch import in the browser: templates, upload, dry run, the job page with its progress and
 report, and the library's recent imports.
 
-The work is done by ``ingest.batch``; these views only stage the uploaded files, start a job and
-show it. A job runs in the background (or inline when ``IMPORT_RUN_INLINE`` is set, for tests
-and single-process tools); its page polls a JSON status, so a refresh loses nothing.
+The work is done by ``ingest.batch``; these views only start a job, show it, cancel or retry it.
+A worker runs the job (see ``ingest.batch.tasks``); its page polls a JSON status, so a refresh
+loses nothing.
 """
 
 from __future__ import annotations
@@ -29,19 +29,22 @@ from wtforms.fields.choices import SelectChoice
 
 import ingest.batch as engine
 from ingest.batch.report import OUTCOME_WORDS
-from ingest.batch_jobs import (
+from ingest.batch.services import (
     ENCODINGS,
     UploadRefused,
+    can_cancel,
     can_import_checked_files,
+    can_retry,
+    cancel_import,
     import_checked_files,
     job_collection,
     job_document,
     job_library,
     job_user,
     recent_jobs,
-    report_download,
     request_too_large_message,
-    start_job,
+    retry_import,
+    start_uploaded_import,
     visible_job,
 )
 from repository import permissions
@@ -105,6 +108,10 @@ class ImportCheckedForm(FlaskForm):
     publish = BooleanField(_l("Publish the imported records at once"))
 
 
+class JobActionForm(FlaskForm):
+    """Cancel or retry a job: only the CSRF token."""
+
+
 def _contributable(slug: str) -> Collection:
     collection = get_collection(slug)
     if not permissions.can_contribute(current_user, collection):
@@ -123,7 +130,7 @@ def import_page(slug: str) -> tuple[str, int] | Response:
     problems: list[str] = []
     if form.validate_on_submit():
         try:
-            job = start_job(
+            job = start_uploaded_import(
                 current_user,
                 collection,
                 form.table.data,
@@ -212,7 +219,34 @@ def job_page(job_id: str) -> str:
         report=report[:REPORT_ROWS_ON_PAGE],
         report_total=len(report),
         follow_up=follow_up,
+        action_form=JobActionForm(),
+        can_cancel=can_cancel(job),
+        can_retry=can_retry(job),
     )
+
+
+@blueprint.post("/imports/<job_id>/cancel")
+@login_required
+def cancel(job_id: str) -> Response:
+    """Stop the job: a queued one at once, a running one after its current batch."""
+    return _job_action(job_id, cancel_import)
+
+
+@blueprint.post("/imports/<job_id>/retry")
+@login_required
+def retry(job_id: str) -> Response:
+    """Queue a failed or cancelled job again; it continues after its last written batch."""
+    return _job_action(job_id, retry_import)
+
+
+def _job_action(job_id: str, action) -> Response:
+    job = visible_job(job_id, current_user)
+    JobActionForm().validate_on_submit()  # only the CSRF token, which the app already checked
+    try:
+        action(job)
+    except HuikuError as error:
+        flash(localize(error.message), "error")
+    return redirect(url_for("batch.job_page", job_id=job.public_id))
 
 
 @blueprint.post("/imports/<job_id>/import")
@@ -245,7 +279,7 @@ def job_status(job_id: str) -> Response:
 @login_required
 def job_report(job_id: str, kind: str) -> Response:
     job = visible_job(job_id, current_user)
-    content = report_download(job, kind)
+    content = engine.report_as_csv(job) if kind == "csv" else engine.report_as_xlsx(job)
     return _download(content, f"import-{job.public_id}-report.{kind}", kind)
 
 

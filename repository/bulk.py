@@ -1,10 +1,10 @@
 """Many rows into one table at once: COPY on PostgreSQL, the driver's executemany on SQLite.
 
-An import writes thousands of records, revisions and duplicate keys per minute. On PostgreSQL,
-COPY takes such rows three to five times faster than INSERT statements; on SQLite, handing the
-rows straight to the driver skips the per-row parameter building that ``insert()`` does, about
-half of the time such an insert takes. Values still go through each column type's own bind
-processing, so they are stored exactly as an INSERT through SQLAlchemy stores them.
+Duplicate flagging stores a batch of new records' match keys this way (``ingest.duplicates``).
+On PostgreSQL, COPY takes such rows several times faster than INSERT statements; on SQLite,
+handing the rows straight to the driver skips the per-row parameter building that ``insert()``
+does. Values still go through each column type's own bind processing, so they are stored
+exactly as an INSERT through SQLAlchemy stores them.
 """
 
 from __future__ import annotations
@@ -62,8 +62,6 @@ def insert_values(
     """Insert rows given as tuples for ``columns`` of values the driver takes as they are
     (str, int, float, None, and a JSON column's value as its JSON text); ``same`` as above.
 
-    This is how an import's checking process hands its new records over: ready to store, so
-    the writing process, which every batch waits for, only adds what the rows share.
     """
     values = list(values)
     if not values:
@@ -137,22 +135,6 @@ def _insert_bound(
         raise DBAPIError.instance(statement, None, error, error_class, dialect=dialect) from None
 
 
-def reserve_ids(table: Table, count: int) -> list[int] | None:
-    """Primary keys for ``count`` rows about to be inserted, taken from the table's sequence on
-    PostgreSQL (COPY returns nothing, and a look-up afterwards may scan the whole table); None
-    elsewhere, where the caller reads the new ids back by another unique column."""
-    connection = db.session.connection()
-    if connection.dialect.name != "postgresql" or count == 0:
-        return None
-    (key,) = table.primary_key.columns
-    sequence = f"pg_get_serial_sequence('{table.name}', '{key.name}')"
-    return list(
-        connection.exec_driver_sql(
-            f"SELECT nextval({sequence}) FROM generate_series(1, %(count)s)", {"count": count}
-        ).scalars()
-    )
-
-
 def _fast(dialect: Any) -> bool:
     """Drivers written to directly: COPY with psycopg, executemany with sqlite3."""
     return (dialect.name, dialect.driver) in (("postgresql", "psycopg"), ("sqlite", "pysqlite"))
@@ -187,28 +169,3 @@ def _default(column: Any) -> Any:
     if default.is_callable:
         return default.arg(None)
     raise ValueError(f"column {column.name} has a default COPY cannot compute")
-
-
-def refresh_statistics(*tables: Table) -> None:
-    """Have PostgreSQL count the tables again after a bulk load (a no-op elsewhere).
-
-    Until autovacuum gets round to it, the planner still believes the row counts from before
-    the load, and may keep scanning whole tables where the next import's look-ups should use
-    an index: 10,000 unchanged rows imported again took five times as long. Only the indexed
-    columns are sampled (the row count is renewed all the same): statistics of the metadata
-    documents would cost most of the time and serve no look-up.
-    """
-    connection = db.session.connection()
-    if connection.dialect.name != "postgresql" or not tables:
-        return
-    quote = connection.dialect.identifier_preparer
-    targets = []
-    for table in tables:
-        columns = {column.name for column in table.primary_key.columns}
-        for index in table.indexes:
-            columns.update(column.name for column in index.columns)
-        for constraint in table.constraints:
-            columns.update(column.name for column in getattr(constraint, "columns", ()))
-        names = ", ".join(quote.quote(name) for name in sorted(columns))
-        targets.append(f"{quote.format_table(table)} ({names})")
-    connection.exec_driver_sql("ANALYZE " + ", ".join(targets))

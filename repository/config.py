@@ -33,10 +33,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_UPLOAD_BYTES": 200 * 1024 * 1024,
     "MAX_IMAGE_PIXELS": 300_000_000,
     "RECORDS_PER_PAGE": 24,
-    "IMPORT_RUN_INLINE": False,  # run import jobs inside the request (tests) instead of a thread
     "IMPORT_MAX_ROWS": 50_000,
     "IMPORT_KEEP_DAYS": 14,  # a finished import job's uploaded files are deleted after this
-    "IMPORT_CHECK_WORKERS": 1,  # processes checking an import's rows while it writes; 0: none
     "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
     "LANGUAGES": ("zh_Hans_CN", "en"),
     "SESSION_COOKIE_HTTPONLY": True,

@@ -16,8 +16,9 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from ingest.batch.jobs import prune_import_files, run_import, start_import
 from ingest.batch.report import OUTCOME_WORDS, report_as_csv, report_as_xlsx
+from ingest.batch.services import prune_import_files, start_import
+from ingest.batch.tasks import queue_import, run_import
 from ingest.batch.templates import template_csv, template_xlsx
 from repository.errors import HuikuError, NotFound
 from repository.extensions import db
@@ -53,6 +54,11 @@ _ROLE_PREFERENCE = (UserRole.ADMIN, UserRole.CONTRIBUTOR, UserRole.REVIEWER)
 @click.option("--encoding", help="CSV encoding (default: detect UTF-8 or GB18030/GBK)")
 @click.option("--as", "as_email", metavar="EMAIL", help="the user to act as (of that library)")
 @click.option(
+    "--background",
+    is_flag=True,
+    help="only queue the job for a worker (`huiku worker`) and print its id",
+)
+@click.option(
     "--report",
     "report_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -69,11 +75,14 @@ def import_command(
     on_error: str,
     encoding: str | None,
     as_email: str | None,
+    background: bool,
     report_path: Path | None,
 ) -> None:
     """Import the records in FILE (CSV or XLSX) into COLLECTION for a member library.
 
-    Exits with status 1 when any row failed (also in a dry run) or the file was refused.
+    The job runs in this process (a worker takes it up if this process is killed), unless
+    ``--background`` queues it for a worker. Exits with status 1 when any row failed (also in
+    a dry run) or the file was refused.
     """
     try:
         library = accounts.get_library(library_code)
@@ -93,14 +102,18 @@ def import_command(
         raise click.ClickException(_both(error.message)) from None
     what = "Checking" if dry_run else "Importing"
     click.echo(f"{what} {table.name} as {user.email} ({library.code}), job {job.public_id}")
-    with _ProgressBars(job) as bars:
+    if background:
+        queue_import(job)
+        click.echo(f"Queued for a worker: job {job.public_id} (state: {job.state.value}).")
+        return
+    with _ProgressBars() as bars:
         run_import(job, bars)
     _print_report(job)
     if report_path is not None:
         data = report_as_xlsx(job) if report_path.suffix.lower() == ".xlsx" else report_as_csv(job)
         report_path.write_bytes(data)
         click.echo(f"Report written to {report_path}")
-    failed = job.state is JobState.FAILED or (job.counts or {}).get("failed", 0) > 0
+    failed = job.state is not JobState.SUCCEEDED or (job.counts or {}).get("failed", 0) > 0
     if failed:
         raise SystemExit(1)
 
@@ -149,11 +162,9 @@ def acting_user(library: Library, email: str | None) -> User:
 
 
 class _ProgressBars:
-    """One bar while rows are checked, another while they are written; one for both when the
-    import writes rows as they are checked."""
+    """One bar while rows are checked, another while they are written."""
 
-    def __init__(self, job: IngestJob) -> None:
-        self.job = job
+    def __init__(self) -> None:
         self.bar: Any = None
         self.phase: JobState | None = None
         self.shown = 0
@@ -164,19 +175,14 @@ class _ProgressBars:
     def __exit__(self, *exc: object) -> None:
         self._close()
 
-    def __call__(self, done: int, total: int) -> None:
-        phase = self.job.state
-        if phase is not self.phase:
+    def __call__(self, job: IngestJob) -> None:
+        done, total = job.processed_rows, job.total_rows
+        if job.state is not self.phase:
             self._close()
-            if phase is JobState.VALIDATING:
-                label = "Checking rows  "
-            elif (self.job.files or {}).get("streaming"):
-                label = "Importing rows "
-            else:
-                label = "Writing records"
+            label = "Checking rows  " if job.state is JobState.VALIDATING else "Importing rows "
             self.bar = click.progressbar(length=max(total, 1), label=label)
             self.bar.__enter__()
-            self.phase, self.shown = phase, 0
+            self.phase, self.shown = job.state, 0
         self.bar.length = max(total, done, 1)
         self.bar.update(done - self.shown)
         self.shown = done

@@ -1,9 +1,8 @@
-"""How much one import may hold, from the configuration, and where a job keeps its files."""
+"""How much one import may hold, from the configuration."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app
 
@@ -37,8 +36,3 @@ def limits() -> Limits:
         # An .xlsx is a ZIP of XML, which packs far tighter than photographs do.
         workbook_zip=ZipLimits(max_entries=10_000, max_unpacked_bytes=2 * 1024**3, max_ratio=400),
     )
-
-
-def job_folder(public_id: str) -> Path:
-    """Where a job keeps its files: ``<STORAGE_ROOT>/imports/<job id>/``."""
-    return Path(current_app.config["STORAGE_ROOT"]) / "imports" / public_id

@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -243,19 +242,7 @@ def _csv_problem(error: str, row: int, line: int) -> Problem:
 
 
 def decide_encoding(path: Path, chosen: str | None) -> tuple[str, int]:
-    """The encoding to read ``path`` with, and its number of lines (for progress).
-
-    Remembered for the file as it is (the same inode, size and change time): an import opens
-    its table more than once, and deciding reads the whole file.
-    """
-    path = Path(path).resolve()
-    stat = path.stat()
-    version = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-    return _decided_encoding(path, version, chosen)
-
-
-@lru_cache(maxsize=16)
-def _decided_encoding(path: Path, _version: tuple, chosen: str | None) -> tuple[str, int]:
+    """The encoding to read ``path`` with, and its number of lines (for progress)."""
     with path.open("rb") as stream:
         head = stream.read(4)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

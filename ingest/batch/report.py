@@ -6,9 +6,9 @@ as written), ``field`` (profile key), ``value``, ``local_id``, ``outcome`` (crea
 unchanged or failed), ``level`` (error, note or info), ``message_en``/``message_zh``,
 ``fix_en``/``fix_zh`` and ``record_id`` (the record's public id, when there is one).
 
-While a job runs, entries are appended to a JSON-lines file beside the job's files; the offset
-committed with each batch says how much of it is true, so a resumed job cuts off what a crash
-left behind. The finished report is copied into the job row once.
+While a job runs, entries are appended to a JSON-lines file beside the job's files, in row
+order; the offset committed with each batch says how much of it is true, so a resumed job cuts
+off what a crash left behind. The finished report is copied into the job row once.
 """
 
 from __future__ import annotations
@@ -17,11 +17,9 @@ import csv
 import io
 import json
 import os
-import re
-from collections.abc import Iterable, Iterator, Sequence
-from functools import cache
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Text, cast, literal, update
 from sqlalchemy.dialects.postgresql import JSONB
@@ -109,62 +107,12 @@ def outcome_entry(
     }
 
 
-def created_line(row: int, local_id: str, record_id: str) -> bytes:
-    """The report line of a row that creates record ``record_id``, exactly as ``line_of``
-    writes its entry; made where the row is checked, so the write only appends it."""
-    head, after_row, after_record, rest = _created_template()
-    record = json.dumps(record_id, ensure_ascii=False).encode("utf-8")
-    return b"".join(
-        (
-            head,
-            str(row).encode(),
-            after_row,
-            record,
-            after_record,
-            json.dumps(local_id, ensure_ascii=False).encode("utf-8"),
-            rest.replace(_MARK_IN_TEXT, record[1:-1]),
-        )
-    )
-
-
-_ROW_MARK, _MARK = -424242, "\x01mark\x01"
-_MARK_IN_TEXT = json.dumps(_MARK).encode()[1:-1]
-
-
-@cache
-def _created_template() -> tuple[bytes, bytes, bytes, bytes]:
-    """``line_of`` of a created row's entry, cut where the row's own values go: its row, its
-    record id and its local id, in that order; the messages name the record again."""
-    message = DONE["created"].format(record=_MARK)
-    entry = outcome_entry(_ROW_MARK, "created", _MARK, message, record_id=_MARK)
-    head, rest = line_of(entry).raw.split(str(_ROW_MARK).encode(), 1)
-    after_row, rest = rest.split(json.dumps(_MARK).encode(), 1)
-    after_record, rest = rest.split(json.dumps(_MARK).encode(), 1)
-    return head, after_row, after_record, rest
-
-
-class Line(NamedTuple):
-    """What sorting and counting need of a report entry; the entry itself stays as JSON, in
-    ``raw`` or (read from the report file) at ``offset`` in it."""
-
-    row: int
-    order: int
-    outcome: str
-    level: str
-    record_id: str | None
-    raw: bytes | None
-    offset: int = 0
-    length: int = 0
-
-
-def line_of(entry: dict[str, Any], order: int = 0) -> Line:
-    raw = json.dumps(entry, ensure_ascii=False).encode("utf-8")
-    return Line(entry["row"], order, entry["outcome"], entry["level"], entry.get("record_id"), raw)
-
-
 class ReportFile:
-    """Append-only JSON lines; only the first ``report_bytes`` (committed with the batch they
-    belong to) are what the database agrees with."""
+    """The report of a running job: JSON lines, appended a batch at a time, in row order.
+
+    Only the first ``report_bytes`` (committed with the batch they belong to) are what the
+    database agrees with; a resumed job cuts off what a crash left behind them.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -174,111 +122,46 @@ class ReportFile:
         with self.path.open("ab") as handle:
             handle.truncate(length)
 
-    def append(self, entries: Iterable[dict[str, Any] | bytes], *, durable: bool = True) -> int:
-        """Write entries (dicts, or lines already made by ``line_of``; flushed to disk when
-        ``durable``) and return the file's new length, to be committed with their batch."""
-        data = b"".join(
-            (entry if isinstance(entry, bytes) else line_of(entry).raw) + b"\n" for entry in entries
-        )
+    def append(self, entries: Iterable[dict[str, Any]]) -> int:
+        """Write the entries to disk; returns the file's new length, to commit with them."""
+        data = b"".join(_line(entry) + b"\n" for entry in entries)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("ab") as handle:
             if data:
                 handle.write(data)
                 handle.flush()
-                if durable:
-                    os.fsync(handle.fileno())
+                os.fsync(handle.fileno())
             return handle.tell()
 
-    def sync(self) -> int:
-        """Flush what was appended without ``durable`` to disk; returns the file's length."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("ab") as handle:
-            os.fsync(handle.fileno())
-            return handle.tell()
-
-    def lines(self) -> Iterator[Line]:
-        """The entries one at a time, as positions in the file rather than dicts."""
+    def entries(self) -> Iterator[dict[str, Any]]:
         if not self.path.exists():
             return
-        offset = 0
         with self.path.open("rb") as handle:
-            for order, raw in enumerate(handle):
+            for raw in handle:
                 if raw.strip():
-                    row, outcome, level, record_id = _head(raw)
-                    yield Line(
-                        row, order, outcome, level, record_id, None, offset, len(raw.rstrip(b"\n"))
-                    )
-                offset += len(raw)
+                    yield json.loads(raw)
 
-    def json_array(self, lines: Sequence[Line]) -> str:
-        """The entries of ``lines``, in that order, as the text of one JSON array."""
-        text = bytearray(b"[")
-        with self.path.open("rb") if self.path.exists() else io.BytesIO() as handle:
-            for number, line in enumerate(lines):
-                if number:
-                    text += b","
-                if line.raw is not None:
-                    text += line.raw
-                else:
-                    handle.seek(line.offset)
-                    text += handle.read(line.length)
-        text += b"]"
-        return text.decode("utf-8")
+    def json_array(self, *, failed_only: bool = False) -> str:
+        """The entries as the text of one JSON array (only the problems, with ``failed_only``)."""
+        parts = []
+        if self.path.exists():
+            with self.path.open("rb") as handle:
+                for raw in handle:
+                    raw = raw.strip()
+                    if raw and (not failed_only or json.loads(raw)["outcome"] == "failed"):
+                        parts.append(raw)
+        return (b"[" + b",".join(parts) + b"]").decode("utf-8")
 
 
-# Entries are written with these four keys first, so reading a long report back needs only
-# its heads, not a JSON parse of every entry.
-_HEAD = re.compile(
-    rb'\{"row": (-?\d+), "outcome": "(\w+)", "level": "(\w+)", "record_id": (?:null|"(\w+)")'
-)
-
-
-def _head(raw: bytes) -> tuple[int, str, str, str | None]:
-    """Row, outcome, level and record id of one written entry."""
-    match = _HEAD.match(raw)
-    if match is None:  # written in another key order
-        entry = json.loads(raw)
-        return entry["row"], entry["outcome"], entry["level"], entry.get("record_id")
-    row, outcome, level, record_id = match.groups()
-    return (
-        int(row),
-        outcome.decode(),
-        level.decode(),
-        record_id.decode() if record_id is not None else None,
-    )
-
-
-def final_lines(lines: Iterable[Line]) -> list[Line]:
-    """Entries in row order; a row that failed keeps only its problems (and notes)."""
-    ordered = sorted(lines, key=lambda line: (line.row, line.order))
-    failed_rows = {line.row for line in ordered if line.outcome == "failed"}
-    return [
-        line
-        for line in ordered
-        if line.outcome == "failed" or line.row not in failed_rows or line.row == 0
-    ]
-
-
-def count_outcomes(lines: Iterable[Line]) -> dict[str, int]:
-    """Rows per outcome (a row with several problems counts once)."""
-    by_row: dict[int, str] = {}
-    for line in lines:
-        if line.row <= 0 or line.level == "note":
-            continue
-        if line.outcome == "failed" or line.row not in by_row:
-            by_row[line.row] = line.outcome
-    counts = dict.fromkeys(OUTCOMES, 0)
-    for outcome in by_row.values():
-        counts[outcome] += 1
-    return counts
+def _line(entry: dict[str, Any]) -> bytes:
+    return json.dumps(entry, ensure_ascii=False).encode("utf-8")
 
 
 def store_report(job: IngestJob, text: str) -> None:
     """Put the report (the text of a JSON array) into the job row, in the caller's transaction.
 
     The text goes to the database as it is, rather than as a list of dicts for SQLAlchemy to
-    serialise: for 10,000 rows that is a few megabytes of text instead of tens of megabytes of
-    Python objects, so the report is the only thing in an import that grows with its rows.
+    serialise: a few megabytes of text instead of tens of megabytes of Python objects.
     """
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":

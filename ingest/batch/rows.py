@@ -20,7 +20,7 @@ from ingest.batch.problems import Problem, TableUnreadable, column_letter, short
 from repository.messages import Message
 from repository.profiles import Field, Kind, MetadataInvalid, Profile, split_repeatable
 from repository.profiles.dates import ACCEPTED_FORMS
-from repository.profiles.validation import DEFAULT_MAX_LENGTH, MAX_LENGTH
+from repository.profiles.validation import DEFAULT_MAX_LENGTH, MAX_LENGTH, normalize_text
 
 # Kinds whose values are numbers, dates or codes: full-width forms (２０１１－０６) fold to ASCII.
 _FOLDED_KINDS = frozenset(
@@ -218,6 +218,11 @@ def clean_cell(value: str) -> str:
     if value.isascii():  # most cells: neither kind of space can be in them
         return value.strip()
     return _INVISIBLE.sub("", value.replace("\u00a0", " ")).strip()
+
+
+def local_id_of(cell: str) -> str:
+    """A ``local_id`` cell as the row's check cleans it (identifiers fold full-width forms)."""
+    return normalize_text(unicodedata.normalize("NFKC", clean_cell(cell)))
 
 
 def how_to_fix(declared: Field) -> Message:

@@ -1,728 +1,518 @@
-"""One run of an import job, from wherever it stands to its end (see ``ingest.batch.jobs``).
+"""One run of an import job, from wherever its last committed batch left it to its end.
 
-An import that skips bad rows streams: each batch of rows the checking process hands over is
-written as it arrives. A dry run, and an import that must write nothing if any row fails, check
-every row first (the check pass, spooling the valid rows) and only then write (the write pass).
+1. The table is read through once for its shape: the row count (and the row limit), and the
+   rows that share a ``local_id``, which all fail. A file that cannot be read to its end is
+   refused here, before anything is written.
+2. Rows are taken in batches of ``BATCH_ROWS`` (fewer when they name ``BATCH_IMAGES``
+   images). Each row is checked (the collection profile, its images), looked up by
+   (library, ``local_id``) and, in an import, written through the records service. A batch is
+   one transaction holding its records, revisions, duplicate flags and the job's progress: the
+   rows done, the counts, and how far the report file is true. A run after a crash starts
+   after the last committed batch.
+3. A dry run only checks; ``on_error="abort"`` checks every row first (state ``validating``)
+   and writes only when none failed.
+
+Between batches the job's lease is renewed and a cancel request is looked for.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 
-from ingest.batch.checking import (
-    CheckFailed,
-    CheckItem,
-    CheckOrder,
-    RowChecked,
-    TableDone,
-    TableRead,
-    checked_table,
-    image_checker,
-    pool_running,
-)
+from ingest.batch.files import JobFiles
 from ingest.batch.image_source import ImageChecker, ImageProblem
-from ingest.batch.limits import job_folder, limits
+from ingest.batch.limits import Limits, limits
 from ingest.batch.problems import (
     CANNOT_CONTRIBUTE,
     CANNOT_PUBLISH,
+    ImportRejected,
     Problem,
+    TableUnreadable,
 )
-from ingest.batch.report import (
-    DONE,
-    Line,
-    ReportFile,
-    count_outcomes,
-    final_lines,
-    line_of,
-    outcome_entry,
-    problem_entry,
-    store_report,
-)
-from ingest.batch.rows import Columns
+from ingest.batch.reader import SourceRow, open_table
+from ingest.batch.report import ReportFile, problem_entry, store_report
+from ingest.batch.rows import Columns, check_row, local_id_of, map_columns
 from ingest.batch.writer import (
-    BatchWriter,
-    PlannedRow,
+    CheckedItem,
+    Writer,
     Written,
-    existing_local_ids,
     existing_records,
-    plan,
+    outcome_entries,
+    predicted_entry,
 )
-from ingest.duplicates import flag_new_records, flag_possible_duplicates, match_keys
 from ingest.services import build_pending_derivatives_for
 from repository import permissions
-from repository.bulk import refresh_statistics
 from repository.errors import HuikuError
 from repository.extensions import db
 from repository.messages import Message
-from repository.models import (
-    Asset,
-    Collection,
-    DuplicateCandidate,
-    DuplicateKey,
-    IngestJob,
-    JobState,
-    Record,
-    RecordRevision,
-    RecordStatus,
-    User,
-)
+from repository.models import Asset, Collection, IngestJob, JobState, Record, User
 from repository.models.base import utcnow
 from repository.storage import FileTooLarge
+from repository.tasks import Lease
 from repository.transactions import unit_of_work
 
-BATCH_ROWS = 1_000  # rows written in one transaction
-CHECK_ROWS = 500  # rows a checker process checks at a time (fewer when batches are smaller)
-POOL_AFTER_BYTES = 1_000_000  # a table (about 2,000 rows) worth starting the checkers for
-BATCH_IMAGES = 10
-PROGRESS_SECONDS = 1.0  # the check pass commits its progress at most this often
-ANALYZE_AFTER_ROWS = 1_000  # records written by a job after which table statistics are renewed
-FINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED})
+log = logging.getLogger(__name__)
+
+BATCH_ROWS = 500  # rows in one transaction
+BATCH_IMAGES = 10  # images in one transaction
+CHECK, WRITE = "check", "write"
 # What one row can cause; anything else (a lost connection, a full disk) stops the job, which
-# can then be resumed, rather than failing every row of the batch with the same message.
+# can then be retried, rather than failing every row of the batch with the same message.
 _ROW_ERRORS = (IntegrityError, DataError, HuikuError, ImageProblem, FileTooLarge)
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[IngestJob], None]
 
 
-@dataclass
-class BatchItem:
-    """One row of a batch to write: the row, or None when it is not to be written."""
+class _Stop(Exception):
+    """The job cannot go on: its file, options or permissions are wrong. It ends failed."""
 
-    number: int
-    row: PlannedRow | None
-    entries: list[dict[str, Any]] = field(default_factory=list)  # its problems, for the report
-
-
-class _Batches:
-    """Rows gathered into batches of ``BATCH_ROWS``, fewer when they carry ``BATCH_IMAGES``."""
-
-    def __init__(self) -> None:
-        self.items: list[BatchItem] = []
-        self.images = 0
-
-    def add(self, item: BatchItem) -> list[BatchItem] | None:
-        """Take a row; a full batch when this row completes one."""
-        self.items.append(item)
-        self.images += len(item.row.image_names) if item.row is not None else 0
-        if len(self.items) < BATCH_ROWS and self.images < BATCH_IMAGES:
-            return None
-        full, self.items, self.images = self.items, [], 0
-        return full
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(str(problems[0].message))
+        self.problems = problems
 
 
-class JobRun:
-    """One run of a job, from wherever it stands to its end."""
+def first_state(job: IngestJob) -> JobState:
+    """The state a job runs in: ``validating`` while rows are only checked."""
+    cursor = (job.files or {}).get("cursor") or {}
+    return JobState.RUNNING if _phase(job, cursor) == WRITE else JobState.VALIDATING
 
-    def __init__(self, job: IngestJob, progress: Progress | None) -> None:
+
+def _phase(job: IngestJob, cursor: dict[str, Any]) -> str:
+    if "phase" in cursor:
+        return cursor["phase"]
+    checks_first = job.dry_run or (job.options or {}).get("on_error") == "abort"
+    return CHECK if checks_first else WRITE
+
+
+class ImportRun:
+    """One run of a claimed job; ``progress`` is told after every batch."""
+
+    def __init__(self, job: IngestJob, lease: Lease, progress: Progress | None = None) -> None:
         self.job = job
-        self.progress = progress or (lambda done, total: None)
-        self.folder = job_folder(job.public_id)
+        self.lease = lease
+        self.progress = progress or (lambda job: None)
+        self.files = JobFiles(job.public_id, job.files)
+        self.report = ReportFile(self.files.report)
+        self.bounds: Limits = limits()
+        self.options = dict(job.options or {})
         self.collection = db.session.get(Collection, job.collection_id)
         self.user = db.session.get(User, job.user_id) if job.user_id is not None else None
         self.profile = self.collection.profile
-        self.bounds = limits()
-        self.options = dict(job.options or {})
-        self.report = ReportFile(self.folder / "report.jsonl")
-        self.spool = self.folder / "rows.jsonl"
-        self.checker: ImageChecker | None = None
+        self.images: ImageChecker | None = None
         self.columns: Columns | None = None
-        self.repeated: set[str] = set()
-        self.existing_ids: set[str] | None = None  # when streaming, looked up before writing
+        self.repeated: dict[str, list[int]] = {}
+        self.resumed = bool((job.files or {}).get("cursor"))
 
     # The whole run ----------------------------------------------------------------------------
 
     def run(self) -> None:
         try:
-            problem = self._permission_problem()
-            if problem is not None:
-                self._fail([problem], problem.message)
-                return
-            if self._streams():
-                self._stream_pass()
-            else:
-                if not (self.job.files or {}).get("checked"):
-                    self._check_pass()
-                    if self.job.state in FINAL_STATES:
-                        return
-                self._write_pass()
-            if self.job.state not in FINAL_STATES:
-                self._finish()
+            self._run()
+        except (_Stop, TableUnreadable) as stop:
+            self._fail(stop.problems)
+        except ImportRejected as refused:
+            self._fail([Problem(refused.message)])
+        except FileNotFoundError:
+            missing = self.files.missing()
+            if missing is None:
+                raise
+            self._fail([Problem(_FILE_GONE.format(name=missing))])
         finally:
-            if self.checker is not None:
-                self.checker.source.close()
+            if self.images is not None:
+                self.images.source.close()
 
-    def _under_way(self, state: JobState, *, from_start: bool, **markers: Any) -> None:
-        """Mark the job running in ``state`` (no longer failed or resumable); ``markers`` are
-        set in its files. ``from_start``: its progress counts from nothing again."""
-        job = self.job
-        with unit_of_work():
-            job.state = state
-            job.started_at = job.started_at or utcnow()
-            job.finished_at = None
-            job.error = ""
-            if from_start:
-                job.processed_rows = 0
-            job.files = {**(job.files or {}), "resumable": False, **markers}
-
-    def _streams(self) -> bool:
-        """Rows are written as they are checked unless nothing may be written before all are
-        (or the rows were already checked and spooled: that job carries on writing them)."""
-        if self.job.dry_run or self.options.get("on_error") == "abort":
-            return False
-        return not (self.job.files or {}).get("checked")
-
-    def _permission_problem(self) -> Problem | None:
-        user = self.user
-        if user is None or not permissions.can_contribute(user, self.collection):
-            return Problem(CANNOT_CONTRIBUTE.format(slug=self.collection.slug))
-        if self.options.get("publish") and not permissions.can_review(user, self.collection):
-            return Problem(CANNOT_PUBLISH.format(slug=self.collection.slug))
-        return None
-
-    def _image_checker(self) -> ImageChecker:
-        """This process's checker, which the write asks for each image's stored copy."""
-        if self.checker is None:
-            self.checker = image_checker(self._order(read_ahead=False), keep_files=True)
-        return self.checker
-
-    def _order(self, *, read_ahead: bool) -> CheckOrder:
-        files = self.job.files
-        return CheckOrder(
-            folder=self.folder,
-            table=files["table"]["stored"],
-            encoding=self.options.get("encoding"),
-            images=files.get("images"),
-            profile_name=self.collection.profile_name,
-            default_rights=self.collection.default_rights or "",
-            bounds=self.bounds,
-            keep_images=not self.job.dry_run,
-            read_ahead=read_ahead,
-            prepare=read_ahead,
-            batch_rows=min(CHECK_ROWS, BATCH_ROWS),
-            batch_images=BATCH_IMAGES,
-            workers=self._checker_workers(),
-        )
-
-    def _checker_workers(self) -> int:
-        """The configured checker processes, unless starting them would cost more than they
-        save: for a small table without images, when this process has not started them yet."""
-        workers = int(current_app.config["IMPORT_CHECK_WORKERS"])
-        files = self.job.files
-        worth_it = files.get("images") or files["table"].get("bytes", 0) >= POOL_AFTER_BYTES
-        return workers if pool_running() or worth_it else 0
-
-    def _checked(self, *, read_ahead: bool) -> Iterator[CheckItem]:
-        return checked_table(self._order(read_ahead=read_ahead))
-
-    def _table_read(self, item: TableRead) -> None:
-        self.columns = item.columns
-        job = self.job
-        with unit_of_work():
-            job.total_rows = item.rows
-            job.files = {**job.files, "table": {**job.files["table"], "encoding": item.encoding}}
-
-    def _take_images(self, checked: RowChecked) -> None:
-        checker = self._image_checker()
-        for image in checked.images:
-            checker.remember(image)
-
-    # Streaming: write each batch as it is checked ---------------------------------------------
-
-    def _stream_pass(self) -> None:
-        job = self.job
-        state = job.files or {}
-        self._under_way(
-            JobState.RUNNING, streaming=True, from_start=not state.get("written_through_row")
-        )
-        self.report.truncate(state.get("report_bytes", 0))
-        done_through = state.get("written_through_row", 0)
-        batches = _Batches()
-        counted = 0
-        for item in self._checked(read_ahead=True):
-            if isinstance(item, CheckFailed):
-                self._fail(item.problems, item.problems[0].message)
+    def _run(self) -> None:
+        self._check_permissions()
+        missing = self.files.missing()
+        if missing is not None:
+            raise _Stop([Problem(_FILE_GONE.format(name=missing))])
+        self.images = self.files.image_checker(self.bounds, keep_files=not self.job.dry_run)
+        self._read_shape()
+        cursor = self._cursor()
+        if cursor["phase"] == CHECK:
+            if not self._pass(write=False):
                 return
-            if isinstance(item, TableRead):
-                self._table_read(item)
-                self.repeated = set(item.repeated or ())
-                self.repeated_rows = item.repeated or {}
-                self.existing_ids = existing_local_ids(job.library_id, item.local_ids or ())
-                self.writer = self._batch_writer()  # the images were found sound by now
-            elif isinstance(item, TableDone):
-                counted = item.rows
-            else:
-                for checked in item:
-                    if checked.row.number > done_through:
-                        full = batches.add(self._batch_item(checked))
-                        if full:
-                            self._write_batch(full)
-        if batches.items:
-            self._write_batch(batches.items)
-        if counted == 0:
-            problem = Problem(_NO_ROWS, row=2)
-            self._fail([problem], problem.message)
-            return
-        self._build_leftover_derivatives()
+            if self.job.dry_run:
+                self._finish(JobState.SUCCEEDED)
+                return
+            failed = self.job.counts.get("failed", 0)
+            if failed:
+                self.job.counts = {**_zero_counts(), "failed": failed}
+                self._finish(JobState.FAILED, error=_ABORTED.format(failed=failed))
+                return
+            self._start_writing()
+        if self._pass(write=True):
+            self._finish(JobState.SUCCEEDED)
 
-    def _batch_item(self, checked: RowChecked) -> BatchItem:
-        self._take_images(checked)
-        row = checked.row
-        entries = [problem_entry(p, local_id=row.local_id) for p in row.problems]
-        if row.local_id in self.repeated:
-            rows = self.repeated_rows[row.local_id]
-            problem = self._repeated_problem(row.local_id, row.number, rows)
-            entries.append(problem_entry(problem, local_id=row.local_id))
-        if entries:
-            return BatchItem(row.number, None, entries)
-        planned = PlannedRow(
-            row.number,
-            row.local_id,
-            None,
-            row.image_names,
-            metadata_json=checked.metadata_json,
-            new_record=checked.new_record,
-            keys=checked.keys,
-            created_line=checked.created_line,
-        )
-        return BatchItem(row.number, planned)
+    def _check_permissions(self) -> None:
+        user, collection = self.user, self.collection
+        if user is None or not permissions.can_contribute(user, collection):
+            raise _Stop([Problem(CANNOT_CONTRIBUTE.format(slug=collection.slug))])
+        if self.options.get("publish") and not permissions.can_review(user, collection):
+            raise _Stop([Problem(CANNOT_PUBLISH.format(slug=collection.slug))])
 
-    # Pass 1: check every row ------------------------------------------------------------------
-
-    def _check_pass(self) -> None:
-        job = self.job
-        self._under_way(JobState.VALIDATING, checked=False, from_start=True)
-        self.report.truncate(0)
+    def _read_shape(self) -> None:
+        """Read the table through once: its columns, its rows, the local ids used twice."""
+        first_row: dict[str, int] = {}
         counted = 0
-        repeated: dict[str, list[int]] = {}
-        last_commit = time.monotonic()
-        with self.spool.open("w", encoding="utf-8") as spool:
-            for item in self._checked(read_ahead=False):
-                if isinstance(item, CheckFailed):
-                    self._fail(item.problems, item.problems[0].message)
-                    return
-                if isinstance(item, TableRead):
-                    self._table_read(item)
-                elif isinstance(item, TableDone):
-                    counted, repeated = item.rows, item.repeated
-                else:
-                    self._plan_chunk(item, spool)
-                    done = item[-1].row.number - 1
-                    self.progress(done, max(done, job.total_rows))
-                    if time.monotonic() - last_commit >= PROGRESS_SECONDS:
-                        with unit_of_work():
-                            job.processed_rows = done
-                            job.total_rows = max(done, job.total_rows)
-                        last_commit = time.monotonic()
+        with open_table(self.files.table, encoding=self.options.get("encoding")) as table:
+            self.columns = map_columns(self.profile, table.headers)
+            column = self.columns.by_field.get("local_id")
+            for row in table.rows:
+                counted += 1
+                if counted > self.bounds.max_rows:
+                    message = _TOO_MANY_ROWS.format(limit=self.bounds.max_rows)
+                    raise _Stop([Problem(message, row=row.number)])
+                if column is None or column.index >= len(row.cells):
+                    continue
+                local_id = local_id_of(row.cells[column.index])
+                if local_id:
+                    first = first_row.setdefault(local_id, row.number)
+                    if first != row.number:
+                        self.repeated.setdefault(local_id, [first]).append(row.number)
+            encoding = table.encoding
         if counted == 0:
-            problem = Problem(_NO_ROWS, row=2)
-            self._fail([problem], problem.message)
-            return
-        self._report_repeated(repeated)
-        self._after_check(counted)
-
-    def _plan_chunk(self, pending: list[RowChecked], spool) -> None:
-        """Look the chunk's local ids up at once, predict each outcome, spool the valid rows."""
+            raise _Stop([Problem(_NO_ROWS, row=2)])
         job = self.job
-        header = self.columns.header_for("local_id", self.profile) if self.columns else ""
-        found = existing_records(
-            job.library_id, (item.row.local_id for item in pending if item.row.ok)
-        )
-        entries = []
-        lines = []  # the spool, which only an import reads
-        for item in pending:
-            self._take_images(item)
-            checked = item.row
-            row = PlannedRow(
-                checked.number,
-                checked.local_id,
-                None,
-                checked.image_names,
-                metadata_json=item.metadata_json,
-            )
-            if checked.ok:
-                outcome, problem = plan(
-                    self.collection,
-                    self.user,
-                    row,
-                    item.image_shas,
-                    found.get(row.local_id),
-                    header,
-                )
-                if problem is not None:
-                    checked.problems.append(problem)
-            if not checked.ok:
-                entries.extend(
-                    problem_entry(p, local_id=checked.local_id) for p in checked.problems
-                )
-                lines.append(json.dumps({"row": checked.number, "failed": True}))
+        job.total_rows = counted
+        job.files = {**job.files, "table": {**job.files["table"], "encoding": encoding}}
+        self.lease.renew()
+        db.session.commit()
+
+    def _cursor(self) -> dict[str, Any]:
+        """Where the job stands: the phase, the last row done, the true length of the report."""
+        job = self.job
+        cursor = (job.files or {}).get("cursor")
+        if not cursor:
+            cursor = {"phase": _phase(job, {}), "row": 0, "report_bytes": 0}
+            job.files = {**job.files, "cursor": cursor}
+            job.processed_rows = 0
+            job.counts = _zero_counts()
+            db.session.commit()
+        return cursor
+
+    def _start_writing(self) -> None:
+        """An ``abort`` import whose rows all passed: write them now, from the first."""
+        job = self.job
+        job.files = {**job.files, "cursor": {"phase": WRITE, "row": 0, "report_bytes": 0}}
+        job.processed_rows = 0
+        job.counts = _zero_counts()
+        job.state = JobState.RUNNING
+        self.lease.renew()
+        db.session.commit()
+
+    # Batches ------------------------------------------------------------------------------------
+
+    def _pass(self, *, write: bool) -> bool:
+        """Check (and with ``write``, write) the rows after the cursor; False when cancelled."""
+        cursor = self._cursor()
+        self.report.truncate(cursor["report_bytes"])
+        with open_table(self.files.table, encoding=self.options.get("encoding")) as table:
+            for batch in self._batches(table.rows, cursor["row"]):
+                if self.lease.cancel_requested():
+                    self._finish(JobState.CANCELLED)
+                    return False
+                verified = self.images.verified_count
+                items = [self._checked(row) for row in batch]
+                if write:
+                    self._write(items)
+                else:
+                    self._predict(items, self.images.verified_count - verified)
+                self.progress(self.job)
+        if write:
+            self._build_leftover_derivatives()
+        return True
+
+    def _batches(self, rows: Iterable[SourceRow], after: int) -> Iterator[list[SourceRow]]:
+        images_column = self.columns.by_field.get("images") if self.columns else None
+        batch: list[SourceRow] = []
+        images = 0
+        for row in rows:
+            if row.number <= after:
                 continue
-            if not job.dry_run:  # the metadata goes in as the JSON text it already is
-                spooled = {"row": row.number, "local_id": row.local_id, "images": row.image_names}
-                lines.append(
-                    json.dumps(spooled, ensure_ascii=False)[:-1]
-                    + f', "metadata": {row.metadata_json}}}'
-                )
+            batch.append(row)
+            if images_column is not None and images_column.index < len(row.cells):
+                cell = row.cells[images_column.index]
+                images += cell.count(";") + cell.count("；") + 1 if cell.strip() else 0
+            if len(batch) >= BATCH_ROWS or images >= BATCH_IMAGES:
+                yield batch
+                batch, images = [], 0
+        if batch:
+            yield batch
+
+    def _checked(self, source: SourceRow) -> CheckedItem:
+        """Validate a row with the profile and verify its images; problems as report entries."""
+        default_rights = self.collection.default_rights or ""
+        row = check_row(self.profile, self.columns, source.number, source.cells, default_rights)
+        problems = list(row.problems)
+        images = None
+        if row.image_names:
+            images = []
+            for name in row.image_names:
+                try:
+                    images.append(self.images.check(name))
+                except ImageProblem as problem:
+                    problems.append(self._image_problem(row.number, name, problem))
+                self._keep_alive()
+        if row.local_id in self.repeated:
+            problems.append(self._repeated_problem(row.local_id, row.number))
+        entries = [problem_entry(problem, local_id=row.local_id) for problem in problems]
+        return CheckedItem(row.number, row.local_id, row.metadata, images, entries)
+
+    def _predict(self, items: list[CheckedItem], verified: int) -> None:
+        """A dry run's batch (or an ``abort`` import's check): what writing it would do;
+        ``verified``: the images first verified in the batch."""
+        writer = self._writer()
+        existing = existing_records(self.job.library_id, (i.local_id for i in items if i.ok))
+        entries: list[dict[str, Any]] = []
+        counts = dict(self.job.counts)
+        for item in items:
+            result = writer.predict(item, existing.get(item.local_id)) if item.ok else None
+            problems = _problems_of(item, result)
+            if problems:
+                entries.extend(problems)
+                counts["failed"] += 1
             else:
-                existing = found.get(row.local_id)
-                entries.append(
-                    outcome_entry(
-                        row.number,
-                        outcome,
-                        row.local_id,
-                        _PREDICTED[outcome].format(record=existing.public_id if existing else ""),
-                        record_id=existing.public_id if existing else None,
-                    )
-                )
-        if lines:
-            spool.write("\n".join(lines) + "\n")
-        self.report.append(entries, durable=False)
+                entries.append(predicted_entry(result))
+                counts[result.outcome] += 1
+        if self.job.dry_run:
+            counts["images"] = counts.get("images", 0) + verified
+        self._commit_progress(items[-1].number, len(items), entries, counts)
 
-    def _report_repeated(self, repeated: dict[str, list[int]]) -> None:
-        entries = [
-            problem_entry(self._repeated_problem(local_id, number, rows), local_id=local_id)
-            for local_id, rows in repeated.items()
-            for number in rows
-        ]
-        self.report.append(entries, durable=False)
-        self.job.files = {**self.job.files, "repeated_local_ids": sorted(repeated)}
+    def _write(self, items: list[CheckedItem]) -> None:
+        """An import's batch in one transaction; if it fails, each row in one of its own."""
+        try:
+            with unit_of_work():
+                results = self._write_items(items)
+        except _ROW_ERRORS:
+            db.session.rollback()
+            results = []
+            for item in items:  # looked up afresh: one may have been created meanwhile
+                try:
+                    with unit_of_work():
+                        results += self._write_items([item])
+                except _ROW_ERRORS as error:
+                    db.session.rollback()
+                    self._row_failed(item, error)
+                    results.append(None)
+        self._build_derivatives([r.record for r in results if r is not None and r.new_images])
 
-    def _repeated_problem(self, local_id: str, number: int, rows: list[int]) -> Problem:
-        column = self.columns.by_field.get("local_id") if self.columns else None
+    def _write_items(self, items: list[CheckedItem]) -> list[Written]:
+        """Write the rows and commit the batch's progress with them (the caller's transaction)."""
+        writer = self._writer()
+        existing = existing_records(self.job.library_id, (i.local_id for i in items if i.ok))
+        results = []
+        for item in items:
+            if item.ok:
+                results.append(writer.write(item, existing.get(item.local_id)))
+                self._keep_alive(commit=False)
+        pairs = writer.flag_duplicates(results)
+        by_row = {result.item.number: result for result in results}
+        entries: list[dict[str, Any]] = []
+        counts = dict(self.job.counts)
+        for item in items:
+            result = by_row.get(item.number)
+            problems = _problems_of(item, result)
+            if problems:
+                entries.extend(problems)
+                counts["failed"] += 1
+                continue
+            entries.extend(outcome_entries(result))
+            counts[result.outcome] += 1
+            _add(counts, "images", result.new_images)
+            _add(counts, "published", int(result.published))
+        _add(counts, "possible_duplicates", pairs)
+        self._commit_progress(items[-1].number, len(items), entries, counts, commit=False)
+        return results
+
+    def _row_failed(self, item: CheckedItem, error: Exception) -> None:
+        message = error.message if isinstance(error, HuikuError | ImageProblem) else None
+        if isinstance(error, FileTooLarge):
+            message = error.message
+        if message is None:
+            message = _NOT_SAVED.format(error=str(error).splitlines()[0][:200])
+        problem = Problem(message, row=item.number, value=item.local_id)
+        entry = problem_entry(problem, local_id=item.local_id)
+        counts = dict(self.job.counts)
+        counts["failed"] += 1
+        self._commit_progress(item.number, 1, [entry], counts)
+
+    def _image_problem(self, number: int, name: str, problem: ImageProblem) -> Problem:
+        column = self.columns.by_field.get("images")
         return Problem(
-            _REPEATED_LOCAL_ID.format(
-                id=local_id, others=", ".join(str(r) for r in rows if r != number)
-            ),
+            problem.message,
             row=number,
-            column=self.columns.header_for("local_id", self.profile) if self.columns else "",
+            column=self.columns.header_for("images", self.profile),
+            field="images",
+            value=name,
+            cell=f"{column.letter}{number}" if column else "",
+            fix=problem.fix,
+        )
+
+    def _repeated_problem(self, local_id: str, number: int) -> Problem:
+        column = self.columns.by_field.get("local_id")
+        others = ", ".join(str(row) for row in self.repeated[local_id] if row != number)
+        return Problem(
+            _REPEATED_LOCAL_ID.format(id=local_id, others=others),
+            row=number,
+            column=self.columns.header_for("local_id", self.profile),
             field="local_id",
             value=local_id,
             cell=f"{column.letter}{number}" if column else "",
             fix=_REPEATED_LOCAL_ID_FIX,
         )
 
-    def _after_check(self, counted: int) -> None:
+    def _commit_progress(
+        self,
+        last_row: int,
+        rows: int,
+        entries: list[dict[str, Any]],
+        counts: dict[str, int],
+        *,
+        commit: bool = True,
+    ) -> None:
+        """The batch's report entries to disk, then its progress into the job row (committed
+        with the batch's records: a crash leaves both or neither)."""
         job = self.job
-        lines = final_lines(self.report.lines())
-        counts = count_outcomes(lines)
-        failures = [line for line in lines if line.outcome == "failed"]
-        with unit_of_work():
-            job.total_rows = counted
-            job.processed_rows = 0 if not job.dry_run else counted
-            job.counts = counts
-        if job.dry_run:
-            counts["images"] = self.checker.verified_count if self.checker else 0
-            self._complete(lines, counts)
-            return
-        if counts["failed"] and self.options.get("on_error") == "abort":
-            message = _ABORTED.format(failed=counts["failed"])
-            self._complete(
-                failures,
-                {"created": 0, "updated": 0, "unchanged": 0, "failed": counts["failed"]},
-                state=JobState.FAILED,
-                error=message,
-            )
-            return
-        # Both files must be on disk before the job row says the check is done.
-        _sync(self.spool)
-        length = self.report.sync()
-        with unit_of_work():
-            job.state = JobState.RUNNING
-            # The page shows the problems while the rest is written.
-            store_report(job, self.report.json_array(failures))
-            job.counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": counts["failed"]}
-            job.files = {
-                **job.files,
-                "checked": True,
-                "written_through_row": 0,
-                "report_bytes": length,
-            }
+        length = self.report.append(entries)
+        cursor = {**job.files["cursor"], "row": last_row, "report_bytes": length}
+        job.files = {**job.files, "cursor": cursor}
+        job.counts = counts
+        job.processed_rows = (job.processed_rows or 0) + rows
+        self.lease.renew(force=True)
+        if commit:
+            db.session.commit()
 
-    # Pass 2: write the valid rows -------------------------------------------------------------
+    def _keep_alive(self, *, commit: bool = True) -> None:
+        """Renew the lease during long work (images); outside a batch's writes, commit it."""
+        self.lease.renew()
+        if commit and db.session.is_modified(self.job):
+            db.session.commit()
 
-    def _write_pass(self) -> None:
-        job = self.job
-        if job.state is not JobState.RUNNING:  # resuming a job that was marked interrupted
-            self._under_way(JobState.RUNNING, from_start=False)
-        state = job.files
-        self.report.truncate(state.get("report_bytes", 0))
-        self.writer = self._batch_writer()
-        self.repeated = set(state.get("repeated_local_ids", []))
-        done_through = state.get("written_through_row", 0)
-        for batch in self._batches(done_through):
-            self._write_batch(batch)
-        self._build_leftover_derivatives()
-
-    def _batch_writer(self) -> BatchWriter:
-        return BatchWriter(
+    def _writer(self) -> Writer:
+        return Writer(
             self.collection,
             self.user,
             publish=bool(self.options.get("publish")),
-            check_image=self._image_checker().check,
-            local_id_header=self.profile.field("local_id").label_zh,
             max_bytes=self.bounds.max_bytes,
         )
 
-    def _batches(self, after_row: int) -> Iterator[list[BatchItem]]:
-        """The spooled rows after ``after_row``, in batches (their problems are reported)."""
-        batches = _Batches()
-        with self.spool.open(encoding="utf-8") as spool:
-            for line in spool:
-                item = json.loads(line)
-                if item["row"] <= after_row:
-                    continue
-                row = None
-                if not item.get("failed") and item["local_id"] not in self.repeated:
-                    row = PlannedRow(
-                        item["row"], item["local_id"], item["metadata"], item["images"]
-                    )
-                full = batches.add(BatchItem(item["row"], row))
-                if full:
-                    yield full
-        if batches.items:
-            yield batches.items
+    # Derivatives --------------------------------------------------------------------------------
 
-    def _write_batch(self, batch: list[BatchItem], *, alone: bool = False) -> None:
-        """One transaction for the batch; if it fails, each row in a transaction of its own."""
-        rows = [item.row for item in batch if item.row is not None]
-        job = self.job
-        base, total = job.processed_rows, job.total_rows
-        position = {item.number: index for index, item in enumerate(batch, start=1)}
-
-        def advance(row: PlannedRow) -> None:
-            self.progress(base + position[row.number], total)
-
-        try:
-            with unit_of_work():
-                existing_ids = None if alone else self.existing_ids
-                results = self.writer.write(rows, advance, existing_ids=existing_ids)
-                self._flag_duplicates(results)
-                self._record_progress(batch, results)
-        except _ROW_ERRORS as error:
-            db.session.rollback()
-            self.report.truncate(job.files.get("report_bytes", 0))
-            if alone:
-                self._record_row_failure(batch[0], error)
-            else:  # each row again, looked up afresh: one may have been created meanwhile
-                for item in batch:
-                    self._write_batch([item], alone=True)
-            return
-        # Only records that got new images: looking at the others' images would cost a query each.
-        build_pending_derivatives_for(
-            [r.record for r in results if r.record is not None and r.new_images], iiif_tiles=True
-        )
-
-    def _record_progress(self, batch: list[BatchItem], results: list[Written]) -> None:
-        """Report entries and counters for the batch, committed together with its records."""
-        job = self.job
-        entries = [entry for item in batch for entry in item.entries]
-        counts = dict(job.counts or {})
-        counts["failed"] = counts.get("failed", 0) + sum(1 for item in batch if item.entries)
-        for result in results:
-            local_id = result.row.local_id
-            if result.outcome == "failed":
-                entries.extend(problem_entry(p, local_id=local_id) for p in result.problems)
-            elif result.outcome == "created" and not result.published and result.row.created_line:
-                entries.append(result.row.created_line)  # made while checking
-                entries.extend(result.notes)
-            else:
-                record_id = result.record_id
-                message = DONE[result.outcome].format(record=record_id)
-                if result.published:
-                    message = _AND_PUBLISHED.format(done=message)
-                    counts["published"] = counts.get("published", 0) + 1
-                entries.append(
-                    outcome_entry(
-                        result.row.number, result.outcome, local_id, message, record_id=record_id
-                    )
-                )
-                entries.extend(result.notes)
-            counts[result.outcome] = counts.get(result.outcome, 0) + 1
-            counts["images"] = counts.get("images", 0) + result.new_images
-        length = self.report.append(entries, durable=True)
-        job.counts = counts
-        job.processed_rows += len(batch)
-        job.files = {
-            **job.files,
-            "written_through_row": batch[-1].number,
-            "report_bytes": length,
-        }
-
-    def _record_row_failure(self, item: BatchItem, error: Exception) -> None:
-        job = self.job
-        message = (
-            error.message if isinstance(error, HuikuError | ImageProblem | FileTooLarge) else None
-        )
-        if message is None:
-            message = _NOT_SAVED.format(error=str(error).splitlines()[0][:200])
-        local_id = item.row.local_id if item.row is not None else ""
-        problem = Problem(message, row=item.number, value=local_id)
-        with unit_of_work():
-            length = self.report.append([problem_entry(problem, local_id=local_id)], durable=True)
-            counts = dict(job.counts or {})
-            counts["failed"] = counts.get("failed", 0) + 1
-            job.counts = counts
-            job.processed_rows += 1
-            job.files = {**job.files, "written_through_row": item.number, "report_bytes": length}
-
-    def _flag_duplicates(self, results: list[Written]) -> None:
-        """Pair new and changed records with other libraries' records that look alike."""
-        created = [
-            (result.record_pk, result.row.keys or match_keys(self.profile, result.row.metadata))
-            for result in results
-            if result.outcome == "created" and result.record_pk is not None
-        ]
-        flagged = flag_new_records(self.writer.collection_id, self.writer.library_id, created)
-        for result in results:
-            if result.outcome == "updated" and result.record is not None:
-                flagged[result.record.id] = flag_possible_duplicates(result.record)
-        counts = dict(self.job.counts or {})
-        for result in results:
-            candidates = flagged.get(result.record_pk) if result.record_pk is not None else None
-            if not candidates:
-                continue
-            counts["possible_duplicates"] = counts.get("possible_duplicates", 0) + len(candidates)
-            others = _named_others(candidates, result.record_pk)
-            result.notes = [
-                outcome_entry(
-                    result.row.number,
-                    result.outcome,
-                    result.row.local_id,
-                    _POSSIBLE_DUPLICATES.format(count=len(candidates), others=others),
-                    record_id=result.record_id,
-                    level="note",
-                )
-            ]
-        self.job.counts = counts
+    def _build_derivatives(self, saved: list[Record]) -> None:
+        """Thumbnails, the pyramid and the IIIF tiles of new images, right after their batch."""
+        for record in saved:
+            build_pending_derivatives_for([record], iiif_tiles=True)
+            self._keep_alive()
 
     def _build_leftover_derivatives(self) -> None:
-        """Images of this job's records whose derivatives a crash interrupted."""
-        if not (self.job.files or {}).get("images"):
+        """After a crash: images of this job's records whose derivatives were not built."""
+        if not self.resumed or self.files.images is None:
             return
-        ids = [
-            line.record_id
-            for line in self.report.lines()
-            if line.record_id and line.outcome in ("created", "updated")
-        ]
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            pending = db.session.scalars(
-                select(Record)
-                .join(Asset, Asset.record_id == Record.id)
-                .where(Record.public_id.in_(chunk), Asset.derivatives_ready.is_(False))
-                .distinct()
-            ).all()
-            build_pending_derivatives_for(pending, iiif_tiles=True)
+        ids = {
+            entry["record_id"]
+            for entry in self.report.entries()
+            if entry.get("record_id") and entry["outcome"] in ("created", "updated")
+        }
+        pending = db.session.scalars(
+            select(Record)
+            .join(Asset, Asset.record_id == Record.id)
+            .where(Record.public_id.in_(sorted(ids)), Asset.derivatives_ready.is_(False))
+            .distinct()
+        ).all()
+        self._build_derivatives(list(pending))
 
-    # Endings ----------------------------------------------------------------------------------
+    # Endings --------------------------------------------------------------------------------------
 
-    def _finish(self) -> None:
-        lines = final_lines(self.report.lines())
-        counts = dict(self.job.counts or {})
-        counts.update(count_outcomes(lines))
-        if counts.get("created", 0) + counts.get("updated", 0) >= ANALYZE_AFTER_ROWS:
-            with unit_of_work():
-                refresh_statistics(
-                    Record.__table__,
-                    RecordRevision.__table__,
-                    Asset.__table__,
-                    DuplicateKey.__table__,
-                )
-        self._complete(lines, counts)
+    def _fail(self, problems: list[Problem]) -> None:
+        """The file or the job's options are wrong: nothing (more) is written."""
+        db.session.rollback()
+        cursor = (self.job.files or {}).get("cursor") or {}
+        self.report.truncate(cursor.get("report_bytes", 0))  # rows written so far stay listed
+        self.report.append([problem_entry(problem) for problem in problems])
+        if not cursor.get("row"):
+            self.job.counts = _zero_counts()
+        self._finish(JobState.FAILED, error=problems[0].message, start_over=True)
 
-    def _fail(self, problems: list[Problem], message: Message) -> None:
-        self._complete(
-            [line_of(problem_entry(problem), order) for order, problem in enumerate(problems)],
-            {"created": 0, "updated": 0, "unchanged": 0, "failed": 0},
-            state=JobState.FAILED,
-            error=message,
-        )
-
-    def _complete(
-        self,
-        lines: list[Line],
-        counts: dict[str, int],
-        *,
-        state: JobState = JobState.SUCCEEDED,
-        error: Message | None = None,
+    def _finish(
+        self, state: JobState, *, error: Message | None = None, start_over: bool = False
     ) -> None:
+        """End the job: the report into its row, its lease given up, the working files gone.
+
+        A failed ``abort`` import lists only the problems. A cancelled job keeps its place, so
+        that a retry continues after its last batch; any other starts from the first row again.
+        """
         job = self.job
-        images, dry_run = (job.files or {}).get("images"), job.dry_run
-        text = self.report.json_array(lines)
-        del lines
-        with unit_of_work():
-            store_report(job, text)
-            job.counts = counts
-            job.state = state
-            job.error = f"{error} / {error.zh}" if error else ""
-            job.finished_at = utcnow()
-            if state is JobState.SUCCEEDED:
-                job.processed_rows = job.total_rows
-            job.files = {**(job.files or {}), "resumable": False}
-        # The job is not touched again here: reloading it would read the whole report back.
-        self._clean_up(images, dry_run)
-
-    def _clean_up(self, info: dict[str, Any] | None, dry_run: bool) -> None:
-        """Drop the working files; a dry run keeps the uploads for the import that follows."""
-        self.spool.unlink(missing_ok=True)
-        shutil.rmtree(self.folder / "unpacked", ignore_errors=True)
-        if info and not dry_run:
-            if self.checker is not None:
-                self.checker.source.close()
-                self.checker = None
-            target = self.folder / info["stored"]
-            if target.is_dir():
-                shutil.rmtree(target, ignore_errors=True)
-            else:
-                target.unlink(missing_ok=True)
+        failed_only = state is JobState.FAILED and not start_over
+        store_report(job, self.report.json_array(failed_only=failed_only))
+        job.state = state
+        job.error = f"{error} / {error.zh}" if error else ""
+        job.finished_at = utcnow()
+        job.lease_holder = None
+        job.lease_expires_at = None
+        if state is JobState.SUCCEEDED:
+            job.processed_rows = job.total_rows
+        if state is not JobState.CANCELLED:
+            job.files = {key: value for key, value in job.files.items() if key != "cursor"}
+        db.session.commit()
+        # A dry run keeps the images for the import that follows, a cancelled job for its retry.
+        self.files.clean_up(keep_images=job.dry_run or state is JobState.CANCELLED)
 
 
-def _sync(path: Path) -> None:
-    with path.open("rb") as handle:
-        os.fsync(handle.fileno())
+def _problems_of(item: CheckedItem, result: Written | None) -> list[dict[str, Any]]:
+    """The report entries of a row's problems: its checks', or its outcome's (a record under
+    review, a local id of another collection)."""
+    if result is not None and result.problem is not None:
+        return [*item.problems, problem_entry(result.problem, local_id=item.local_id)]
+    return item.problems
 
 
-def _named_others(candidates: list[DuplicateCandidate], record_pk: int) -> Message:
-    """The other records of the pairs, by public id when public; the rest only counted.
-
-    A record another library has submitted is not public yet: its reviewers see it, the
-    importing contributor learns only that it exists.
-    """
-    others = [
-        candidate.record_high if candidate.record_low_id == record_pk else candidate.record_low
-        for candidate in candidates
-    ]
-    named = ", ".join(other.public_id for other in others if other.status is RecordStatus.PUBLISHED)
-    waiting = sum(other.status is not RecordStatus.PUBLISHED for other in others)
-    if not waiting:
-        return Message(named, named)
-    unpublished = _AWAITING_REVIEW.format(count=waiting)
-    return _LISTED_AND_WAITING.format(named=named, waiting=unpublished) if named else unpublished
+def _zero_counts() -> dict[str, int]:
+    return {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
 
 
-_PREDICTED = {
-    "created": Message("would be created", "将新建"),
-    "updated": Message("would update record {record}", "将更新记录 {record}"),
-    "unchanged": Message("record {record} would stay unchanged", "记录 {record} 将保持不变"),
-}
-_AND_PUBLISHED = Message("{done} and published", "{done}并已发布")
-_POSSIBLE_DUPLICATES = Message(
-    "Possibly describes the same thing as {count} record(s) of other libraries ({others}); "
-    "a reviewer will compare them.",
-    "可能与其他馆的 {count} 条记录（{others}）描述的是同一对象；审核员将进行比对。",
+def _add(counts: dict[str, int], key: str, value: int) -> None:
+    if value:
+        counts[key] = counts.get(key, 0) + value
+
+
+def mark_interrupted(public_id: str, error: BaseException) -> None:
+    """A run that stopped on an unexpected error: the job fails with the error, its rows written
+    so far kept, and a retry continues after them."""
+    job = db.session.scalar(select(IngestJob).where(IngestJob.public_id == public_id))
+    if job is None or job.state in JobState.final():
+        return
+    message = _INTERRUPTED.format(rows=job.processed_rows, error=str(error)[:300] or repr(error))
+    report = ReportFile(JobFiles(public_id, job.files).report)
+    store_report(job, report.json_array())
+    job.state = JobState.FAILED
+    job.error = f"{message} / {message.zh}"
+    job.finished_at = utcnow()
+    job.lease_holder = None
+    job.lease_expires_at = None
+    db.session.commit()
+
+
+_FILE_GONE = Message(
+    "The file {name} of this import is no longer there (deleted from the server?); upload it "
+    "again.",
+    "此导入的文件 {name} 已不存在（可能已从服务器上删除）；请重新上传。",
 )
-_AWAITING_REVIEW = Message("{count} awaiting review", "{count} 条待审核")
-_LISTED_AND_WAITING = Message("{named}; {waiting}", "{named}；{waiting}")
+_INTERRUPTED = Message(
+    "The import stopped unexpectedly after {rows} rows ({error}). Rows already imported are "
+    "kept; retry it to finish (it continues after them).",
+    "导入在处理 {rows} 行后意外中止（{error}）。已导入的行均已保存；"
+    "请重试以完成导入（将从中断处继续）。",
+)
+_TOO_MANY_ROWS = Message(
+    "The file has more than {limit} rows, the most one import takes; split it into several files.",
+    "文件超过 {limit} 行，即单次导入的上限；请拆分为多个文件。",
+)
 _REPEATED_LOCAL_ID = Message(
     "The local identifier {id} is also used in row(s) {others} of this file; none of these rows "
     "is imported.",

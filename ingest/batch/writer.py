@@ -1,21 +1,14 @@
-"""Writing checked rows as records: created, updated in place, or left unchanged.
+"""From a checked row to a record: created, updated in place, or left unchanged.
 
 Rows are keyed by (library, ``local_id``). The same row again changes nothing (no revision);
-a changed row updates the record through ``records.update_record``, one revision per change.
-
-New records are written in bulk: the batch's records, images and first revisions go to the
-database as plain rows, one ``repository.bulk`` insert per table (COPY on PostgreSQL), instead
-of the ORM's flush and two look-ups per record, which is what lets a 10,000-row import take a
-second or two. What differs from record to record (``new_record_values``) is made where the row
-is checked, in a checker process; the writer adds what the batch shares. New records get exactly
-what ``records.create_record`` gives a new draft: the columns of ``records.derived_columns`` and
-revision 1 with action ``create``.
+a changed row updates the record through ``records.update_record``, one revision per change;
+a new row becomes a draft through ``records.create_record``. Everything is written into the
+caller's transaction, which holds one batch.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -25,67 +18,46 @@ from sqlalchemy.orm import selectinload
 
 from ingest.batch.image_source import CheckedImage
 from ingest.batch.problems import Problem
-from ingest.duplicates.keys import MatchKeys
+from ingest.batch.report import DONE, outcome_entry
+from ingest.duplicates import flag_new_records, flag_possible_duplicates, match_keys
 from ingest.uploads import file_store, new_asset
 from repository import permissions
-from repository.bulk import insert_rows, insert_values, reserve_ids
 from repository.extensions import db
 from repository.messages import Message
-from repository.models import Asset, Collection, Record, RecordRevision, RecordStatus, User
-from repository.models.base import new_public_id, utcnow
-from repository.profiles import Profile
+from repository.models import Collection, DuplicateCandidate, Record, RecordStatus, User
 from repository.services import records
 
 
 @dataclass
-class PlannedRow:
-    """A valid row, as checked, to be written."""
+class CheckedItem:
+    """A row after its checks: valid metadata and images, or the report entries of its problems."""
 
     number: int
     local_id: str
-    cleaned: dict[str, Any] | None  # its metadata; None while only ``metadata_json`` holds it
-    image_names: list[str]
-    # Computed while checking, when the row was checked for this write:
-    metadata_json: str | None = None  # the metadata as the database stores it
-    new_record: tuple | None = None  # ``new_record_values``: the record it would create
-    keys: MatchKeys | None = None  # duplicate match keys
-    created_line: bytes | None = None  # its report line if it creates that record
+    metadata: dict[str, Any]
+    images: list[CheckedImage] | None  # None when the row names no images
+    problems: list[dict[str, Any]] = field(default_factory=list)
 
     @property
-    def metadata(self) -> dict[str, Any]:
-        """The cleaned metadata; a new record never needs it decoded, only an existing one."""
-        if self.cleaned is None:
-            assert self.metadata_json is not None
-            self.cleaned = json.loads(self.metadata_json)
-        return self.cleaned
+    def ok(self) -> bool:
+        return not self.problems
 
-
-#: The columns of a new record that differ from record to record, as ``new_record_values``
-#: gives them.
-NEW_RECORD_COLUMNS = ("public_id", "metadata", *records.DERIVED_COLUMNS)
-
-
-def new_record_values(
-    profile: Profile, metadata: dict[str, Any], metadata_json: str, public_id: str
-) -> tuple:
-    """A new record's own columns (``NEW_RECORD_COLUMNS``) as the database stores them."""
-    derived = records.derived_columns(profile, metadata)
-    return (public_id, metadata_json, *(derived[name] for name in records.DERIVED_COLUMNS))
+    @property
+    def image_shas(self) -> list[str] | None:
+        return None if self.images is None else [image.sha256 for image in self.images]
 
 
 @dataclass
 class Written:
-    """What became of one row."""
+    """What became of one valid row."""
 
-    row: PlannedRow
+    item: CheckedItem
     outcome: str  # created | updated | unchanged | failed
     record: Record | None = None
-    problems: list[Problem] = field(default_factory=list)
+    problem: Problem | None = None
     published: bool = False
     new_images: int = 0
-    notes: list[dict[str, Any]] = field(default_factory=list)  # report entries beside the outcome
-    record_id: str | None = None  # the record's public id
-    record_pk: int | None = None  # and its database id
+    notes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def existing_records(library_id: int, local_ids: Iterable[str]) -> dict[str, Record]:
@@ -101,254 +73,128 @@ def existing_records(library_id: int, local_ids: Iterable[str]) -> dict[str, Rec
     return {record.local_id: record for record in db.session.scalars(query)}
 
 
-def existing_local_ids(library_id: int, local_ids: Iterable[str]) -> set[str]:
-    """Which of these local ids the library's records already have (a thousand per query)."""
-    wanted = sorted(set(local_ids))
-    found: set[str] = set()
-    for start in range(0, len(wanted), 1000):
-        found.update(
-            db.session.scalars(
-                select(Record.local_id).where(
-                    Record.library_id == library_id,
-                    Record.local_id.in_(wanted[start : start + 1000]),
-                )
-            )
-        )
-    return found
+class Writer:
+    """Plans and writes rows for one job's collection and user."""
 
-
-def plan(
-    collection: Collection,
-    user: User,
-    row: PlannedRow,
-    image_shas: list[str] | None,
-    existing: Record | None,
-    local_id_header: str,
-) -> tuple[str, Problem | None]:
-    """The outcome a row will have against the record its ``local_id`` names, if any.
-
-    ``image_shas`` is None when the row names no images (the record's images then stay).
-    """
-    if existing is None:
-        return "created", None
-    if existing.collection_id != collection.id:
-        return "failed", Problem(
-            _OTHER_COLLECTION.format(id=row.local_id, record=existing.public_id),
-            row=row.number,
-            column=local_id_header,
-            field="local_id",
-            value=row.local_id,
-            fix=_OTHER_COLLECTION_FIX,
-        )
-    same_metadata = existing.metadata_ == row.metadata
-    same_images = image_shas is None or [a.sha256 for a in existing.assets] == image_shas
-    if same_metadata and same_images:
-        return "unchanged", None
-    if not permissions.can_edit(user, existing):
-        message = _UNDER_REVIEW if existing.status is RecordStatus.SUBMITTED else _NOT_EDITABLE
-        return "failed", Problem(
-            message.format(record=existing.public_id, status=existing.status.value),
-            row=row.number,
-            column=local_id_header,
-            field="local_id",
-            value=row.local_id,
-            fix=_UNDER_REVIEW_FIX if existing.status is RecordStatus.SUBMITTED else None,
-        )
-    return "updated", None
-
-
-class BatchWriter:
-    """Writes rows into the caller's transaction; the caller commits (or rolls back) the batch."""
-
-    def __init__(
-        self,
-        collection: Collection,
-        user: User,
-        *,
-        publish: bool,
-        check_image: Callable[[str], CheckedImage],
-        local_id_header: str,
-        max_bytes: int,
-    ) -> None:
-        self.collection = collection
-        self.user = user
-        # Plain values: the objects expire at every batch's commit, and reloading costs a query.
+    def __init__(self, collection: Collection, user: User, *, publish: bool, max_bytes: int):
         self.collection_id = collection.id
-        self.profile = collection.profile
-        self.user_id = user.id
         self.library_id = user.library_id
+        self.user_id = user.id
         self.publish = publish
-        self.check_image = check_image
-        self.local_id_header = local_id_header
         self.max_bytes = max_bytes
+        self.local_id_header = collection.profile.field("local_id").label_zh
         self.store = file_store()
 
-    def write(
-        self,
-        rows: Sequence[PlannedRow],
-        progress: Callable[[PlannedRow], None],
-        *,
-        existing_ids: set[str] | None = None,
-    ) -> list[Written]:
-        """Write the rows; ``existing_ids``, when given, are the only local ids to look up
-        (the job looked the whole file up before its first batch)."""
-        wanted = (
-            row.local_id for row in rows if existing_ids is None or row.local_id in existing_ids
-        )
-        existing = existing_records(self.library_id, wanted)
-        results: list[Written] = []
-        new: list[tuple[Written, list[CheckedImage]]] = []
-        for row in rows:
-            result, images = self._write_row(row, existing.get(row.local_id))
-            if result.outcome == "created":
-                new.append((result, images))
-            results.append(result)
-            progress(row)
-        self._insert_new(new)
-        if self.publish or any(images for _, images in new):
-            self._load_new([result for result, _ in new])
-        if self.publish:
-            for result in results:
-                if result.record is not None and result.outcome != "failed":
-                    result.published = self._publish(result.record)
-        return results
+    @property
+    def user(self) -> User:
+        return db.session.get(User, self.user_id)
 
-    def _write_row(
-        self, row: PlannedRow, existing: Record | None
-    ) -> tuple[Written, list[CheckedImage]]:
-        images: list[CheckedImage] = []
-        for name in row.image_names:
-            images.append(self.check_image(name))  # ImageProblem: the batch is redone row by row
-        shas = [image.sha256 for image in images] if row.image_names else None
-        outcome, problem = plan(
-            self.collection, self.user, row, shas, existing, self.local_id_header
-        )
+    @property
+    def collection(self) -> Collection:
+        return db.session.get(Collection, self.collection_id)
+
+    def plan(self, item: CheckedItem, existing: Record | None) -> tuple[str, Problem | None]:
+        """The outcome a valid row will have against the record its ``local_id`` names."""
+        if existing is None:
+            return "created", None
+        if existing.collection_id != self.collection_id:
+            return "failed", self._problem(
+                item,
+                _OTHER_COLLECTION.format(id=item.local_id, record=existing.public_id),
+                _OTHER_COLLECTION_FIX,
+            )
+        same_images = item.images is None or [a.sha256 for a in existing.assets] == item.image_shas
+        if existing.metadata_ == item.metadata and same_images:
+            return "unchanged", None
+        if not permissions.can_edit(self.user, existing):
+            submitted = existing.status is RecordStatus.SUBMITTED
+            message = _UNDER_REVIEW if submitted else _NOT_EDITABLE
+            return "failed", self._problem(
+                item,
+                message.format(record=existing.public_id, status=existing.status.value),
+                _UNDER_REVIEW_FIX if submitted else None,
+            )
+        return "updated", None
+
+    def predict(self, item: CheckedItem, existing: Record | None) -> Written:
+        """What writing the row would do (a dry run)."""
+        outcome, problem = self.plan(item, existing)
+        return Written(item, outcome, existing, problem)
+
+    def write(self, item: CheckedItem, existing: Record | None) -> Written:
+        """Write the row in the caller's transaction."""
+        outcome, problem = self.plan(item, existing)
         if problem is not None:
-            return Written(row, "failed", problems=[problem]), images
+            return Written(item, "failed", problem=problem)
+        user = self.user
+        written = Written(item, outcome, existing)
         if outcome == "created":
-            return Written(row, outcome, new_images=len(images)), images
-        assert existing is not None
-        added = self._update(existing, row, images) if outcome == "updated" else 0
-        written = Written(row, outcome, existing, new_images=added)
-        written.record_id, written.record_pk = existing.public_id, existing.id
-        return written, []
+            images = item.images or []
 
-    def _insert_new(self, new: list[tuple[Written, list[CheckedImage]]]) -> None:
-        """The batch's new records, their images and first revisions: one INSERT per table."""
-        if not new:
-            return
-        now = utcnow()
-        values = []
-        for result, _images in new:
-            row = result.row
-            if row.new_record is None:  # checked without preparing (a spooled row)
-                encoded = row.metadata_json or json.dumps(row.metadata)
-                row.new_record = new_record_values(
-                    self.profile, row.metadata, encoded, new_public_id()
+            def add_images(record: Record) -> bool:
+                for position, image in enumerate(images):
+                    self._new_asset(record, image, position)
+                return bool(images)
+
+            written.record = records.create_record(
+                user, self.collection, item.metadata, edit_assets=add_images
+            )
+            written.new_images = len(images)
+        elif outcome == "updated":
+            assert existing is not None
+
+            def replace_images(record: Record) -> bool:
+                if item.images is None:
+                    return False
+                changed, written.new_images = self._replace_images(record, item.images)
+                return changed
+
+            records.update_record(user, existing, item.metadata, edit_assets=replace_images)
+        if self.publish and written.record is not None:
+            written.published = self._publish(user, written.record)
+        return written
+
+    def flag_duplicates(self, results: list[Written]) -> int:
+        """Pair the batch's new and changed records with other libraries' records that look
+        alike; notes on the rows concerned. Returns the number of pairs."""
+        profile = self.collection.profile
+        created = [
+            (result.record.id, match_keys(profile, result.item.metadata))
+            for result in results
+            if result.outcome == "created"
+        ]
+        flagged = flag_new_records(self.collection_id, self.library_id, created)
+        for result in results:
+            if result.outcome == "updated":
+                flagged[result.record.id] = flag_possible_duplicates(result.record)
+        pairs = 0
+        for result in results:
+            candidates = flagged.get(result.record.id) if result.record is not None else None
+            if not candidates:
+                continue
+            pairs += len(candidates)
+            others = _named_others(candidates, result.record.id)
+            result.notes.append(
+                outcome_entry(
+                    result.item.number,
+                    result.outcome,
+                    result.item.local_id,
+                    _POSSIBLE_DUPLICATES.format(count=len(candidates), others=others),
+                    record_id=result.record.public_id,
+                    level="note",
                 )
-            result.record_id = row.new_record[0]
-            values.append(row.new_record)
-        shared = {
-            "collection_id": self.collection_id,
-            "library_id": self.library_id,
-            "status": RecordStatus.DRAFT,
-            "review_comment": "",
-            "created_at": now,
-            "updated_at": now,
-            "published_at": None,
-            "created_by_id": self.user_id,
-            "updated_by_id": self.user_id,
-        }
-        # Plain rows (COPY on PostgreSQL): the ORM's bulk path would cost as much again in
-        # bookkeeping. The ids come from the table's sequence, or are read back in one query.
-        reserved = reserve_ids(Record.__table__, len(values))
-        if reserved is not None:
-            insert_values(
-                Record.__table__,
-                ("id", *NEW_RECORD_COLUMNS),
-                [(key, *row) for key, row in zip(reserved, values, strict=True)],
-                same=shared,
             )
-            ids = {row[0]: key for key, row in zip(reserved, values, strict=True)}
-        else:
-            insert_values(Record.__table__, NEW_RECORD_COLUMNS, values, same=shared)
-            ids = dict(
-                db.session.execute(
-                    select(Record.public_id, Record.id).where(
-                        Record.public_id.in_([row[0] for row in values])
-                    )
-                ).all()
-            )
-        asset_rows, revisions = [], []
-        for result, images in new:
-            record_id = result.record_pk = ids[result.record_id]
-            for position, image in enumerate(images):
-                asset_rows.append(self._asset_row(record_id, image, position, now))
-            shas = json.dumps([image.sha256 for image in images]) if images else "[]"
-            revisions.append((record_id, result.row.new_record[1], shas))
-        if asset_rows:
-            insert_rows(Asset.__table__, asset_rows)
-        insert_values(
-            RecordRevision.__table__,
-            ("record_id", "metadata_after", "assets_after"),
-            revisions,
-            same={
-                "number": 1,
-                "action": "create",
-                "user_id": self.user_id,
-                "created_at": now,
-                "status_before": None,
-                "status_after": RecordStatus.DRAFT.value,
-                "metadata_before": None,
-                "comment": "",
-            },
+        return pairs
+
+    def _problem(self, item: CheckedItem, message: Message, fix: Message | None) -> Problem:
+        return Problem(
+            message,
+            row=item.number,
+            column=self.local_id_header,
+            field="local_id",
+            value=item.local_id,
+            fix=fix,
         )
-
-    def _asset_row(
-        self, record_id: int, image: CheckedImage, position: int, now: Any
-    ) -> dict[str, Any]:
-        assert image.path is not None, "images are kept on disk for the write pass"
-        stored = self.store.put_original(image.path, self.max_bytes, filename=image.name)
-        name = PurePosixPath(image.source_name)
-        return {
-            "public_id": new_public_id(),
-            "record_id": record_id,
-            "position": position,
-            "label": name.stem[:300],
-            "original_filename": name.name[:300],
-            "sha256": stored.sha256,
-            "mime_type": image.verified.mime_type,
-            "size_bytes": stored.size,
-            "width": image.verified.width,
-            "height": image.verified.height,
-            "derivatives_ready": False,
-            "created_at": now,
-        }
-
-    def _load_new(self, created: list[Written]) -> None:
-        """The new records as objects, with their images, for publishing and derivatives."""
-        wanted = [result.record_id for result in created]
-        if not wanted:
-            return
-        query = (
-            select(Record).where(Record.public_id.in_(wanted)).options(selectinload(Record.assets))
-        )
-        loaded = {record.public_id: record for record in db.session.scalars(query)}
-        for result in created:
-            result.record = loaded[result.record_id]
-
-    def _update(self, record: Record, row: PlannedRow, images: list[CheckedImage]) -> int:
-        added = 0
-
-        def edit_assets(target: Record) -> bool:
-            nonlocal added
-            if not row.image_names:
-                return False
-            changed, added = self._replace_images(target, images)
-            return changed
-
-        records.update_record(self.user, record, row.metadata, edit_assets=edit_assets)
-        return added
 
     def _replace_images(self, record: Record, images: list[CheckedImage]) -> tuple[bool, int]:
         """Make the record's images exactly these, in this order, keeping the ones it has."""
@@ -371,23 +217,73 @@ class BatchWriter:
         return True, added
 
     def _new_asset(self, record: Record, image: CheckedImage, position: int):
-        assert image.path is not None, "images are kept on disk for the write pass"
+        assert image.path is not None, "an import keeps its verified images on disk"
         stored = self.store.put_original(image.path, self.max_bytes, filename=image.name)
-        label = PurePosixPath(image.source_name).stem
-        return new_asset(
-            record, stored, image.verified, PurePosixPath(image.source_name).name, label, position
-        )
+        name = PurePosixPath(image.source_name)
+        return new_asset(record, stored, image.verified, name.name, name.stem, position)
 
-    def _publish(self, record: Record) -> bool:
+    def _publish(self, user: User, record: Record) -> bool:
         """Submit and publish a draft (or publish a submitted record) as the importing reviewer."""
         if record.status is RecordStatus.DRAFT:
-            records.submit_record(self.user, record)
+            records.submit_record(user, record)
         if record.status is RecordStatus.SUBMITTED:
-            records.publish_record(self.user, record)
+            records.publish_record(user, record)
             return True
         return False
 
 
+def outcome_entries(result: Written) -> list[dict[str, Any]]:
+    """The report entries of a written (or, in a dry run, predicted) row."""
+    item = result.item
+    record_id = result.record.public_id if result.record is not None else None
+    if result.published:
+        message = _AND_PUBLISHED.format(done=DONE[result.outcome].format(record=record_id))
+    elif result.outcome in DONE:
+        message = DONE[result.outcome].format(record=record_id)
+    else:
+        raise ValueError(result.outcome)
+    entry = outcome_entry(item.number, result.outcome, item.local_id, message, record_id=record_id)
+    return [entry, *result.notes]
+
+
+def predicted_entry(result: Written) -> dict[str, Any]:
+    item = result.item
+    record_id = result.record.public_id if result.record is not None else None
+    message = _PREDICTED[result.outcome].format(record=record_id or "")
+    return outcome_entry(item.number, result.outcome, item.local_id, message, record_id=record_id)
+
+
+def _named_others(candidates: list[DuplicateCandidate], record_pk: int) -> Message:
+    """The other records of the pairs, by public id when public; the rest only counted.
+
+    A record another library has submitted is not public yet: its reviewers see it, the
+    importing contributor learns only that it exists.
+    """
+    others = [
+        candidate.record_high if candidate.record_low_id == record_pk else candidate.record_low
+        for candidate in candidates
+    ]
+    named = ", ".join(other.public_id for other in others if other.status is RecordStatus.PUBLISHED)
+    waiting = sum(other.status is not RecordStatus.PUBLISHED for other in others)
+    if not waiting:
+        return Message(named, named)
+    unpublished = _AWAITING_REVIEW.format(count=waiting)
+    return _LISTED_AND_WAITING.format(named=named, waiting=unpublished) if named else unpublished
+
+
+_PREDICTED = {
+    "created": Message("would be created", "将新建"),
+    "updated": Message("would update record {record}", "将更新记录 {record}"),
+    "unchanged": Message("record {record} would stay unchanged", "记录 {record} 将保持不变"),
+}
+_AND_PUBLISHED = Message("{done} and published", "{done}并已发布")
+_POSSIBLE_DUPLICATES = Message(
+    "Possibly describes the same thing as {count} record(s) of other libraries ({others}); "
+    "a reviewer will compare them.",
+    "可能与其他馆的 {count} 条记录（{others}）描述的是同一对象；审核员将进行比对。",
+)
+_AWAITING_REVIEW = Message("{count} awaiting review", "{count} 条待审核")
+_LISTED_AND_WAITING = Message("{named}; {waiting}", "{named}；{waiting}")
 _OTHER_COLLECTION = Message(
     "Your library's record {record} in another collection already has the local identifier "
     "{id}; local identifiers are unique across your library.",

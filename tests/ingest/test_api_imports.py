@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from ingest.batch import start_import
 from repository.extensions import db
 from repository.models import IngestJob, Record, RecordStatus
 from repository.services import collections as collection_service
@@ -41,11 +42,6 @@ def contributor(make_user):
 @pytest.fixture
 def api(client, spec, contributor) -> ApiClient:
     return ApiClient(client, spec, issue_token(contributor))
-
-
-@pytest.fixture(autouse=True)
-def inline(app, monkeypatch):
-    monkeypatch.setitem(app.config, "IMPORT_RUN_INLINE", True)
 
 
 def start(api: ApiClient, table: bytes | None = None, *, images: bytes | None = None, **fields):
@@ -224,3 +220,31 @@ def test_the_report_csv_reads_back_in_excel_order(api, collection):
     text = api.get(f"/api/imports/{job_id}/report.csv").get_data().decode("utf-8-sig")
     header, *rows = list(csv.reader(io.StringIO(text)))
     assert "Row" in header[0] and rows
+
+
+def test_a_job_is_cancelled_and_retried_through_the_api(
+    client, spec, api, collection, contributor, make_user, tmp_path
+):
+    table = tmp_path / "t.csv"
+    table.write_bytes(csv_bytes([HEADERS, ROWS[2]]))
+    job = start_import(contributor, collection, table, None, dry_run=False)  # no worker yet
+    url = f"/api/imports/{job.public_id}"
+
+    outsider = ApiClient(client, spec, issue_token(make_user("contributor")))
+    assert outsider.post(f"{url}/cancel").status_code == 404
+    cancelled = api.post(f"{url}/cancel")
+    assert cancelled.status_code == 202
+    body = cancelled.get_json()
+    assert body["state"] == "cancelled" and body["finished"] and body["cancel_requested"]
+    assert body["links"]["retry"].endswith(f"{url}/retry")
+    assert api.post(f"{url}/cancel").status_code == 409
+    assert db.session.scalar(select(func.count(Record.id))) == 0
+
+    retried = api.post(f"{url}/retry")
+    assert retried.status_code == 202
+    assert retried.headers["Location"].endswith(url)
+    polled = api.get(url).get_json()
+    assert polled["state"] == "succeeded" and polled["counts"]["created"] == 1
+    assert polled["attempts"] == 1 and not polled["cancel_requested"]
+    conflict = api.post(f"{url}/retry")
+    assert conflict.status_code == 409 and "failed or cancelled" in conflict.get_json()["error"]

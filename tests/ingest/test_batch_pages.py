@@ -5,23 +5,24 @@ from __future__ import annotations
 
 import csv
 import io
-import time
+from datetime import timedelta
 
 import pytest
-import requests
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from ingest.batch import start_import
 from repository.extensions import db
 from repository.models import IngestJob, JobState, Record, RecordStatus
-from repository.services import accounts
+from repository.models.base import utcnow
 from repository.services import collections as collection_service
+from repository.tasks import claim, recover_jobs
 from tests.conftest import csrf_token_from
-from tests.factories import PASSWORD
 from tests.ingest.batch.conftest import HEADERS, ROWS, csv_bytes, default_images, zip_bytes
 
 SLUG = "changbaishan"
 PAGE = f"/workspace/collections/{SLUG}/import"
+NO_IMAGES = [[*row[:-1], ""] for row in ROWS]
 BAD_ROW = ["CBS-004", "东北虎", "Panthera tigris altaica", "矿物", "", "", ""]
 
 
@@ -33,12 +34,6 @@ def collection(make_collection):
 @pytest.fixture
 def contributor(make_user):
     return make_user("contributor")
-
-
-@pytest.fixture
-def inline(app, monkeypatch):
-    """Jobs run inside the request, so a test can look at the finished job right away."""
-    monkeypatch.setitem(app.config, "IMPORT_RUN_INLINE", True)
 
 
 def upload(browser, table: bytes, *, name="plants.csv", images: bytes | None = None, **options):
@@ -59,6 +54,16 @@ def job_from(response) -> IngestJob:
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     public_id = response.headers["Location"].rstrip("/").rsplit("/", 1)[1]
     return db.session.scalar(select(IngestJob).where(IngestJob.public_id == public_id))
+
+
+@pytest.fixture
+def write(tmp_path):
+    def put(name: str, data: bytes):
+        path = tmp_path / name
+        path.write_bytes(data)
+        return path
+
+    return put
 
 
 def good_and_bad_table() -> bytes:
@@ -119,7 +124,7 @@ def test_a_hidden_collection_takes_no_imports_from_contributors(login, contribut
 # --- a dry run --------------------------------------------------------------------------------
 
 
-def test_a_dry_run_reports_the_bad_row_and_writes_nothing(login, collection, contributor, inline):
+def test_a_dry_run_reports_the_bad_row_and_writes_nothing(login, collection, contributor):
     browser = login(contributor)
     browser.get("/lang/en")
     job = job_from(upload(browser, good_and_bad_table(), images=zip_bytes(default_images())))
@@ -144,7 +149,7 @@ def test_a_dry_run_reports_the_bad_row_and_writes_nothing(login, collection, con
     assert "矿物" in cells
 
 
-def test_the_report_speaks_the_readers_language(login, collection, contributor, inline):
+def test_the_report_speaks_the_readers_language(login, collection, contributor):
     browser = login(contributor)
     job = job_from(upload(browser, good_and_bad_table()))
     html = browser.get(f"/imports/{job.public_id}").get_data(as_text=True)
@@ -154,7 +159,7 @@ def test_the_report_speaks_the_readers_language(login, collection, contributor, 
     assert "不在可选值中" not in html and "is not one of the allowed values" in html
 
 
-def test_a_dry_run_becomes_the_import_of_the_same_files(login, collection, contributor, inline):
+def test_a_dry_run_becomes_the_import_of_the_same_files(login, collection, contributor):
     browser = login(contributor)
     dry = job_from(upload(browser, good_and_bad_table(), images=zip_bytes(default_images())))
     page = browser.get(f"/imports/{dry.public_id}").get_data(as_text=True)
@@ -170,7 +175,7 @@ def test_a_dry_run_becomes_the_import_of_the_same_files(login, collection, contr
 # --- an import --------------------------------------------------------------------------------
 
 
-def test_an_import_reports_counts_and_links_to_the_records(login, collection, contributor, inline):
+def test_an_import_reports_counts_and_links_to_the_records(login, collection, contributor):
     browser = login(contributor)
     browser.get("/lang/en")
     job = job_from(
@@ -195,7 +200,7 @@ def test_an_import_reports_counts_and_links_to_the_records(login, collection, co
     assert again.counts["unchanged"] == 3 and again.counts["created"] == 0
 
 
-def test_abort_imports_nothing_when_a_row_fails(login, collection, contributor, inline):
+def test_abort_imports_nothing_when_a_row_fails(login, collection, contributor):
     browser = login(contributor)
     job = job_from(upload(browser, good_and_bad_table(), mode="import", on_error="abort"))
     assert job.state is JobState.FAILED
@@ -204,7 +209,10 @@ def test_abort_imports_nothing_when_a_row_fails(login, collection, contributor, 
 
 
 def test_a_reviewer_may_publish_on_import_and_a_contributor_may_not(
-    login, collection, contributor, make_user, inline
+    login,
+    collection,
+    contributor,
+    make_user,
 ):
     reviewer = make_user("reviewer", reviews=[collection])
     browser = login(reviewer)
@@ -234,49 +242,72 @@ def test_a_reviewer_may_publish_on_import_and_a_contributor_may_not(
     )
 
 
-def test_the_background_job_finishes_and_its_page_follows_it(live_server):
-    """The real path, on a real server: the upload returns at once, a thread does the work,
-    the job page polls its status until the report is there."""
-    suffix = str(time.monotonic_ns())[-8:]
-    with live_server.context():
-        library = accounts.create_library(f"BG-{suffix}", "后台馆")
-        user = accounts.create_user(f"bg{suffix}@example.org", library, "contributor", PASSWORD)
-        slug = collection_service.create_collection(f"bg-{suffix}", "natural_history", "后台").slug
-        email, library_id = user.email, library.id
-    browser = requests.Session()
-    signed_in = browser.post(
-        f"{live_server.url}/login", data={"email": email, "password": PASSWORD}, timeout=30
-    )
-    assert signed_in.ok
-    started = browser.post(
-        f"{live_server.url}/workspace/collections/{slug}/import",
-        data={"mode": "import", "on_error": "skip", "encoding": "auto"},
-        files={
-            "table": ("plants.csv", csv_bytes([HEADERS, *ROWS])),
-            "images": ("photos.zip", zip_bytes(default_images())),
-        },
-        allow_redirects=False,
-        timeout=30,
-    )
-    assert started.status_code == 302, started.text[:2000]
-    page_url = live_server.url + started.headers["Location"]
-    assert "status.json" in browser.get(page_url, timeout=30).text
+def test_the_job_page_tells_the_truth_from_queued_to_finished(
+    login, collection, contributor, write
+):
+    """Queued, taken up by a worker, left by a worker that died, taken up again, finished:
+    the page and its status say which, and never that a dead job goes on by itself."""
+    job = start_import(
+        contributor, collection, write("t.csv", csv_bytes([HEADERS, *NO_IMAGES])), None, dry_run=False
+    )  # queued; no worker has it yet
+    browser = login(contributor)
+    browser.get("/lang/en")
+    page = f"/imports/{job.public_id}"
+    html = browser.get(page).get_data(as_text=True)
+    assert "Waiting for a worker" in html and "status.json" in html
+    assert "Cancel the import" in html and "Retry the import" not in html
+    status = browser.get(f"{page}/status.json").get_json()
+    assert (status["state"], status["finished"], status["attempts"]) == ("queued", False, 0)
 
-    deadline = time.monotonic() + 60
-    status = browser.get(f"{page_url}/status.json", timeout=30).json()
-    while not status["finished"] and time.monotonic() < deadline:
-        time.sleep(0.2)
-        status = browser.get(f"{page_url}/status.json", timeout=30).json()
-    assert status["state"] == "succeeded", status
+    assert claim(IngestJob, job.public_id)  # a worker takes it up, then dies
+    html = browser.get(page).get_data(as_text=True)
+    assert "A worker is running the job (run 1)" in html and "Waiting" not in html
+    db.session.expire_all()
+    job.lease_expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    recover_jobs()  # another worker (here: the immediate queue) takes it up and finishes it
+
+    html = browser.get(page).get_data(as_text=True)
+    assert 'http-equiv="refresh"' not in html and "Cancel the import" not in html
+    assert "A worker is running" not in html
+    status = browser.get(f"{page}/status.json").get_json()
+    assert status["state"] == "succeeded" and status["attempts"] == 2
     assert status["counts"]["created"] == 3 and status["processed_rows"] == 3
+    for record in db.session.scalars(select(Record)):
+        assert f"/records/{record.public_id}" in html
 
-    html = browser.get(page_url, timeout=30).text
-    assert 'http-equiv="refresh"' not in html
-    with live_server.context():
-        ids = db.session.scalars(select(Record.public_id).where(Record.library_id == library_id))
-        assert len(ids.all()) == 3
-    for public_id in ids:
-        assert f"/records/{public_id}" in html
+
+def test_a_job_is_cancelled_and_retried_from_its_page(
+    login, collection, contributor, make_user, write
+):
+    job = start_import(
+        contributor, collection, write("t.csv", csv_bytes([HEADERS, *NO_IMAGES])), None, dry_run=False
+    )
+    browser = login(contributor)
+    browser.get("/lang/en")
+    page = f"/imports/{job.public_id}"
+    refused = browser.post(f"{page}/cancel")  # without the form's token
+    assert refused.status_code == 400
+    token = csrf_token_from(browser, page)
+    assert browser.post(f"{page}/cancel", data={"csrf_token": token}).status_code == 302
+    db.session.expire_all()
+    assert job.state is JobState.CANCELLED
+    html = browser.get(page).get_data(as_text=True)
+    assert "Cancelled after 0 of 0 rows" in html and "Retry the import" in html
+
+    token = csrf_token_from(browser, page)
+    assert browser.post(f"{page}/retry", data={"csrf_token": token}).status_code == 302
+    db.session.expire_all()
+    assert job.state is JobState.SUCCEEDED and job.counts["created"] == 3
+    html = browser.get(page).get_data(as_text=True)
+    assert "Retry the import" not in html and "Cancel the import" not in html
+    token = csrf_token_from(browser, page)
+    again = browser.post(f"{page}/retry", data={"csrf_token": token}, follow_redirects=True)
+    assert "Only a failed or cancelled import can be retried" in again.get_data(as_text=True)
+
+    outsider = login(make_user("contributor"), separate=True)
+    token = csrf_token_from(outsider, "/imports/")
+    assert outsider.post(f"{page}/cancel", data={"csrf_token": token}).status_code == 404
 
 
 # --- bad uploads ------------------------------------------------------------------------------
@@ -356,7 +387,10 @@ def test_the_form_needs_its_csrf_token(login, collection, contributor):
 
 
 def test_a_library_sees_only_its_own_jobs_and_admins_see_all(
-    login, collection, contributor, make_user, inline
+    login,
+    collection,
+    contributor,
+    make_user,
 ):
     browser = login(contributor)
     job = job_from(upload(browser, csv_bytes([HEADERS, *ROWS])))
@@ -382,7 +416,9 @@ def test_a_library_sees_only_its_own_jobs_and_admins_see_all(
 
 
 def test_the_import_page_lists_the_collections_recent_imports(
-    login, collection, contributor, inline
+    login,
+    collection,
+    contributor,
 ):
     browser = login(contributor)
     job = job_from(upload(browser, csv_bytes([HEADERS, *ROWS])))

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from repository.bulk import insert_rows, insert_values, reserve_ids
+from repository.bulk import insert_rows, insert_values
 from repository.extensions import db
 from repository.models import Record, RecordStatus
 from repository.models.base import utcnow
@@ -65,23 +65,6 @@ def test_bulk_rows_read_back_as_inserted_rows_do(make_collection, make_user):
     assert stored("BULKTEST02") == expected
 
 
-def test_reserved_ids_are_used_by_no_other_row(make_collection, make_user):
-    collection, user = make_collection(), make_user("contributor")
-    reserved = reserve_ids(Record.__table__, 3)
-    if db.engine.dialect.name != "postgresql":
-        assert reserved is None  # SQLite: the caller reads new ids back instead
-        return
-    assert len(set(reserved)) == 3
-    rows = [record_row(collection, user, f"BULKID{n:04d}", f"I-{n}", {}) for n in range(3)]
-    for row, record_id in zip(rows, reserved, strict=True):
-        row["id"] = record_id
-    insert_rows(Record.__table__, rows)
-    later = record_row(collection, user, "BULKIDLATE", "I-late", {})
-    db.session.execute(insert(Record.__table__), [later])
-    ids = db.session.scalars(select(Record.id).where(Record.public_id.like("BULKID%"))).all()
-    assert sorted(ids)[:3] == sorted(reserved) and len(set(ids)) == 4
-
-
 def test_columns_left_out_get_a_default_of_their_own_per_row(make_collection, make_user):
     collection, user = make_collection(), make_user("contributor")
     rows = []
@@ -95,7 +78,7 @@ def test_columns_left_out_get_a_default_of_their_own_per_row(make_collection, ma
 
 
 def test_a_duplicate_key_is_raised_as_sqlalchemy_raises_it(make_collection, make_user):
-    """So the import's per-row fallback recognises it as the row's fault."""
+    """So a caller's error handling recognises it as the row's fault."""
     collection, user = make_collection(), make_user("contributor")
     rows = [record_row(collection, user, f"BULKDUP{n:03d}", "SAME", {}) for n in range(2)]
     with pytest.raises(IntegrityError), db.session.begin_nested():
@@ -105,7 +88,7 @@ def test_a_duplicate_key_is_raised_as_sqlalchemy_raises_it(make_collection, make
 def test_rows_of_ready_values_with_shared_columns_read_back_as_inserted_rows_do(
     make_collection, make_user
 ):
-    """What an import's checker prepares: each record's own columns, the JSON as its text."""
+    """Each row's own columns, the JSON as its text, with the columns all rows share."""
     collection, user = make_collection(), make_user("contributor")
     db.session.execute(
         insert(Record.__table__), [record_row(collection, user, "BULKTEST11", "B-11", METADATA)]

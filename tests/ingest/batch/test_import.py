@@ -6,7 +6,7 @@ import csv
 import io
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from ingest.batch import (
     ImportRejected,
@@ -195,7 +195,7 @@ def test_abort_writes_nothing_when_any_row_fails(run, write):
     assert record_count() == 0 and revision_count() == 0
     # Nothing stays behind but the table and the report.
     folder = file_store().root / "imports" / job.public_id
-    assert sorted(p.name for p in folder.iterdir()) == [".lock", "report.jsonl", "table.csv"]
+    assert sorted(p.name for p in folder.iterdir()) == ["report.jsonl", "table.csv"]
 
 
 def test_abort_imports_everything_when_every_row_is_valid(run, write):
@@ -374,20 +374,3 @@ def test_the_files_a_dry_run_checked_are_imported_without_uploading_again(
     assert job.files["table"]["name"] == "checked.csv"
     with pytest.raises(ImportRejected, match="no longer kept"):
         start_import_again(contributor, job)
-
-
-def test_a_large_import_leaves_postgresql_with_current_table_statistics(run, write, monkeypatch):
-    """Otherwise the next import's look-ups are planned for the tables as they were before."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("table statistics are PostgreSQL's")
-    from ingest.batch import run as run_module
-
-    monkeypatch.setattr(run_module, "ANALYZE_AFTER_ROWS", 3)
-    rows = [HEADERS] + [
-        [f"ST-{n}", f"红松{n}", "Pinus koraiensis", "植物", "", "", ""] for n in range(3)
-    ]
-    run(write("t.csv", csv_bytes(rows)))
-    counted = db.session.execute(
-        text("SELECT reltuples FROM pg_class WHERE relname = 'record'")
-    ).scalar_one()
-    assert counted == record_count()

@@ -1,26 +1,34 @@
-"""Jobs survive crashes and restarts: whole rows or none, resumed without duplicates."""
+"""Import jobs on the task queue: a killed job resumes where its last batch ended, a cancelled
+one keeps what it wrote, a failed one can be retried, and no job is ever left "running"."""
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from iiif.image_tiles import load_tile_set
 from ingest.batch import (
+    ImportRejected,
+    cancel_import,
     find_job,
-    jobs,
-    resume_unfinished_imports,
+    job_folder,
+    prune_import_files,
+    retry_import,
     run_import,
-    run_import_in_background,
+    run_import_task,
     start_import,
+    start_import_again,
 )
 from ingest.batch import run as run_module
+from ingest.batch.writer import Writer
 from ingest.uploads import file_store
+from repository.errors import Conflict
 from repository.extensions import db
-from repository.models import Asset, JobState, Record, RecordRevision
-from repository.services import accounts, collections
+from repository.models import Asset, IngestJob, JobState, Record, RecordRevision
+from repository.models.base import utcnow
+from repository.tasks import recover_jobs
 from tests.ingest.batch.conftest import (
     HEADERS,
     csv_bytes,
@@ -30,6 +38,10 @@ from tests.ingest.batch.conftest import (
     revision_count,
     zip_bytes,
 )
+
+
+class Killed(BaseException):
+    """What a worker killed mid-way leaves: not an error its task could catch and report."""
 
 
 def many_rows(count: int, *, images_every: int = 3) -> list[list[str]]:
@@ -48,71 +60,241 @@ def archive_for(count: int, images_every: int = 3) -> bytes:
     )
 
 
-def whole_records_only() -> None:
-    """Every record has exactly its first revision and every image its row named."""
-    for record in db.session.scalars(select(Record)):
-        assert [r.action for r in record.revisions] == ["create"]
+def each_row_once(count: int, *, images_every: int = 3) -> None:
+    """Every row is one record with exactly its first revision and the images it names."""
+    found = db.session.scalars(select(Record)).all()
+    assert sorted(record.local_id for record in found) == [
+        f"R-{n:03d}" for n in range(1, count + 1)
+    ]
+    for record in found:
+        assert [revision.action for revision in record.revisions] == ["create"]
         number = int(record.local_id.split("-")[1])
-        assert len(record.assets) == (1 if number % 3 == 0 else 0)
+        assert len(record.assets) == (1 if number % images_every == 0 else 0)
 
 
-def test_a_crash_while_writing_keeps_whole_batches_and_the_rerun_finishes(
-    write, contributor, collection, monkeypatch
-):
+def killed_after(batches: int):
+    """A progress hook that kills the run once it has committed this many batches."""
+    seen = []
+
+    def hook(job: IngestJob) -> None:
+        seen.append(job.processed_rows)
+        if len(seen) == batches:
+            raise Killed
+
+    return hook
+
+
+def lease_runs_out(job: IngestJob) -> None:
+    job.lease_expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
     monkeypatch.setattr(run_module, "BATCH_ROWS", 4)
-    rows = many_rows(14)
-    rows[7][3] = "矿物"  # row 8 fails
+
+
+def test_a_job_killed_mid_way_is_taken_up_again_and_ends_with_every_row_once(
+    write, contributor, collection, small_batches
+):
     job = start_import(
         contributor,
         collection,
-        write("t.csv", csv_bytes(rows)),
+        write("t.csv", csv_bytes(many_rows(14))),
         write("p.zip", archive_for(14)),
         dry_run=False,
     )
-
-    def power_cut(done: int, total: int) -> None:
-        if job.state is JobState.RUNNING and done == 10:
-            raise RuntimeError("power cut")
-
-    with pytest.raises(RuntimeError, match="power cut"):
-        run_import(job, power_cut)
+    with pytest.raises(Killed):
+        run_import(job, killed_after(2))
     db.session.expire_all()
-    assert job.state is JobState.RUNNING
-    assert job.files["written_through_row"] == 9 and job.processed_rows == 8
-    assert record_count() == 7  # two batches of four rows, one of them the failed row
-    whole_records_only()
+    assert job.state is JobState.RUNNING and job.lease_holder  # as a dead worker leaves it
+    assert job.processed_rows == 8 and record_count() == 8  # two whole batches
+    recover_jobs()  # the lease has not run out: nothing to take up
+    db.session.expire_all()
+    assert job.state is JobState.RUNNING and record_count() == 8
 
-    run_import(job)
-    assert job.state is JobState.SUCCEEDED
-    assert (record_count(), revision_count()) == (13, 13)
-    whole_records_only()
-    assert job.counts["created"] == 13 and job.counts["failed"] == 1
-    assert [e["row"] for e in problems(job)] == [8]
-    assert len([e for e in job.report if e["outcome"] == "created"]) == 13
-    assert all(a.derivatives_ready for a in db.session.scalars(select(Asset)))
+    lease_runs_out(job)
+    recover_jobs()  # back to queued and enqueued; the (immediate) queue runs it here
+    db.session.expire_all()
+    assert job.state is JobState.SUCCEEDED and job.attempts == 2
+    assert job.lease_holder is None and job.lease_expires_at is None
+    each_row_once(14)
+    assert revision_count() == 14
+    assert job.counts["created"] == 14 and job.processed_rows == job.total_rows == 14
+    created = [entry["local_id"] for entry in job.report if entry["outcome"] == "created"]
+    assert created == [f"R-{n:03d}" for n in range(1, 15)]  # each row once, in order
+    assert all(asset.derivatives_ready for asset in db.session.scalars(select(Asset)))
 
 
-def test_a_crash_while_checking_starts_the_check_again(write, contributor, collection, monkeypatch):
-    """With on_error=abort every row is checked before any is written."""
-    monkeypatch.setattr(run_module, "BATCH_ROWS", 2)
+def test_a_dry_run_or_abort_import_killed_while_checking_checks_on_from_there(
+    write, contributor, collection, small_batches
+):
+    rows = many_rows(10, images_every=99)
+    rows[9][3] = "矿物"  # row 10 fails: the abort import writes nothing
+    table = write("t.csv", csv_bytes(rows))
+    job = start_import(contributor, collection, table, None, dry_run=False, on_error="abort")
+    with pytest.raises(Killed):
+        run_import(job, killed_after(1))
+    db.session.expire_all()
+    assert job.state is JobState.VALIDATING and job.processed_rows == 4
+    lease_runs_out(job)
+    recover_jobs()
+    db.session.expire_all()
+    assert job.state is JobState.FAILED and "nothing was imported" in job.error
+    assert [entry["row"] for entry in problems(job)] == [10]
+    assert job.counts == {"created": 0, "updated": 0, "unchanged": 0, "failed": 1}
+    assert record_count() == 0
+
+
+def test_cancelling_a_running_job_keeps_its_written_batches_and_a_retry_finishes_it(
+    write, contributor, collection, small_batches
+):
     job = start_import(
         contributor,
         collection,
-        write("t.csv", csv_bytes(many_rows(6, images_every=99))),
+        write("t.csv", csv_bytes(many_rows(10, images_every=99))),
         None,
         dry_run=False,
-        on_error="abort",
     )
+    asked = []
 
-    def crash(done: int, total: int) -> None:
-        if job.state is JobState.VALIDATING and done == 4:
-            raise RuntimeError("killed")
+    def cancel_after_the_first_batch(running: IngestJob) -> None:
+        if not asked:
+            asked.append(cancel_import(find_job(running.public_id)))
 
-    with pytest.raises(RuntimeError):
-        run_import(job, crash)
-    assert job.state is JobState.VALIDATING and record_count() == 0
-    run_import(job)
-    assert job.state is JobState.SUCCEEDED and job.counts["created"] == 6
+    run_import(job, cancel_after_the_first_batch)
+    assert job.state is JobState.CANCELLED and job.finished_at is not None
+    assert job.lease_holder is None and job.processed_rows == 4
+    assert record_count() == 4 and job.counts["created"] == 4
+    listed = [entry["local_id"] for entry in job.report if entry["outcome"] == "created"]
+    assert listed == ["R-001", "R-002", "R-003", "R-004"]
+    with pytest.raises(Conflict):
+        cancel_import(job)
+
+    retry_import(job)  # queued and enqueued; the (immediate) queue runs it here
+    db.session.expire_all()
+    assert job.state is JobState.SUCCEEDED and job.counts["created"] == 10
+    assert (record_count(), revision_count()) == (10, 10)
+    created = [entry["local_id"] for entry in job.report if entry["outcome"] == "created"]
+    assert created == [f"R-{n:03d}" for n in range(1, 11)]
+    with pytest.raises(Conflict):
+        retry_import(job)
+
+
+def test_a_queued_job_cancelled_never_runs(write, contributor, collection):
+    job = start_import(
+        contributor,
+        collection,
+        write("t.csv", csv_bytes(many_rows(3, images_every=99))),
+        None,
+        dry_run=False,
+    )
+    cancel_import(job)
+    assert job.state is JobState.CANCELLED
+    run_import_task(job.public_id)
+    recover_jobs()
+    db.session.expire_all()
+    assert job.state is JobState.CANCELLED and job.attempts == 0 and record_count() == 0
+
+
+def test_a_task_that_raises_fails_its_job_with_the_error_and_a_retry_finishes_it(
+    write, contributor, collection, small_batches, monkeypatch
+):
+    rows = many_rows(9)
+    table, images = write("t.csv", csv_bytes(rows)), write("p.zip", archive_for(9))
+    job = start_import(contributor, collection, table, images, dry_run=False)
+    original = Writer.write
+
+    def broken(self, item, existing):
+        if item.local_id == "R-006":
+            raise RuntimeError("disk on fire")
+        return original(self, item, existing)
+
+    monkeypatch.setattr(Writer, "write", broken)
+    run_import_task(job.public_id)
+    db.session.expire_all()
+    assert job.state is JobState.FAILED and job.finished_at is not None
+    assert "stopped unexpectedly after 4 rows" in job.error and "disk on fire" in job.error
+    assert "中止" in job.error
+    assert job.lease_holder is None and job.lease_expires_at is None
+    assert record_count() == 4  # the first batch; the second was rolled back whole
+    assert [e["local_id"] for e in job.report if e["outcome"] == "created"] == [
+        f"R-{n:03d}" for n in range(1, 5)
+    ]
+
+    monkeypatch.setattr(Writer, "write", original)
+    retry_import(job)
+    db.session.expire_all()
+    assert job.state is JobState.SUCCEEDED and job.error == ""
+    each_row_once(9)
+    assert revision_count() == 9 and job.counts["created"] == 9 and job.counts["images"] == 3
+
+
+def test_a_job_whose_workers_keep_dying_is_given_up_with_a_message(
+    app, write, contributor, collection, small_batches, monkeypatch
+):
+    job = start_import(
+        contributor,
+        collection,
+        write("t.csv", csv_bytes(many_rows(20, images_every=99))),
+        None,
+        dry_run=False,
+    )
+    with pytest.raises(Killed):
+        run_import(job, killed_after(1))
+    original = run_module.ImportRun.__init__
+
+    def dies_after_a_batch(self, job, lease, progress=None):
+        original(self, job, lease, killed_after(1))
+
+    monkeypatch.setattr(run_module.ImportRun, "__init__", dies_after_a_batch)
+    for _ in range(app.config["JOB_MAX_ATTEMPTS"] - 1):
+        lease_runs_out(job)
+        with pytest.raises(Killed):  # taken up again, and killed again
+            recover_jobs()
+    lease_runs_out(job)
+    recover_jobs()
+    db.session.expire_all()
+    assert job.state is JobState.FAILED and "given up" in job.error
+    assert job.lease_holder is None and job.attempts == app.config["JOB_MAX_ATTEMPTS"]
+    assert record_count() == job.processed_rows == 12  # whole batches only, each once
+
+
+def test_a_job_whose_file_was_deleted_fails_naming_the_file(
+    write, contributor, collection, small_batches
+):
+    job = start_import(
+        contributor,
+        collection,
+        write("长白山.csv", csv_bytes(many_rows(10, images_every=99))),
+        None,
+        dry_run=False,
+    )
+    with pytest.raises(Killed):
+        run_import(job, killed_after(1))
+    (job_folder(job.public_id) / "table.csv").unlink()  # someone cleaned the disk
+    lease_runs_out(job)
+    recover_jobs()
+    db.session.expire_all()
+    assert job.state is JobState.FAILED and job.lease_holder is None
+    assert "长白山.csv" in job.error and "no longer there" in job.error
+    assert record_count() == 4
+    assert [e["outcome"] for e in job.report][-1] == "failed"  # the written rows stay listed
+
+
+def test_a_job_enqueued_twice_runs_once(write, contributor, collection):
+    job = start_import(
+        contributor,
+        collection,
+        write("t.csv", csv_bytes(many_rows(3, images_every=99))),
+        None,
+        dry_run=False,
+    )
+    run_import_task(job.public_id)
+    run_import_task(job.public_id)
+    db.session.expire_all()
+    assert job.state is JobState.SUCCEEDED and job.attempts == 1
+    assert (record_count(), revision_count()) == (3, 3)
 
 
 def test_derivatives_a_crash_skipped_are_built_when_the_job_resumes(
@@ -129,112 +311,28 @@ def test_derivatives_a_crash_skipped_are_built_when_the_job_resumes(
     )
     original = run_module.build_pending_derivatives_for
 
-    def crash_after_commit(*args, **kwargs):
-        raise RuntimeError("killed after the batch committed")
+    def killed_after_the_commit(*args, **kwargs):
+        raise Killed
 
-    monkeypatch.setattr(run_module, "build_pending_derivatives_for", crash_after_commit)
-    with pytest.raises(RuntimeError):
+    monkeypatch.setattr(run_module, "build_pending_derivatives_for", killed_after_the_commit)
+    with pytest.raises(Killed):
         run_import(job)
     [asset] = db.session.scalars(select(Asset)).all()
     assert not asset.derivatives_ready
     monkeypatch.setattr(run_module, "build_pending_derivatives_for", original)
-    run_import(job)
+    lease_runs_out(job)
+    recover_jobs()
     db.session.refresh(asset)
     assert asset.derivatives_ready
     tiles = load_tile_set(file_store(), asset.sha256)
     assert tiles is not None and tiles.level(1) is not None  # IIIF tiles exist before anyone asks
-    assert job.counts["created"] == 1 and record_count() == 1
-
-
-def test_a_running_job_is_left_to_its_runner(write, contributor, collection, app):
-    job = start_import(
-        contributor,
-        collection,
-        write("t.csv", csv_bytes(many_rows(2))),
-        None,
-        dry_run=False,
-    )
-    with jobs._job_lock(job.public_id) as acquired:
-        assert acquired
-        assert run_import(job).state is JobState.QUEUED  # another process has it
-        assert resume_unfinished_imports(app, background=False) == 0
-    assert resume_unfinished_imports(app, background=False) == 1
     db.session.expire_all()
-    assert job.state is JobState.SUCCEEDED and record_count() == 2
-
-
-@pytest.fixture
-def live_setup(live_server, tmp_path):
-    """A library, a contributor and a collection on the live server's own database."""
-    with live_server.context():
-        suffix = str(time.monotonic_ns())[-6:]
-        library = accounts.create_library(f"BG-{suffix}", "后台馆")
-        user = accounts.create_user(
-            f"bg{suffix}@example.org", library, "contributor", "pw-123456789"
-        )
-        collection = collections.create_collection(f"bg-{suffix}", "natural_history", "后台")
-        return user.email, collection.slug
-
-
-def _wait_for(live_server, public_id: str) -> JobState:
-    for _ in range(200):
-        with live_server.context():
-            state = find_job(public_id).state
-        if state in (JobState.SUCCEEDED, JobState.FAILED):
-            return state
-        time.sleep(0.05)
-    raise AssertionError("the job did not finish")
-
-
-def test_a_background_job_commits_progress_another_process_can_read(
-    live_server, live_setup, write, monkeypatch
-):
-    email, slug = live_setup
-    table = write("t.csv", csv_bytes(many_rows(9)))
-    images = write("p.zip", archive_for(9))
-    with live_server.context():
-        user = accounts.find_user(email)
-        job = start_import(user, collections.get_collection(slug), table, images, dry_run=False)
-        public_id = job.public_id
-    run_import_in_background(live_server.app, public_id).join(timeout=30)
-    assert _wait_for(live_server, public_id) is JobState.SUCCEEDED
-    with live_server.context():
-        job = find_job(public_id)
-        assert job.counts["created"] == 9 and job.processed_rows == job.total_rows == 9
-
-    # A thread that dies marks its job interrupted; running it again finishes the work.
-    with live_server.context():
-        job = start_import(
-            accounts.find_user(email),
-            collections.get_collection(slug),
-            write("u.csv", csv_bytes([HEADERS, *[[f"U{r[0]}", *r[1:]] for r in many_rows(9)[1:]]])),
-            images,
-            dry_run=False,
-        )
-        public_id = job.public_id
-    original = run_module.BatchWriter.write
-    monkeypatch.setattr(
-        run_module.BatchWriter, "write", lambda *a: (_ for _ in ()).throw(MemoryError())
-    )
-    run_import_in_background(live_server.app, public_id).join(timeout=30)
-    with live_server.context():
-        job = find_job(public_id)
-        assert job.state is JobState.FAILED and "stopped unexpectedly" in job.error
-        assert job.files["resumable"]
-    monkeypatch.setattr(run_module.BatchWriter, "write", original)
-    with live_server.context():
-        job = run_import(find_job(public_id))
-        assert job.state is JobState.SUCCEEDED and job.counts["created"] == 9
-        assert db.session.scalar(select(func.count(RecordRevision.id))) == 18
+    assert job.state is JobState.SUCCEEDED and job.counts["created"] == 1 and record_count() == 1
 
 
 def test_files_of_long_finished_jobs_are_deleted_and_their_reports_kept(
     write, contributor, collection, app
 ):
-    from datetime import timedelta
-
-    from ingest.batch import ImportRejected, job_folder, prune_import_files, start_import_again
-
     table = write("t.csv", csv_bytes(many_rows(3)))
     images = write("p.zip", archive_for(3))
     old_dry_run = run_import(start_import(contributor, collection, table, images, dry_run=True))
@@ -258,3 +356,4 @@ def test_files_of_long_finished_jobs_are_deleted_and_their_reports_kept(
     assert "1 finished import job" in result.output
     assert not job_folder(recent.public_id).exists() and job_folder(waiting.public_id).is_dir()
     assert run_import(waiting).counts["created"] == 3
+    assert db.session.scalar(select(func.count(RecordRevision.id))) == 3
