@@ -25,7 +25,7 @@ from repository.extensions import csrf, db
 from repository.i18n import localize
 from repository.messages import Message
 from repository.models import Collection, Record, User
-from repository.profiles import MetadataInvalid
+from repository.profiles import Field, Kind, MetadataInvalid
 from repository.public import record_document
 from repository.services import records, tokens
 from repository.services.browse import visible_record
@@ -37,6 +37,8 @@ csrf.exempt(blueprint)  # no cookies are trusted here: every request carries its
 Errors = dict[str, list[Message]]
 T = TypeVar("T")
 INVALID_METADATA = Message("invalid metadata", "元数据有误")
+#: fields whose value may also be sent as a JSON number
+NUMERIC_KINDS = frozenset({Kind.YEAR, Kind.LATITUDE, Kind.LONGITUDE})
 
 
 class ApiInvalid(HuikuError):
@@ -214,12 +216,54 @@ def metadata_from_body(body: Mapping[str, Any]) -> dict[str, Any]:
     return metadata
 
 
+def _type_problem(field: Field, value: Any) -> Message | None:
+    """What is wrong with the JSON type of a value sent for a field (as the description says)."""
+    if value is None:
+        return None
+    if field.repeatable:
+        if isinstance(value, str) or (
+            isinstance(value, list) and all(isinstance(item, str) for item in value)
+        ):
+            return None
+        problem = Message("must be text or a list of texts", "应为文本或文本列表")
+    elif field.kind in NUMERIC_KINDS and type(value) in (int, float):
+        return None
+    elif isinstance(value, list):
+        problem = Message("takes one value, not a list", "只能填写一个值")
+    elif not isinstance(value, str):
+        problem = Message("must be text", "应为文本")
+    elif field.vocabulary and value not in vocabulary_inputs(field):
+        problem = Message(
+            "{value!r} is not one of the allowed values: {allowed}",
+            "「{value}」不在可选值中，可选值为：{allowed}",
+        ).format(value=value, allowed="、".join(term.value for term in field.vocabulary))
+    else:
+        return None
+    label = f"{field.label_en} ({field.key})"
+    return Message(f"{label}: {problem}", f"「{field.label_zh}」{problem.zh}")
+
+
+def vocabulary_inputs(field: Field) -> list[str]:
+    """A vocabulary field takes a term's value or its English label, exactly."""
+    return list(dict.fromkeys(t for term in field.vocabulary for t in (term.value, term.label_en)))
+
+
 def validated(collection: Collection, metadata: Mapping[str, Any]) -> dict[str, Any]:
     """Metadata cleaned by the collection's profile, or a 422 naming each bad field."""
+    fields = {field.key: field for field in collection.profile.metadata_fields}
+    problems = {
+        f"metadata.{key}": [problem]
+        for key, value in metadata.items()
+        if key in fields and (problem := _type_problem(fields[key], value)) is not None
+    }
+    rest = {key: value for key, value in metadata.items() if f"metadata.{key}" not in problems}
     try:
-        return collection.profile.validate(metadata)
+        cleaned = collection.profile.validate(rest)
     except MetadataInvalid as error:
-        raise ApiInvalid(metadata_errors(error), INVALID_METADATA) from None
+        raise ApiInvalid({**metadata_errors(error), **problems}, INVALID_METADATA) from None
+    if problems:
+        raise ApiInvalid(problems, INVALID_METADATA)
+    return cleaned
 
 
 def ensure_local_id_free(library_id: int, local_id: str, record: Record | None = None) -> None:

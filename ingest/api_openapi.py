@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ingest.api import NUMERIC_KINDS, vocabulary_inputs
 from ingest.batch.services import ENCODINGS, ON_ERROR
 from repository.models import JobState, RecordStatus
 from repository.profiles import Field, Kind, Profile, profiles
@@ -56,7 +57,9 @@ def _stored_property(field: Field) -> dict[str, Any]:
 
 
 def _input_property(field: Field) -> dict[str, Any]:
-    """What a client may send for a field: text as a cataloguer writes it, or a list."""
+    """What a client may send for a field (as ``ingest.api`` checks it): text as a cataloguer
+    writes it, a list for a repeatable field, a number for years and coordinates, a vocabulary
+    term or its English label; ``null`` or empty text leave the field empty."""
     description = f"{field.label_en} / {field.label_zh}"
     if field.hint_en:
         description += f". {field.hint_en}"
@@ -68,11 +71,13 @@ def _input_property(field: Field) -> dict[str, Any]:
     if field.repeatable:
         return {
             "description": description + ". Several values: a list, or text separated by ;",
-            "oneOf": [TEXT, {"type": "array", "items": TEXT}],
+            "anyOf": [{"type": ["string", "null"]}, {"type": "array", "items": TEXT}],
         }
-    if field.kind in (Kind.YEAR, Kind.LATITUDE, Kind.LONGITUDE):
-        return {"description": description, "type": ["string", "number"]}
-    return {"description": description, "type": "string"}
+    if field.vocabulary:
+        return {"description": description, "enum": [*vocabulary_inputs(field), None]}
+    if field.kind in NUMERIC_KINDS:
+        return {"description": description, "type": ["string", "number", "null"]}
+    return {"description": description, "type": ["string", "null"]}
 
 
 def _metadata_schemas(profile: Profile) -> dict[str, dict[str, Any]]:

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from search.documents import facet_names
 from search.query import MAX_PER_PAGE, Sort
+from search.request_schema import MAX_FILTERS, YEARS
+
+#: what ``search.request_schema.FacetFilter`` accepts: a known facet name, a colon and a value of
+#: 1–200 characters, spaces around each part ignored
+FACET_VALUE = r"\S(?:[\s\S]{0,198}\S)?"
+
+
+def facet_filter_pattern() -> str:
+    names = "|".join(re.escape(name) for name in sorted(facet_names()))
+    return rf"^\s*(?:{names})\s*:\s*{FACET_VALUE}\s*$"
 
 
 def _parameter(name: str, description: str, schema: dict[str, Any], **extra: Any) -> dict:
@@ -15,6 +26,7 @@ def _parameter(name: str, description: str, schema: dict[str, Any], **extra: Any
 def search_api_description() -> dict[str, Any]:
     text = {"type": "string"}
     nullable_text = {"type": ["string", "null"]}
+    years = {"type": "integer", "minimum": YEARS.min, "maximum": YEARS.max}
     parameters = [
         _parameter(
             "q",
@@ -26,20 +38,32 @@ def search_api_description() -> dict[str, Any]:
             "f",
             "A facet filter `name:value`; repeat it. Values of one facet combine with OR, "
             "facets with AND. Facet names: " + ", ".join(sorted(facet_names())),
-            {"type": "array", "items": {"type": "string", "pattern": "^[a-z_]+:.+$"}},
+            {
+                "type": "array",
+                "maxItems": MAX_FILTERS,
+                "items": {"type": "string", "pattern": facet_filter_pattern()},
+            },
             style="form",
             explode=True,
         ),
-        _parameter("collection", "Search within one collection (its slug).", text),
-        _parameter("from", "Records whose years reach this year or later.", {"type": "integer"}),
-        _parameter("to", "Records whose years reach this year or earlier.", {"type": "integer"}),
+        _parameter(
+            "collection",
+            "Search within one collection (its slug).",
+            {"type": "string", "maxLength": 64},
+        ),
+        _parameter("from", "Records whose years reach this year or later.", years),
+        _parameter("to", "Records whose years reach this year or earlier; not before from.", years),
         _parameter(
             "sort",
             "relevance (default with words), title (pinyin order), date (earliest first), "
             "newest (most recently published; default without words).",
             {"type": "string", "enum": [s.value for s in Sort]},
         ),
-        _parameter("page", "Page number, from 1 (up to 10,000 results).", {"type": "integer"}),
+        _parameter(
+            "page",
+            "Page number, from 1 (up to 10,000 results).",
+            {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+        ),
         _parameter(
             "per_page",
             f"Hits per page, 0–{MAX_PER_PAGE}; 0 returns only the total and facets.",
@@ -48,7 +72,7 @@ def search_api_description() -> dict[str, Any]:
         _parameter(
             "after",
             "The `next_after` cursor of the previous answer, to page past 10,000 results.",
-            text,
+            {"type": "string", "minLength": 1},
         ),
     ]
     hit = {
@@ -170,11 +194,18 @@ def search_api_description() -> dict[str, Any]:
                     "operationId": "suggest",
                     "tags": ["search"],
                     "parameters": [
-                        _parameter("q", "The text typed so far", text, required=True),
+                        _parameter(
+                            "q",
+                            "The text typed so far (only its first 50 characters count; "
+                            "empty suggests nothing)",
+                            text,
+                            required=True,
+                        ),
                         _parameter("collection", "Only this collection (slug)", text),
                     ],
                     "responses": {
                         "200": json_response("Up to 8 titles", "Suggestions"),
+                        "400": json_response("q is missing", "Invalid"),
                         "503": json_response("The search engine is unavailable", "Error"),
                     },
                 }

@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from repository.i18n import current_locale, localize
+from repository.messages import Message
 from repository.profiles.validation import flatten_errors
 from search.backends import SearchUnavailable
 from search.engine import search_backend
@@ -19,6 +20,8 @@ from search.service import SearchOutcome, UnknownCollection, search_records
 blueprint = Blueprint("search", __name__)
 
 MAX_SUGGEST_PREFIX = 50
+#: parameters the API takes only with a value (the search page treats an empty one as absent)
+_NOT_EMPTY = ("f", "from", "to", "sort", "page", "per_page", "after")
 
 
 @blueprint.app_template_global()
@@ -86,9 +89,29 @@ def _bilingual_errors(error: ValidationError) -> dict[str, list[dict[str, str]]]
     }
 
 
+def _bilingual(message: Message) -> dict[str, str]:
+    return {"en": str(message), "zh": message.zh}
+
+
+def _invalid(error: str, errors: dict[str, list[Message]]) -> tuple[Response, int]:
+    """The search API's 400: ``error`` and each bad parameter's bilingual messages."""
+    bad = {name: [_bilingual(m) for m in messages] for name, messages in errors.items()}
+    return jsonify(error=error, errors=bad), 400
+
+
+def _empty_parameters() -> dict[str, list[Message]]:
+    return {
+        name: [Message("{name} is empty", "参数 {name} 为空").format(name=name)]
+        for name in _NOT_EMPTY
+        if "" in request.args.getlist(name)
+    }
+
+
 @blueprint.route("/api/search")
 def search_api() -> Response | tuple[Response, int]:
     locale = current_locale()
+    if empty := _empty_parameters():
+        return _invalid("invalid search", empty)
     try:
         search_request = parse_search_args(request.args)
         outcome = search_records(search_backend(), search_request, locale)
@@ -181,6 +204,9 @@ class _RecordUrls:
 
 @blueprint.route("/api/suggest")
 def suggest_api() -> Response | tuple[Response, int]:
+    if "q" not in request.args:
+        missing = Message("q is required: the text typed so far", "缺少参数 q（已输入的文字）")
+        return _invalid("invalid suggestion request", {"q": [missing]})
     prefix = request.args.get("q", "")[:MAX_SUGGEST_PREFIX]
     collection = request.args.get("collection") or None
     suggestions = search_backend().suggest(prefix, collection=collection) if prefix else []
