@@ -201,7 +201,7 @@ def elasticsearch_settings(config: Any) -> ElasticsearchSettings | None:
 
 
 def _whole(config: Any, key: str, smallest: int) -> int:
-    value = config.get(key)
+    value = config.get(key, SETTINGS[key][0])
     try:
         number = int(value)
     except (TypeError, ValueError):
