@@ -42,6 +42,7 @@ class SecuredProxy:
     api_key_url: str  # https, asks for the API key
     ca_certs: str  # the CA that signed the proxy's certificate (PEM)
     fingerprint: str  # SHA-256 of the proxy's certificate, hex
+    ca_fingerprint: str  # SHA-256 of the CA's certificate (the proxy sends the chain, as nodes do)
     username: str
     password: str
     api_key: str  # base64 of "id:key", as Elasticsearch issues it
@@ -104,11 +105,16 @@ def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
         "-CAcreateserial", "-days", "2", "-extfile", "server.ext", "-out", "server.pem",
         cwd=folder,
     )  # fmt: skip
-    return folder / "ca.pem", folder / "server.pem", folder / "server.key"
+    chain = folder / "chain.pem"  # what the proxy sends: its certificate, then the CA's
+    chain.write_text((folder / "server.pem").read_text() + (folder / "ca.pem").read_text())
+    return folder / "ca.pem", chain, folder / "server.key"
 
 
 def certificate_fingerprint(pem: Path) -> str:
-    return hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem.read_text())).hexdigest()
+    """SHA-256 of the first certificate in a PEM file, hex."""
+    end = "-----END CERTIFICATE-----"
+    first = pem.read_text().split(end)[0] + end + "\n"
+    return hashlib.sha256(ssl.PEM_cert_to_DER_cert(first)).hexdigest()
 
 
 def htpasswd_line(username: str, password: str) -> str:
@@ -255,7 +261,8 @@ def secured_proxy(upstream: str) -> Iterator[SecuredProxy]:
             basic_url=f"https://127.0.0.1:{ports[0]}",
             api_key_url=f"https://127.0.0.1:{ports[1]}",
             ca_certs=str(ca),
-            fingerprint=certificate_fingerprint(certificate),
+            fingerprint=certificate_fingerprint(certificate),  # the first in the chain file
+            ca_fingerprint=certificate_fingerprint(ca),
             username=username,
             password=password,
             api_key=api_key,

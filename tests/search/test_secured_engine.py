@@ -112,6 +112,12 @@ class TestThroughTheSecuredProxy:
     def test_an_api_key_and_a_certificate_fingerprint(self, proxy, index_name):
         index_and_search(ElasticsearchBackend(settings=api_key_settings(proxy, index_name())))
 
+    def test_the_ca_fingerprint_elasticsearch_prints_at_first_start_works_too(
+        self, proxy, index_name
+    ):
+        settings = api_key_settings(proxy, index_name(), ssl_fingerprint=proxy.ca_fingerprint)
+        ElasticsearchBackend(settings=settings).check()
+
     def test_the_fingerprint_may_be_written_with_colons(self, proxy, index_name):
         pairs = ":".join(
             proxy.fingerprint[i : i + 2] for i in range(0, len(proxy.fingerprint), 2)
