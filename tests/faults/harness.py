@@ -83,20 +83,22 @@ def _version_key(path: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".") if part.isdigit())
 
 
-def _stop_process(process: subprocess.Popen, timeout: float = 15.0) -> None:
-    """Terminate a child we started (and its own process group), then reap it."""
+def _stop_process(
+    process: subprocess.Popen, timeout: float = 15.0, how: signal.Signals = signal.SIGTERM
+) -> None:
+    """Stop a child we started (it leads a process group of its own) with ``how``, reap it,
+    and kill whatever of its group is left."""
     if process.poll() is None:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
+            os.kill(process.pid, how)
         try:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=timeout)
-    else:
-        with contextlib.suppress(ProcessLookupError):  # children it left behind
-            os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):  # children it left behind
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 class PrivatePostgres:
@@ -313,8 +315,10 @@ class HuikuProcess:
                 time.sleep(0.2)
 
     def stop(self) -> None:
+        """gunicorn's quick shutdown (SIGQUIT); Huey's consumer stops at once on SIGTERM."""
+        how = signal.SIGQUIT if self.args[0] == "serve" else signal.SIGTERM
         if self.process is not None:
-            _stop_process(self.process, timeout=30)
+            _stop_process(self.process, timeout=30, how=how)
 
     def kill(self) -> None:
         """``kill -9`` of the whole process group (a worker and its children)."""
@@ -322,7 +326,11 @@ class HuikuProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
 
-    close = stop
+    def close(self) -> None:
+        """Teardown: the instance is thrown away, so nothing is worth a graceful stop (which
+        takes gunicorn and Huey seconds each on a busy machine)."""
+        if self.process is not None:
+            _stop_process(self.process, timeout=10, how=signal.SIGKILL)
 
 
 def _quietly(check: Callable[[], bool]) -> bool:

@@ -12,8 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 import requests
+from sqlalchemy import func, select
 
 from repository.extensions import db
+from repository.models import Record, RecordRevision
 from tests.factories import SAMPLE_METADATA
 
 pytestmark = pytest.mark.faults
@@ -88,8 +90,15 @@ def test_every_worker_answers_after_postgresql_restarts(postgres, make_fault_ins
             timeout=60,
         )
         waited = time.monotonic() - started
+        write = requests.post(
+            f"{base}/api/collections/{instance.collection}/records",
+            json={"metadata": {**SAMPLE_METADATA["natural_history"], "local_id": "PG-DOWN"}},
+            headers={"Authorization": f"Bearer {instance.token}"},
+            timeout=60,
+        )
     finally:
         postgres.start()
+    assert write.status_code >= 500 and "Traceback" not in write.text
     for answer in (page, api):
         assert answer.status_code >= 500, answer.status_code
         assert "Traceback" not in answer.text and "psycopg" not in answer.text
@@ -97,6 +106,13 @@ def test_every_worker_answers_after_postgresql_restarts(postgres, make_fault_ins
 
     again = _many(base, paths, instance.token, rounds=4)
     assert [item for item in again if item[1] != 200] == [], instance.logs()
+    # The write refused while the database was down left nothing behind; the others are whole.
+    with instance.app.app_context():
+        local_ids = db.session.scalars(select(Record.local_id).order_by(Record.local_id)).all()
+        revisions = db.session.scalar(select(func.count(RecordRevision.id)))
+        db.session.remove()
+    assert local_ids == ["PG-1", "PG-2"]
+    assert revisions == 2
 
     if page.status_code != 503 or api.status_code != 503:
         pytest.xfail(
