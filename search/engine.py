@@ -48,7 +48,11 @@ class MisconfiguredBackend:
         raise self._refuse()
 
     def apply(
-        self, documents: Iterable[Document], deletions: Iterable[Deletion] = (), *, refresh=False
+        self,
+        documents: Iterable[Document],
+        deletions: Iterable[Deletion] = (),
+        *,
+        refresh: bool = False,
     ) -> None:
         raise self._refuse()
 

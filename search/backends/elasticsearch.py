@@ -55,6 +55,8 @@ from search.text import ParsedQuery, QueryTerm, fold, tokens
 # documents) fits one shard comfortably, and with one shard relevance statistics and facet
 # counts are exact; one replica as soon as a second node exists, none on a single node (so it
 # stays green).
+# The default shape, as the settings give it when nothing is set (benchmarks use it too).
+INDEX_SETTINGS: dict[str, Any] = {"number_of_shards": 1, "auto_expand_replicas": "0-1"}
 # While a rebuild loads its new index, that index has no replicas and no refreshes; both are
 # restored before searches switch to it.
 LOADING_SETTINGS: dict[str, Any] = {
