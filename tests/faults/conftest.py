@@ -123,11 +123,31 @@ class Instance:
     processes: list[HuikuProcess] = field(default_factory=list)
     base_url: str = ""
 
-    def serve(self, workers: int = 2) -> str:
-        server, url = served_app(self.env, self.root / f"serve-{len(self.processes)}.log", workers)
+    def serve(self, workers: int = 2, *, wait: bool = True) -> str:
+        """``huiku serve`` on this instance; ``wait=False`` returns at once (see ``ready``)."""
+        log = self.root / f"serve-{len(self.processes)}.log"
+        server, url = served_app(self.env, log, workers, wait=wait)
         self.processes.append(server)
         self.base_url = url
         return url
+
+    def worker(self, workers: int = 1, *, wait: bool = True) -> HuikuProcess:
+        worker = HuikuProcess(
+            ["worker", "--workers", str(workers)],
+            self.env,
+            self.root / f"worker-{len(self.processes)}.log",
+        )
+        worker.start()
+        worker.ready = lambda: "huiku worker:" in worker.output()
+        self.processes.append(worker)
+        if wait:
+            worker.wait_ready()
+        return worker
+
+    def ready(self) -> None:
+        """Wait for every process started with ``wait=False`` (they start side by side)."""
+        for process in self.processes:
+            process.wait_ready()
 
     def api(self, method: str, path: str, **kwargs) -> requests.Response:
         headers = {"Authorization": f"Bearer {self.token}"}
@@ -163,16 +183,6 @@ class Instance:
                 return db.session.scalar(select(func.count(IndexTask.id)))
             finally:
                 db.session.remove()
-
-    def worker(self, workers: int = 1) -> HuikuProcess:
-        worker = HuikuProcess(
-            ["worker", "--workers", str(workers)],
-            self.env,
-            self.root / f"worker-{len(self.processes)}.log",
-        )
-        worker.start(ready=lambda: "huiku worker:" in worker.output())
-        self.processes.append(worker)
-        return worker
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.log.name}\n{p.output()[-4000:]}" for p in self.processes)

@@ -283,6 +283,7 @@ class HuikuProcess:
         self.env = env
         self.log = log
         self.process: subprocess.Popen | None = None
+        self.ready: Callable[[], bool] | None = None
 
     @property
     def pid(self) -> int:
@@ -295,7 +296,8 @@ class HuikuProcess:
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
-    def start(self, ready: Callable[[], bool] | None = None, timeout: float = 60) -> None:
+    def start(self, ready: Callable[[], bool] | None = None, timeout: float = 90) -> None:
+        """Start the command; with ``ready``, wait until it says the process is ready."""
         with self.log.open("ab") as output:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "repository.cli", *self.args],
@@ -305,14 +307,18 @@ class HuikuProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        self.ready = ready
         if ready is not None:
-            deadline = time.monotonic() + timeout
-            while not _quietly(ready):
-                assert self.alive(), f"huiku {self.args[0]} exited:\n{self.output()[-3000:]}"
-                assert time.monotonic() < deadline, (
-                    f"huiku {self.args[0]} not ready in {timeout} s:\n{self.output()[-3000:]}"
-                )
-                time.sleep(0.2)
+            self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while self.ready is not None and not _quietly(self.ready):
+            assert self.alive(), f"huiku {self.args[0]} exited:\n{self.output()[-3000:]}"
+            assert time.monotonic() < deadline, (
+                f"huiku {self.args[0]} not ready in {timeout} s:\n{self.output()[-3000:]}"
+            )
+            time.sleep(0.2)
 
     def stop(self) -> None:
         """gunicorn's quick shutdown (SIGQUIT); Huey's consumer stops at once on SIGTERM."""
@@ -340,12 +346,18 @@ def _quietly(check: Callable[[], bool]) -> bool:
         return False
 
 
-def served_app(env: dict[str, str], log: Path, workers: int = 2) -> tuple[HuikuProcess, str]:
-    """``huiku serve --no-consumer`` (gunicorn) on a free port, ready to answer."""
+def served_app(
+    env: dict[str, str], log: Path, workers: int = 2, *, wait: bool = True
+) -> tuple[HuikuProcess, str]:
+    """``huiku serve --no-consumer`` (gunicorn) on a free port, ready to answer (unless
+    ``wait`` is false: then call its ``wait_ready()``)."""
     port = free_port()
     server = HuikuProcess(
         ["serve", "--no-consumer", "--port", str(port), "--workers", str(workers)], env, log
     )
     url = f"http://127.0.0.1:{port}"
-    server.start(ready=lambda: requests.get(f"{url}/", timeout=2).status_code == 200)
+    server.start()
+    server.ready = lambda: requests.get(f"{url}/", timeout=2).status_code == 200
+    if wait:
+        server.wait_ready()
     return server, url

@@ -31,11 +31,12 @@ def test_a_worker_survives_a_redis_restart_and_the_lost_work_is_done(
     )
     # The worker first: its minute pass runs at its start and every 60 s after, so starting it
     # early shortens the wait at the end.
-    worker = instance.worker()
+    worker = instance.worker(wait=False)
+    instance.serve(workers=1, wait=False)
     with instance.app.app_context():
         reindex(search_backend())
         db.session.remove()
-    instance.serve(workers=1)
+    instance.ready()
     reviewer = browser(instance.base_url)
     reviewer.sign_in(instance.admin_email)
     record = instance.submitted_record("RD-1", "队列丢失人参")

@@ -42,11 +42,12 @@ def test_records_published_while_the_engine_is_unreachable_are_found_once_it_is_
         # pass catches up).
         settings="SEARCH_RETRY_SECONDS = 8.0\n",
     )
+    instance.serve(workers=1, wait=False)
+    worker = instance.worker(wait=False)
     with instance.app.app_context():
         reindex(search_backend())  # an empty index behind the instance's alias
         db.session.remove()
-    instance.serve(workers=2)
-    worker = instance.worker()
+    instance.ready()
     reviewer = browser(instance.base_url)
     reviewer.sign_in(instance.admin_email)
 
