@@ -110,6 +110,11 @@ def test_english_vocabulary_labels_and_lists_are_accepted(api, collection):
         ({"habitat": ["林下", "山坡"]}, "metadata.habitat", "one value, not a list"),
         ({"colour": "green"}, "metadata.colour", "is not a field"),
         ({"images": ["a.jpg"]}, "metadata.images", "uploaded as files"),
+        ({"title": 42}, "metadata.title", "must be text"),
+        ({"title": True}, "metadata.title", "must be text"),
+        ({"aliases": ["棒槌", 7]}, "metadata.aliases", "text or a list of texts"),
+        ({"kingdom": " plants"}, "metadata.kingdom", "not one of the allowed values"),
+        ({"latitude": True}, "metadata.latitude", "must be text"),
     ],
 )
 def test_bad_metadata_is_422_with_the_field_path(api, collection, change, path, complaint):
