@@ -47,9 +47,13 @@ def language_map(text_for: Callable[[str], str | list[str]]) -> LanguageMap:
     values = {}
     for tag, locale in LANGUAGES:
         text = text_for(locale)
-        values[tag] = [text] if isinstance(text, str) else list(text)
+        texts = [text] if isinstance(text, str) else list(text)
+        if any(texts):  # a language with nothing to say is left out, not given ""
+            values[tag] = texts
+    if not values:
+        return {"none": [""]}
     distinct = {tuple(texts) for texts in values.values()}
-    if len(distinct) == 1:
+    if len(values) == len(LANGUAGES) and len(distinct) == 1:
         return {"none": next(iter(values.values()))}
     return values
 

@@ -189,3 +189,10 @@ def test_collections_revalidate_with_304(client, changbaishan, make_record):
     make_record(changbaishan, title="新记录")
     changed = client.get("/iiif/3/collections/changbaishan", headers={"If-None-Match": etag})
     assert changed.status_code == 200
+
+
+def test_a_description_in_one_language_only_is_given_in_that_language(client, changbaishan):
+    changbaishan.description_zh, changbaishan.description_en = "", "Plants of Changbai Mountain"
+    db.session.commit()
+    collection = fetch_presentation(client, "/iiif/3/collections/changbaishan")
+    assert collection["summary"] == {"en": ["Plants of Changbai Mountain"]}
