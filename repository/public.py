@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from repository.errors import HuikuError
+from repository.extensions import db
 from repository.i18n import current_locale, localize
+from repository.messages import Message
 from repository.services import browse
 from repository.services.collections import get_collection, public_collections
 
@@ -116,7 +120,31 @@ def handle_http_error(error: HTTPException) -> tuple[str | Response, int] | HTTP
     return render_template("error.html", status=error.code, message=error.description), error.code
 
 
+DATABASE_DOWN = Message(
+    "The database cannot be reached just now; please try again in a minute.",
+    "数据库暂时无法连接，请稍后再试。",
+)
+
+
+def handle_database_down(error: DBAPIError) -> tuple[str | Response, int, dict[str, str]]:
+    """A lost database is a 503 the reader can retry, never a 500.
+
+    The page is rendered without the site layout, which would look up the signed-in user in
+    the very database that is missing.
+    """
+    if not (isinstance(error, OperationalError) or error.connection_invalidated):
+        raise error
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+    headers = {"Retry-After": "30"}
+    if _wants_json():
+        body = jsonify(error=str(DATABASE_DOWN), message=localize(DATABASE_DOWN))
+        return body, 503, headers
+    return render_template("unavailable.html", message=DATABASE_DOWN), 503, headers
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(blueprint)
     app.register_error_handler(HuikuError, handle_service_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(DBAPIError, handle_database_down)
