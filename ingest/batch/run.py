@@ -291,6 +291,7 @@ class ImportRun:
                 results = self._write_items(items)
         except _ROW_ERRORS:
             db.session.rollback()
+            self.report.truncate(self.job.files["cursor"]["report_bytes"])  # as committed
             results = []
             for item in items:  # looked up afresh: one may have been created meanwhile
                 try:
@@ -306,11 +307,7 @@ class ImportRun:
         """Write the rows and commit the batch's progress with them (the caller's transaction)."""
         writer = self._writer()
         existing = existing_records(self.job.library_id, (i.local_id for i in items if i.ok))
-        results = []
-        for item in items:
-            if item.ok:
-                results.append(writer.write(item, existing.get(item.local_id)))
-                self._keep_alive(commit=False)
+        results = writer.write_all([item for item in items if item.ok], existing)
         pairs = writer.flag_duplicates(results)
         by_row = {result.item.number: result for result in results}
         entries: list[dict[str, Any]] = []
@@ -489,6 +486,8 @@ def mark_interrupted(public_id: str, error: BaseException) -> None:
         return
     message = _INTERRUPTED.format(rows=job.processed_rows, error=str(error)[:300] or repr(error))
     report = ReportFile(JobFiles(public_id, job.files).report)
+    if report.path.exists():  # what the committed batches wrote, not the batch that failed
+        report.truncate(((job.files or {}).get("cursor") or {}).get("report_bytes", 0))
     store_report(job, report.json_array())
     job.state = JobState.FAILED
     job.error = f"{message} / {message.zh}"

@@ -2,8 +2,8 @@
 
 Rows are keyed by (library, ``local_id``). The same row again changes nothing (no revision);
 a changed row updates the record through ``records.update_record``, one revision per change;
-a new row becomes a draft through ``records.create_record``. Everything is written into the
-caller's transaction, which holds one batch.
+a new row becomes a draft as ``records.create_record`` makes one, a batch's new drafts in one
+flush. Everything is written into the caller's transaction, which holds one batch.
 """
 
 from __future__ import annotations
@@ -24,7 +24,14 @@ from ingest.uploads import file_store, new_asset
 from repository import permissions
 from repository.extensions import db
 from repository.messages import Message
-from repository.models import Collection, DuplicateCandidate, Record, RecordStatus, User
+from repository.models import (
+    Collection,
+    DuplicateCandidate,
+    Record,
+    RecordRevision,
+    RecordStatus,
+    User,
+)
 from repository.services import records
 
 
@@ -121,25 +128,29 @@ class Writer:
         outcome, problem = self.plan(item, existing)
         return Written(item, outcome, existing, problem)
 
-    def write(self, item: CheckedItem, existing: Record | None) -> Written:
-        """Write the row in the caller's transaction."""
+    def write_all(self, items: list[CheckedItem], existing: dict[str, Record]) -> list[Written]:
+        """Write the valid rows in the caller's transaction (one flush for the new records)."""
+        user, collection = self.user, self.collection
+        results = []
+        for item in items:
+            results.append(self._write(user, collection, item, existing.get(item.local_id)))
+        db.session.flush()
+        if self.publish:
+            for result in results:
+                if result.record is not None and result.outcome != "failed":
+                    result.published = self._publish(user, result.record)
+        return results
+
+    def _write(
+        self, user: User, collection: Collection, item: CheckedItem, existing: Record | None
+    ) -> Written:
         outcome, problem = self.plan(item, existing)
         if problem is not None:
             return Written(item, "failed", problem=problem)
-        user = self.user
         written = Written(item, outcome, existing)
         if outcome == "created":
-            images = item.images or []
-
-            def add_images(record: Record) -> bool:
-                for position, image in enumerate(images):
-                    self._new_asset(record, image, position)
-                return bool(images)
-
-            written.record = records.create_record(
-                user, self.collection, item.metadata, edit_assets=add_images
-            )
-            written.new_images = len(images)
+            written.record = self._create(user, collection, item)
+            written.new_images = len(item.images or [])
         elif outcome == "updated":
             assert existing is not None
 
@@ -150,9 +161,40 @@ class Writer:
                 return changed
 
             records.update_record(user, existing, item.metadata, edit_assets=replace_images)
-        if self.publish and written.record is not None:
-            written.published = self._publish(user, written.record)
         return written
+
+    def _create(self, user: User, collection: Collection, item: CheckedItem) -> Record:
+        """A new draft, exactly as ``records.create_record`` makes one (its derived columns,
+        revision 1 ``create``), without its per-record look-ups: the batch looked its local ids
+        up at once (a record created meanwhile fails the batch on the unique index, and the
+        rows are then written one by one, looked up afresh), and a new record's first revision
+        is number 1."""
+        record = Record(
+            collection=collection,
+            library_id=self.library_id,
+            status=RecordStatus.DRAFT,
+            created_by=user,
+        )
+        records.apply_metadata(record, item.metadata, user)
+        record.assets = []
+        for position, image in enumerate(item.images or []):
+            self._new_asset(record, image, position)
+        db.session.add(record)
+        db.session.add(
+            RecordRevision(
+                record=record,
+                number=1,
+                action="create",
+                user=user,
+                status_before=None,
+                status_after=RecordStatus.DRAFT.value,
+                metadata_before=None,
+                metadata_after=dict(record.metadata_),
+                assets_after=[asset.sha256 for asset in record.assets],
+                comment="",
+            )
+        )
+        return record
 
     def flag_duplicates(self, results: list[Written]) -> int:
         """Pair the batch's new and changed records with other libraries' records that look

@@ -203,14 +203,14 @@ def test_a_task_that_raises_fails_its_job_with_the_error_and_a_retry_finishes_it
     rows = many_rows(9)
     table, images = write("t.csv", csv_bytes(rows)), write("p.zip", archive_for(9))
     job = start_import(contributor, collection, table, images, dry_run=False)
-    original = Writer.write
+    original = Writer._write
 
-    def broken(self, item, existing):
+    def broken(self, user, collection, item, existing):
         if item.local_id == "R-006":
             raise RuntimeError("disk on fire")
-        return original(self, item, existing)
+        return original(self, user, collection, item, existing)
 
-    monkeypatch.setattr(Writer, "write", broken)
+    monkeypatch.setattr(Writer, "_write", broken)
     run_import_task(job.public_id)
     db.session.expire_all()
     assert job.state is JobState.FAILED and job.finished_at is not None
@@ -222,7 +222,7 @@ def test_a_task_that_raises_fails_its_job_with_the_error_and_a_retry_finishes_it
         f"R-{n:03d}" for n in range(1, 5)
     ]
 
-    monkeypatch.setattr(Writer, "write", original)
+    monkeypatch.setattr(Writer, "_write", original)
     retry_import(job)
     db.session.expire_all()
     assert job.state is JobState.SUCCEEDED and job.error == ""
