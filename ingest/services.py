@@ -1,10 +1,21 @@
-"""Saving a record from the web form or the API: metadata and images together, all or nothing."""
+"""Saving a record from the web form or the API: metadata and images together, all or nothing.
+
+The files come first: each new image's original, thumbnails, pyramid and IIIF tiles are written
+before the transaction that adds its row, so a committed image always has its derivatives. If
+writing them fails, or the transaction does, the files this save created are removed again and
+the record stays as it was (``StorageUnavailable`` says which step failed).
+"""
 
 from __future__ import annotations
 
+import logging
+import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+from sqlalchemy import select
 
 from ingest.derivatives import DerivativeSet, build_derivatives
 from ingest.duplicates import flag_possible_duplicates
@@ -13,26 +24,30 @@ from ingest.uploads import (
     ImageChange,
     ImagesRejected,
     ImageUpload,
+    StoredImage,
     accepted_uploads,
     attach_images,
     change_images,
     file_store,
 )
+from repository.extensions import db
 from repository.messages import Message
-from repository.models import Collection, Record, User
+from repository.models import Asset, Collection, Record, User
 from repository.profiles import MetadataInvalid, Profile
 from repository.services import records
-from repository.storage import FileStore
+from repository.storage import DERIVING, STORING, FileStore, StorageUnavailable
 from repository.transactions import unit_of_work
+
+log = logging.getLogger(__name__)
 
 
 def save_new_record(
     user: User, collection: Collection, data: Mapping[str, Any], uploads: Sequence[ImageUpload]
 ) -> Record:
     """Create a draft with its images; any bad field or file rejects the whole save."""
-    with _verified(collection.profile, data, uploads) as images:
+    with _verified(collection.profile, data, uploads) as images, _stored(images) as stored:
         record = records.create_record(
-            user, collection, data, edit_assets=lambda r: bool(attach_images(r, images))
+            user, collection, data, edit_assets=lambda r: bool(attach_images(r, stored))
         )
     build_pending_derivatives(record)
     flag_possible_duplicates(record)
@@ -47,11 +62,11 @@ def save_record(
     changes: Sequence[ImageChange] = (),
 ) -> bool:
     """Save an edit of metadata and images as one revision; False when nothing changed."""
-    with _verified(record.collection.profile, data, uploads) as images:
+    with _verified(record.collection.profile, data, uploads) as images, _stored(images) as stored:
 
         def edit_assets(target: Record) -> bool:
             changed = change_images(target, changes)
-            return bool(attach_images(target, images)) or changed
+            return bool(attach_images(target, stored)) or changed
 
         saved = records.update_record(user, record, data, edit_assets=edit_assets)
     build_pending_derivatives(record)
@@ -61,8 +76,13 @@ def save_record(
 
 
 def build_pending_derivatives(record: Record) -> None:
-    """Thumbnails, the pyramid and IIIF tiles for images that lack them (after the commit)."""
-    build_pending_derivatives_for([record], iiif_tiles=True)
+    """Derivatives for images of the record that still lack them (stored before saves made
+    them first), after the commit: the save stands even if the store fails now, so a failure
+    is logged and the next save tries again."""
+    try:
+        build_pending_derivatives_for([record], iiif_tiles=True)
+    except OSError:
+        log.exception("derivatives of record %s could not be written", record.public_id)
 
 
 def build_pending_derivatives_for(saved: Iterable[Record], *, iiif_tiles: bool = False) -> int:
@@ -92,6 +112,78 @@ def _tile_builder() -> Callable[[FileStore, DerivativeSet], object] | None:
     except ImportError:  # the IIIF package is optional for ingest
         return None
     return ensure_tile_set
+
+
+def _tile_set_dir() -> Callable[[FileStore, str], Path] | None:
+    try:
+        from iiif.image_tiles import tile_set_dir
+    except ImportError:
+        return None
+    return tile_set_dir
+
+
+@contextmanager
+def _stored(images: Sequence[AcceptedImage]) -> Iterator[list[StoredImage]]:
+    """The images' originals and derivatives written to the store, for the block to attach.
+
+    If writing fails, or the block does (its transaction rolled back), the files created here
+    are removed again, unless a committed image of another save refers to the same bytes.
+    """
+    store = file_store()
+    created: list[str] = []
+    try:
+        stored = []
+        for image in images:
+            try:
+                original = store.put_original(image.path)
+            except OSError as error:
+                raise _unavailable(STORING, error) from error
+            if original.created:
+                created.append(original.sha256)
+            try:
+                _build_files(store, original.sha256)
+            except OSError as error:
+                raise _unavailable(DERIVING, error) from error
+            stored.append(StoredImage(image, original))
+        yield stored
+    except BaseException:
+        _remove_files(store, created)
+        raise
+
+
+def _build_files(store: FileStore, sha256: str) -> None:
+    derivatives = build_derivatives(store, sha256)
+    ensure_tiles = _tile_builder()
+    if ensure_tiles is not None:
+        ensure_tiles(store, derivatives)
+
+
+def _unavailable(step: Message, error: OSError) -> StorageUnavailable:
+    log.error("the store could not be written while %s: %s", step, error)
+    return StorageUnavailable(step, error)
+
+
+def _remove_files(store: FileStore, created: list[str]) -> None:
+    """Take away what a failed save wrote: originals new to the store, with their derivatives."""
+    if not created:
+        return
+    try:
+        referenced = set(db.session.scalars(select(Asset.sha256).where(Asset.sha256.in_(created))))
+    except Exception:  # the database cannot answer now: keep the files rather than guess
+        log.exception("could not check whether new originals are in use; kept them")
+        return
+    tile_set_dir = _tile_set_dir()
+    for sha256 in created:
+        if sha256 in referenced:
+            continue
+        removals = [store.remove_original, store.remove_derivatives]
+        if tile_set_dir is not None:
+            removals.append(lambda s: shutil.rmtree(tile_set_dir(store, s), ignore_errors=True))
+        for remove in removals:  # each on its own: a broken folder must not keep the rest
+            try:
+                remove(sha256)
+            except OSError:
+                log.exception("could not remove a file of a failed save (%s)", sha256)
 
 
 @contextmanager

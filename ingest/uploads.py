@@ -1,7 +1,8 @@
 """Images arriving with a record: verified first, stored content-addressed, then attached.
 
 Every upload is checked before anything is written, so one bad file rejects the whole save and
-leaves the record as it was.
+leaves the record as it was. A store that cannot be written is reported as
+``StorageUnavailable`` naming the step that failed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,14 @@ from repository.errors import HuikuError
 from repository.extensions import db
 from repository.messages import Message
 from repository.models import Asset, Record
-from repository.storage import FileStore, FileTooLarge, StoredOriginal, size_limit_message
+from repository.storage import (
+    RECEIVING,
+    FileStore,
+    FileTooLarge,
+    StorageUnavailable,
+    StoredOriginal,
+    size_limit_message,
+)
 
 
 class ImagesRejected(HuikuError):
@@ -51,6 +59,14 @@ class AcceptedImage:
 
 
 @dataclass(frozen=True)
+class StoredImage:
+    """An accepted upload whose original (and derivatives) are in the store already."""
+
+    image: AcceptedImage
+    original: StoredOriginal
+
+
+@dataclass(frozen=True)
 class ImageChange:
     """What the edit form says about an image the record already has."""
 
@@ -68,12 +84,19 @@ def file_store() -> FileStore:
 def accepted_uploads(uploads: Sequence[ImageUpload]) -> Iterator[list[AcceptedImage]]:
     """Copy each upload aside and verify it; raise ImagesRejected naming every bad file.
 
-    The copies live only for the block, under the storage root's staging folder.
+    The copies live only for the block, under the storage root's staging folder (not touched
+    when there is nothing to copy).
     """
+    if not uploads:
+        yield []
+        return
     store = file_store()
     staging_root = store.root / "staging"
-    staging_root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=staging_root))
+    try:
+        staging_root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=staging_root))
+    except OSError as error:
+        raise StorageUnavailable(RECEIVING, error) from error
     try:
         accepted, problems = [], []
         for number, upload in enumerate(uploads):
@@ -93,32 +116,41 @@ def accepted_uploads(uploads: Sequence[ImageUpload]) -> Iterator[list[AcceptedIm
 def _accept(upload: ImageUpload, target: Path) -> AcceptedImage:
     config = current_app.config
     limit = config["MAX_UPLOAD_BYTES"]
-    with target.open("wb") as out:
-        source = upload.stream.open("rb") if isinstance(upload.stream, Path) else upload.stream
-        try:
+    source = upload.stream.open("rb") if isinstance(upload.stream, Path) else upload.stream
+    try:
+        with target.open("wb") as out:
             copied = 0
             while chunk := source.read(1024 * 1024):
                 copied += len(chunk)
                 if copied > limit:
                     raise FileTooLarge(size_limit_message(limit, upload.filename), limit)
                 out.write(chunk)
-        finally:
-            if isinstance(upload.stream, Path):
-                source.close()
+    except OSError as error:
+        raise StorageUnavailable(RECEIVING, error) from error
+    finally:
+        if isinstance(upload.stream, Path):
+            source.close()
     verified = verify_image(target, upload.filename, max_pixels=config["MAX_IMAGE_PIXELS"])
     label = upload.label.strip() or Path(upload.filename).stem
     return AcceptedImage(target, upload.filename, label[:300], verified)
 
 
-def attach_images(record: Record, images: Iterable[AcceptedImage]) -> list[Asset]:
-    """Store verified images and append them to the record (inside the caller's transaction)."""
-    store = file_store()
+def attach_images(record: Record, images: Iterable[StoredImage]) -> list[Asset]:
+    """Append stored images to the record (inside the caller's transaction), derivatives ready."""
     position = max((asset.position for asset in record.assets), default=-1) + 1
     added = []
-    for image in images:
-        stored = store.put_original(image.path)
+    for stored in images:
+        image = stored.image
         added.append(
-            new_asset(record, stored, image.verified, image.filename, image.label, position)
+            new_asset(
+                record,
+                stored.original,
+                image.verified,
+                image.filename,
+                image.label,
+                position,
+                derivatives_ready=True,
+            )
         )
         position += 1
     return added
@@ -131,6 +163,8 @@ def new_asset(
     filename: str,
     label: str,
     position: int,
+    *,
+    derivatives_ready: bool = False,
 ) -> Asset:
     """An asset row for a stored, verified original (added to the session, not committed)."""
     asset = Asset(
@@ -143,6 +177,7 @@ def new_asset(
         size_bytes=stored.size,
         width=verified.width,
         height=verified.height,
+        derivatives_ready=derivatives_ready,
     )
     db.session.add(asset)
     return asset

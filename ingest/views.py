@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ingest.derivatives import THUMBNAIL_SIZES, thumbnail_name
+from ingest.derivatives import THUMBNAIL_SIZES, build_derivatives, thumbnail_name
 from ingest.forms import record_form_class
 from ingest.services import save_new_record, save_record
 from ingest.uploads import ImageChange, ImageUpload, file_store
@@ -31,6 +31,7 @@ from repository.models import Asset
 from repository.profiles import MetadataInvalid
 from repository.services.browse import visible_record
 from repository.services.collections import get_collection
+from repository.storage import StorageUnavailable
 
 blueprint = Blueprint("ingest", __name__)
 
@@ -49,6 +50,9 @@ def new_record(slug: str) -> str | Response:
             record = save_new_record(current_user, collection, form.metadata(), _uploads(form))
         except MetadataInvalid as error:
             form.show_errors(_localized(error))
+        except StorageUnavailable as error:
+            form.show_errors({"images": [localize(error.message)]})
+            return _render_form(form, collection=collection, record=None, status=error.status)
         else:
             flash(_l("Draft saved."), "success")
             return redirect(url_for("public.record", public_id=record.public_id))
@@ -86,6 +90,11 @@ def edit_record(public_id: str) -> str | Response:
             saved = save_record(current_user, record, form.metadata(), _uploads(form), changes)
         except MetadataInvalid as error:
             form.show_errors(_localized(error))
+        except StorageUnavailable as error:
+            form.show_errors({"images": [localize(error.message)]})
+            return _render_form(
+                form, collection=record.collection, record=record, status=error.status
+            )
         else:
             flash(_l("Saved.") if saved else _l("Nothing changed."), "success")
             return redirect(url_for("public.record", public_id=record.public_id))
@@ -101,7 +110,14 @@ def thumbnail(asset_id: str, size: int) -> Response:
     if asset is None:
         abort(404)
     visible_record(asset.record.public_id, current_user)
-    path = file_store().derivative_dir(asset.sha256) / thumbnail_name(size)
+    store = file_store()
+    path = store.derivative_dir(asset.sha256) / thumbnail_name(size)
+    if not path.exists() and store.has_original(asset.sha256):
+        # An image saved while its derivatives could not be written gets them now.
+        try:
+            build_derivatives(store, asset.sha256)
+        except OSError:
+            current_app.logger.exception("no thumbnails for %s", asset.public_id)
     if not path.exists():
         abort(404)
     response = send_file(path, mimetype="image/jpeg", conditional=True, etag=True)
@@ -124,8 +140,9 @@ def _localized(error: MetadataInvalid) -> dict[str, list[str]]:
     return {key: [localize(m) for m in messages] for key, messages in error.errors.items()}
 
 
-def _render_form(form, *, collection, record) -> tuple[str, int]:
-    status = 422 if form.errors or any(f.errors for f in form) else 200
+def _render_form(form, *, collection, record, status: int | None = None) -> tuple[str, int]:
+    if status is None:
+        status = 422 if form.errors or any(f.errors for f in form) else 200
     return render_template(
         "ingest/record_form.html",
         form=form,

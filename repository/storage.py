@@ -11,6 +11,7 @@ Layout under the root::
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -19,10 +20,11 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
+from repository.errors import HuikuError
 from repository.messages import Message
 
 CHUNK_SIZE = 1024 * 1024
@@ -76,11 +78,61 @@ class FileTooLarge(Exception):
         self.max_bytes = max_bytes
 
 
+class StorageUnavailable(HuikuError):
+    """Files could not be written to the store, so the change that needed them was not saved.
+
+    507 when the disk is full, else 503: either way the request was fine and may be sent again
+    once the store is repaired. ``step`` says what was being written (``RECEIVING`` …).
+    """
+
+    status = 503
+
+    def __init__(self, step: Message, error: OSError) -> None:
+        super().__init__(_NOTHING_SAVED.format(step=step, reason=_reason(error)))
+        self.step = step
+        if error.errno in _FULL:
+            self.status = 507
+
+
+RECEIVING = Message("receiving the uploaded files", "接收上传的文件")
+STORING = Message("storing the images", "保存图片")
+DERIVING = Message("making the thumbnails and tiles", "生成缩略图和切片")
+_NOTHING_SAVED = Message(
+    "Nothing was saved: {step} failed because {reason}. Please try again later; if it keeps "
+    "failing, tell the repository's administrators.",
+    "未保存任何内容：{step}时出错，{reason}。请稍后重试；如仍然失败，请联系管理员。",
+)
+_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+_REASONS = (
+    (_FULL, Message("the storage is full", "存储空间已满")),
+    (
+        frozenset({errno.EACCES, errno.EPERM, errno.EROFS}),
+        Message("the storage cannot be written to", "存储不可写入"),
+    ),
+    (
+        frozenset({errno.ENOENT, errno.ENOTDIR, errno.EEXIST}),
+        Message("a storage folder is missing or is not a folder", "存储目录缺失或不是目录"),
+    ),
+)
+
+
+def _reason(error: OSError) -> Message:
+    for codes, reason in _REASONS:
+        if error.errno in codes:
+            return reason
+    name = errno.errorcode.get(error.errno or 0, "unknown")
+    return Message("the storage reported an error ({name})", "存储报告了错误（{name}）").format(
+        name=name
+    )
+
+
 @dataclass(frozen=True)
 class StoredOriginal:
     sha256: str
     size: int
     path: Path
+    # False when the same bytes were already stored; not part of what makes two equal.
+    created: bool = field(default=False, compare=False)
 
 
 @runtime_checkable
@@ -128,17 +180,18 @@ class FileStore:
                 out.flush()
                 os.fsync(out.fileno())
             final = self.original_path(sha256)
-            if final.exists():
-                temp.unlink()
-            else:
+            created = not final.exists()
+            if created:
                 final.parent.mkdir(parents=True, exist_ok=True)
                 temp.chmod(0o444)
                 os.replace(temp, final)
                 _fsync_directory(final.parent)
+            else:
+                temp.unlink()
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
-        return StoredOriginal(sha256=sha256, size=size, path=final)
+        return StoredOriginal(sha256=sha256, size=size, path=final, created=created)
 
     def original_path(self, sha256: str) -> Path:
         validate_sha256(sha256)
@@ -149,6 +202,10 @@ class FileStore:
 
     def open_original(self, sha256: str) -> BinaryIO:
         return self.original_path(sha256).open("rb")
+
+    def remove_original(self, sha256: str) -> None:
+        """Delete an original that nothing refers to (a save that failed after storing it)."""
+        self.original_path(sha256).unlink(missing_ok=True)
 
     # Derivatives -----------------------------------------------------------------------------
 
@@ -202,7 +259,7 @@ class FileStore:
         aside = directory.with_name(f".{directory.name}.{secrets.token_hex(4)}.old")
         try:
             os.replace(directory, aside)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # not there, or no folder to be in
             return None
         return aside
 
