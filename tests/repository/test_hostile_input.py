@@ -257,3 +257,26 @@ def test_a_nul_in_the_sign_in_form_is_refused_not_a_server_error(app, admin):
         assert "cannot be stored" in response.get_data(as_text=True) or "无法保存" in (
             response.get_data(as_text=True)
         )
+
+
+def test_a_nul_in_a_review_comment_is_refused_and_the_step_not_taken(login, draft, admin):
+    browser = login(admin)
+    token = csrf_token_from(browser, f"/records/{draft.public_id}")
+    response = browser.post(
+        f"/workspace/records/{draft.public_id}/submit",
+        data={"csrf_token": token, "comment": "请审核\x00"},
+    )
+    assert response.status_code < 500
+    if on_postgresql():
+        assert response.status_code == 400
+        assert db.session.get(Record, draft.id).status is RecordStatus.DRAFT
+
+
+def test_a_nul_typed_into_the_record_form_is_named_on_the_form(login, collection, admin):
+    browser = login(admin)
+    url = "/workspace/collections/changbaishan/records/new"
+    token = csrf_token_from(browser, url)
+    response = browser.post(url, data={"csrf_token": token, **SAMPLE, "title": "人\x00参"})
+    assert response.status_code == 422
+    assert "U+0000" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Record.id))) == 0
