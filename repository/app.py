@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from repository import config, http_guards
+from repository import config, http_guards, security
 from repository.extensions import csrf, db, migrate
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -34,6 +34,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
     http_guards.init_app(app)
+    security.init_app(app)  # proxies, rate limits, security headers
 
     from repository import accounts, i18n, openapi, public, tasks, workflow
     from repository.cli import register_commands

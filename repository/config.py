@@ -39,9 +39,17 @@ DEFAULTS: dict[str, Any] = {
     "LANGUAGES": ("zh_Hans_CN", "en"),
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    "SESSION_COOKIE_SECURE": False,  # set True behind HTTPS (HUIKU_SESSION_COOKIE_SECURE=1)
+    "SESSION_COOKIE_SECURE": None,  # None: on when BASE_URL is https; HUIKU_SESSION_COOKIE_SECURE=1
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SECURE": None,  # None: as SESSION_COOKIE_SECURE
+    "REDIS_URL": None,  # e.g. redis://127.0.0.1:6379/0: task queue and rate limits of all servers
+    "TRUSTED_PROXIES": 0,  # proxies in front whose X-Forwarded-For/-Proto are believed
+    "LOGIN_RATE_LIMIT": "10 per minute; 60 per hour",  # failed sign-ins per client address
+    "LOGIN_BACKOFF_AFTER": 5,  # failed sign-ins with one address before each next one waits
+    "LOGIN_LOCK_AFTER": 10,  # … and before the address is locked
+    "LOGIN_LOCK_MINUTES": 15,
+    "RATELIMIT_ENABLED": True,
     "WTF_CSRF_TIME_LIMIT": None,
 }
 
@@ -63,6 +71,12 @@ ENVIRONMENT = {
     "MAX_UPLOAD_BYTES": int,
     "MAX_IMAGE_PIXELS": int,
     "SESSION_COOKIE_SECURE": lambda value: value.lower() in {"1", "true", "yes", "on"},
+    "REDIS_URL": str,
+    "TRUSTED_PROXIES": int,
+    "LOGIN_RATE_LIMIT": str,
+    "LOGIN_BACKOFF_AFTER": int,
+    "LOGIN_LOCK_AFTER": int,
+    "LOGIN_LOCK_MINUTES": int,
 }
 
 CONFIG_FILE_NAME = "huiku.cfg"
@@ -100,11 +114,21 @@ def _fill_instance_defaults(app: Flask) -> None:
         app.config["IIIF_CACHE_ROOT"] = str(instance / "iiif-cache")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(instance)
+    _secure_cookies_over_https(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     # A connection the database dropped (a restart, a failover) is replaced before use, so it
     # costs no request.
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("pool_pre_ping", True)
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024
+
+
+def _secure_cookies_over_https(app: Flask) -> None:
+    """Cookies go only over HTTPS when the public address is https, unless set explicitly."""
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        base_url = str(app.config["BASE_URL"] or "")
+        app.config["SESSION_COOKIE_SECURE"] = base_url.lower().startswith("https://")
+    if app.config["REMEMBER_COOKIE_SECURE"] is None:
+        app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 
 
 def _instance_secret(instance: Path) -> str:

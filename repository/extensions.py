@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -29,3 +31,12 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+#: Limits per client address (the reader's, behind ``TRUSTED_PROXIES``). Counters live in Redis
+#: when ``REDIS_URL`` is set, shared by every server; otherwise in each process's memory. One
+#: limiter serves the process's app: ``init_app`` points it at that app's storage.
+limiter = Limiter(
+    key_func=get_remote_address,
+    strategy="moving-window",
+    key_prefix="huiku",
+    in_memory_fallback_enabled=True,  # Redis down: limits per process rather than none
+)

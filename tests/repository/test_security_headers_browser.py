@@ -1,0 +1,96 @@
+"""In a real Chromium, the Content-Security-Policy blocks nothing that Huiku's pages need: the
+record page's Mirador viewer loads its manifest and tiles and draws them, with no violation
+reported. Needs what tests/iiif/test_viewer_browser.py needs, and is skipped without it."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from ingest.services import save_new_record
+from ingest.uploads import ImageUpload
+from repository.extensions import db
+from repository.services import accounts, collections, records
+from tests.conftest import REQUIRE_SERVICES
+from tests.factories import PASSWORD, SAMPLE_METADATA
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("HUIKU_CHROMIUM") or "/usr/bin/chromium"
+
+
+def require(condition: bool, why: str) -> None:
+    if not condition:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{why} (HUIKU_REQUIRE_SERVICES=1)")
+        pytest.skip(why)
+
+
+@pytest.fixture
+def record_page(live_server) -> str:
+    """A published record with one image on the live server (its own database)."""
+    test_session = db.session
+    db.session = db._make_scoped_session({})
+    try:
+        with live_server.context():
+            library = accounts.create_library("CSP-V", "策略图书馆", "Policy Library")
+            contributor = accounts.create_user(
+                "csp-c@example.org", library, "contributor", PASSWORD
+            )
+            admin = accounts.create_user("csp-a@example.org", library, "admin", PASSWORD)
+            collection = collections.create_collection(
+                "csp-flora", "natural_history", "策略植物", "Policy flora"
+            )
+            picture = io.BytesIO()
+            Image.new("RGB", (1200, 900), "seagreen").save(picture, "JPEG")
+            picture.seek(0)
+            data = {**SAMPLE_METADATA["natural_history"], "local_id": "CSP-1"}
+            record = save_new_record(
+                contributor, collection, data, [ImageUpload(picture, "flora.jpg", "图")]
+            )
+            records.submit_record(contributor, record)
+            records.publish_record(admin, record)
+            public_id = record.public_id
+    finally:
+        db.session.remove()
+        db.session = test_session
+    return f"{live_server.url}/records/{public_id}"
+
+
+@pytest.fixture
+def chromium(live_server):
+    require(Path(CHROMIUM).is_file(), f"Chromium not found at {CHROMIUM} (set HUIKU_CHROMIUM)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require(False, "Playwright is not installed (pip install -e '.[test]')")
+    with live_server.app.test_request_context():
+        from iiif.viewer import viewer_assets
+
+        require(viewer_assets() is not None, "the viewer is not installed (scripts/viewer-assets)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+def test_the_viewer_runs_under_the_policy_without_violations(record_page, chromium):
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    reported: list[str] = []
+    page.on("console", lambda message: reported.append(message.text))
+    page.on("pageerror", lambda error: reported.append(str(error)))
+
+    response = page.goto(f"{record_page}?lang=en")
+    assert "frame-ancestors 'self'" in response.headers["content-security-policy"]
+    page.locator("#iiif-viewer .openseadragon-canvas canvas").first.wait_for(timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#iiif-viewer").is_visible()
+    assert page.locator("#record-images").is_hidden()  # the viewer took over from the list
+
+    violations = [text for text in reported if "Content Security Policy" in text]
+    assert violations == []
+    page.close()
