@@ -284,11 +284,28 @@ def pending_job_ids() -> set[str]:
     return ids
 
 
+_catch_ups: list[Callable[[], Any]] = []
+
+
+def on_recovery(catch_up: Callable[[], Any]) -> Callable[[], Any]:
+    """Run ``catch_up`` in every recovery pass: work that waits in a table rather than in a job
+    (the search outbox) is picked up within seconds, even after the queue was lost."""
+    _catch_ups.append(catch_up)
+    return catch_up
+
+
 @task()
 def recover_jobs() -> dict[str, dict[str, int]]:
     """One recovery pass over every registered kind of job; safe to run twice at once."""
     pending = pending_job_ids()
-    return {name: recover_kind(kind, pending) for name, kind in _kinds.items()}
+    counts = {name: recover_kind(kind, pending) for name, kind in _kinds.items()}
+    for catch_up in _catch_ups:
+        try:
+            catch_up()
+        except Exception:  # one package's trouble must not stop the others' recovery
+            db.session.rollback()
+            log.exception("recovery step %s failed", catch_up.__name__)
+    return counts
 
 
 # --- the consumer -------------------------------------------------------------------------

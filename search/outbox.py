@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,13 +32,13 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 MAX_PAUSE = timedelta(minutes=5)
-#: After a failure, saves stop trying the engine themselves for this long; a task retries
-#: then. The ``SEARCH_RETRY_SECONDS`` setting overrides it (tests make it short).
+#: After a failure, saves stop trying the engine themselves for this long, leaving the rows to
+#: the workers' recovery pass. The ``SEARCH_RETRY_SECONDS`` setting overrides it.
 QUIET_AFTER_FAILURE = 30.0
 
 
 def retry_seconds(app: Flask | None = None) -> float:
-    """How long after a failed outbox pass saves stay quiet and the retry task waits."""
+    """How long after a failed outbox pass saves stay quiet."""
     config = (app or current_app).config
     return float(config.get("SEARCH_RETRY_SECONDS", QUIET_AFTER_FAILURE))
 
@@ -95,6 +95,15 @@ def _changes_for_tasks(tasks: Sequence[IndexTask]) -> tuple[list[Document], list
     return index_changes(records, removed_at)
 
 
+def _due(now):
+    return or_(IndexTask.next_attempt_at.is_(None), IndexTask.next_attempt_at <= now)
+
+
+def rows_due() -> bool:
+    """Whether some outbox row waits and its next attempt has come (a cheap check)."""
+    return db.session.scalar(select(IndexTask.id).where(_due(utcnow())).limit(1)) is not None
+
+
 def apply_outbox(
     backend: SearchBackend, *, limit: int = BATCH_SIZE, refresh: bool = False
 ) -> OutboxOutcome:
@@ -108,7 +117,7 @@ def apply_outbox(
     tasks = list(
         session.scalars(
             select(IndexTask)
-            .where(or_(IndexTask.next_attempt_at.is_(None), IndexTask.next_attempt_at <= now))
+            .where(_due(now))
             .order_by(IndexTask.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -179,14 +188,6 @@ class _CommitHook:
     def __init__(self) -> None:
         self.local = threading.local()
         self.quiet_until = 0.0
-        self.on_failure: list[Callable[[], None]] = []
-
-    def failed(self) -> None:
-        for callback in self.on_failure:
-            try:
-                callback()
-            except Exception:  # the queue being down must not fail the save
-                log.exception("could not schedule a later outbox pass")
 
     def __call__(self, session: Session) -> None:
         app = current_app._get_current_object()
@@ -201,7 +202,6 @@ class _CommitHook:
             if outcome.failed:
                 self.quiet_until = time.monotonic() + retry_seconds(app)
                 log.warning("search index not updated, will retry: %s", outcome.error)
-                self.failed()
         except Exception:  # the change itself is committed; the outbox keeps it for later
             db.session.rollback()
             log.exception("applying the search outbox failed")
@@ -215,8 +215,3 @@ commit_hook = _CommitHook()
 def connect(app: Flask) -> None:
     committed.connect(commit_hook)
 
-
-def on_failure(callback: Callable[[], None]) -> Callable[[], None]:
-    """Call ``callback`` when a commit's outbox could not be applied (to schedule a retry)."""
-    commit_hook.on_failure.append(callback)
-    return callback

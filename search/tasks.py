@@ -2,19 +2,17 @@
 
 A commit that changed public records applies its own outbox rows right away (search/outbox.py),
 so a reviewer sees the change at once. Whatever waits (the engine was down, a save skipped it)
-is applied here: a minute's periodic pass, plus a pass scheduled after each failure.
+is applied by every consumer's recovery pass, every few seconds, once its retry time has come.
 """
 
 from __future__ import annotations
 
 import logging
 
-from huey import crontab
-
-from repository.tasks import huey, task
+from repository.tasks import on_recovery, task
 from search.engine import search_backend
 from search.indexing import reindex
-from search.outbox import drain_outbox, on_failure, retry_seconds
+from search.outbox import drain_outbox, rows_due
 
 log = logging.getLogger(__name__)
 
@@ -28,17 +26,13 @@ def apply_outbox() -> int:
     return outcome.applied
 
 
-@huey.periodic_task(crontab(), name="search.tasks.apply_outbox_every_minute")
-def apply_outbox_every_minute() -> None:
-    apply_outbox()
+@on_recovery
+def catch_up_outbox() -> None:
+    if rows_due():
+        apply_outbox.call_local()
 
 
 @task()
 def rebuild_index() -> int:
     """Build a fresh index from the database and swap it in (``huiku search reindex --queue``)."""
     return reindex(search_backend())
-
-
-@on_failure
-def _retry_soon() -> None:
-    apply_outbox.schedule(delay=retry_seconds())

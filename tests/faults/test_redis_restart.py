@@ -2,9 +2,9 @@
 
 Redis keeps no data here, so its restart loses every queued and scheduled task, as a production
 Redis without persistence does. The work those tasks stood for is in the database (here: the
-search outbox row of a record published while the engine was unreachable, whose scheduled retry
-is lost), and the worker's own scheduler brings it back: its periodic outbox pass, enqueued on
-the new Redis and run by the same worker process.
+search outbox row of a record published while the engine was unreachable), and the worker's own
+scheduler brings it back: the recovery pass it enqueues every 10 s on the new Redis and runs in
+the same worker process.
 """
 
 from __future__ import annotations
@@ -29,8 +29,6 @@ def test_a_worker_survives_a_redis_restart_and_the_lost_work_is_done(
         redis_url=redis_server.url,
         elasticsearch_url=elasticsearch_proxy.url(),
     )
-    # The worker first: its minute pass runs at its start and every 60 s after, so starting it
-    # early shortens the wait at the end.
     worker = instance.worker(wait=False)
     instance.serve(workers=1, wait=False)
     with instance.app.app_context():
@@ -48,16 +46,16 @@ def test_a_worker_survives_a_redis_restart_and_the_lost_work_is_done(
     redis_server.restart()
     client = redis.Redis(port=redis_server.port)
     try:
-        assert client.dbsize() == 0 or not client.keys("*schedule*")  # the retry is gone
+        assert client.dbsize() == 0 or not client.keys("*schedule*")  # the queue is empty
     finally:
         client.close()
     elasticsearch_proxy.start()
     time.sleep(3)  # the worker meets the restarted Redis: one failed read, then it goes on
     assert worker.alive(), instance.logs()
 
-    # No retry is left in the queue: the consumer's minute pass applies the outbox (within a
-    # minute, plus the row's pause if a pass found the engine still away).
-    deadline = time.monotonic() + 80
+    # Nothing is left in the queue: the consumer's recovery pass applies the outbox (within
+    # 10 s, plus the row's pause if a pass found the engine still away).
+    deadline = time.monotonic() + 40
     while instance.outbox_rows() or instance.search_total() != 1:
         assert worker.alive(), instance.logs()
         assert time.monotonic() < deadline, instance.logs()

@@ -143,21 +143,24 @@ class TestReindex:
 
 
 class TestOutboxTask:
+    @pytest.mark.parametrize("run", ["apply_outbox", "recover_jobs"])
     def test_a_pass_applies_what_waited_while_the_engine_was_down(
-        self, app, engine_down, new_backend, make_collection, make_record, tmp_path
+        self, app, engine_down, new_backend, make_collection, make_record, run
     ):
+        """By the outbox task itself, or by the recovery pass every consumer runs."""
+        from repository.tasks import recover_jobs
         from search.engine import use_backend
+        from search.tasks import apply_outbox
 
         record = make_record(make_collection(), title="松茸")
+        assert pending_tasks() == 1
         for task in db.session.scalars(select(IndexTask)):
             task.next_attempt_at = None  # due now
         db.session.commit()
         backend = new_backend()
         use_backend(app, backend)
 
-        from search.tasks import apply_outbox
-
-        apply_outbox()  # the queue's task, run inline here
+        {"apply_outbox": apply_outbox, "recover_jobs": recover_jobs}[run]()  # run inline here
 
         assert pending_tasks() == 0
         # The worker does not force a refresh; the engine shows new documents within a second.
