@@ -55,7 +55,6 @@ def test_records_published_while_the_engine_is_unreachable_are_found_once_it_is_
 
     during = [instance.submitted_record(f"ES-{n}", f"故障中人参{n}") for n in (2, 3, 4)]
     elasticsearch_proxy.stop()
-    outage = time.monotonic()
     for public_id in during:
         started = time.monotonic()
         answer = reviewer.publish(public_id)
