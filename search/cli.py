@@ -49,9 +49,7 @@ def reindex_command(queue: bool) -> None:
 def status_command(check_ids: bool) -> None:
     """Compare the index with the database; exit status 1 when they differ."""
     backend = search_backend()
-    check = start_check()
-    if check is not None and not check.ok:
-        click.echo(f"start-up check failed: {check.problem}", err=True)
+    check = start_check()  # its problem, if any, was logged; a failure below names it too
     try:
         report = index_report(backend, backend_kind(backend), compare_ids=check_ids)
     except SearchUnavailable as error:
