@@ -5,18 +5,74 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from marshmallow import fields
+from marshmallow.validate import Length, OneOf, Range
+
 from search.documents import facet_names
-from search.query import MAX_PER_PAGE, Sort
-from search.request_schema import MAX_FILTERS, YEARS
+from search.query import MAX_PER_PAGE
+from search.request_schema import Cursor, FacetFilter, SearchArgsSchema
 
 #: what ``search.request_schema.FacetFilter`` accepts: a known facet name, a colon and a value of
 #: 1–200 characters, spaces around each part ignored
 FACET_VALUE = r"\S(?:[\s\S]{0,198}\S)?"
 
+#: what each parameter means; its type and bounds come from ``SearchArgsSchema``, the parser
+DESCRIPTIONS = {
+    "q": 'Words (all must match), "quoted phrases", and -word to exclude. Traditional and '
+    "simplified characters match each other; Han words match as contiguous characters.",
+    "f": "A facet filter `name:value`; repeat it. Values of one facet combine with OR, "
+    "facets with AND. Facet names: {facets}",
+    "collection": "Search within one collection (its slug).",
+    "from": "Records whose years reach this year or later.",
+    "to": "Records whose years reach this year or earlier; not before from.",
+    "sort": "relevance (default with words), title (pinyin order), date (earliest first), "
+    "newest (most recently published; default without words).",
+    "page": "Page number, from 1 (up to 10,000 results).",
+    "per_page": "Hits per page, 0–{max_per_page}; 0 returns only the total and facets.",
+    "after": "The `next_after` cursor of the previous answer, to page past 10,000 results.",
+}
+
 
 def facet_filter_pattern() -> str:
     names = "|".join(re.escape(name) for name in sorted(facet_names()))
     return rf"^\s*(?:{names})\s*:\s*{FACET_VALUE}\s*$"
+
+
+def field_schema(field: fields.Field) -> dict[str, Any]:
+    """The JSON Schema of a query parameter, from its marshmallow field and validators."""
+    if isinstance(field, fields.List):
+        schema: dict[str, Any] = {"type": "array", "items": field_schema(field.inner)}
+    elif isinstance(field, FacetFilter):
+        schema = {"type": "string", "pattern": facet_filter_pattern()}
+    elif isinstance(field, fields.Integer):
+        schema = {"type": "integer"}
+    else:
+        schema = {"type": "string"}
+    if isinstance(field, Cursor):
+        schema["minLength"] = 1  # the API refuses an empty one (search.views)
+    array = schema["type"] == "array"
+    for validator in field.validators:
+        if isinstance(validator, Range):
+            schema.update(minimum=validator.min, maximum=validator.max)
+        elif isinstance(validator, Length) and validator.max is not None:
+            schema["maxItems" if array else "maxLength"] = validator.max
+        elif isinstance(validator, OneOf):
+            schema["enum"] = list(validator.choices)
+    return schema
+
+
+def search_parameters() -> list[dict[str, Any]]:
+    """The query parameters of /api/search, one per field of the schema that parses them."""
+    facets = ", ".join(sorted(facet_names()))
+    parameters = []
+    for attribute, field in SearchArgsSchema().fields.items():
+        name = field.data_key or attribute
+        description = DESCRIPTIONS[name].format(facets=facets, max_per_page=MAX_PER_PAGE)
+        parameter = _parameter(name, description, field_schema(field))
+        if isinstance(field, fields.List):
+            parameter.update(style="form", explode=True)
+        parameters.append(parameter)
+    return parameters
 
 
 def _parameter(name: str, description: str, schema: dict[str, Any], **extra: Any) -> dict:
@@ -26,55 +82,7 @@ def _parameter(name: str, description: str, schema: dict[str, Any], **extra: Any
 def search_api_description() -> dict[str, Any]:
     text = {"type": "string"}
     nullable_text = {"type": ["string", "null"]}
-    years = {"type": "integer", "minimum": YEARS.min, "maximum": YEARS.max}
-    parameters = [
-        _parameter(
-            "q",
-            'Words (all must match), "quoted phrases", and -word to exclude. Traditional and '
-            "simplified characters match each other; Han words match as contiguous characters.",
-            text,
-        ),
-        _parameter(
-            "f",
-            "A facet filter `name:value`; repeat it. Values of one facet combine with OR, "
-            "facets with AND. Facet names: " + ", ".join(sorted(facet_names())),
-            {
-                "type": "array",
-                "maxItems": MAX_FILTERS,
-                "items": {"type": "string", "pattern": facet_filter_pattern()},
-            },
-            style="form",
-            explode=True,
-        ),
-        _parameter(
-            "collection",
-            "Search within one collection (its slug).",
-            {"type": "string", "maxLength": 64},
-        ),
-        _parameter("from", "Records whose years reach this year or later.", years),
-        _parameter("to", "Records whose years reach this year or earlier; not before from.", years),
-        _parameter(
-            "sort",
-            "relevance (default with words), title (pinyin order), date (earliest first), "
-            "newest (most recently published; default without words).",
-            {"type": "string", "enum": [s.value for s in Sort]},
-        ),
-        _parameter(
-            "page",
-            "Page number, from 1 (up to 10,000 results).",
-            {"type": "integer", "minimum": 1, "maximum": 1_000_000},
-        ),
-        _parameter(
-            "per_page",
-            f"Hits per page, 0–{MAX_PER_PAGE}; 0 returns only the total and facets.",
-            {"type": "integer", "minimum": 0, "maximum": MAX_PER_PAGE},
-        ),
-        _parameter(
-            "after",
-            "The `next_after` cursor of the previous answer, to page past 10,000 results.",
-            {"type": "string", "minLength": 1},
-        ),
-    ]
+    parameters = search_parameters()
     hit = {
         "type": "object",
         "required": ["id", "title", "collection", "library", "local_id", "url", "json_url"],
