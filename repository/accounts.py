@@ -1,19 +1,40 @@
-"""Signing in and out, and loading the signed-in user for each request."""
+"""Signing in and out, and loading the signed-in user for each request.
+
+Sign-ins are throttled twice: per e-mail address in the database (``services.accounts.sign_in``:
+back-off, then a lock), and per client address by ``LOGIN_RATE_LIMIT`` (only attempts that do
+not sign in count, so a library whose staff share one address is not held up by their successes).
+Either answers 429 with ``Retry-After`` and says so on the form.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+import hmac
+import math
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from repository.extensions import db, login_manager
+from repository.extensions import db, limiter, login_manager
 from repository.models import User
 from repository.redirects import safe_local_path
-from repository.services.accounts import authenticate
+from repository.security import rate_limit_retry_after
+from repository.services.accounts import TooManySignInAttempts, end_all_sessions, sign_in
 
 blueprint = Blueprint("accounts", __name__)
 
@@ -25,15 +46,39 @@ class LoginForm(FlaskForm):
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(alternative_id: str) -> User | None:
+    """The user a session or remember-me cookie names, while its session token is still theirs.
+
+    Cookies made before session tokens existed carry a bare number, and sign in no one.
+    """
+    user_id, _, token = alternative_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not hmac.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+def _login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _did_not_sign_in(response: Response) -> bool:
+    """Counted against the client address. A refusal by the limit itself adds nothing: the
+    moving window takes no entry once it is full, so ``Retry-After`` stays true."""
+    return response.status_code != 302
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
+@limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=_did_not_sign_in)
+def login() -> Response | tuple[str, int]:
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        try:
+            user = sign_in(form.email.data, form.password.data)
+        except TooManySignInAttempts as error:
+            return _too_many_attempts(form, error.retry_after)
         if user is not None:
             login_user(user, remember=form.remember.data)
             target = safe_local_path(request.args.get("next"))
@@ -42,11 +87,37 @@ def login() -> str | Response:
     return render_template("accounts/login.html", form=form), 200 if not form.errors else 401
 
 
+@blueprint.errorhandler(RateLimitExceeded)
+def too_many_from_this_address(error: RateLimitExceeded) -> Response:
+    return _too_many_attempts(LoginForm(), rate_limit_retry_after())
+
+
+def _too_many_attempts(form: LoginForm, retry_after: int) -> Response:
+    if retry_after < 120:
+        message = ngettext(
+            "Too many sign-in attempts. Please try again in %(num)d second.",
+            "Too many sign-in attempts. Please try again in %(num)d seconds.",
+            retry_after,
+        )
+    else:
+        minutes = math.ceil(retry_after / 60)
+        message = ngettext(
+            "Too many sign-in attempts. Please try again in %(num)d minute.",
+            "Too many sign-in attempts. Please try again in %(num)d minutes.",
+            minutes,
+        )
+    page = render_template("accounts/login.html", form=form, throttled=message)
+    return Response(page, status=429, headers={"Retry-After": str(retry_after)})
+
+
 @blueprint.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Response:
+    """Signs out of every browser: the user's sessions and remember-me cookies all end."""
+    user = current_user._get_current_object()
     logout_user()
-    flash(_l("You have signed out."), "info")
+    end_all_sessions(user)
+    flash(_l("You have signed out, on every device."), "info")
     return redirect(url_for("public.home"))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,10 @@ from repository.models.base import UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:
     from repository.models.collections import Collection
+
+
+def new_session_token() -> str:
+    return secrets.token_hex(16)
 
 
 class UserRole(enum.StrEnum):
@@ -57,6 +62,8 @@ class User(UserMixin, db.Model):
     library_id: Mapped[int] = mapped_column(ForeignKey("library.id"), index=True)
     role: Mapped[UserRole] = mapped_column(enum_column(UserRole))
     password_hash: Mapped[str] = mapped_column(String(256), default="")
+    #: Part of the id that sessions and remember-me cookies carry; a new one ends them all.
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -73,8 +80,21 @@ class User(UserMixin, db.Model):
     def is_admin(self) -> bool:
         return self.role == UserRole.ADMIN
 
+    def get_id(self) -> str:
+        """Flask-Login's alternative id: what a session or remember-me cookie says about whom.
+
+        ``repository.accounts.load_user`` accepts it only while the token is the user's current
+        one, so ``end_sessions`` signs the user out of every browser on every server.
+        """
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        self.session_token = new_session_token()
+
     def set_password(self, password: str) -> None:
+        """A new password also ends every session the old one opened."""
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
@@ -97,3 +117,19 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class SignInThrottle(db.Model):
+    """Sign-in attempts with one e-mail address since its last success, and when the next may come.
+
+    Kept per address typed rather than per account, so an address without an account is
+    throttled exactly like one with: the answers do not tell which addresses exist. Only a hash
+    of the address is stored. Rows live in the database, so every app server sees the same count.
+    """
+
+    __tablename__ = "sign_in_throttle"
+
+    email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,15 +1,25 @@
-"""Member libraries and their users."""
+"""Member libraries and their users; signing in, with throttling, and changing passwords."""
 
 from __future__ import annotations
 
+import hashlib
+import math
 import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from werkzeug.security import check_password_hash
 
-from repository.errors import Conflict, NotFound
+from repository.errors import Conflict, HuikuError, NotFound, PermissionDenied
 from repository.extensions import db
 from repository.messages import Message
 from repository.models import Collection, Library, User, UserRole
+from repository.models.accounts import SignInThrottle
+from repository.models.base import utcnow
 from repository.transactions import unit_of_work
 
 _LIBRARY_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
@@ -62,13 +72,7 @@ def create_user(
                 email=email
             )
         )
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Conflict(
-            Message(
-                "a password needs at least {n} characters",
-                "密码至少需要 {n} 个字符",
-            ).format(n=MIN_PASSWORD_LENGTH)
-        )
+    _check_new_password(password)
     try:
         role = UserRole(role)
     except ValueError:
@@ -95,8 +99,188 @@ def find_user(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None (without saying which part was wrong)."""
+    """The active user with these credentials, or None (without saying which part was wrong).
+
+    An unknown address costs a password check too, so the time taken does not tell either.
+    """
     user = find_user(email)
-    if user is None or not user.check_password(password) or not user.is_active:
+    if user is None:
+        check_password_hash(_STAND_IN_HASH, password)
+        return None
+    if not user.check_password(password) or not user.is_active:
         return None
     return user
+
+
+#: A hash made as ``User.set_password`` makes them (werkzeug's scrypt defaults), of a password
+#: nobody knows; checked for addresses without an account.
+_STAND_IN_HASH = (
+    "scrypt:32768:8:1$zoXA5um4d1mvZxpJ$e8f190add41b465ce8cb2fa46e08e9d5fb15ba1010805d28cb6fc8975a9"
+    "06c87e0bb77fb18bb175f64b54c510aa1f3041eb6e819f78d25b666d9af2caa7eee44"
+)
+
+
+def _check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Conflict(
+            Message(
+                "a password needs at least {n} characters",
+                "密码至少需要 {n} 个字符",
+            ).format(n=MIN_PASSWORD_LENGTH)
+        )
+
+
+# Signing in -----------------------------------------------------------------------------------
+
+#: Attempts with an address whose last one is older than this are counted from one again.
+FORGET_ATTEMPTS_AFTER = timedelta(days=1)
+
+
+class TooManySignInAttempts(HuikuError):
+    """This e-mail address must wait before it may try a password again."""
+
+    status = 429
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            Message(
+                "too many sign-in attempts with this address; try again in {seconds} s",
+                "该邮箱登录尝试次数过多，请 {seconds} 秒后再试",
+            ).format(seconds=retry_after)
+        )
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class SignInPolicy:
+    """How long an address waits after attempts in a row that did not sign in.
+
+    The first ``backoff_after`` attempts are free; from then on each next one waits twice as long
+    (2, 4, 8 … seconds), and after ``lock_after`` the address is locked for ``lock_minutes``.
+    Each further failure after a lock locks it again; a success forgets them all.
+    """
+
+    backoff_after: int = 5
+    lock_after: int = 10
+    lock_minutes: int = 15
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> SignInPolicy:
+        return cls(
+            backoff_after=int(config["LOGIN_BACKOFF_AFTER"]),
+            lock_after=int(config["LOGIN_LOCK_AFTER"]),
+            lock_minutes=int(config["LOGIN_LOCK_MINUTES"]),
+        )
+
+    def wait_after(self, attempts: int) -> int:
+        """Seconds before the next attempt, after this many in a row that did not sign in."""
+        if attempts >= self.lock_after:
+            return self.lock_minutes * 60
+        if attempts >= self.backoff_after:
+            return 2 ** (attempts - self.backoff_after + 1)
+        return 0
+
+
+def sign_in(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None; throttled per e-mail address.
+
+    The attempt is counted, and committed, before the password is checked, so parallel guesses
+    on any number of servers all count; a success then forgets the count. Raises
+    ``TooManySignInAttempts`` when the address must wait first (the password is then not
+    checked at all), and when this wrong attempt makes it wait for the next one. An address
+    without an account goes through exactly the same steps.
+    """
+    key = _email_hash(email)
+    wait = _count_attempt(key, SignInPolicy.from_config(current_app.config))
+    if wait.refused:
+        raise TooManySignInAttempts(wait.seconds)
+    user = authenticate(email, password)
+    if user is not None:
+        with unit_of_work():
+            db.session.execute(delete(SignInThrottle).where(SignInThrottle.email_hash == key))
+        return user
+    if wait.seconds:
+        raise TooManySignInAttempts(wait.seconds)
+    return None
+
+
+@dataclass(frozen=True)
+class _Wait:
+    seconds: int  # before the next attempt may come
+    refused: bool  # True: this attempt came too early and was not counted
+
+
+def _email_hash(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
+
+
+def _count_attempt(key: str, policy: SignInPolicy) -> _Wait:
+    """Count one attempt for the address in one atomic statement, unless it must still wait."""
+    now = utcnow()
+    throttle = SignInThrottle.__table__
+    upsert = _insert_for_dialect()(throttle).values(
+        email_hash=key, attempts=1, last_attempt_at=now, retry_at=None
+    )
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[throttle.c.email_hash],
+        set_={
+            "attempts": case(
+                (throttle.c.last_attempt_at < now - FORGET_ATTEMPTS_AFTER, 1),
+                else_=throttle.c.attempts + 1,
+            ),
+            "last_attempt_at": now,
+        },
+        # An address that must still wait is neither counted nor checked.
+        where=or_(throttle.c.retry_at.is_(None), throttle.c.retry_at <= now),
+    ).returning(throttle.c.attempts)
+    with unit_of_work() as session:
+        attempts = session.execute(upsert).scalar()
+        if attempts is None:
+            retry_at = session.scalar(
+                select(throttle.c.retry_at).where(throttle.c.email_hash == key)
+            )
+            return _Wait(_seconds_until(retry_at, now), refused=True)
+        seconds = policy.wait_after(attempts)
+        session.execute(
+            update(throttle)
+            .where(throttle.c.email_hash == key)
+            .values(retry_at=now + timedelta(seconds=seconds) if seconds else None)
+        )
+        # Addresses tried once long ago need no row any more.
+        session.execute(
+            delete(throttle).where(throttle.c.last_attempt_at < now - FORGET_ATTEMPTS_AFTER)
+        )
+    return _Wait(seconds, refused=False)
+
+
+def _insert_for_dialect():
+    name = db.session.get_bind().dialect.name
+    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[name]
+
+
+def _seconds_until(moment: datetime | None, now: datetime) -> int:
+    if moment is None:
+        return 1
+    return max(1, math.ceil((moment - now).total_seconds()))
+
+
+def end_all_sessions(user: User) -> None:
+    """Sign the user out everywhere: every session and remember-me cookie stops working."""
+    with unit_of_work():
+        user.end_sessions()
+
+
+def change_password(user: User, old: str, new: str) -> None:
+    """Replace the user's password, proving the old one as signing in does (same throttle).
+
+    Every session of the user ends, this browser's too: a page that changes the password signs
+    the user in again with ``flask_login.login_user(user)`` if it should stay signed in. Call it
+    outside a unit of work, so the counted attempt is committed before the check.
+    """
+    _check_new_password(new)
+    if new == old:
+        raise Conflict(Message("the new password is the same as the old one", "新密码与原密码相同"))
+    if sign_in(user.email, old) != user:
+        raise PermissionDenied(Message("the current password is wrong", "当前密码不正确"))
+    with unit_of_work():
+        user.set_password(new)
