@@ -1,0 +1,242 @@
+"""The items a harvester sees: published records, and the deletions their tombstones report.
+
+An item is identified by the record's public id. Its datestamp is when its public version last
+changed: ``Record.updated_at`` for a published record (every save of a public record, its
+publication and a merge into it set it) and ``Tombstone.created_at`` for a record that was
+withdrawn, deleted or merged away. A public id is either public or gone, never both: a
+tombstone counts only while no public record has that id, and only its latest one.
+
+Lists are ordered by (datestamp, public id) and paged by that key, so one page costs one
+indexed range query, however deep into the list it is.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Select, and_, func, literal, null, or_, select, union_all
+from sqlalchemy.orm import aliased, contains_eager
+
+from interop.web import as_utc
+from repository.extensions import db
+from repository.models import (
+    Collection,
+    Library,
+    Record,
+    RecordContributor,
+    RecordStatus,
+    Tombstone,
+)
+
+COLLECTION_SET = "collection"
+LIBRARY_SET = "library"
+
+
+@dataclass
+class Item:
+    public_id: str
+    datestamp: datetime
+    deleted: bool
+    collection_slug: str
+    library_code: str
+    record_id: int | None = None
+    credited: list[str] = field(default_factory=list)  # further libraries (merges)
+    record: Record | None = None
+
+    @property
+    def library_codes(self) -> list[str]:
+        """The owning library first, then those credited after merges."""
+        return [self.library_code, *(c for c in self.credited if c != self.library_code)]
+
+    @property
+    def set_specs(self) -> list[str]:
+        return [f"{COLLECTION_SET}:{self.collection_slug}"] + [
+            f"{LIBRARY_SET}:{code}" for code in self.library_codes
+        ]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a list asks for: a set, a datestamp range [start, end) and where to continue."""
+
+    set_spec: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    after: tuple[datetime, str] | None = None
+
+
+def _public_records() -> Select:
+    return (
+        select(
+            Record.updated_at.label("datestamp"),
+            Record.public_id.label("public_id"),
+            Record.id.label("record_id"),
+            literal(False).label("deleted"),
+            Collection.slug.label("collection_slug"),
+            Library.code.label("library_code"),
+        )
+        .join(Collection, Collection.id == Record.collection_id)
+        .join(Library, Library.id == Record.library_id)
+        .where(Record.status == RecordStatus.PUBLISHED, Collection.published)
+    )
+
+
+def _deletions() -> Select:
+    newer = aliased(Tombstone)
+    still_public = (
+        select(Record.id)
+        .join(Collection, Collection.id == Record.collection_id)
+        .where(
+            Record.public_id == Tombstone.record_public_id,
+            Record.status == RecordStatus.PUBLISHED,
+            Collection.published,
+        )
+        .exists()
+    )
+    superseded = (
+        select(newer.id)
+        .where(newer.record_public_id == Tombstone.record_public_id, newer.id > Tombstone.id)
+        .exists()
+    )
+    return (
+        select(
+            Tombstone.created_at.label("datestamp"),
+            Tombstone.record_public_id.label("public_id"),
+            null().label("record_id"),
+            literal(True).label("deleted"),
+            Collection.slug.label("collection_slug"),
+            Library.code.label("library_code"),
+        )
+        .join(Collection, Collection.id == Tombstone.collection_id)
+        .join(Library, Library.id == Tombstone.library_id)
+        .where(~still_public, ~superseded)
+    )
+
+
+def _in_set(query: Select, set_spec: str, *, deleted: bool) -> Select:
+    kind, _, name = set_spec.partition(":")
+    if not name:  # the top sets "collection" and "library" hold every item
+        return query
+    if kind == COLLECTION_SET:
+        return query.where(Collection.slug == name)
+    if deleted:
+        return query.where(Library.code == name)
+    credited = (
+        select(RecordContributor.record_id)
+        .join(Library, Library.id == RecordContributor.library_id)
+        .where(RecordContributor.record_id == Record.id, Library.code == name)
+        .exists()
+    )
+    return query.where(or_(Library.code == name, credited))
+
+
+def _selected(selection: Selection, *, with_cursor: bool) -> Select:
+    branches = []
+    for query, datestamp, public_id, deleted in (
+        (_public_records(), Record.updated_at, Record.public_id, False),
+        (_deletions(), Tombstone.created_at, Tombstone.record_public_id, True),
+    ):
+        if selection.set_spec:
+            query = _in_set(query, selection.set_spec, deleted=deleted)
+        if selection.start is not None:
+            query = query.where(datestamp >= selection.start)
+        if selection.end is not None:
+            query = query.where(datestamp < selection.end)
+        if with_cursor and selection.after is not None:
+            last_datestamp, last_id = selection.after
+            query = query.where(
+                or_(
+                    datestamp > last_datestamp,
+                    and_(datestamp == last_datestamp, public_id > last_id),
+                )
+            )
+        branches.append(query)
+    return union_all(*branches).subquery("item")
+
+
+def count(selection: Selection) -> int:
+    items = _selected(selection, with_cursor=False)
+    return db.session.scalar(select(func.count()).select_from(items)) or 0
+
+
+def page(selection: Selection, size: int, *, with_records: bool) -> tuple[list[Item], bool]:
+    """Up to ``size`` items after the selection's key, and whether more follow.
+
+    Three queries whatever the size: the items, the libraries credited on them and, for
+    ``ListRecords``, the records themselves.
+    """
+    items = _selected(selection, with_cursor=True)
+    rows = db.session.execute(
+        select(items).order_by(items.c.datestamp, items.c.public_id).limit(size + 1)
+    ).all()
+    found = [
+        Item(
+            public_id=row.public_id,
+            datestamp=as_utc(row.datestamp),
+            deleted=bool(row.deleted),
+            collection_slug=row.collection_slug,
+            library_code=row.library_code,
+            record_id=row.record_id,
+        )
+        for row in rows[:size]
+    ]
+    _attach(found, with_records=with_records)
+    return found, len(rows) > size
+
+
+def find(public_id: str) -> Item | None:
+    """The item with this public id, public or deleted, with its record."""
+    for query, column in (
+        (_public_records(), Record.public_id),
+        (_deletions(), Tombstone.record_public_id),
+    ):
+        row = db.session.execute(query.where(column == public_id)).first()
+        if row is not None:
+            item = Item(
+                public_id=row.public_id,
+                datestamp=as_utc(row.datestamp),
+                deleted=bool(row.deleted),
+                collection_slug=row.collection_slug,
+                library_code=row.library_code,
+                record_id=row.record_id,
+            )
+            _attach([item], with_records=True)
+            return item
+    return None
+
+
+def earliest_datestamp() -> datetime | None:
+    items = _selected(Selection(), with_cursor=False)
+    value = db.session.scalar(select(func.min(items.c.datestamp)))
+    return as_utc(value) if value is not None else None
+
+
+def _attach(items: Sequence[Item], *, with_records: bool) -> None:
+    ids = [item.record_id for item in items if item.record_id is not None]
+    if not ids:
+        return
+    credited: dict[int, list[str]] = defaultdict(list)
+    for record_id, code in db.session.execute(
+        select(RecordContributor.record_id, Library.code)
+        .join(Library, Library.id == RecordContributor.library_id)
+        .where(RecordContributor.record_id.in_(ids))
+        .order_by(RecordContributor.record_id, Library.code)
+    ):
+        credited[record_id].append(code)
+    records: dict[int, Record] = {}
+    if with_records:
+        loaded = db.session.scalars(
+            select(Record)
+            .join(Record.collection)
+            .join(Record.library)
+            .options(contains_eager(Record.collection), contains_eager(Record.library))
+            .where(Record.id.in_(ids))
+        )
+        records = {record.id: record for record in loaded}
+    for item in items:
+        if item.record_id is not None:
+            item.credited = credited.get(item.record_id, [])
+            item.record = records.get(item.record_id)
