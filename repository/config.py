@@ -16,9 +16,6 @@ from flask import Flask
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,  # generated into the instance folder when unset
     "DATABASE_URL": None,  # defaults to sqlite:///<instance>/huiku.sqlite3
-    "ELASTICSEARCH_URL": None,  # unset: the embedded search backend
-    "ELASTICSEARCH_INDEX": "huiku-records",  # an alias; reindexing swaps the index behind it
-    "ELASTICSEARCH_TIMEOUT": 5.0,  # seconds; a slow engine must not hold pages or saves hostage
     "SEARCH_INDEX_PATH": None,  # embedded backend file; default <instance>/search.sqlite3
     "SEARCH_APPLY_ON_COMMIT": True,  # apply the index outbox after each commit that wrote to it
     "IIIF_CACHE_ROOT": None,  # rendered IIIF responses; defaults to <instance>/iiif-cache
@@ -57,9 +54,6 @@ DEFAULTS: dict[str, Any] = {
 ENVIRONMENT = {
     "SECRET_KEY": str,
     "DATABASE_URL": str,
-    "ELASTICSEARCH_URL": str,
-    "ELASTICSEARCH_INDEX": str,
-    "ELASTICSEARCH_TIMEOUT": float,
     "SEARCH_INDEX_PATH": str,
     "IIIF_CACHE_ROOT": str,
     "IIIF_X_ACCEL_PREFIX": str,
