@@ -12,14 +12,16 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.blueprint)
     app.cli.add_command(demo)
 
-    from ingest import api_imports, api_tokens, batch_views
-    from ingest.api_openapi import ingest_api_description
+    from ingest import api_imports, api_tokens, batch_views, schemas
+    from ingest.api import describe_records
     from repository.openapi import register_api
 
     app.register_blueprint(api_imports.blueprint)  # the JSON API's, import routes included
     app.register_blueprint(api_tokens.blueprint)
     app.register_blueprint(batch_views.blueprint)
-    register_api(app, ingest_api_description)
+    register_api(app, schemas.register_components)
+    register_api(app, describe_records)
+    register_api(app, schemas.describe_imports)
 
     from ingest import duplicate_views
 

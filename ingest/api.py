@@ -12,11 +12,26 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from apispec import APISpec
 from flask import Blueprint, Response, g, jsonify, request, url_for
+from marshmallow import Schema, ValidationError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ingest.batch.services import request_too_large_message
+from ingest.schemas import (
+    Errors,
+    ImageUploadSchema,
+    IngestErrorSchema,
+    RecordPatchSchema,
+    RecordWriteSchema,
+    SubmitSchema,
+    check_metadata_types,
+    error_paths,
+    error_responses,
+    operation,
+    path_parameter,
+)
 from ingest.services import save_new_record, save_record
 from ingest.uploads import ImageUpload
 from repository import permissions
@@ -25,7 +40,8 @@ from repository.extensions import csrf, db
 from repository.i18n import localize
 from repository.messages import Message
 from repository.models import Collection, Record, User
-from repository.profiles import Field, Kind, MetadataInvalid
+from repository.openapi import json_content, schema_ref
+from repository.profiles import MetadataInvalid
 from repository.public import record_document
 from repository.services import records, tokens
 from repository.services.browse import visible_record
@@ -34,11 +50,8 @@ from repository.services.collections import get_collection
 blueprint = Blueprint("ingest_api", __name__, url_prefix="/api")
 csrf.exempt(blueprint)  # no cookies are trusted here: every request carries its own token
 
-Errors = dict[str, list[Message]]
 T = TypeVar("T")
 INVALID_METADATA = Message("invalid metadata", "元数据有误")
-#: fields whose value may also be sent as a JSON number
-NUMERIC_KINDS = frozenset({Kind.YEAR, Kind.LATITUDE, Kind.LONGITUDE})
 
 
 class ApiInvalid(HuikuError):
@@ -166,8 +179,9 @@ def metadata_errors(error: MetadataInvalid, prefix: str = "metadata") -> Errors:
 # --- request bodies ---------------------------------------------------------------------------
 
 
-def json_object(*, allowed: set[str], required: set[str] = frozenset()) -> dict[str, Any]:
-    """The JSON body as an object with only the named keys, or a 422 naming what is wrong."""
+def load_body(schema: Schema) -> dict[str, Any]:
+    """The JSON body loaded by ``schema`` (no body is an empty object), or a 422 naming each bad
+    value by its path."""
     raw = request.get_data(cache=True)
     body = request.get_json(silent=True) if raw.strip() else {}
     if not isinstance(body, dict):
@@ -181,80 +195,21 @@ def json_object(*, allowed: set[str], required: set[str] = frozenset()) -> dict[
                 ]
             }
         )
-    errors: Errors = {}
-    for key in sorted(set(body) - allowed):
-        errors[key] = [
-            Message(
-                "{key!r} is not understood here; send only {allowed}",
-                "无法识别「{key}」；只能包含 {allowed}",
-            ).format(key=key, allowed=", ".join(sorted(allowed)))
-        ]
-    for key in sorted(required - set(body)):
-        errors[key] = [Message("{key} is required", "缺少 {key}").format(key=key)]
-    if errors:
-        raise ApiInvalid(errors)
-    return body
+    return load_input(schema, body)
 
 
-def metadata_from_body(body: Mapping[str, Any]) -> dict[str, Any]:
-    metadata = body["metadata"]
-    if not isinstance(metadata, dict):
-        raise ApiInvalid(
-            {"metadata": [Message("metadata must be an object", "metadata 应为 JSON 对象")]}
-        )
-    if "images" in metadata:
-        raise ApiInvalid(
-            {
-                "metadata.images": [
-                    Message(
-                        "images are uploaded as files: POST /api/records/<id>/images",
-                        "图片请以文件上传：POST /api/records/<编号>/images",
-                    )
-                ]
-            }
-        )
-    return metadata
-
-
-def _type_problem(field: Field, value: Any) -> Message | None:
-    """What is wrong with the JSON type of a value sent for a field (as the description says)."""
-    if value is None:
-        return None
-    if field.repeatable:
-        if isinstance(value, str) or (
-            isinstance(value, list) and all(isinstance(item, str) for item in value)
-        ):
-            return None
-        problem = Message("must be text or a list of texts", "应为文本或文本列表")
-    elif field.kind in NUMERIC_KINDS and type(value) in (int, float):
-        return None
-    elif isinstance(value, list):
-        problem = Message("takes one value, not a list", "只能填写一个值")
-    elif not isinstance(value, str):
-        problem = Message("must be text", "应为文本")
-    elif field.vocabulary and value not in vocabulary_inputs(field):
-        problem = Message(
-            "{value!r} is not one of the allowed values: {allowed}",
-            "「{value}」不在可选值中，可选值为：{allowed}",
-        ).format(value=value, allowed="、".join(term.value for term in field.vocabulary))
-    else:
-        return None
-    label = f"{field.label_en} ({field.key})"
-    return Message(f"{label}: {problem}", f"「{field.label_zh}」{problem.zh}")
-
-
-def vocabulary_inputs(field: Field) -> list[str]:
-    """A vocabulary field takes a term's value or its English label, exactly."""
-    return list(dict.fromkeys(t for term in field.vocabulary for t in (term.value, term.label_en)))
+def load_input(schema: Schema, data: Mapping[str, Any], summary: Message | None = None) -> Any:
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        raise ApiInvalid(error_paths(error, schema), summary) from None
 
 
 def validated(collection: Collection, metadata: Mapping[str, Any]) -> dict[str, Any]:
     """Metadata cleaned by the collection's profile, or a 422 naming each bad field."""
-    fields = {field.key: field for field in collection.profile.metadata_fields}
     problems = {
-        f"metadata.{key}": [problem]
-        for key, value in metadata.items()
-        if key in fields and (problem := _type_problem(fields[key], value)) is not None
+        f"metadata.{key}": messages
+        for key, messages in check_metadata_types(collection.profile, metadata).items()
     }
     rest = {key: value for key, value in metadata.items() if f"metadata.{key}" not in problems}
     try:
@@ -314,8 +269,7 @@ def contributing_to(slug: str) -> tuple[User, Collection]:
 @blueprint.post("/collections/<slug>/records")
 def create_record(slug: str) -> Response:
     user, collection = contributing_to(slug)
-    body = json_object(allowed={"metadata"}, required={"metadata"})
-    metadata = metadata_from_body(body)
+    metadata = load_body(RecordWriteSchema())["metadata"]
     cleaned = validated(collection, metadata)
     ensure_local_id_free(user.library_id, cleaned["local_id"])
     record = _saving(
@@ -338,8 +292,8 @@ def update_record(public_id: str) -> Response:
     record = visible_record(public_id, user)
     if not permissions.can_edit(user, record):
         raise PermissionDenied(Message("you may not edit this record", "您无权编辑此记录"))
-    body = json_object(allowed={"metadata"}, required={"metadata"})
-    metadata = metadata_from_body(body)
+    schema = RecordPatchSchema() if request.method == "PATCH" else RecordWriteSchema()
+    metadata = load_body(schema)["metadata"]
     if request.method == "PATCH":
         metadata = {**record.metadata_, **metadata}
     cleaned = validated(record.collection, metadata)
@@ -352,19 +306,7 @@ def update_record(public_id: str) -> Response:
 def submit_record(public_id: str) -> Response:
     user = api_user()
     record = visible_record(public_id, user)
-    body = json_object(allowed={"comment"})
-    comment = body.get("comment", "")
-    if not isinstance(comment, str) or len(comment) > 5000:
-        raise ApiInvalid(
-            {
-                "comment": [
-                    Message(
-                        "comment must be text of at most 5000 characters",
-                        "comment 应为不超过 5000 字的文本",
-                    )
-                ]
-            }
-        )
+    comment = load_body(SubmitSchema())["comment"]
     records.submit_record(user, record, comment)
     return _record_response(record)
 
@@ -377,18 +319,8 @@ def add_images(public_id: str) -> Response:
     if not permissions.can_edit(user, record):
         raise PermissionDenied(Message("you may not edit this record", "您无权编辑此记录"))
     files = [f for f in request.files.getlist("images") if f and f.filename]
-    if not files:
-        raise ApiInvalid(
-            {
-                "images": [
-                    Message(
-                        "send one or more files as multipart/form-data fields named images",
-                        "请以 multipart/form-data 上传一个或多个名为 images 的文件",
-                    )
-                ]
-            }
-        )
-    labels = request.form.getlist("labels")
+    form = {"labels": request.form.getlist("labels"), **({"images": files} if files else {})}
+    labels = load_input(ImageUploadSchema(), form)["labels"]
     uploads = [
         ImageUpload(f.stream, f.filename, labels[n] if n < len(labels) else "")
         for n, f in enumerate(files)
@@ -403,3 +335,87 @@ def add_images(public_id: str) -> Response:
             Message("images refused", "图片未被接受"),
         ) from None
     return _record_response(record)
+
+
+# --- the description --------------------------------------------------------------------------
+
+
+def describe_records(spec: APISpec) -> None:
+    """The record operations; their bodies and answers are the schemas in ``ingest.schemas``."""
+    record = {"200": json_content("The record", schema_ref("IngestRecord"))}
+    public_id = [path_parameter("public_id")]
+
+    def body(schema: type[Schema], *, required: bool = True) -> dict[str, Any]:
+        return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+    spec.path(
+        "/api/collections/{slug}/records",
+        parameters=[path_parameter("slug")],
+        operations={
+            "post": operation(
+                "Create a draft record in a collection, as the token's library",
+                "createRecord",
+                {
+                    "201": json_content(
+                        "The new draft; Location names it", schema_ref("IngestRecord")
+                    ),
+                    **error_responses(403, 404, 409, 422),
+                },
+                requestBody=body(RecordWriteSchema),
+            )
+        },
+    )
+    spec.path(
+        "/api/records/{public_id}",
+        parameters=public_id,
+        operations={
+            "get": operation(
+                "Read a record (drafts and submissions too, for its own library)",
+                "getRecord",
+                {**record, **error_responses(404)},
+            ),
+            "put": operation(
+                "Replace a record's metadata (a revision is written when it changes)",
+                "replaceRecord",
+                {**record, **error_responses(403, 404, 409, 422)},
+                requestBody=body(RecordWriteSchema),
+            ),
+            "patch": operation(
+                "Change some fields of a record",
+                "patchRecord",
+                {**record, **error_responses(403, 404, 409, 422)},
+                requestBody=body(RecordPatchSchema),
+            ),
+        },
+    )
+    spec.path(
+        "/api/records/{public_id}/submit",
+        parameters=public_id,
+        operations={
+            "post": operation(
+                "Submit a draft for review, with an optional note for the reviewers",
+                "submitRecord",
+                {
+                    **record,
+                    **error_responses(403, 404, 422),
+                    "409": json_content("The record is not a draft", IngestErrorSchema),
+                },
+                requestBody=body(SubmitSchema, required=False),
+            )
+        },
+    )
+    spec.path(
+        "/api/records/{public_id}/images",
+        parameters=public_id,
+        operations={
+            "post": operation(
+                "Append images to a record, in the order sent",
+                "addImages",
+                {**record, **error_responses(403, 404, 413, 422)},
+                requestBody={
+                    "required": True,
+                    "content": {"multipart/form-data": {"schema": ImageUploadSchema}},
+                },
+            )
+        },
+    )

@@ -14,11 +14,11 @@ def init_app(app: Flask) -> None:
     from search import outbox, settings, tasks, views  # noqa: F401 (tasks registers the queue's tasks)
     from search.cli import search_cli
     from search.engine import check_at_start
-    from search.openapi import search_api_description
+    from search.schemas import describe_search
 
     settings.init_app(app)
     outbox.connect(app)
-    register_api(app, search_api_description)
+    register_api(app, describe_search)
     app.register_blueprint(views.blueprint)
     app.cli.add_command(search_cli)
     check_at_start(app)  # logs a refused credential or an unreachable node; never stops the app

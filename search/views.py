@@ -15,11 +15,11 @@ from search.backends import SearchUnavailable
 from search.engine import search_backend
 from search.query import CursorInvalid, encode_cursor
 from search.request_schema import parse_search_args
+from search.schemas import MAX_SUGGEST_PREFIX, SuggestArgsSchema
 from search.service import SearchOutcome, UnknownCollection, search_records
 
 blueprint = Blueprint("search", __name__)
 
-MAX_SUGGEST_PREFIX = 50
 #: parameters the API takes only with a value (the search page treats an empty one as absent)
 _NOT_EMPTY = ("f", "from", "to", "sort", "page", "per_page", "after")
 
@@ -204,11 +204,12 @@ class _RecordUrls:
 
 @blueprint.route("/api/suggest")
 def suggest_api() -> Response | tuple[Response, int]:
-    if "q" not in request.args:
-        missing = Message("q is required: the text typed so far", "缺少参数 q（已输入的文字）")
-        return _invalid("invalid suggestion request", {"q": [missing]})
-    prefix = request.args.get("q", "")[:MAX_SUGGEST_PREFIX]
-    collection = request.args.get("collection") or None
+    try:
+        args = SuggestArgsSchema().load(request.args.to_dict())
+    except ValidationError as error:
+        return _invalid("invalid suggestion request", flatten_errors(error.messages))
+    prefix = args["q"][:MAX_SUGGEST_PREFIX]
+    collection = args["collection"] or None
     suggestions = search_backend().suggest(prefix, collection=collection) if prefix else []
     return jsonify(
         suggestions=[

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from repository.profiles import get_profile
+from repository.profiles import get_profile, profiles
 
 
 @pytest.fixture
@@ -78,3 +79,66 @@ def test_the_metadata_schemas_follow_the_profiles(spec):
     kingdom = schemas["Metadata_natural_history"]["properties"]["kingdom"]
     assert kingdom["enum"] == ["植物", "动物", "真菌"]  # in declaration order
     assert schemas["Metadata_ich"]["properties"]["batch_year"]["type"] == "integer"
+
+
+def test_each_profile_has_its_schemas_with_exactly_its_fields(spec):
+    schemas = spec["components"]["schemas"]
+    for profile in profiles():
+        keys = [field.key for field in profile.metadata_fields]
+        required = {field.key for field in profile.metadata_fields if field.required}
+        for kind in ("Metadata", "MetadataInput", "MetadataPatch"):
+            schema = schemas[f"{kind}_{profile.name}"]
+            assert sorted(schema["properties"]) == sorted(keys), (kind, profile.name)
+            assert schema["additionalProperties"] is False, (kind, profile.name)
+            expected = set() if kind == "MetadataPatch" else required
+            assert set(schema.get("required", ())) == expected, (kind, profile.name)
+        sent = schemas[f"MetadataInput_{profile.name}"]["properties"]
+        for field in profile.metadata_fields:
+            if field.vocabulary:
+                terms = [t for term in field.vocabulary for t in (term.value, term.label_en)]
+                assert sent[field.key]["enum"] == [*dict.fromkeys(terms), None]
+            if field.repeatable:
+                assert "anyOf" in sent[field.key], field.key
+
+
+def test_a_record_is_one_schema_per_profile_told_apart_by_its_profile(spec):
+    schemas = spec["components"]["schemas"]
+    names = [profile.name for profile in profiles()]
+    record = schemas["IngestRecord"]
+    assert record["discriminator"] == {
+        "propertyName": "profile",
+        "mapping": {name: f"#/components/schemas/IngestRecord_{name}" for name in names},
+    }
+    assert record["oneOf"] == [{"$ref": f"#/components/schemas/IngestRecord_{n}"} for n in names]
+    for name in names:
+        variant = schemas[f"IngestRecord_{name}"]
+        assert variant["properties"]["profile"]["enum"] == [name]
+        assert variant["properties"]["metadata"] == {
+            "$ref": f"#/components/schemas/Metadata_{name}"
+        }
+        assert {"profile", "metadata"} <= set(variant["required"])
+    for body, kind in (("RecordWrite", "MetadataInput"), ("RecordPatch", "MetadataPatch")):
+        choices = schemas[body]["properties"]["metadata"]["anyOf"]
+        assert choices == [{"$ref": f"#/components/schemas/{kind}_{n}"} for n in names]
+        assert schemas[body]["additionalProperties"] is False
+
+
+def test_a_record_answer_matches_exactly_one_profile(spec):
+    schema = {"$ref": "#/components/schemas/IngestRecord", "components": spec["components"]}
+    record = {
+        "id": "abc",
+        "url": "http://x/records/abc",
+        "collection": "c",
+        "profile": "natural_history",
+        "library": "L",
+        "contributors": [],
+        "local_id": "1",
+        "status": "draft",
+        "metadata": {"local_id": "1", "title": "人参", "scientific_name": "P", "kingdom": "植物"},
+        "years": None,
+        "images": [],
+        "created": "2026-01-01T00:00:00Z",
+        "modified": "2026-01-01T00:00:00Z",
+    }
+    assert list(Draft202012Validator(schema).iter_errors(record)) == []
+    assert list(Draft202012Validator(schema).iter_errors({**record, "profile": "generic"}))

@@ -6,6 +6,8 @@ import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
+from search.request_schema import SearchArgsSchema
+
 
 @pytest.fixture
 def spec(client) -> dict:
@@ -56,3 +58,16 @@ def test_every_documented_parameter_is_accepted(client, spec, herbarium):
             continue
         response = client.get("/api/search", query_string={name: examples[name]})
         assert response.status_code == 200, (name, response.get_json())
+
+
+def test_the_parameters_are_the_parsers_fields_and_never_null(spec):
+    parameters = spec["paths"]["/api/search"]["get"]["parameters"]
+    names = [field.data_key or name for name, field in SearchArgsSchema().fields.items()]
+    assert [parameter["name"] for parameter in parameters] == names
+    for parameter in [*parameters, *spec["paths"]["/api/suggest"]["get"]["parameters"]]:
+        assert parameter["in"] == "query" and parameter["description"], parameter
+        assert "null" not in str(parameter["schema"].get("type")), parameter
+        assert "default" not in parameter["schema"], parameter
+    facet = next(p for p in parameters if p["name"] == "f")
+    assert facet["style"] == "form" and facet["explode"] is True
+    assert facet["schema"]["items"]["pattern"].startswith(r"^\s*(?:")

@@ -1,0 +1,700 @@
+"""The ingest API's marshmallow schemas: the request bodies it parses, the answers it sends.
+
+The OpenAPI document is generated from these (``repository.openapi``), and the bodies are
+loaded through them, so what is described is what is checked. The metadata of a record differs
+by collection profile: its schemas are made by walking the profile's field declarations, one
+schema per profile and direction (``MetadataInput_<profile>`` what a client may send,
+``Metadata_<profile>`` what Huiku stores and answers), so a new field or vocabulary term appears
+here without anyone writing it twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from apispec import APISpec
+from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, ValidationError, fields
+from marshmallow.validate import Length, OneOf, Range, Regexp
+
+from ingest.batch.services import ENCODINGS, ON_ERROR
+from repository.messages import Message
+from repository.models import JobState, RecordStatus
+from repository.openapi import AnswerSchema, json_content, schema_ref
+from repository.profiles import Field, Kind, Profile, profiles
+
+Errors = dict[str, list[Message]]
+#: fields whose value may also be sent as a JSON number
+NUMERIC_KINDS = frozenset({Kind.YEAR, Kind.LATITUDE, Kind.LONGITUDE})
+
+#: marshmallow's message for a key a closed body does not declare; ``error_paths`` writes it out
+#: with the key and the keys the body takes
+UNKNOWN_KEY = Message(
+    "{key!r} is not understood here; send only {allowed}",
+    "无法识别「{key}」；只能包含 {allowed}",
+)
+
+
+def _required(key: str) -> dict[str, Message]:
+    return {"required": Message("{key} is required", "缺少 {key}").format(key=key)}
+
+
+class BodySchema(Schema):
+    """A request body: closed (``additionalProperties: false``), each unknown key named."""
+
+    error_messages = {"unknown": UNKNOWN_KEY}
+
+    class Meta:
+        unknown = RAISE
+
+
+def error_paths(error: ValidationError, schema: Schema, prefix: str = "") -> Errors:
+    """marshmallow's nested errors under the dotted path of each bad value (``metadata.kingdom``);
+    the items of a list count for the list."""
+    allowed = ", ".join(sorted(field.data_key or name for name, field in schema.fields.items()))
+    paths: Errors = {}
+
+    def walk(messages: Any, path: str) -> None:
+        if isinstance(messages, Mapping):
+            for key, inner in messages.items():
+                inner_path = path if isinstance(key, int) or key == "_schema" else f"{path}.{key}"
+                walk(inner, inner_path)
+            return
+        leaf = path.lstrip(".") or "body"
+        for message in messages if isinstance(messages, list) else [messages]:
+            if message is UNKNOWN_KEY:
+                message = UNKNOWN_KEY.format(key=leaf.rpartition(".")[2], allowed=allowed)
+            elif not isinstance(message, Message):
+                message = Message(str(message), str(message))
+            paths.setdefault(leaf, []).append(message)
+
+    walk(error.messages, prefix)
+    return paths
+
+
+# --- metadata, per profile --------------------------------------------------------------------
+
+
+def vocabulary_inputs(field: Field) -> list[str]:
+    """A vocabulary field takes a term's value or its English label, exactly."""
+    return list(dict.fromkeys(t for term in field.vocabulary for t in (term.value, term.label_en)))
+
+
+def _input_description(field: Field) -> str:
+    description = f"{field.label_en} / {field.label_zh}"
+    if field.hint_en:
+        description += f". {field.hint_en}"
+    if field.vocabulary:
+        terms = ", ".join(f"{term.value} ({term.label_en})" for term in field.vocabulary)
+        description += f". One of: {terms}"
+    if field.example:
+        description += f". Example: {field.example}"
+    if field.repeatable:
+        description += ". Several values: a list, or text separated by ;"
+    return description
+
+
+def _input_json_schema(field: Field) -> dict[str, Any]:
+    """The JSON types a client may send for a field (``null`` is added for every field)."""
+    if field.repeatable:
+        return {
+            "anyOf": [{"type": ["string", "null"]}, {"type": "array", "items": {"type": "string"}}]
+        }
+    if field.vocabulary:
+        return {"enum": [*vocabulary_inputs(field), None]}
+    if field.kind in NUMERIC_KINDS:
+        return {"type": ["string", "number"]}
+    return {"type": "string"}
+
+
+class MetadataValue(fields.Field):
+    """A value sent for a profile field, checked for its JSON type here: text as a cataloguer
+    writes it, a list for a repeatable field, a number for years and coordinates, a vocabulary
+    term or its English label; ``null`` or empty text leave the field empty. The profile's own
+    rules clean it afterwards (dates, ranges, coordinates, required fields)."""
+
+    def __init__(self, declaration: Field) -> None:
+        self.declaration = declaration
+        super().__init__(
+            required=declaration.required,
+            allow_none=True,
+            metadata={"description": _input_description(declaration)}
+            | _input_json_schema(declaration),
+        )
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        problem = self._type_problem(value)
+        if problem is not None:
+            field = self.declaration
+            label = f"{field.label_en} ({field.key})"
+            raise ValidationError(
+                Message(f"{label}: {problem}", f"「{field.label_zh}」{problem.zh}")
+            )
+        return value
+
+    def _type_problem(self, value: Any) -> Message | None:
+        field = self.declaration
+        if field.repeatable:
+            if isinstance(value, str) or (
+                isinstance(value, list) and all(isinstance(item, str) for item in value)
+            ):
+                return None
+            return Message("must be text or a list of texts", "应为文本或文本列表")
+        if field.kind in NUMERIC_KINDS and type(value) in (int, float):
+            return None
+        if isinstance(value, list):
+            return Message("takes one value, not a list", "只能填写一个值")
+        if not isinstance(value, str):
+            return Message("must be text", "应为文本")
+        if field.vocabulary and value not in vocabulary_inputs(field):
+            return Message(
+                "{value!r} is not one of the allowed values: {allowed}",
+                "「{value}」不在可选值中，可选值为：{allowed}",
+            ).format(value=value, allowed="、".join(term.value for term in field.vocabulary))
+        return None
+
+
+def _stored_field(field: Field) -> fields.Field:
+    """A field's value as Huiku stores and answers it (cleaned by the profile)."""
+    if field.kind is Kind.YEAR:
+        item: fields.Field = fields.Integer()
+    elif field.kind in (Kind.LATITUDE, Kind.LONGITUDE):
+        item = fields.Float()
+    elif field.kind is Kind.VOCABULARY:
+        item = fields.String(validate=OneOf([term.value for term in field.vocabulary]))
+    else:
+        item = fields.String()
+    description = {"description": field.label_en}
+    if field.repeatable:
+        return fields.List(item, required=field.required, metadata=description)
+    item.required = field.required
+    item.metadata = description
+    return item
+
+
+class MetadataInputBase(BodySchema):
+    """Closed, like every body; its load lets unknown keys through to the profile, whose rules
+    name them together with the profile's fields."""
+
+
+def _profile_schema(name: str, base: type[Schema], declared: dict, title: str) -> type[Schema]:
+    meta = type("Meta", (base.Meta,), {"register": False, "title": title})
+    return type(name, (base,), {**declared, "Meta": meta})
+
+
+@cache
+def metadata_input_schema(profile: Profile) -> type[Schema]:
+    return _profile_schema(
+        f"MetadataInput_{profile.name}",
+        MetadataInputBase,
+        {field.key: MetadataValue(field) for field in profile.metadata_fields},
+        f"Metadata sent for a {profile.label_en} ({profile.name}) collection",
+    )
+
+
+@cache
+def stored_metadata_schema(profile: Profile) -> type[Schema]:
+    return _profile_schema(
+        f"Metadata_{profile.name}",
+        BodySchema,
+        {field.key: _stored_field(field) for field in profile.metadata_fields},
+        f"Metadata of a record in a {profile.label_en} ({profile.name}) collection",
+    )
+
+
+def check_metadata_types(profile: Profile, metadata: Mapping[str, Any]) -> Errors:
+    """The JSON-type problems of sent metadata, by field key (unknown keys and required fields
+    are left to the profile's rules)."""
+    try:
+        metadata_input_schema(profile)().load(metadata, partial=True, unknown=INCLUDE)
+    except ValidationError as error:
+        return {key: list(messages) for key, messages in error.messages.items()}
+    return {}
+
+
+# --- request bodies ---------------------------------------------------------------------------
+
+
+class MetadataObject(fields.Field):
+    """The ``metadata`` of a body: an object of field values (checked against the collection's
+    profile once the collection is known); images are files, never metadata."""
+
+    default_error_messages = {
+        "invalid": Message("metadata must be an object", "metadata 应为 JSON 对象"),
+        "null": Message("metadata must be an object", "metadata 应为 JSON 对象"),
+        **_required("metadata"),
+    }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, dict):
+            raise self.make_error("invalid")
+        if "images" in value:
+            raise ValidationError(
+                {
+                    "images": [
+                        Message(
+                            "images are uploaded as files: POST /api/records/<id>/images",
+                            "图片请以文件上传：POST /api/records/<编号>/images",
+                        )
+                    ]
+                }
+            )
+        return value
+
+
+def _metadata_choices(schema_name: str) -> list[dict[str, str]]:
+    return [schema_ref(f"{schema_name}_{profile.name}") for profile in profiles()]
+
+
+class RecordWriteSchema(BodySchema):
+    metadata = MetadataObject(
+        required=True,
+        metadata={
+            "description": "Every field, as the collection's profile declares it.",
+            "anyOf": _metadata_choices("MetadataInput"),
+        },
+    )
+
+
+class RecordPatchSchema(BodySchema):
+    metadata = MetadataObject(
+        required=True,
+        metadata={
+            "description": "Only the fields to change; null clears a field.",
+            "anyOf": _metadata_choices("MetadataPatch"),
+        },
+    )
+
+
+_COMMENT = Message(
+    "comment must be text of at most 5000 characters", "comment 应为不超过 5000 字的文本"
+)
+
+
+class SubmitSchema(BodySchema):
+    comment = fields.String(
+        load_default="",
+        validate=Length(max=5000, error=_COMMENT),
+        error_messages={"invalid": _COMMENT, "null": _COMMENT},
+        metadata={"description": "a note for the reviewers"},
+    )
+
+
+_NO_IMAGES = Message(
+    "send one or more files as multipart/form-data fields named images",
+    "请以 multipart/form-data 上传一个或多个名为 images 的文件",
+)
+
+
+def _file(description: str, **kwargs: Any) -> fields.Raw:
+    return fields.Raw(
+        metadata={"type": "string", "format": "binary", "description": description}, **kwargs
+    )
+
+
+class ImageUploadSchema(Schema):
+    """multipart/form-data: ``images`` repeated, ``labels`` repeated in the same order."""
+
+    images = fields.List(
+        fields.Raw(metadata={"type": "string", "format": "binary"}),
+        required=True,
+        validate=Length(min=1, error=_NO_IMAGES),
+        error_messages={"required": _NO_IMAGES},
+        metadata={"description": "JPEG, PNG, TIFF or WebP files"},
+    )
+    labels = fields.List(
+        fields.String(),
+        load_default=list,
+        metadata={"description": "a label per image, in the same order"},
+    )
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+# --- answers ----------------------------------------------------------------------------------
+
+
+def _uri(**kwargs: Any) -> fields.String:
+    description = kwargs.pop("description", None)
+    metadata = {"format": "uri"} | ({"description": description} if description else {})
+    return fields.String(metadata=metadata, **kwargs)
+
+
+class BilingualTextSchema(AnswerSchema):
+    en = fields.String(required=True)
+    zh = fields.String(required=True)
+
+
+class IngestErrorSchema(AnswerSchema):
+    error = fields.String(required=True)
+    message = fields.String(required=True)
+
+
+def _field_errors() -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.Nested(BilingualTextSchema)),
+        required=True,
+        metadata={
+            "description": "path of the bad value (metadata.kingdom, table, …) → what is wrong"
+        },
+    )
+
+
+class IngestInvalidSchema(IngestErrorSchema):
+    errors = _field_errors()
+
+
+class IngestConflictSchema(IngestInvalidSchema):
+    existing_record = fields.String(
+        required=True, metadata={"description": "the record that has it"}
+    )
+    existing_record_url = _uri(required=True)
+
+
+class ImageSchema(AnswerSchema):
+    id = fields.String(required=True)
+    label = fields.String(required=True)
+    width = fields.Integer(required=True)
+    height = fields.Integer(required=True)
+    mime_type = fields.String(required=True)
+    sha256 = fields.String(required=True, validate=Regexp("^[0-9a-f]{64}$"))
+
+
+class IngestRecordBase(AnswerSchema):
+    """A record as the API answers it; ``profile`` tells which metadata schema applies."""
+
+    id = fields.String(required=True, metadata={"description": "the record's public id"})
+    url = _uri(required=True, description="its web page")
+    collection = fields.String(required=True, metadata={"description": "collection slug"})
+    library = fields.String(required=True, metadata={"description": "code of the owning library"})
+    contributors = fields.List(fields.String(), required=True)
+    local_id = fields.String(required=True)
+    status = fields.String(required=True, validate=OneOf([status.value for status in RecordStatus]))
+    years = fields.List(fields.Integer(), required=True, allow_none=True, validate=Length(2, 2))
+    images = fields.List(fields.Nested(ImageSchema), required=True)
+    created = fields.DateTime(required=True)
+    modified = fields.DateTime(required=True)
+    iiif_manifest = _uri()
+
+
+@cache
+def record_schema(profile: Profile) -> type[Schema]:
+    return _profile_schema(
+        f"IngestRecord_{profile.name}",
+        IngestRecordBase,
+        {
+            "profile": fields.String(required=True, validate=OneOf([profile.name])),
+            "metadata": fields.Nested(stored_metadata_schema(profile), required=True),
+        },
+        f"A record of the {profile.name} profile ({profile.label_en})",
+    )
+
+
+def record_answer() -> dict[str, Any]:
+    """One schema per profile, told apart by the record's ``profile``."""
+    return {
+        "oneOf": [schema_ref(f"IngestRecord_{profile.name}") for profile in profiles()],
+        "discriminator": {
+            "propertyName": "profile",
+            "mapping": {
+                profile.name: f"#/components/schemas/IngestRecord_{profile.name}"
+                for profile in profiles()
+            },
+        },
+    }
+
+
+# --- batch imports ----------------------------------------------------------------------------
+
+
+def _flag(description: str) -> fields.String:
+    return fields.String(
+        load_default="false",
+        validate=OneOf(["true", "false"]),
+        metadata={"description": description},
+    )
+
+
+class ImportUploadSchema(Schema):
+    """multipart/form-data: the table, a ZIP of images and the options."""
+
+    table = _file("CSV (UTF-8 or GB18030/GBK) or XLSX, as the collection's template", required=True)
+    images = _file("a ZIP of the images the table's images column names")
+    dry_run = _flag("check everything, write nothing")
+    publish = _flag("publish at once (collection reviewers only)")
+    on_error = fields.String(
+        load_default="skip",
+        validate=OneOf(list(ON_ERROR)),
+        metadata={"description": "skip: import the valid rows; abort: nothing if any row fails"},
+    )
+    encoding = fields.String(load_default="auto", validate=OneOf(list(ENCODINGS)))
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+def _counts() -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(validate=Range(min=0)),
+        required=True,
+        metadata={"description": "rows per outcome: created, updated, unchanged, failed"},
+    )
+
+
+def _count(**bounds: int) -> fields.Integer:
+    return fields.Integer(required=True, validate=Range(**bounds))
+
+
+class ImportLinksSchema(AnswerSchema):
+    self = _uri(required=True)
+    report = _uri(required=True)
+    page = _uri(required=True, description="the web page")
+    cancel = _uri(required=True, description="POST to cancel")
+    retry = _uri(required=True, description="POST to retry")
+
+
+class ImportJobSchema(AnswerSchema):
+    id = fields.String(required=True)
+    state = fields.String(required=True, validate=OneOf([state.value for state in JobState]))
+    finished = fields.Boolean(
+        required=True, metadata={"description": "succeeded, failed or cancelled: poll no more"}
+    )
+    dry_run = fields.Boolean(required=True)
+    collection = fields.String(required=True)
+    library = fields.String(required=True)
+    options = fields.Dict(required=True)
+    total_rows = _count(min=0)
+    processed_rows = _count(min=0)
+    percent = _count(min=0, max=100)
+    counts = _counts()
+    error = fields.String(required=True, metadata={"description": "why a failed job stopped"})
+    attempts = fields.Integer(
+        required=True,
+        validate=Range(min=0),
+        metadata={
+            "description": "runs of the job by a worker (a worker that died leaves it to another)"
+        },
+    )
+    cancel_requested = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "a cancel was asked for; a running job stops after its current batch"
+        },
+    )
+    created = fields.DateTime(required=True)
+    started = fields.DateTime(required=True, allow_none=True)
+    finished_at = fields.DateTime(required=True, allow_none=True)
+    links = fields.Nested(ImportLinksSchema, required=True)
+
+
+class ImportReportEntrySchema(AnswerSchema):
+    row = fields.Integer(
+        required=True, metadata={"description": "spreadsheet row (header = 1; 0 = file)"}
+    )
+    cell = fields.String()
+    column = fields.String(
+        required=True, metadata={"description": "the header as written in the file"}
+    )
+    field = fields.String(metadata={"description": "the profile field it stands for"})
+    value = fields.String(required=True)
+    local_id = fields.String()
+    outcome = fields.String(
+        required=True, validate=OneOf(["created", "updated", "unchanged", "failed"])
+    )
+    level = fields.String()
+    message = fields.Nested(BilingualTextSchema, required=True)
+    fix = fields.Nested(BilingualTextSchema, required=True)
+    record_id = fields.String(required=True, allow_none=True)
+    record_url = _uri(allow_none=True)
+
+
+class ImportReportSchema(AnswerSchema):
+    id = fields.String(required=True)
+    state = fields.String(required=True, validate=OneOf([state.value for state in JobState]))
+    finished = fields.Boolean(required=True)
+    counts = _counts()
+    entries = fields.List(fields.Nested(ImportReportEntrySchema), required=True)
+
+
+# --- the description: components and operations -----------------------------------------------
+
+SECURITY_SCHEME = "bearerToken"
+_ERROR_MEANINGS = {
+    401: ("No token, or an unknown or revoked one", IngestErrorSchema),
+    403: ("The token's account may not do this", IngestErrorSchema),
+    404: ("No such collection, record or job (or not visible to this account)", IngestErrorSchema),
+    409: ("Your library already has a record with this local_id", IngestConflictSchema),
+    413: ("The upload is larger than the limit per request", IngestErrorSchema),
+    422: ("Invalid input; every bad value is named by its path", IngestInvalidSchema),
+}
+
+
+def error_responses(*codes: int) -> dict[str, Any]:
+    """The documented errors of an operation (401 always: every one needs a token)."""
+    return {str(code): json_content(*_ERROR_MEANINGS[code]) for code in (401, *codes)}
+
+
+def path_parameter(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def operation(summary: str, operation_id: str, responses: dict, **extra: Any) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "operationId": operation_id,
+        "tags": ["ingest"],
+        "security": [{SECURITY_SCHEME: []}],
+        "responses": responses,
+        **extra,
+    }
+
+
+def register_components(spec: APISpec) -> None:
+    """The token scheme and every schema of the ingest API, the per-profile ones included."""
+    spec.components.security_scheme(
+        SECURITY_SCHEME,
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": (
+                "An API token made by an administrator of your library "
+                "(Workspace → API tokens). It acts as one account, with its permissions."
+            ),
+        },
+    )
+    for name, schema in (
+        ("BilingualText", BilingualTextSchema),
+        ("IngestError", IngestErrorSchema),
+        ("IngestInvalid", IngestInvalidSchema),
+        ("IngestConflict", IngestConflictSchema),
+        ("IngestImage", ImageSchema),
+    ):
+        spec.components.schema(name, schema=schema)
+    for profile in profiles():
+        spec.components.schema(f"Metadata_{profile.name}", schema=stored_metadata_schema(profile))
+        spec.components.schema(f"IngestRecord_{profile.name}", schema=record_schema(profile))
+        sent = metadata_input_schema(profile)
+        spec.components.schema(f"MetadataInput_{profile.name}", schema=sent)
+        spec.components.schema(f"MetadataPatch_{profile.name}", schema=sent(partial=True))
+    spec.components.schema("IngestRecord", record_answer())
+    for name, schema in (
+        ("RecordWrite", RecordWriteSchema),
+        ("RecordPatch", RecordPatchSchema),
+        ("SubmitRequest", SubmitSchema),
+        ("ImportLinks", ImportLinksSchema),
+        ("ImportJob", ImportJobSchema),
+        ("ImportReportEntry", ImportReportEntrySchema),
+        ("ImportReport", ImportReportSchema),
+    ):
+        spec.components.schema(name, schema=schema)
+
+
+def describe_imports(spec: APISpec) -> None:
+    """The batch-import operations (``ingest.api_imports``)."""
+    job_id = [path_parameter("job_id")]
+
+    def download(kind: str, mimetype: str) -> dict[str, Any]:
+        return operation(
+            f"The report as {kind}",
+            f"importReport{kind.title()}",
+            {
+                "200": {
+                    "description": f"The report, one line per outcome or problem ({kind})",
+                    "content": {mimetype: {"schema": {"type": "string", "format": "binary"}}},
+                },
+                **error_responses(404),
+            },
+        )
+
+    spec.path(
+        "/api/collections/{slug}/imports",
+        parameters=[path_parameter("slug")],
+        operations={
+            "post": operation(
+                "Start a batch import (or a dry run) of a table and a ZIP of images",
+                "startImport",
+                {
+                    "202": json_content(
+                        "The job, queued; poll Location until finished", ImportJobSchema
+                    ),
+                    **error_responses(403, 404, 413, 422),
+                },
+                requestBody={
+                    "required": True,
+                    "content": {"multipart/form-data": {"schema": ImportUploadSchema}},
+                },
+            )
+        },
+    )
+    spec.path(
+        "/api/imports/{job_id}",
+        parameters=job_id,
+        operations={
+            "get": operation(
+                "Where an import is: state, progress and counts",
+                "getImport",
+                {"200": json_content("The job", ImportJobSchema), **error_responses(404)},
+            )
+        },
+    )
+    spec.path(
+        "/api/imports/{job_id}/cancel",
+        parameters=job_id,
+        operations={
+            "post": operation(
+                "Cancel a queued or running import (a running one stops after its current "
+                "batch; the rows written before stay)",
+                "cancelImport",
+                {
+                    "202": json_content("The job, cancelled or about to stop", ImportJobSchema),
+                    **error_responses(404),
+                    "409": json_content("The job has already ended", IngestErrorSchema),
+                },
+            )
+        },
+    )
+    spec.path(
+        "/api/imports/{job_id}/retry",
+        parameters=job_id,
+        operations={
+            "post": operation(
+                "Queue a failed or cancelled import again; it continues after its last "
+                "written batch",
+                "retryImport",
+                {
+                    "202": json_content("The job, queued again", ImportJobSchema),
+                    **error_responses(404),
+                    "409": json_content("The job is not failed or cancelled", IngestErrorSchema),
+                },
+            )
+        },
+    )
+    spec.path(
+        "/api/imports/{job_id}/report",
+        parameters=job_id,
+        operations={
+            "get": operation(
+                "The row-level report: each row's outcome and each problem, with how to fix it",
+                "getImportReport",
+                {"200": json_content("The report", ImportReportSchema), **error_responses(404)},
+            )
+        },
+    )
+    spec.path(
+        "/api/imports/{job_id}/report.csv",
+        parameters=job_id,
+        operations={"get": download("CSV", "text/csv")},
+    )
+    spec.path(
+        "/api/imports/{job_id}/report.xlsx",
+        parameters=job_id,
+        operations={
+            "get": download(
+                "XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            )
+        },
+    )
