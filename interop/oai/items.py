@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, literal, null, or_, select, union_all
+from sqlalchemy import Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased, contains_eager
 
 from interop.web import as_utc
@@ -86,6 +86,7 @@ def _public_records() -> Select:
 
 def _deletions() -> Select:
     newer = aliased(Tombstone)
+    gone = aliased(Record)
     still_public = (
         select(Record.id)
         .join(Collection, Collection.id == Record.collection_id)
@@ -105,42 +106,44 @@ def _deletions() -> Select:
         select(
             Tombstone.created_at.label("datestamp"),
             Tombstone.record_public_id.label("public_id"),
-            null().label("record_id"),
+            gone.id.label("record_id"),  # still there when withdrawn or merged away
             literal(True).label("deleted"),
             Collection.slug.label("collection_slug"),
             Library.code.label("library_code"),
         )
         .join(Collection, Collection.id == Tombstone.collection_id)
         .join(Library, Library.id == Tombstone.library_id)
+        .outerjoin(gone, gone.public_id == Tombstone.record_public_id)
         .where(~still_public, ~superseded)
     )
 
 
-def _in_set(query: Select, set_spec: str, *, deleted: bool) -> Select:
+def _in_set(query: Select, set_spec: str) -> Select:
     kind, _, name = set_spec.partition(":")
     if not name:  # the top sets "collection" and "library" hold every item
         return query
     if kind == COLLECTION_SET:
         return query.where(Collection.slug == name)
-    if deleted:
-        return query.where(Library.code == name)
+    # A deleted record's row is gone with its credits; a withdrawn one keeps them.
+    record_id = query.selected_columns.record_id
     credited = (
         select(RecordContributor.record_id)
         .join(Library, Library.id == RecordContributor.library_id)
-        .where(RecordContributor.record_id == Record.id, Library.code == name)
+        .where(RecordContributor.record_id == record_id, Library.code == name)
         .exists()
     )
     return query.where(or_(Library.code == name, credited))
 
 
-def _selected(selection: Selection, *, with_cursor: bool) -> Select:
+def _branches(selection: Selection, *, with_cursor: bool) -> list[Select]:
+    """The public records and the deletions that the selection asks for, as two queries."""
     branches = []
-    for query, datestamp, public_id, deleted in (
-        (_public_records(), Record.updated_at, Record.public_id, False),
-        (_deletions(), Tombstone.created_at, Tombstone.record_public_id, True),
+    for query, datestamp, public_id in (
+        (_public_records(), Record.updated_at, Record.public_id),
+        (_deletions(), Tombstone.created_at, Tombstone.record_public_id),
     ):
         if selection.set_spec:
-            query = _in_set(query, selection.set_spec, deleted=deleted)
+            query = _in_set(query, selection.set_spec)
         if selection.start is not None:
             query = query.where(datestamp >= selection.start)
         if selection.end is not None:
@@ -153,12 +156,14 @@ def _selected(selection: Selection, *, with_cursor: bool) -> Select:
                     and_(datestamp == last_datestamp, public_id > last_id),
                 )
             )
-        branches.append(query)
-    return union_all(*branches).subquery("item")
+        branches.append(query.order_by(datestamp, public_id))
+    return branches
 
 
 def count(selection: Selection) -> int:
-    items = _selected(selection, with_cursor=False)
+    items = union_all(
+        *(b.order_by(None) for b in _branches(selection, with_cursor=False))
+    ).subquery("item")
     return db.session.scalar(select(func.count()).select_from(items)) or 0
 
 
@@ -168,7 +173,13 @@ def page(selection: Selection, size: int, *, with_records: bool) -> tuple[list[I
     Three queries whatever the size: the items, the libraries credited on them and, for
     ``ListRecords``, the records themselves.
     """
-    items = _selected(selection, with_cursor=True)
+    # Each branch stops after a page (an index range scan with the right index), then the two
+    # short lists are merged.
+    limited = [
+        select(branch.limit(size + 1).subquery())
+        for branch in _branches(selection, with_cursor=True)
+    ]
+    items = union_all(*limited).subquery("item")
     rows = db.session.execute(
         select(items).order_by(items.c.datestamp, items.c.public_id).limit(size + 1)
     ).all()
@@ -209,9 +220,16 @@ def find(public_id: str) -> Item | None:
 
 
 def earliest_datestamp() -> datetime | None:
-    items = _selected(Selection(), with_cursor=False)
-    value = db.session.scalar(select(func.min(items.c.datestamp)))
-    return as_utc(value) if value is not None else None
+    firsts = [
+        db.session.scalar(branch.with_only_columns(column).limit(1))
+        for branch, column in zip(
+            _branches(Selection(), with_cursor=False),
+            (Record.updated_at, Tombstone.created_at),
+            strict=True,
+        )
+    ]
+    values = [as_utc(value) for value in firsts if value is not None]
+    return min(values) if values else None
 
 
 def _attach(items: Sequence[Item], *, with_records: bool) -> None:
@@ -227,13 +245,14 @@ def _attach(items: Sequence[Item], *, with_records: bool) -> None:
     ):
         credited[record_id].append(code)
     records: dict[int, Record] = {}
-    if with_records:
+    wanted = [item.record_id for item in items if item.record_id is not None and not item.deleted]
+    if with_records and wanted:
         loaded = db.session.scalars(
             select(Record)
             .join(Record.collection)
             .join(Record.library)
             .options(contains_eager(Record.collection), contains_eager(Record.library))
-            .where(Record.id.in_(ids))
+            .where(Record.id.in_(wanted))
         )
         records = {record.id: record for record in loaded}
     for item in items:

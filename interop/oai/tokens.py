@@ -31,6 +31,7 @@ class ListState:
     after_datestamp: str | None = None  # ISO timestamp with microseconds
     after_id: str | None = None
     cursor: int = 0
+    size: int | None = None  # completeListSize, counted when the list began
 
     @property
     def start_at(self) -> datetime | None:

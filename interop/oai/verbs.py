@@ -205,9 +205,8 @@ def _first_state(request: OAIRequest) -> tokens.ListState:
 def _resumption(
     state: tokens.ListState, found: list[Item], more: bool, selection: Selection
 ) -> etree._Element:
-    element = E.resumptionToken(
-        completeListSize=str(items.count(selection)), cursor=str(state.cursor)
-    )
+    size = state.size if state.size is not None else items.count(selection)
+    element = E.resumptionToken(completeListSize=str(size), cursor=str(state.cursor))
     if more:
         last = found[-1]
         following = tokens.ListState(
@@ -216,6 +215,7 @@ def _resumption(
                 "after_datestamp": last.datestamp.isoformat(),
                 "after_id": last.public_id,
                 "cursor": state.cursor + len(found),
+                "size": size,
             }
         )
         element.text = tokens.encode(following)

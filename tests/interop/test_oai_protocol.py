@@ -229,3 +229,66 @@ def test_pages_carry_list_size_and_cursor(app, oai, monkeypatch, make_collection
         root = oai(verb="ListRecords", resumptionToken=token.text)
     assert sorted(seen) == sorted(made) and len(seen) == 5
     assert cursors == [0, 2, 4]
+
+
+def test_a_page_costs_the_same_queries_however_many_records_it_holds(
+    app, oai, monkeypatch, make_collection, make_record, make_library
+):
+    from sqlalchemy import event
+
+    from repository.models import RecordContributor
+
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    collection = make_collection()
+    other = make_library()
+
+    def queries_for_a_page() -> int:
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            oai(verb="ListRecords", metadataPrefix="huiku")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(
+            [
+                s
+                for s in statements
+                if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK"))
+            ]
+        )
+
+    record = make_record(collection)
+    record.contributors.append(RecordContributor(library_id=other.id, local_id="M-1"))
+    db.session.flush()
+    one = queries_for_a_page()
+    for _ in range(6):
+        more = make_record(collection)
+        more.contributors.append(RecordContributor(library_id=other.id, local_id="M-x"))
+    db.session.flush()
+    assert queries_for_a_page() == one <= 4
+
+
+def test_a_withdrawn_record_stays_in_the_sets_of_every_library_credited(
+    oai, make_collection, make_record, make_library, make_user
+):
+    from repository.models import RecordContributor
+
+    record = make_record(make_collection())
+    other = make_library("YB-CREDIT")
+    record.contributors.append(RecordContributor(library_id=other.id, local_id="YB-1"))
+    db.session.flush()
+    records.withdraw_record(make_user("admin", library=record.library), record)
+    for code in (record.library.code, other.code):
+        root = oai(verb="ListIdentifiers", metadataPrefix="oai_dc", set_=f"library:{code}")
+        (header,) = root.iter(f"{OAI}header")
+        assert header.get("status") == "deleted"
+        specs = {s.text for s in header.iter(f"{OAI}setSpec")}
+        assert specs == {
+            f"collection:{record.collection.slug}",
+            f"library:{record.library.code}",
+            f"library:{other.code}",
+        }
