@@ -1,0 +1,33 @@
+"""Pinyin as readers and librarians expect it: sort keys read word by word, pinyin queries."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.demo.data import RECORDS as DEMO_RECORDS
+from repository.chinese import ReadingsError, pinyin_sort_key, read_place_names
+
+DEMO_TITLES = [record["metadata"]["title"] for record in DEMO_RECORDS]
+
+
+class TestSortKeys:
+    def test_place_names_read_as_places(self):
+        assert pinyin_sort_key("长白松").startswith("chang2 bai2")
+        assert pinyin_sort_key("长白落叶松").startswith("chang2 bai2")
+        assert pinyin_sort_key("查干淖尔冬捕习俗").startswith("cha2 gan1")
+        assert pinyin_sort_key("银行行长") == "yin2 hang2 hang2 zhang3"  # a word still wins
+
+    def test_demo_titles_beginning_with_changbai_sort_together_by_what_follows(self):
+        ordered = sorted(DEMO_TITLES, key=pinyin_sort_key)
+        changbai = [title for title in ordered if title.startswith("长白")]
+        first = ordered.index(changbai[0])
+        assert ordered[first : first + len(changbai)] == changbai  # nothing in between
+        assert changbai.index("长白落叶松") < changbai.index("长白山罂粟")  # luo < shan
+        assert changbai.index("长白山罂粟") < changbai.index("长白松")  # shan < song
+        assert ordered.index("长春电影制片厂厂门") > first + len(changbai) - 1  # bai < chun
+
+    def test_a_place_name_line_without_one_syllable_per_character_is_refused(self, tmp_path):
+        bad = tmp_path / "places.txt"
+        bad.write_text("# places\n长白 cháng bái\n长春 chang\n", encoding="utf-8")
+        with pytest.raises(ReadingsError, match="line 3"):
+            read_place_names(bad)
