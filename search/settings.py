@@ -34,9 +34,8 @@ def _optional_int(value: str) -> int | None:
     return int(value) if value.strip() else None
 
 
-#: key: (default, how the environment variable's text is parsed). The core's configuration
-#: (repository/config.py) still reads the URL, index and timeout too; they are declared here as
-#: well so that the search package needs nothing from it, and the core's copies can go.
+#: key: (default, how the environment variable's text is parsed). The core's configuration knows
+#: none of these: the search package declares and reads them itself.
 SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "ELASTICSEARCH_URL": (None, str),  # one URL or several, comma-separated; unset: embedded
     "ELASTICSEARCH_INDEX": ("huiku-records", str),  # an alias; reindexing swaps what is behind
@@ -62,7 +61,7 @@ def init_app(app: Flask) -> None:
     from_file = _config_file_values(app)
     for key, (default, parse) in SETTINGS.items():
         current = app.config.get(key, _UNSET)
-        # A value that is not huiku.cfg's came from create_app (or the core read it already).
+        # A value that is not huiku.cfg's came from create_app.
         set_elsewhere = current is not _UNSET and current != from_file.get(key, _UNSET)
         raw = os.environ.get(env_name(key))
         if raw not in (None, "") and not set_elsewhere:
