@@ -41,7 +41,8 @@ def _required(key: str) -> dict[str, Message]:
 
 
 class BodySchema(Schema):
-    """A request body: closed (``additionalProperties: false``), each unknown key named."""
+    """A closed object (``additionalProperties: false``): a request body, whose unknown keys are
+    each named in the 422, or the stored metadata of a profile."""
 
     error_messages = {"unknown": UNKNOWN_KEY}
 
@@ -157,20 +158,18 @@ class MetadataValue(fields.Field):
 
 def _stored_field(field: Field) -> fields.Field:
     """A field's value as Huiku stores and answers it (cleaned by the profile)."""
+    kind: type[fields.Field] = fields.String
+    options: dict[str, Any] = {}
     if field.kind is Kind.YEAR:
-        item: fields.Field = fields.Integer()
+        kind = fields.Integer
     elif field.kind in (Kind.LATITUDE, Kind.LONGITUDE):
-        item = fields.Float()
+        kind = fields.Float
     elif field.kind is Kind.VOCABULARY:
-        item = fields.String(validate=OneOf([term.value for term in field.vocabulary]))
-    else:
-        item = fields.String()
-    description = {"description": field.label_en}
+        options["validate"] = OneOf([term.value for term in field.vocabulary])
+    declared = {"required": field.required, "metadata": {"description": field.label_en}}
     if field.repeatable:
-        return fields.List(item, required=field.required, metadata=description)
-    item.required = field.required
-    item.metadata = description
-    return item
+        return fields.List(kind(**options), **declared)
+    return kind(**options, **declared)
 
 
 class MetadataInputBase(BodySchema):
