@@ -35,7 +35,13 @@ from repository.errors import NotFound
 from repository.extensions import db
 from repository.messages import Message
 from repository.models import Asset, Collection, Library, Record, RecordContributor, RecordStatus
-from repository.services.collections import get_collection, public_collections
+from repository.services.browse import page_ids
+from repository.services.collections import get_collection
+from repository.services.stats import (
+    libraries_with_published_records,
+    public_collection_counts,
+    published_count,
+)
 
 DEFAULT_PAGE_SIZE = 1000
 TOP_LABEL = bilingual("汇库特色馆藏", "Huiku special collections")
@@ -49,6 +55,10 @@ class Members:
     values: dict[str, str]  # URL values of the endpoint
     label: Callable[[str], str]  # title in a locale
     where: ColumnElement[bool]
+    #: How many public members, from the kept counts; None: counted by a query.
+    count: Callable[[], int] | None = None
+    #: False when the collection is known to be public, so records need not be joined with it.
+    join_collection: bool = True
 
     def url(self, page: int | None = None) -> str:
         if page is None:
@@ -58,7 +68,7 @@ class Members:
 
 def top_collection() -> str:
     """Every published themed collection, then every library that has public records."""
-    items = [collection_reference(c, CollectionRef) for c, _count in public_collections()]
+    items = [collection_reference(c, CollectionRef) for c, _count in public_collection_counts()]
     items += [library_reference(lib, CollectionRef) for lib in _libraries_with_public_records()]
     home = absolute_url("public.home")
     config = current_app.config
@@ -78,7 +88,9 @@ def themed_collection(slug: str, page: int | None = None) -> str:
         "iiif_presentation.collection",
         {"slug": slug},
         collection.title,
-        Record.collection_id == collection.id,
+        and_(Record.collection_id == collection.id, Record.status == RecordStatus.PUBLISHED),
+        count=lambda: published_count(collection.id),
+        join_collection=False,
     )
     described = collection.description_zh or collection.description_en
     return _paged(
@@ -113,15 +125,18 @@ def page_size() -> int:
 
 def _paged(members: Members, page: int | None, **described: object) -> str:
     """The collection itself, or one of its pages when it has more members than a page holds."""
-    where = and_(members.where, _is_public())
-    total = db.session.scalar(
-        select(func.count()).select_from(Record).join(Collection).where(where)
-    )
+    where = and_(members.where, _is_public()) if members.join_collection else members.where
+    if members.count is not None:
+        total = members.count()
+    else:
+        total = db.session.scalar(
+            select(func.count()).select_from(Record).join(Collection).where(where)
+        )
     size = page_size()
     pages = max(1, -(-total // size))
     if page is None:
         if pages == 1:
-            items = _manifest_refs(where, 0, size)
+            items = _manifest_refs(members, where, 0, size, total)
         else:
             items = [
                 CollectionRef(
@@ -142,7 +157,7 @@ def _paged(members: Members, page: int | None, **described: object) -> str:
         id=members.url(page),
         label=_page_label(members, page, pages),
         partOf=[Class(id=members.url(), type="Collection", label=language_map(members.label))],
-        items=_manifest_refs(where, (page - 1) * size, size),
+        items=_manifest_refs(members, where, (page - 1) * size, size, total),
     ).json()
 
 
@@ -151,15 +166,18 @@ def _is_public() -> ColumnElement[bool]:
     return and_(Record.status == RecordStatus.PUBLISHED, Collection.published)
 
 
-def _manifest_refs(where: ColumnElement[bool], offset: int, limit: int) -> list[ManifestRef]:
-    rows = db.session.execute(
-        select(Record.id, Record.public_id, Record.title)
-        .join(Collection)
-        .where(where)
-        .order_by(Record.title_sort, Record.id)
-        .offset(offset)
-        .limit(limit)
-    ).all()
+def _manifest_refs(
+    members: Members, where: ColumnElement[bool], offset: int, limit: int, total: int
+) -> list[ManifestRef]:
+    ids = select(Record.id).join(Collection) if members.join_collection else select(Record.id)
+    page = page_ids(Record.id, (where,), offset, limit, total, select_from=ids)
+    found = {
+        row.id: row
+        for row in db.session.execute(
+            select(Record.id, Record.public_id, Record.title).where(Record.id.in_(page))
+        )
+    }
+    rows = [found[i] for i in page if i in found]
     first_images = _first_images([row.id for row in rows])
     refs = []
     for row in rows:
@@ -197,13 +215,18 @@ def _first_images(record_ids: list[int]) -> dict[int, str]:
 
 
 def _libraries_with_public_records() -> list[Library]:
-    public = select(Record.id).join(Collection).where(_is_public())
-    owning = select(Record.library_id).where(Record.id.in_(public))
-    credited = select(RecordContributor.library_id).where(RecordContributor.record_id.in_(public))
+    """Owners from the kept counts; credited libraries from the few merged records."""
+    owning = libraries_with_published_records()
+    credited = (
+        select(RecordContributor.library_id)
+        .join(Record, Record.id == RecordContributor.record_id)
+        .join(Collection)
+        .where(_is_public())
+    )
     return list(
         db.session.scalars(
             select(Library)
-            .where(or_(Library.id.in_(owning), Library.id.in_(credited)))
+            .where(or_(Library.id.in_(sorted(owning)), Library.id.in_(credited)))
             .order_by(Library.code)
         )
     )

@@ -30,7 +30,8 @@ class Record(db.Model):
     __tablename__ = "record"
     __table_args__ = (
         UniqueConstraint("library_id", "local_id", name="uq_record_library_local_id"),
-        Index("ix_record_collection_status", "collection_id", "status"),
+        # Browse pages and IIIF collection pages: a collection's public records in title order.
+        Index("ix_record_collection_status_title", "collection_id", "status", "title_sort", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,6 +84,22 @@ class Record(db.Model):
 
     def __repr__(self) -> str:
         return f"<Record {self.public_id} {self.status.value}>"
+
+
+class RecordCount(db.Model):
+    """How many records each (collection, library, status) holds, kept in step on every flush
+    by ``repository.services.stats``, so pages show exact counts without counting rows."""
+
+    __tablename__ = "record_count"
+
+    collection_id: Mapped[int] = mapped_column(
+        ForeignKey("collection.id", ondelete="CASCADE"), primary_key=True
+    )
+    library_id: Mapped[int] = mapped_column(
+        ForeignKey("library.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    records: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class RecordContributor(db.Model):

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from repository import permissions
 from repository.errors import NotFound
 from repository.extensions import db
 from repository.messages import Message
 from repository.models import Collection, Record, RecordStatus, User
+from repository.services import stats
 
 
 @dataclass(frozen=True)
@@ -36,16 +38,43 @@ class Page:
 def public_records(collection: Collection, page: int, size: int) -> Page:
     """One page of a collection's published records, in pinyin order of their titles."""
     where = (Record.collection_id == collection.id, Record.status == RecordStatus.PUBLISHED)
-    total = db.session.scalar(select(func.count(Record.id)).where(*where)) or 0
+    total = stats.published_count(collection.id)
     page = min(max(page, 1), max(1, -(-total // size)))
-    items = db.session.scalars(
-        select(Record)
-        .where(*where)
-        .order_by(Record.title_sort, Record.id)
-        .offset((page - 1) * size)
-        .limit(size)
-    ).all()
-    return Page(list(items), page, size, total)
+    ids = page_ids(Record.id, where, (page - 1) * size, size, total)
+    records = {r.id: r for r in db.session.scalars(select(Record).where(Record.id.in_(ids)))}
+    return Page([records[i] for i in ids if i in records], page, size, total)
+
+
+def page_ids(
+    column: ColumnElement,
+    where: tuple[ColumnElement[bool], ...],
+    offset: int,
+    limit: int,
+    total: int,
+    select_from: Select | None = None,
+) -> list:
+    """The ids (``column``) of one page of records in title order, read off the index.
+
+    Pages are addressed by number (their URLs are published), so they are found by offset. The
+    offset is counted from whichever end is nearer, the index being as easily read backwards,
+    and only ids are read while skipping, so the database skips index entries, not rows: the
+    last page costs what the first does, the middle one half a walk over the index.
+    """
+    query = select_from if select_from is not None else select(column)
+    query = query.where(*where)
+    from_end = total - offset - limit
+    if from_end < offset and total > 0:
+        rows = db.session.scalars(
+            query.order_by(Record.title_sort.desc(), Record.id.desc())
+            .offset(max(from_end, 0))
+            .limit(limit + min(from_end, 0))
+        ).all()
+        return list(reversed(rows))
+    return list(
+        db.session.scalars(
+            query.order_by(Record.title_sort, Record.id).offset(offset).limit(limit)
+        ).all()
+    )
 
 
 def visible_record(public_id: str, user: User | None) -> Record:

@@ -28,6 +28,7 @@ from repository.models import (
 )
 from repository.models.base import utcnow
 from repository.profiles import MetadataInvalid, Profile
+from repository.services import stats  # noqa: F401 - keeps record counts in step on each flush
 from repository.transactions import INDEX_TASKS_QUEUED, unit_of_work
 
 
