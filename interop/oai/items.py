@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, literal, or_, select, union_all
+from sqlalchemy import Select, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased, contains_eager
 
 from interop.web import as_utc
@@ -129,10 +129,9 @@ def _in_set(query: Select, set_spec: str) -> Select:
     credited = (
         select(RecordContributor.record_id)
         .join(Library, Library.id == RecordContributor.library_id)
-        .where(RecordContributor.record_id == record_id, Library.code == name)
-        .exists()
+        .where(Library.code == name)
     )
-    return query.where(or_(Library.code == name, credited))
+    return query.where(or_(Library.code == name, record_id.in_(credited)))
 
 
 def _branches(selection: Selection, *, with_cursor: bool) -> list[Select]:
@@ -150,11 +149,11 @@ def _branches(selection: Selection, *, with_cursor: bool) -> list[Select]:
             query = query.where(datestamp < selection.end)
         if with_cursor and selection.after is not None:
             last_datestamp, last_id = selection.after
+            # (datestamp, id) > (last datestamp, last id), written so that the datestamp
+            # index bounds the scan: a plain OR would make every page read from the start.
             query = query.where(
-                or_(
-                    datestamp > last_datestamp,
-                    and_(datestamp == last_datestamp, public_id > last_id),
-                )
+                datestamp >= last_datestamp,
+                or_(datestamp > last_datestamp, public_id > last_id),
             )
         branches.append(query.order_by(datestamp, public_id))
     return branches
