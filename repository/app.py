@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from repository import config, http_guards, security
+from repository import compression, config, http_guards, security
 from repository.extensions import csrf, db, migrate
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -35,6 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     http_guards.init_app(app)
     security.init_app(app)  # proxies, rate limits, security headers
+    compression.init_app(app)  # gzip (brotli if installed) for text responses
 
     from repository import accounts, i18n, openapi, public, tasks, workflow
     from repository.cli import register_commands
