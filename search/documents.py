@@ -13,6 +13,7 @@ from typing import Any
 
 from repository.models import Record
 from repository.profiles import Field, Kind, get_profile, profiles
+from search.pinyin import name_pinyin
 from search.text import fold
 
 Document = dict[str, Any]
@@ -146,6 +147,8 @@ def document_from(source: IndexSource) -> Document:
             shown += [field.display_value(v, "en") for v in values]
         (names if _is_name(field) else texts).extend(shown)
     title = source.title or profile.title_of(metadata)
+    pinyin_title, title_initials = name_pinyin([title])
+    pinyin_names, name_initials = name_pinyin(names)
     return {
         "id": source.public_id,
         "version": micros(source.updated_at),
@@ -162,5 +165,9 @@ def document_from(source: IndexSource) -> Document:
         "search_title": fold(title),
         "search_names": fold("\n".join(names)),
         "search_text": fold("\n".join(texts)),
+        # Toneless pinyin of the title and other names, and their initials (search.pinyin).
+        "pinyin_title": pinyin_title,
+        "pinyin_names": pinyin_names,
+        "pinyin_initials": " ".join(filter(None, (title_initials, name_initials))),
         "display": {"title": title, "names": names, "text": texts},
     }

@@ -13,6 +13,7 @@ from typing import Any
 from markupsafe import Markup
 
 from repository.messages import Message
+from search.synonyms import with_synonyms
 from search.text import ParsedQuery, parse_query
 
 MAX_PER_PAGE = 100
@@ -41,7 +42,8 @@ class SearchRequest:
 
     @property
     def query(self) -> ParsedQuery:
-        return parse_query(self.text)
+        """What was typed, with the everyday words' meanings (search.synonyms) attached."""
+        return with_synonyms(parse_query(self.text))
 
     @property
     def effective_sort(self) -> Sort:

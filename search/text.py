@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from repository.chinese import to_simplified
 from repository.messages import Message
+from search.pinyin import initials_query, segmentations
 
 MAX_QUERY_LENGTH = 200
 MAX_QUERY_TERMS = 12
@@ -58,10 +59,25 @@ class QueryTerm:
     text: str  # folded
     excluded: bool = False
     quoted: bool = False
+    synonyms: tuple[str, ...] = ()  # folded everyday meanings also searched (search.synonyms)
 
     @property
     def tokens(self) -> list[str]:
         return tokens(self.text)
+
+    @property
+    def pinyin(self) -> tuple[tuple[str, ...], ...]:
+        """Readings of a Latin-letter term as pinyin syllables (hongsong → hong song), if any."""
+        words = self.tokens
+        if not words or any(is_han(word[0]) for word in words):
+            return ()
+        return segmentations("".join(words))
+
+    @property
+    def initials(self) -> str | None:
+        """The term as pinyin initials (rs for 人参), when it could be typed as such."""
+        words = self.tokens
+        return initials_query(words[0]) if len(words) == 1 and not self.quoted else None
 
 
 @dataclass(frozen=True)
@@ -80,6 +96,11 @@ class ParsedQuery:
     @property
     def is_empty(self) -> bool:
         return not self.terms
+
+    @property
+    def also_searched(self) -> tuple[str, ...]:
+        """The synonyms searched besides what was typed, for "also searched: …"."""
+        return tuple(word for term in self.included for word in term.synonyms)
 
 
 def parse_query(raw: str) -> ParsedQuery:
@@ -180,14 +201,21 @@ def _match_spans(text: str, terms: tuple[QueryTerm, ...]) -> list[tuple[int, int
 
 @lru_cache(maxsize=1024)
 def _term_patterns(term: QueryTerm) -> tuple[re.Pattern[str], ...]:
-    """The term's tokens in order, separated by anything that is not a token character."""
-    parts = [re.escape(token) for token in term.tokens]
-    if not parts:
-        return ()
-    joined = r"[\W_]*".join(parts)
-    boundary_start = "" if is_han(term.tokens[0][0]) else r"(?<![^\W_])"
-    boundary_end = "" if is_han(term.tokens[-1][-1]) else r"(?![^\W_])"
-    return (re.compile(boundary_start + joined + boundary_end),)
+    """The term's tokens in order, separated by anything that is not a token character (and the
+    same for each synonym searched with it)."""
+    return tuple(
+        pattern for text in (term.text, *term.synonyms) if (pattern := _tokens_pattern(text))
+    )
+
+
+def _tokens_pattern(text: str) -> re.Pattern[str] | None:
+    found = tokens(text)
+    if not found:
+        return None
+    joined = r"[\W_]*".join(re.escape(token) for token in found)
+    boundary_start = "" if is_han(found[0][0]) else r"(?<![^\W_])"
+    boundary_end = "" if is_han(found[-1][-1]) else r"(?![^\W_])"
+    return re.compile(boundary_start + joined + boundary_end)
 
 
 def highlight(text: str, terms: tuple[QueryTerm, ...], *, length: int = 0) -> Markup:

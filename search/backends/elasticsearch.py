@@ -38,6 +38,7 @@ from elasticsearch import (
 from search.backends import Deletion, IndexStatus, SearchUnavailable
 from search.documents import Document, facet_definitions
 from search.hits import hit_from_document, rank_suggestions
+from search.pinyin import initials_query, segmentations
 from search.query import (
     MAX_WINDOW,
     CursorInvalid,
@@ -67,6 +68,9 @@ LOADING_SETTINGS: dict[str, Any] = {
 
 # Where the text of a query term is looked for, and how much a match there weighs.
 TEXT_FIELDS = (("search_title", 8.0), ("search_names", 4.0), ("search_text", 1.0))
+# Pinyin readings of titles and names (search.pinyin): found, but below the characters.
+PINYIN_FIELDS = (("pinyin_title", 2.0), ("pinyin_names", 1.0))
+INITIALS_FIELD, INITIALS_BOOST = "pinyin_initials", 1.5
 
 SORTS: dict[Sort, list[dict[str, Any]]] = {
     Sort.RELEVANCE: [{"_score": {"order": "desc"}}, {"id": {"order": "asc"}}],
@@ -140,6 +144,9 @@ def index_mapping() -> dict[str, Any]:
             },
             "search_names": text,
             "search_text": text,
+            "pinyin_title": text,
+            "pinyin_names": text,
+            "pinyin_initials": text,
             "thumbnail": {"type": "keyword", "index": False, "doc_values": False},
             "display": {"type": "object", "enabled": False},
         },
@@ -150,20 +157,33 @@ def _all_of(clauses: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {"bool": {"filter": list(clauses)}} if clauses else {"match_all": {}}
 
 
-def _term_clause(term: QueryTerm) -> dict[str, Any]:
-    """A term matches when its tokens stand together in the title, other names or text.
+def _term_clause(term: QueryTerm, *, pinyin: bool = True) -> dict[str, Any]:
+    """A term matches when its tokens stand together in the title, other names or text, or,
+    read as pinyin, in the pinyin of the title or names, or as their initials; or when one
+    of its synonyms does.
 
     Always a phrase: a word of several Han characters is a phrase of one-character tokens.
     """
-    return {
-        "bool": {
-            "should": [
-                {"match_phrase": {field: {"query": term.text, "boost": boost}}}
-                for field, boost in TEXT_FIELDS
-            ],
-            "minimum_should_match": 1,
-        }
-    }
+    should = [
+        {"match_phrase": {field: {"query": text, "boost": boost}}}
+        for text in (term.text, *term.synonyms)  # synonyms: search.synonyms, one level
+        for field, boost in TEXT_FIELDS
+    ]
+    if pinyin:
+        should += [
+            {"match_phrase": {field: {"query": " ".join(reading), "boost": boost}}}
+            for reading in term.pinyin
+            for field, boost in PINYIN_FIELDS
+        ]
+        if term.initials:
+            should.append(
+                {
+                    "match_phrase": {
+                        INITIALS_FIELD: {"query": term.initials, "boost": INITIALS_BOOST}
+                    }
+                }
+            )
+    return {"bool": {"should": should, "minimum_should_match": 1}}
 
 
 def _main_query(parsed: ParsedQuery, year_from: int | None, year_to: int | None) -> dict[str, Any]:
@@ -172,7 +192,7 @@ def _main_query(parsed: ParsedQuery, year_from: int | None, year_to: int | None)
         "must": [_term_clause(term) for term in parsed.included] or [{"match_all": {}}]
     }
     if parsed.excluded:
-        clauses["must_not"] = [_term_clause(term) for term in parsed.excluded]
+        clauses["must_not"] = [_term_clause(term, pinyin=False) for term in parsed.excluded]
     years = []
     if year_from is not None:  # the record's range overlaps the asked one; undated ones drop out
         years.append({"range": {"year_end": {"gte": year_from}}})
@@ -248,11 +268,25 @@ def build_query_body(request: SearchRequest) -> dict[str, Any]:
 
 
 def build_suggest_body(folded: str, collection: str | None, size: int) -> dict[str, Any]:
-    """Titles containing the folded text as a phrase prefix; those beginning with it first."""
+    """Titles or other names containing the folded text as a phrase prefix, or whose pinyin or
+    initials begin with it read as pinyin; titles beginning with the text first."""
+    matches: list[dict[str, Any]] = [
+        {"match_phrase_prefix": {"search_title": {"query": folded, "boost": 2.0}}},
+        {"match_phrase_prefix": {"search_names": {"query": folded}}},
+    ]
+    for reading in segmentations(folded, partial_last=True):
+        matches += [
+            {"match_phrase_prefix": {field: {"query": " ".join(reading), "boost": boost / 4}}}
+            for field, boost in PINYIN_FIELDS
+        ]
+    if initials := initials_query(folded):
+        matches.append(
+            {"match_phrase_prefix": {INITIALS_FIELD: {"query": initials, "boost": 0.25}}}
+        )
     body: dict[str, Any] = {
         "query": {
             "bool": {
-                "must": [{"match_phrase_prefix": {"search_title": {"query": folded}}}],
+                "must": [{"bool": {"should": matches, "minimum_should_match": 1}}],
                 "should": [
                     {
                         "constant_score": {

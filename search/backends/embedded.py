@@ -33,6 +33,7 @@ from typing import Any
 from search.backends import Deletion, IndexStatus, SearchUnavailable
 from search.documents import Document, facet_definitions
 from search.hits import hit_from_document, rank_suggestions
+from search.pinyin import initials_query, segmentations
 from search.query import (
     MAX_WINDOW,
     CursorInvalid,
@@ -45,10 +46,12 @@ from search.query import (
 )
 from search.text import QueryTerm, fold, tokens
 
-SCHEMA_VERSION = 1  # PRAGMA user_version of a file in this layout
+SCHEMA_VERSION = 2  # PRAGMA user_version of a file in this layout (2: pinyin columns)
 BUSY_TIMEOUT_SECONDS = 10.0
 REBUILD_BATCH = 1000  # documents per transaction while rebuilding, so other writers get turns
 TITLE_WEIGHT, NAMES_WEIGHT, TEXT_WEIGHT = 8.0, 4.0, 1.0
+# Pinyin of titles and names, and initials (search.pinyin): found, but below the characters.
+PINYIN_TITLE_WEIGHT, PINYIN_NAMES_WEIGHT, INITIALS_WEIGHT = 2.0, 1.0, 1.5
 MAX_SUGGESTIONS = 50
 
 # Tokens are made in Python; FTS5 keeps each of them whole (every character class but separators
@@ -59,6 +62,8 @@ LIVE = ""
 NEXT = "rebuild_"  # prefix of the tables a rebuild fills (with a token), renamed when complete
 TABLES = ("documents", "bodies", "facets", "facet_totals", "fts", "deleted")
 TEXT_COLUMNS = ("search_title", "search_names", "search_text")
+PINYIN_COLUMNS = ("pinyin_title", "pinyin_names", "pinyin_initials")
+FTS_COLUMNS = TEXT_COLUMNS + PINYIN_COLUMNS
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -94,7 +99,7 @@ def _schema(prefix: str) -> list[str]:
             PRIMARY KEY (name, value)
         ) WITHOUT ROWID""",
         f"""CREATE VIRTUAL TABLE {prefix}fts USING fts5(
-            {", ".join(TEXT_COLUMNS)}, tokenize = "{TOKENIZER}"
+            {", ".join(FTS_COLUMNS)}, tokenize = "{TOKENIZER}"
         )""",
         # Deleted ids with the deletion's version, so a stale document arriving late stays out.
         f"""CREATE TABLE {prefix}deleted (
@@ -257,8 +262,15 @@ class EmbeddedBackend:
                      length(d.search_title), d.title_sort, d.id
             LIMIT :limit
         """
+        choices = [f"{_columns(TEXT_COLUMNS[:2])} : {_phrase(typed)} *"]
+        choices += [
+            f"{_columns(PINYIN_COLUMNS[:2])} : {_phrase(reading)} *"
+            for reading in segmentations(folded, partial_last=True)
+        ]
+        if initials := initials_query(folded):
+            choices.append(f"pinyin_initials : {_phrase([initials])} *")
         parameters = {
-            "match": f"search_title : {_phrase(typed)} *",
+            "match": " OR ".join(choices),
             "length": len(folded),
             "folded": folded,
             "collection": collection,
@@ -403,8 +415,9 @@ def _store(connection: sqlite3.Connection, prefix: str, document: Document) -> N
         (doc,),
     )
     connection.execute(
-        f"INSERT INTO {prefix}fts (rowid, {', '.join(TEXT_COLUMNS)}) VALUES (?, ?, ?, ?)",
-        (doc, *(_indexed_text(document[column] or "") for column in TEXT_COLUMNS)),
+        f"INSERT INTO {prefix}fts (rowid, {', '.join(FTS_COLUMNS)}) "
+        f"VALUES (?, {', '.join('?' * len(FTS_COLUMNS))})",
+        (doc, *(_indexed_text(document.get(column) or "") for column in FTS_COLUMNS)),
     )
 
 
@@ -455,14 +468,38 @@ def _phrase(phrase_tokens: Sequence[str]) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def _columns(columns: Sequence[str]) -> str:
+    return "{" + " ".join(columns) + "}"
+
+
+def _term_match(term: QueryTerm, *, pinyin: bool = True) -> str:
+    """The term as a phrase in the title, names or text; or, read as pinyin, as a phrase of
+    syllables in the pinyin of the title or names, or as their initials; or a synonym of it."""
+    choices = [
+        f"{_columns(TEXT_COLUMNS)} : {_phrase(tokens(text))}"
+        for text in (term.text, *term.synonyms)  # synonyms: search.synonyms, one level
+        if tokens(text)
+    ]
+    if pinyin:
+        choices += [
+            f"{_columns(PINYIN_COLUMNS[:2])} : {_phrase(reading)}" for reading in term.pinyin
+        ]
+        if term.initials:
+            choices.append(f"pinyin_initials : {_phrase([term.initials])}")
+    return "(" + " OR ".join(choices) + ")"
+
+
 def _any_of(terms: Sequence[QueryTerm]) -> str:
-    return " OR ".join(_phrase(term.tokens) for term in terms)
+    return " OR ".join(_term_match(term, pinyin=False) for term in terms)
 
 
 # The key each sort orders by (relevance: BM25, higher is better; it needs words to match, which
 # SearchRequest.effective_sort guarantees), and the sorts that put the highest key first.
 _SORT_KEYS = {
-    Sort.RELEVANCE: f"-bm25(fts, {TITLE_WEIGHT}, {NAMES_WEIGHT}, {TEXT_WEIGHT})",
+    Sort.RELEVANCE: (
+        f"-bm25(fts, {TITLE_WEIGHT}, {NAMES_WEIGHT}, {TEXT_WEIGHT}, "
+        f"{PINYIN_TITLE_WEIGHT}, {PINYIN_NAMES_WEIGHT}, {INITIALS_WEIGHT})"
+    ),
     Sort.TITLE: "d.title_sort",
     Sort.DATE: "d.year_start",  # records without a date come last
     Sort.NEWEST: "d.published",
@@ -507,7 +544,7 @@ def _collect_matches(
     parameters: list[Any] = []
     if included:
         source = "fts JOIN documents d ON d.doc = fts.rowid"
-        match = " AND ".join(_phrase(term.tokens) for term in included)
+        match = " AND ".join(_term_match(term) for term in included)
         if excluded:
             match = f"({match}) NOT ({_any_of(excluded)})"
         conditions.append("fts MATCH ?")

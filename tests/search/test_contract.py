@@ -255,3 +255,55 @@ class TestWrites:
         result = empty_backend.search(SearchRequest(text="人参"))
         assert result.total == 0 and result.hits == ()
         assert empty_backend.status().documents == 0
+
+
+class TestPinyin:
+    def test_full_pinyin_joined_spaced_or_with_tone_marks(self, corpus_backend):
+        assert ids(corpus_backend, "hongsong") == ["pine"]
+        assert ids(corpus_backend, "hóngsōng") == ["pine"]
+        assert ids(corpus_backend, "nong yue wu") == ["farmers-dance"]
+        assert ids(corpus_backend, '"nong yue wu"') == ["farmers-dance"]
+        assert ids(corpus_backend, "changbaishan")[0] == "gazetteer"
+
+    def test_initials_and_aliases(self, corpus_backend):
+        assert ids(corpus_backend, "rs") == ["ginseng"]
+        assert ids(corpus_backend, "bangchui") == ["ginseng"]  # the alias 棒槌
+
+    def test_chinese_matches_rank_above_pinyin_matches(self, corpus_backend):
+        # "song" is 松 in 红松 and 松茸; the record titled in pinyin-free Latin does not exist,
+        # so compare a Latin name match with a pinyin one instead.
+        assert ids(corpus_backend, "panax") == ["ginseng"]
+        assert ids(corpus_backend, "tigris") == ["tiger"]
+        assert set(ids(corpus_backend, "song")) == {"pine", "matsutake"}
+
+    def test_pinyin_does_not_exclude(self, corpus_backend):
+        assert "pine" in ids(corpus_backend, "国家二级 -hongsong")
+
+    def test_suggestions_accept_pinyin_initials_and_aliases(self, corpus_backend):
+        assert [s.id for s in corpus_backend.suggest("hongs")] == ["pine"]
+        assert [s.id for s in corpus_backend.suggest("rs")] == ["ginseng"]
+        assert [s.id for s in corpus_backend.suggest("棒槌")] == ["ginseng"]
+        assert [s.id for s in corpus_backend.suggest("Panax")] == ["ginseng"]
+
+    @pytest.mark.parametrize(
+        "text",
+        ["ˉˊˇˋ", "̀́̌", "，。！？", "人参ginseng", "ｐａｎａｘ", "长" * 200, "a" * 200, "ü", "'"],
+    )
+    def test_odd_queries_do_not_break(self, corpus_backend, text):
+        corpus_backend.search(SearchRequest(text=text))
+        corpus_backend.suggest(text)
+
+
+class TestSynonyms:
+    def test_everyday_words_find_what_the_catalogue_calls_it(self, corpus_backend):
+        assert ids(corpus_backend, "tiger")[0] == "tiger"
+        assert ids(corpus_backend, "老虎") == ["tiger", "deer"]  # deer mentions 东北虎
+        assert ids(corpus_backend, "Amur tiger")[0] == "tiger"
+
+    def test_the_expansion_is_shown_and_highlighted(self, corpus_backend):
+        result = corpus_backend.search(SearchRequest(text="老虎"))
+        assert SearchRequest(text="老虎").query.also_searched == ("东北虎",)
+        assert str(result.hits[0].title_html) == "<mark>东北虎</mark>"
+
+    def test_only_one_level_deep_and_not_for_exclusions(self, corpus_backend):
+        assert "tiger" in ids(corpus_backend, "国家一级 -老虎")
