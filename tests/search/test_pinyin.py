@@ -31,3 +31,18 @@ class TestSortKeys:
         bad.write_text("# places\n长白 cháng bái\n长春 chang\n", encoding="utf-8")
         with pytest.raises(ReadingsError, match="line 3"):
             read_place_names(bad)
+
+
+class TestOverHttp:
+    def test_pinyin_and_everyday_words_on_the_search_page(self, client, herbarium):
+        from tests.search.test_search_http import result_titles
+
+        assert result_titles(client.get("/search?q=renshen").get_data(as_text=True)) == ["人参"]
+        page = client.get("/search?q=老虎").get_data(as_text=True)
+        assert result_titles(page)[0] == "东北虎"
+        assert "同时检索：东北虎" in page
+
+    def test_suggestions_take_pinyin_and_initials(self, client, herbarium):
+        for typed in ("rens", "rs", "人"):
+            answer = client.get("/api/suggest", query_string={"q": typed}).get_json()
+            assert [s["title"] for s in answer["suggestions"]] == ["人参"], typed
