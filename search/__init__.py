@@ -11,12 +11,13 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from repository.openapi import register_api
-    from search import outbox, settings, tasks, views  # noqa: F401 (tasks registers the queue's tasks)
+    from search import outbox, settings, synonyms, tasks, views  # noqa: F401 (tasks: queue tasks)
     from search.cli import search_cli
     from search.engine import check_at_start
     from search.schemas import describe_search
 
     settings.init_app(app)
+    synonyms.check()  # a broken synonyms file stops start-up, naming its line
     outbox.connect(app)
     register_api(app, describe_search)
     app.register_blueprint(views.blueprint)
