@@ -242,7 +242,10 @@ def part_memory(folder: Path, args: argparse.Namespace, rows: int) -> dict[str, 
     data = table(rows)
     worker = bench.worker(1)
     try:
-        time.sleep(3)
+        deadline = time.monotonic() + 60
+        while not children(worker.pid) and time.monotonic() < deadline:
+            time.sleep(0.5)  # the consumer starts its worker process
+        time.sleep(2)
         idle = {pid: memory_kb(pid, "VmRSS") for pid in children(worker.pid)}
         job_id = bench.upload(data)
         peak: dict[int, int] = {}
@@ -300,13 +303,13 @@ def main() -> None:
             function = part_speed if part == "speed" else part_memory
             print(json.dumps(function(Path(folder), args, int(value))))
         return
-    speed = [run_part(args, "speed", int(n)) for n in args.workers.split(",")]
+    speed = [run_part(args, "speed", int(n)) for n in args.workers.split(",") if n]
     for line in speed:
         print(
             f"{line['rows']:,} rows, {line['workers']} worker process(es): {line['seconds']} s "
             f"from upload to finished, {line['rows_per_s']:,} rows/s"
         )
-    memory = [run_part(args, "memory", int(n)) for n in args.memory_rows.split(",")]
+    memory = [run_part(args, "memory", int(n)) for n in args.memory_rows.split(",") if n]
     for line in memory:
         print(
             f"{line['rows']:,} rows: worker peak RSS {line['worker_peak_rss_mb']} MB "

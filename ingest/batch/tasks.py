@@ -53,7 +53,7 @@ def run_import(job: IngestJob, progress: Progress | None = None) -> IngestJob:
         log.exception("import %s stopped", job.public_id)
         db.session.rollback()
         mark_interrupted(job.public_id, error)
-    db.session.refresh(job)
+    db.session.expire(job)  # read again when asked: a worker never loads the finished report
     return job
 
 
