@@ -86,8 +86,16 @@ def _current_app() -> Flask | None:
 
 
 _app: Flask | None = None
+_consuming = False  # this process consumes the queue (set before Huey forks its workers)
 huey = _AppHuey()
-WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def worker_id() -> str:
+    """``host:pid`` of the process running a task. Read when a job is claimed, not at import:
+    Huey's worker processes are forked from the consumer after this module was imported, and
+    a lease must name the process that holds it (the one to look at, or to kill), not their
+    parent, which every worker of one ``huiku worker`` shares."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def init_app(app: Flask) -> None:
@@ -125,15 +133,19 @@ def queue_description(app: Flask) -> str:
 
 
 def task(**options: Any) -> Callable:
-    """Declare a Huey task that runs inside the worker's app context.
+    """Declare a Huey task that runs inside an app context of its own in a worker.
 
     Called where an app context already exists (immediate mode, tests), it runs in that one.
+    A worker (``run_consumer``) gives every task a fresh context, and so a fresh database
+    session, even though ``huiku worker`` itself runs inside one: a task that lost its
+    connection (PostgreSQL restarted) must not leave the next tasks of that process a session
+    whose transaction can only be rolled back.
     """
 
     def decorate(function: Callable) -> Callable:
         @functools.wraps(function)
         def in_app(*args: Any, **kwargs: Any) -> Any:
-            if has_app_context():
+            if has_app_context() and not _consuming:
                 return function(*args, **kwargs)
             if _app is None:
                 raise RuntimeError("the task queue has no app: call repository.tasks.init_app")
@@ -189,7 +201,7 @@ def claim(model: type, public_id: str, *, running: JobState = JobState.RUNNING) 
         .values(
             state=running,
             lease_expires_at=now + timedelta(seconds=lease_seconds()),
-            lease_holder=WORKER_ID,
+            lease_holder=worker_id(),
             attempts=model.attempts + 1,
             started_at=db.func.coalesce(model.started_at, now),
         )
@@ -362,7 +374,9 @@ def run_consumer(app: Flask, workers: int = 1, worker_type: str = "process") -> 
     """Consume the queue until stopped (``huiku worker``, and ``huiku serve`` when embedded)."""
     if app.config["TASKS_IMMEDIATE"]:
         raise RuntimeError("TASKS_IMMEDIATE is on: there is no queue to consume")
+    global _consuming
     use_app_for_workers(app)
+    _consuming = True
     consumer = HuikuConsumer(
         huey,
         workers=workers,

@@ -293,6 +293,16 @@ class HuikuProcess:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def children(self) -> list[int]:
+        """The pids of the process's children (a worker's Huey worker and scheduler processes)."""
+        if not self.alive():
+            return []
+        found: list[int] = []
+        for thread in Path(f"/proc/{self.pid}/task").iterdir():
+            with contextlib.suppress(FileNotFoundError):
+                found += [int(pid) for pid in (thread / "children").read_text().split()]
+        return found
+
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
