@@ -104,11 +104,11 @@ def publish_photo(root: Path, photo: Path) -> tuple[object, str, Path, dict[str,
     os.environ.update(instance_environment(root))
     from flask_migrate import upgrade
 
-    from iiif.image_tiles import ensure_tile_set
-    from ingest.derivatives import load_derivative_set
     from ingest.services import save_new_record
-    from ingest.uploads import ImageUpload, file_store
+    from ingest.uploads import ImageUpload
     from repository.app import create_app
+    from repository.images import file_store
+    from repository.images.tasks import build_image_files
     from repository.services import accounts, collections, records
 
     app = create_app({"ELASTICSEARCH_URL": None})
@@ -132,7 +132,7 @@ def publish_photo(root: Path, photo: Path) -> tuple[object, str, Path, dict[str,
         asset = record.assets[0]
         store = file_store()
         started = time.perf_counter()
-        ensure_tile_set(store, load_derivative_set(store, asset.sha256))
+        build_image_files(store, asset.sha256)  # what the derivative task does
         tiles_seconds = time.perf_counter() - started
         timings = {"ingest_s": ingest_seconds, "tile_set_s": tiles_seconds}
         return app, asset.public_id, store.original_path(asset.sha256), timings

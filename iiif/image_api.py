@@ -43,10 +43,11 @@ from iiif.image_request import (
     parse_image_request,
     resolve,
 )
-from iiif.image_tiles import ensure_tile_set
-from ingest.derivatives import DerivativeSet, build_derivatives, load_derivative_set
-from ingest.uploads import file_store
 from repository.extensions import db
+from repository.images import file_store
+from repository.images.derivatives import DerivativeSet, build_thumbnails, load_derivative_set
+from repository.images.tasks import build_asset_derivatives
+from repository.images.tiles import load_tile_set
 from repository.models import Asset, Collection, Record, RecordStatus
 
 blueprint = Blueprint("iiif_image", __name__, url_prefix="/iiif/image/3")
@@ -262,13 +263,20 @@ def _fresh_render(image: PublicImage, plan: ResolvedRequest, entry: CacheEntry) 
 
 
 def _derivatives(image: PublicImage) -> DerivativeSet:
-    """The pyramid from ingest, built now if it is missing (e.g. an interrupted ingest)."""
+    """The derivatives there are: the full pyramid once its task has run, else the thumbnails
+    the save made (the original is then the only level). Built now if there are none at all
+    (files lost or restored without derivatives)."""
     store = file_store()
     try:
-        return load_derivative_set(store, image.sha256) or build_derivatives(store, image.sha256)
+        existing = load_derivative_set(store, image.sha256)
+        if existing is not None:
+            return existing
+        rebuilt = build_thumbnails(store, image.sha256)
     except FileNotFoundError:
         current_app.logger.error("IIIF: the original of %s is missing", image.public_id)
         raise ImageRequestError(500, "the stored image could not be read") from None
+    build_asset_derivatives(image.public_id)  # the pyramid and tiles, by a task
+    return load_derivative_set(store, image.sha256) or rebuilt
 
 
 def _modified_since_client_copy(etag: str, last_modified: datetime) -> bool:
@@ -310,26 +318,35 @@ def image_cli() -> None:
 
 
 @image_cli.command("prepare")
+@click.option(
+    "--queue", is_flag=True, help="Enqueue a task per image for the workers instead of waiting."
+)
 @with_appcontext
-def prepare_command() -> None:
-    """Build missing derivatives and full-resolution tiles for every published image."""
+def prepare_command(queue: bool) -> None:
+    """Build missing pyramids and tiles for every published image (failed ones are retried)."""
     store = file_store()
-    rows = (
-        db.session.execute(
-            select(Asset.sha256)
-            .join(Record, Asset.record_id == Record.id)
-            .join(Collection, Record.collection_id == Collection.id)
-            .where(Record.status == RecordStatus.PUBLISHED, Collection.published.is_(True))
-            .distinct()
-        )
-        .scalars()
-        .all()
-    )  # fetched first: building takes a while and needs no open cursor
+    rows = db.session.execute(
+        select(Asset.public_id, Asset.sha256)
+        .join(Record, Asset.record_id == Record.id)
+        .join(Collection, Record.collection_id == Collection.id)
+        .where(Record.status == RecordStatus.PUBLISHED, Collection.published.is_(True))
+        .order_by(Asset.id)
+    ).all()  # fetched first: building takes a while and needs no open cursor
+    one_per_image = {sha256: public_id for public_id, sha256 in reversed(rows)}
+    if queue:
+        for public_id in one_per_image.values():
+            build_asset_derivatives(public_id)
+        click.echo(f"{len(one_per_image)} images queued for their pyramids and tiles")
+        return
     images = tiled = 0
-    for sha256 in rows:
-        derivatives = load_derivative_set(store, sha256) or build_derivatives(store, sha256)
+    for sha256, public_id in one_per_image.items():
+        state = build_asset_derivatives.call_local(public_id)
+        if state != "ready":
+            click.echo(f"image {public_id}: {state} (see the log)", err=True)
+            continue
         images += 1
-        tiled += ensure_tile_set(store, derivatives) is not None
+        derivatives = load_derivative_set(store, sha256)
+        tiled += derivatives is not None and load_tile_set(store, sha256) is not None
     click.echo(f"{images} images ready, {tiled} of them with tiled levels")
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from repository.storage import validate_sha256
+from repository.images.storage import validate_sha256
 
 #: Bump when the renderer's output changes, so old files are no longer used.
 RENDER_VERSION = 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from iiif.image_request import Limits
-from ingest.derivatives import DerivativeSet
+from repository.images.derivatives import DerivativeSet, pyramid_chain
 
 CONTEXT = "http://iiif.io/api/image/3/context.json"
 PROTOCOL = "http://iiif.io/api/image"
@@ -43,12 +43,14 @@ def info_document(
 
     ``sizes`` are the pyramid's levels and ``tiles`` use its scale factors, so a viewer asks
     for exactly what is stored and every tile is cut from a level without resampling waste.
+    They are the levels of the complete pyramid even while its task has not run yet, so the
+    document does not change when it has (requests meanwhile render from the original).
     """
-    levels = sorted(derivatives.levels, key=lambda level: level.width)
+    chain = pyramid_chain(derivatives.width, derivatives.height, derivatives.tile_size)
     sizes = [
-        {"width": level.width, "height": level.height}
-        for level in levels
-        if limits.allows(level.width, level.height)
+        {"width": level_width, "height": level_height}
+        for level_width, level_height in reversed(chain)
+        if limits.allows(level_width, level_height)
     ]
     tile = derivatives.tile_size
     return {
@@ -67,7 +69,7 @@ def info_document(
             {
                 "width": tile,
                 "height": tile,
-                "scaleFactors": sorted(level.scale_factor for level in derivatives.levels),
+                "scaleFactors": [2**index for index in range(len(chain))],
             }
         ],
         "extraFormats": list(EXTRA_FORMATS),

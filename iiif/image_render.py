@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from iiif.image_pixels import load_jpeg, open_displayed
 from iiif.image_request import ResolvedRequest
-from iiif.image_tiles import ensure_tile_set, tiled_scale_factors
-from ingest.derivatives import DerivativeSet
-from repository.storage import FileStore
+from repository.images.derivatives import DerivativeSet
+from repository.images.pixels import load_jpeg, open_displayed
+from repository.images.storage import FileStore
+from repository.images.tiles import existing_tile_set, tiled_scale_factors
 
 JPEG_QUALITY = 85
 WEBP_QUALITY = 80
@@ -66,7 +66,7 @@ def _source_pixels(image: StoredImage, plan: ResolvedRequest) -> tuple[Image.Ima
         level = derivatives.best_level_for(plan.scale)
         factor = level.scale_factor
         if factor in tiled_scale_factors(derivatives):
-            tiles = ensure_tile_set(image.store, derivatives)
+            tiles = existing_tile_set(image.store, derivatives)
             tiled = tiles.level(factor) if tiles is not None else None
             if tiled is not None:
                 level_box = (left / factor, top / factor, right / factor, bottom / factor)

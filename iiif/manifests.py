@@ -27,8 +27,8 @@ from iiif_prezi3 import (
 )
 
 from iiif.presentation_http import absolute_url, image_service_url
-from ingest.derivatives import load_derivative_set
-from ingest.uploads import file_store
+from repository.images import file_store
+from repository.images.derivatives import load_derivative_set
 from repository.models import Asset, Collection, Library, Record
 from repository.profiles import Field
 

@@ -50,10 +50,10 @@ from ingest.batch.services import (
 from repository import permissions
 from repository.errors import HuikuError, PermissionDenied
 from repository.i18n import localize
+from repository.images.storage import format_size
 from repository.messages import Message
 from repository.models import Collection, IngestJob
 from repository.services.collections import get_collection
-from repository.storage import format_size
 
 blueprint = Blueprint("batch", __name__)
 # created / updated / unchanged / failed in both languages, for counts and report lines.

@@ -1,23 +1,22 @@
 """Saving a record from the web form or the API: metadata and images together, all or nothing.
 
-The files come first: each new image's original, thumbnails, pyramid and IIIF tiles are written
-before the transaction that adds its row, so a committed image always has its derivatives. If
-writing them fails, or the transaction does, the files this save created are removed again and
-the record stays as it was (``StorageUnavailable`` says which step failed).
+The files come first: each new image's original and thumbnails are written before the
+transaction that adds its row, so a committed image can always be shown. If writing them fails,
+or the transaction does, the files this save created are removed again and the record stays as
+it was (``StorageUnavailable`` says which step failed). The pyramid and the IIIF tiles are built
+by a task enqueued after the commit (``repository.images.tasks``).
 """
 
 from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
-from ingest.derivatives import DerivativeSet, build_derivatives
 from ingest.duplicates import flag_possible_duplicates
 from ingest.uploads import (
     AcceptedImage,
@@ -28,15 +27,17 @@ from ingest.uploads import (
     accepted_uploads,
     attach_images,
     change_images,
-    file_store,
 )
 from repository.extensions import db
+from repository.images import file_store
+from repository.images.derivatives import build_thumbnails
+from repository.images.storage import DERIVING, STORING, FileStore, StorageUnavailable
+from repository.images.tasks import enqueue_derivatives
+from repository.images.tiles import tile_set_dir
 from repository.messages import Message
 from repository.models import Asset, Collection, Record, User
 from repository.profiles import MetadataInvalid, Profile
 from repository.services import records
-from repository.storage import DERIVING, STORING, FileStore, StorageUnavailable
-from repository.transactions import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def save_new_record(
         record = records.create_record(
             user, collection, data, edit_assets=lambda r: bool(attach_images(r, stored))
         )
-    build_pending_derivatives(record)
+    enqueue_pending_derivatives([record])
     flag_possible_duplicates(record)
     return record
 
@@ -69,62 +70,29 @@ def save_record(
             return bool(attach_images(target, stored)) or changed
 
         saved = records.update_record(user, record, data, edit_assets=edit_assets)
-    build_pending_derivatives(record)
+    enqueue_pending_derivatives([record])
     if saved:
         flag_possible_duplicates(record)
     return saved
 
 
-def build_pending_derivatives(record: Record) -> None:
-    """Derivatives for images of the record that still lack them (stored before saves made
-    them first), after the commit: the save stands even if the store fails now, so a failure
-    is logged and the next save tries again."""
-    try:
-        build_pending_derivatives_for([record], iiif_tiles=True)
-    except OSError:
-        log.exception("derivatives of record %s could not be written", record.public_id)
+def enqueue_pending_derivatives(saved: Iterable[Record]) -> int:
+    """After the commit: a derivative task for every image of these records still pending.
 
-
-def build_pending_derivatives_for(saved: Iterable[Record], *, iiif_tiles: bool = False) -> int:
-    """Derivatives for every image of these records that lacks them, marked ready in one commit.
-
-    With ``iiif_tiles`` the IIIF tile set is cut as well (when the IIIF package is installed),
-    so a batch import leaves nothing for the first viewer to wait for. Returns the number of
-    images built.
+    The save stands whatever happens here; an image whose task is lost is caught up by the
+    recovery pass.
     """
-    store = file_store()
-    pending = [asset for record in saved for asset in record.assets if not asset.derivatives_ready]
-    if not pending:
+    try:
+        return enqueue_derivatives(asset for record in saved for asset in record.assets)
+    except Exception:
+        db.session.rollback()
+        log.exception("could not enqueue the derivatives of a save")
         return 0
-    ensure_tiles = _tile_builder() if iiif_tiles else None
-    with unit_of_work():
-        for asset in pending:
-            derivatives = build_derivatives(store, asset.sha256)
-            if ensure_tiles is not None:
-                ensure_tiles(store, derivatives)
-            asset.derivatives_ready = True
-    return len(pending)
-
-
-def _tile_builder() -> Callable[[FileStore, DerivativeSet], object] | None:
-    try:
-        from iiif.image_tiles import ensure_tile_set
-    except ImportError:  # the IIIF package is optional for ingest
-        return None
-    return ensure_tile_set
-
-
-def _tile_set_dir() -> Callable[[FileStore, str], Path] | None:
-    try:
-        from iiif.image_tiles import tile_set_dir
-    except ImportError:
-        return None
-    return tile_set_dir
 
 
 @contextmanager
 def _stored(images: Sequence[AcceptedImage]) -> Iterator[list[StoredImage]]:
-    """The images' originals and derivatives written to the store, for the block to attach.
+    """The images' originals and thumbnails written to the store, for the block to attach.
 
     If writing fails, or the block does (its transaction rolled back), the files created here
     are removed again, unless a committed image of another save refers to the same bytes.
@@ -141,7 +109,7 @@ def _stored(images: Sequence[AcceptedImage]) -> Iterator[list[StoredImage]]:
             if original.created:
                 created.append(original.sha256)
             try:
-                _build_files(store, original.sha256)
+                build_thumbnails(store, original.sha256)
             except OSError as error:
                 raise _unavailable(DERIVING, error) from error
             stored.append(StoredImage(image, original))
@@ -149,13 +117,6 @@ def _stored(images: Sequence[AcceptedImage]) -> Iterator[list[StoredImage]]:
     except BaseException:
         _remove_files(store, created)
         raise
-
-
-def _build_files(store: FileStore, sha256: str) -> None:
-    derivatives = build_derivatives(store, sha256)
-    ensure_tiles = _tile_builder()
-    if ensure_tiles is not None:
-        ensure_tiles(store, derivatives)
 
 
 def _unavailable(step: Message, error: OSError) -> StorageUnavailable:
@@ -172,13 +133,14 @@ def _remove_files(store: FileStore, created: list[str]) -> None:
     except Exception:  # the database cannot answer now: keep the files rather than guess
         log.exception("could not check whether new originals are in use; kept them")
         return
-    tile_set_dir = _tile_set_dir()
     for sha256 in created:
         if sha256 in referenced:
             continue
-        removals = [store.remove_original, store.remove_derivatives]
-        if tile_set_dir is not None:
-            removals.append(lambda s: shutil.rmtree(tile_set_dir(store, s), ignore_errors=True))
+        removals = [
+            store.remove_original,
+            store.remove_derivatives,
+            lambda s: shutil.rmtree(tile_set_dir(store, s), ignore_errors=True),
+        ]
         for remove in removals:  # each on its own: a broken folder must not keep the rest
             try:
                 remove(sha256)

@@ -17,19 +17,19 @@ from typing import BinaryIO
 
 from flask import current_app
 
-from ingest.images import ImageRejected, VerifiedImage, verify_image
 from repository.errors import HuikuError
 from repository.extensions import db
-from repository.messages import Message
-from repository.models import Asset, Record
-from repository.storage import (
+from repository.images import file_store
+from repository.images.storage import (
     RECEIVING,
-    FileStore,
     FileTooLarge,
     StorageUnavailable,
     StoredOriginal,
     size_limit_message,
 )
+from repository.images.verify import ImageRejected, VerifiedImage, verify_image
+from repository.messages import Message
+from repository.models import Asset, Record
 
 
 class ImagesRejected(HuikuError):
@@ -60,7 +60,7 @@ class AcceptedImage:
 
 @dataclass(frozen=True)
 class StoredImage:
-    """An accepted upload whose original (and derivatives) are in the store already."""
+    """An accepted upload whose original and thumbnails are in the store already."""
 
     image: AcceptedImage
     original: StoredOriginal
@@ -74,10 +74,6 @@ class ImageChange:
     label: str
     position: int
     remove: bool = False
-
-
-def file_store() -> FileStore:
-    return FileStore(Path(current_app.config["STORAGE_ROOT"]))
 
 
 @contextmanager
@@ -136,7 +132,8 @@ def _accept(upload: ImageUpload, target: Path) -> AcceptedImage:
 
 
 def attach_images(record: Record, images: Iterable[StoredImage]) -> list[Asset]:
-    """Append stored images to the record (inside the caller's transaction), derivatives ready."""
+    """Append stored images to the record (inside the caller's transaction), their thumbnails
+    made and their pyramid pending."""
     position = max((asset.position for asset in record.assets), default=-1) + 1
     added = []
     for stored in images:
@@ -149,7 +146,6 @@ def attach_images(record: Record, images: Iterable[StoredImage]) -> list[Asset]:
                 image.filename,
                 image.label,
                 position,
-                derivatives_ready=True,
             )
         )
         position += 1
@@ -163,8 +159,6 @@ def new_asset(
     filename: str,
     label: str,
     position: int,
-    *,
-    derivatives_ready: bool = False,
 ) -> Asset:
     """An asset row for a stored, verified original (added to the session, not committed)."""
     asset = Asset(
@@ -177,7 +171,6 @@ def new_asset(
         size_bytes=stored.size,
         width=verified.width,
         height=verified.height,
-        derivatives_ready=derivatives_ready,
     )
     db.session.add(asset)
     return asset

@@ -18,20 +18,21 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ingest.derivatives import THUMBNAIL_SIZES, build_derivatives, thumbnail_name
 from ingest.forms import record_form_class
 from ingest.services import save_new_record, save_record
-from ingest.uploads import ImageChange, ImageUpload, file_store
+from ingest.uploads import ImageChange, ImageUpload
 from repository import permissions
 from repository.errors import PermissionDenied
 from repository.extensions import db
 from repository.i18n import localize
+from repository.images import file_store
+from repository.images.derivatives import THUMBNAIL_SIZES, build_thumbnails, thumbnail_name
+from repository.images.storage import StorageUnavailable
 from repository.messages import Message
 from repository.models import Asset
 from repository.profiles import MetadataInvalid
 from repository.services.browse import visible_record
 from repository.services.collections import get_collection
-from repository.storage import StorageUnavailable
 
 blueprint = Blueprint("ingest", __name__)
 
@@ -113,9 +114,9 @@ def thumbnail(asset_id: str, size: int) -> Response:
     store = file_store()
     path = store.derivative_dir(asset.sha256) / thumbnail_name(size)
     if not path.exists() and store.has_original(asset.sha256):
-        # An image saved while its derivatives could not be written gets them now.
+        # An imported image whose task has not run yet, or one whose files were lost.
         try:
-            build_derivatives(store, asset.sha256)
+            build_thumbnails(store, asset.sha256)
         except OSError:
             current_app.logger.exception("no thumbnails for %s", asset.public_id)
     if not path.exists():

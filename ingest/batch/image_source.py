@@ -27,9 +27,9 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from ingest.batch.problems import ImportRejected
-from ingest.images import ImageRejected, VerifiedImage, verify_image
+from repository.images.storage import format_size, size_limit_message
+from repository.images.verify import ImageRejected, VerifiedImage, verify_image
 from repository.messages import Message
-from repository.storage import format_size, size_limit_message
 
 _JUNK_PREFIXES = ("__macosx/",)
 _JUNK_NAMES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})

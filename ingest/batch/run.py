@@ -45,14 +45,14 @@ from ingest.batch.writer import (
     outcome_entries,
     predicted_entry,
 )
-from ingest.services import build_pending_derivatives_for
+from ingest.services import enqueue_pending_derivatives
 from repository import permissions
 from repository.errors import HuikuError
 from repository.extensions import db
+from repository.images.storage import FileTooLarge
 from repository.messages import Message
 from repository.models import Asset, Collection, IngestJob, JobState, Record, User
 from repository.models.base import utcnow
-from repository.storage import FileTooLarge
 from repository.tasks import Lease
 from repository.transactions import unit_of_work
 
@@ -402,13 +402,14 @@ class ImportRun:
     # Derivatives --------------------------------------------------------------------------------
 
     def _build_derivatives(self, saved: list[Record]) -> None:
-        """Thumbnails, the pyramid and the IIIF tiles of new images, right after their batch."""
-        for record in saved:
-            build_pending_derivatives_for([record], iiif_tiles=True)
+        """Thumbnails, the pyramid and the IIIF tiles of the batch's new images: one task each,
+        enqueued once the batch is committed (``repository.images.tasks``)."""
+        if saved:
+            enqueue_pending_derivatives(saved)
             self._keep_alive()
 
     def _build_leftover_derivatives(self) -> None:
-        """After a crash: images of this job's records whose derivatives were not built."""
+        """After a crash: images of this job's records whose derivative tasks were not enqueued."""
         if not self.resumed or self.files.images is None:
             return
         ids = {

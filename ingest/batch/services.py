@@ -28,14 +28,14 @@ from ingest.batch.limits import Limits, limits
 from ingest.batch.problems import CANNOT_CONTRIBUTE, CANNOT_PUBLISH, ImportRejected, TableUnreadable
 from ingest.batch.reader import XLSX, sniff_format
 from ingest.batch.tasks import queue_import
-from ingest.uploads import file_store
 from repository import permissions
 from repository.errors import Conflict, HuikuError, NotFound, PermissionDenied
 from repository.extensions import db
+from repository.images import file_store
+from repository.images.storage import format_size, size_limit_message
 from repository.messages import Message
 from repository.models import Collection, IngestJob, JobState, Library, User
 from repository.models.base import new_public_id, utcnow
-from repository.storage import format_size, size_limit_message
 from repository.transactions import unit_of_work
 
 ON_ERROR = ("skip", "abort")

@@ -20,9 +20,10 @@ from ingest.batch.image_source import CheckedImage
 from ingest.batch.problems import Problem
 from ingest.batch.report import DONE, outcome_entry
 from ingest.duplicates import flag_new_records, flag_possible_duplicates, match_keys
-from ingest.uploads import file_store, new_asset
+from ingest.uploads import new_asset
 from repository import permissions
 from repository.extensions import db
+from repository.images import file_store
 from repository.messages import Message
 from repository.models import (
     Collection,

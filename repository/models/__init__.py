@@ -6,6 +6,7 @@ from repository.models.duplicates import DuplicateCandidate, DuplicateKey, Dupli
 from repository.models.jobs import IndexTask, IngestJob, JobState
 from repository.models.records import (
     Asset,
+    DerivativeState,
     Record,
     RecordContributor,
     RecordRevision,
@@ -17,6 +18,7 @@ __all__ = [
     "ApiToken",
     "Asset",
     "Collection",
+    "DerivativeState",
     "DuplicateCandidate",
     "DuplicateKey",
     "DuplicateState",

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from repository.extensions import db
@@ -149,6 +150,14 @@ class RecordRevision(db.Model):
         return changed
 
 
+class DerivativeState(enum.StrEnum):
+    """How far an asset's pyramid and IIIF tiles are: made by a task after the save commits."""
+
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
+
+
 class Asset(db.Model):
     """One file of a record, in display order. The original bytes are never modified."""
 
@@ -165,10 +174,25 @@ class Asset(db.Model):
     size_bytes: Mapped[int] = mapped_column(Integer)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
-    derivatives_ready: Mapped[bool] = mapped_column(default=False)
+    derivative_state: Mapped[DerivativeState] = mapped_column(
+        enum_column(DerivativeState, 10), default=DerivativeState.PENDING, index=True
+    )
+    # Runs of the derivative task that started; when it was last enqueued (for recovery).
+    derivative_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    derivative_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     record: Mapped[Record] = relationship(back_populates="assets")
+
+    @hybrid_property
+    def derivatives_ready(self) -> bool:
+        """The pyramid and tiles are built (thumbnails exist from the save on)."""
+        return self.derivative_state == DerivativeState.READY
+
+    @derivatives_ready.inplace.expression
+    @classmethod
+    def _derivatives_ready_expression(cls):
+        return cls.derivative_state == DerivativeState.READY
 
 
 class Tombstone(db.Model):

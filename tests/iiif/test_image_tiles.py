@@ -15,12 +15,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 
-from iiif.image_pixels import open_displayed
 from iiif.image_render import StoredImage, render
 from iiif.image_request import Limits, parse_image_request, resolve
-from iiif.image_tiles import load_tile_set, tile_set_dir
-from ingest.derivatives import load_derivative_set
-from ingest.uploads import file_store
+from repository.images import file_store
+from repository.images.derivatives import load_derivative_set
+from repository.images.pixels import open_displayed
+from repository.images.tasks import build_asset_derivatives
+from repository.images.tiles import load_tile_set, tile_set_dir
 from tests.iiif.test_image_api import (  # noqa: F401 (fixtures used by name)
     BASE,
     Publish,
@@ -49,6 +50,8 @@ def test_full_resolution_regions_are_read_from_tiles(
     shutil.rmtree(tile_set_dir(store, asset.sha256))  # as on an instance older than tiles
 
     corner = fetch_image(client, f"{BASE}/{asset.public_id}/0,0,512,512/max/0/default.png")
+    assert load_tile_set(store, asset.sha256) is None  # requests never cut tiles: the original
+    build_asset_derivatives.call_local(asset.public_id)  # the task, as `prepare` runs it
 
     tiles = load_tile_set(store, asset.sha256)
     assert tiles is not None

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from ingest.uploads import file_store
 from repository.extensions import db
-from repository.models import Asset, Record, RecordRevision, RecordStatus
-from repository.storage import STORING, FileStore, StorageUnavailable
+from repository.images import file_store
+from repository.images.storage import STORING, FileStore, StorageUnavailable
+from repository.models import Asset, DerivativeState, Record, RecordRevision, RecordStatus
 from tests.conftest import csrf_token_from
 from tests.factories import jpeg_bytes
 from tests.ingest.api_client import issue_token
@@ -116,14 +116,16 @@ def test_a_step_that_cannot_write_leaves_no_record_and_no_files(
         assert files_under(root / folder) == [], folder
 
 
-def test_tiles_that_cannot_be_written_take_the_new_images_away(
+def test_tiles_that_cannot_be_written_leave_the_saved_image_pending_for_a_retry(
     login, collection, contributor, root
 ):
+    """The tiles are a task after the commit: the save stands, the task is tried again."""
     block(root / "iiif-tiles")
     response = post_form(login(contributor), NEW, FIELDS, [("wide.jpg", image(size=(2100, 300)))])
-    assert response.status_code == 503
-    assert count(Record) == 0
-    assert files_under(root / "originals") == [] and files_under(root / "derivatives") == []
+    assert response.status_code == 302
+    [asset] = db.session.scalars(select(Asset)).all()
+    assert asset.derivative_state is DerivativeState.PENDING and asset.derivative_attempts == 1
+    assert files_under(root / "originals") != [] and files_under(root / "derivatives") != []
 
 
 def test_a_failed_edit_keeps_the_record_and_its_images_as_they_were(

@@ -16,11 +16,11 @@ from ingest.batch import (
     start_import,
     template_csv,
 )
-from ingest.derivatives import load_derivative_set
 from ingest.duplicates import flag_possible_duplicates
-from ingest.uploads import file_store
 from repository.errors import PermissionDenied
 from repository.extensions import db
+from repository.images import file_store
+from repository.images.derivatives import load_derivative_set
 from repository.models import DuplicateCandidate, JobState, Record, RecordStatus
 from repository.services import records
 from tests.ingest.batch.conftest import (

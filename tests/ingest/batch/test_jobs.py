@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from iiif.image_tiles import load_tile_set
 from ingest.batch import (
     ImportRejected,
     cancel_import,
@@ -23,9 +22,10 @@ from ingest.batch import (
 )
 from ingest.batch import run as run_module
 from ingest.batch.writer import Writer
-from ingest.uploads import file_store
 from repository.errors import Conflict
 from repository.extensions import db
+from repository.images import file_store
+from repository.images.tiles import load_tile_set
 from repository.models import Asset, IngestJob, JobState, Record, RecordRevision
 from repository.models.base import utcnow
 from repository.tasks import recover_jobs
@@ -309,17 +309,17 @@ def test_derivatives_a_crash_skipped_are_built_when_the_job_resumes(
         write("p.zip", zip_bytes({"big.jpg": big})),
         dry_run=False,
     )
-    original = run_module.build_pending_derivatives_for
+    original = run_module.enqueue_pending_derivatives
 
     def killed_after_the_commit(*args, **kwargs):
         raise Killed
 
-    monkeypatch.setattr(run_module, "build_pending_derivatives_for", killed_after_the_commit)
+    monkeypatch.setattr(run_module, "enqueue_pending_derivatives", killed_after_the_commit)
     with pytest.raises(Killed):
         run_import(job)
     [asset] = db.session.scalars(select(Asset)).all()
     assert not asset.derivatives_ready
-    monkeypatch.setattr(run_module, "build_pending_derivatives_for", original)
+    monkeypatch.setattr(run_module, "enqueue_pending_derivatives", original)
     lease_runs_out(job)
     recover_jobs()
     db.session.refresh(asset)

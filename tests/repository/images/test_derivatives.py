@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from ingest.derivatives import build_derivatives, load_derivative_set
-from repository.storage import FileStore
+from repository.images.derivatives import build_derivatives, load_derivative_set
+from repository.images.storage import FileStore
 from tests.ingest import image_factory as make
 from tests.ingest.image_factory import BLUE, GREEN, RED, YELLOW
 

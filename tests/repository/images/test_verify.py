@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageFile, features
 
-from ingest.images import ImageRejected, check_size, verify_image
+from repository.images.verify import ImageRejected, check_size, verify_image
 from tests.ingest import image_factory as make
 
 MAX_PIXELS = 100_000_000

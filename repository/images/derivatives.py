@@ -5,6 +5,10 @@ single tile covers the image. Level 0 is the stored original itself and is not c
 other level and thumbnail is an 8-bit RGB JPEG already turned the right way up (embedded colour
 profiles are not applied). The ``manifest.json`` beside them records every size, so a server can
 pick a level without opening any image.
+
+A save makes only the thumbnails (``build_thumbnails``: one small decode), so the record's page
+shows its images at once; the pyramid follows in a task (``build_derivatives``). A set of
+thumbnails alone lists the original as its only level, which every reader can already use.
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ from pathlib import Path
 
 from PIL import Image, ImageFile, ImageOps
 
-from ingest.images import open_image, read_orientation
-from repository.storage import FileStore
+from repository.images.storage import FileStore
+from repository.images.verify import open_image, read_orientation
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -111,14 +115,14 @@ def build_derivatives(
         raise ValueError("tile_size and thumbnail sizes must be positive")
     if not force:
         existing = load_derivative_set(store, sha256)
-        if existing is not None and _built_with(existing, tile_size, sizes):
+        if existing is not None and _built_with(existing, tile_size, sizes, pyramid=True):
             return existing
 
     original = store.original_path(sha256)
     with open_image(original) as image:
         orientation = read_orientation(image)
         width, height = _displayed_size(image.size, orientation)
-        chain = [(width, height), *_pyramid_sizes(width, height, tile_size)]
+        chain = pyramid_chain(width, height, tile_size)
         thumbnails = {size: _fit(width, height, size) for size in sizes}
         # Decode the full resolution only when some thumbnail needs more than level 1 offers.
         start = 0
@@ -138,32 +142,78 @@ def build_derivatives(
             while pending and max(thumbnails[pending[0]]) > following:
                 size = pending.pop(0)
                 _save(_shrink(current, thumbnails[size]), staging / thumbnail_name(size))
-        manifest = {
-            "version": MANIFEST_VERSION,
-            "sha256": sha256,
-            "width": width,
-            "height": height,
-            "orientation": orientation,
-            "tile_size": tile_size,
-            "levels": [
-                {
-                    "scale_factor": 2**index,
-                    "width": w,
-                    "height": h,
-                    "file": f"level-{index}.jpg" if index else None,
-                }
-                for index, (w, h) in enumerate(chain)
-            ],
-            "thumbnails": [
-                {"size": size, "width": w, "height": h, "file": thumbnail_name(size)}
-                for size, (w, h) in sorted(thumbnails.items())
-            ],
-        }
-        (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        _write_manifest(staging, sha256, orientation, tile_size, chain, thumbnails)
 
     result = load_derivative_set(store, sha256)
     assert result is not None
     return result
+
+
+def build_thumbnails(
+    store: FileStore,
+    sha256: str,
+    *,
+    tile_size: int = 512,
+    thumbnail_sizes: Sequence[int] = THUMBNAIL_SIZES,
+) -> DerivativeSet:
+    """Only the thumbnails, from one decode at about their size (a JPEG at 1/8 scale when that
+    is enough); the pyramid is left to ``build_derivatives``. An existing set that already has
+    these thumbnails, with or without its pyramid, is returned as it is."""
+    sizes = tuple(sorted(set(thumbnail_sizes)))
+    existing = load_derivative_set(store, sha256)
+    if existing is not None and _built_with(existing, tile_size, sizes, pyramid=False):
+        return existing
+    with open_image(store.original_path(sha256)) as image:
+        orientation = read_orientation(image)
+        width, height = _displayed_size(image.size, orientation)
+        thumbnails = {size: _fit(width, height, size) for size in sizes}
+        current = _decode(image, thumbnails[sizes[-1]], orientation)
+    with store.writing_derivatives(sha256) as staging:
+        for size in reversed(sizes):
+            current = _shrink(current, thumbnails[size])
+            _save(current, staging / thumbnail_name(size))
+        _write_manifest(staging, sha256, orientation, tile_size, [(width, height)], thumbnails)
+    result = load_derivative_set(store, sha256)
+    assert result is not None
+    return result
+
+
+def pyramid_chain(width: int, height: int, tile_size: int) -> list[tuple[int, int]]:
+    """The sizes of every level, the original first: what a complete pyramid holds."""
+    return [(width, height), *_pyramid_sizes(width, height, tile_size)]
+
+
+def _write_manifest(
+    staging: Path,
+    sha256: str,
+    orientation: int,
+    tile_size: int,
+    chain: Sequence[tuple[int, int]],
+    thumbnails: dict[int, tuple[int, int]],
+) -> None:
+    width, height = chain[0]
+    manifest = {
+        "version": MANIFEST_VERSION,
+        "sha256": sha256,
+        "width": width,
+        "height": height,
+        "orientation": orientation,
+        "tile_size": tile_size,
+        "levels": [
+            {
+                "scale_factor": 2**index,
+                "width": w,
+                "height": h,
+                "file": f"level-{index}.jpg" if index else None,
+            }
+            for index, (w, h) in enumerate(chain)
+        ],
+        "thumbnails": [
+            {"size": size, "width": w, "height": h, "file": thumbnail_name(size)}
+            for size, (w, h) in sorted(thumbnails.items())
+        ],
+    }
+    (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
 
 def load_derivative_set(store: FileStore, sha256: str) -> DerivativeSet | None:
@@ -205,13 +255,24 @@ def load_derivative_set(store: FileStore, sha256: str) -> DerivativeSet | None:
         return None
 
 
-def _built_with(existing: DerivativeSet, tile_size: int, sizes: tuple[int, ...]) -> bool:
+def _built_with(
+    existing: DerivativeSet, tile_size: int, sizes: tuple[int, ...], *, pyramid: bool
+) -> bool:
+    """Whether ``existing`` has these thumbnails (and, with ``pyramid``, every level) on disk."""
     files = [level.path for level in existing.levels[1:]] + [t.path for t in existing.thumbnails]
+    levels = [(level.width, level.height) for level in existing.levels]
     return (
         existing.tile_size == tile_size
         and tuple(t.size for t in existing.thumbnails) == sizes
+        and (not pyramid or levels == pyramid_chain(existing.width, existing.height, tile_size))
         and all(path.is_file() for path in files)
     )
+
+
+def has_pyramid(derivatives: DerivativeSet) -> bool:
+    """Whether the set holds every level, not only the thumbnails of a fresh save."""
+    levels = [(level.width, level.height) for level in derivatives.levels]
+    return levels == pyramid_chain(derivatives.width, derivatives.height, derivatives.tile_size)
 
 
 def _displayed_size(size: tuple[int, int], orientation: int) -> tuple[int, int]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from repository.storage import FileStore, FileTooLarge, OriginalStore
+from repository.images.storage import FileStore, FileTooLarge, OriginalStore
 from tests.ingest import image_factory as make
 
 

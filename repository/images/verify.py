@@ -19,8 +19,8 @@ from pathlib import Path
 
 from PIL import ExifTags, Image, ImageFile, features
 
+from repository.images.storage import size_limit_message
 from repository.messages import Message
-from repository.storage import size_limit_message
 
 Image.init()  # registers every format Pillow was built with, WebP included when available
 

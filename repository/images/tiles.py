@@ -1,7 +1,7 @@
 """Large pyramid levels cut into tiles, so a deep-zoom tile reads one small JPEG.
 
-The pyramid from ingest (``ingest.derivatives``) already spares zoomed-out views the original,
-but a full-resolution tile of a 6000×4000 photograph would still decode all 24 million pixels.
+The pyramid (``repository.images.derivatives``) already spares zoomed-out views the original, but
+a full-resolution tile of a 6000×4000 photograph would still decode all 24 million pixels.
 So every level whose longer side is past ``MIN_TILED_SIDE`` is also stored as a grid of
 ``tile_size`` JPEG tiles, cut from one decode of the original (first-generation pixels at every
 level). Smaller levels decode in a few milliseconds and are read whole.
@@ -13,7 +13,8 @@ Layout under the storage root (rebuildable, like the derivatives)::
     iiif-tiles/ab/cd/<sha256>/scale-2/...
 
 A set is written to a staging folder and renamed into place in one step, under a file lock so
-that concurrent requests for a new image build it once.
+that two derivative tasks for the same image build it once. Requests only read a set that
+exists (``existing_tile_set``); until then they render from the levels there are.
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from iiif.image_pixels import load_jpeg, open_displayed
-from ingest.derivatives import DerivativeSet
-from repository.storage import FileStore, validate_sha256
+from repository.images.derivatives import DerivativeSet
+from repository.images.pixels import load_jpeg, open_displayed
+from repository.images.storage import FileStore, validate_sha256
 
 MIN_TILED_SIDE = 2048
 TILE_QUALITY = 90
@@ -130,13 +131,27 @@ def load_tile_set(store: FileStore, sha256: str) -> TileSet | None:
     return TileSet(sha256, levels)
 
 
-def ensure_tile_set(store: FileStore, derivatives: DerivativeSet) -> TileSet | None:
-    """The tile set of an image, built first if missing; None if no level needs tiles."""
+def existing_tile_set(store: FileStore, derivatives: DerivativeSet) -> TileSet | None:
+    """The tile set built for exactly these levels, if there is one; never builds (requests)."""
     wanted = tiled_scale_factors(derivatives)
     if not wanted:
         return None
     existing = load_tile_set(store, derivatives.sha256)
     if existing is not None and _matches(existing, derivatives, wanted):
+        return existing
+    return None
+
+
+def ensure_tile_set(store: FileStore, derivatives: DerivativeSet) -> TileSet | None:
+    """The tile set of an image, built first if missing; None if no level needs tiles.
+
+    Built by the derivative task (``repository.images.tasks``), not in requests.
+    """
+    wanted = tiled_scale_factors(derivatives)
+    if not wanted:
+        return None
+    existing = existing_tile_set(store, derivatives)
+    if existing is not None:
         return existing
     with _build_lock(store, derivatives.sha256):
         existing = load_tile_set(store, derivatives.sha256)  # built while we waited?

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from ingest.derivatives import to_rgb
-from ingest.images import open_image, read_orientation
+from repository.images.derivatives import to_rgb
+from repository.images.verify import open_image, read_orientation
 
 _JPEG_FORMATS = ("JPEG", "MPO")
 _QUARTER_TURNS = (5, 6, 7, 8)

@@ -1,0 +1,24 @@
+"""Images, shared by ingest and IIIF: the file store, verification, derivatives and tiles.
+
+``storage``      the content-addressed file store (originals, derivatives) and its errors
+``verify``       checking an upload is a whole image of an accepted format and size
+``derivatives``  thumbnails and the downscaled pyramid, with their manifest
+``pixels``       decoding originals upright as 8-bit RGB, at reduced scale when enough
+``tiles``        large pyramid levels cut into tiles for deep zoom
+``tasks``        building an asset's pyramid and tiles on the task queue
+
+Neither ``ingest`` nor ``iiif`` imports the other; both import this.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+
+from repository.images.storage import FileStore
+
+
+def file_store() -> FileStore:
+    """The store of the current app (``STORAGE_ROOT``)."""
+    return FileStore(Path(current_app.config["STORAGE_ROOT"]))
