@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from repository.errors import Conflict, NotFound
 from repository.extensions import db
 from repository.messages import Message
-from repository.models import Collection, Library, Record, RecordStatus
+from repository.models import Collection, Library
 from repository.profiles import get_profile
+from repository.services import stats
 from repository.transactions import unit_of_work
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
@@ -67,17 +68,7 @@ def get_collection(slug: str, *, public: bool = False) -> Collection:
 
 
 def public_collections() -> list[tuple[Collection, int]]:
-    """Published collections with how many public records each has, in a stable order."""
-    counts = (
-        select(Record.collection_id, func.count(Record.id).label("n"))
-        .where(Record.status == RecordStatus.PUBLISHED)
-        .group_by(Record.collection_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(Collection, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.collection_id == Collection.id)
-        .where(Collection.published)
-        .order_by(Collection.id)
-    )
-    return [(collection, count) for collection, count in rows]
+    """Published collections with how many public records each has, in a stable order.
+
+    The counts are kept with every record change (``stats``), not counted per request."""
+    return stats.public_collection_counts()
