@@ -9,10 +9,12 @@ error, instead of leaving it "running".
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from huey import crontab
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from ingest.batch.run import ImportRun, Progress, first_state, mark_interrupted
 from repository.extensions import db
@@ -49,6 +51,14 @@ def run_import(job: IngestJob, progress: Progress | None = None) -> IngestJob:
     db.session.refresh(job)
     try:
         ImportRun(job, Lease(job), progress).run()
+    except OperationalError:
+        # The database went away under the job (a restart, a failover): nothing can be written
+        # now, not even "failed". The job keeps its lease until it runs out; then the recovery
+        # pass resumes it after its last committed batch.
+        log.warning("import %s lost its database; recovery will resume it", job.public_id)
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        return job
     except Exception as error:
         log.exception("import %s stopped", job.public_id)
         db.session.rollback()

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from ingest.batch import (
     ImportRejected,
@@ -228,6 +229,34 @@ def test_a_task_that_raises_fails_its_job_with_the_error_and_a_retry_finishes_it
     assert job.state is JobState.SUCCEEDED and job.error == ""
     each_row_once(9)
     assert revision_count() == 9 and job.counts["created"] == 9 and job.counts["images"] == 3
+
+
+def test_a_job_that_lost_its_database_is_resumed_by_recovery_not_failed(
+    write, contributor, collection, small_batches, monkeypatch
+):
+    rows = many_rows(9)
+    table, images = write("t.csv", csv_bytes(rows)), write("p.zip", archive_for(9))
+    job = start_import(contributor, collection, table, images, dry_run=False)
+    original = Writer._write
+    lost = []
+
+    def database_restarting(self, user, collection, item, existing):
+        if item.local_id == "R-006" and not lost:
+            lost.append(item.local_id)
+            raise OperationalError("INSERT …", {}, Exception("server closed the connection"))
+        return original(self, user, collection, item, existing)
+
+    monkeypatch.setattr(Writer, "_write", database_restarting)
+    run_import_task(job.public_id)
+    db.session.expire_all()
+    assert job.state is JobState.RUNNING and job.error == ""  # not failed: left to recovery
+    assert record_count() == 4
+
+    lease_runs_out(job)
+    recover_jobs()  # re-enqueues it; the test app runs the task inline
+    db.session.expire_all()
+    assert job.state is JobState.SUCCEEDED and job.attempts == 2
+    each_row_once(9)
 
 
 def test_a_job_whose_workers_keep_dying_is_given_up_with_a_message(
