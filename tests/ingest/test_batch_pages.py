@@ -248,7 +248,11 @@ def test_the_job_page_tells_the_truth_from_queued_to_finished(
     """Queued, taken up by a worker, left by a worker that died, taken up again, finished:
     the page and its status say which, and never that a dead job goes on by itself."""
     job = start_import(
-        contributor, collection, write("t.csv", csv_bytes([HEADERS, *NO_IMAGES])), None, dry_run=False
+        contributor,
+        collection,
+        write("t.csv", csv_bytes([HEADERS, *NO_IMAGES])),
+        None,
+        dry_run=False,
     )  # queued; no worker has it yet
     browser = login(contributor)
     browser.get("/lang/en")
@@ -281,7 +285,11 @@ def test_a_job_is_cancelled_and_retried_from_its_page(
     login, collection, contributor, make_user, write
 ):
     job = start_import(
-        contributor, collection, write("t.csv", csv_bytes([HEADERS, *NO_IMAGES])), None, dry_run=False
+        contributor,
+        collection,
+        write("t.csv", csv_bytes([HEADERS, *NO_IMAGES])),
+        None,
+        dry_run=False,
     )
     browser = login(contributor)
     browser.get("/lang/en")
