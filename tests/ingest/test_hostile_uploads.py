@@ -43,11 +43,6 @@ def api(client, spec, contributor) -> ApiClient:
     return ApiClient(client, spec, issue_token(contributor))
 
 
-@pytest.fixture
-def inline(app, monkeypatch):
-    monkeypatch.setitem(app.config, "IMPORT_RUN_INLINE", True)
-
-
 def count(model) -> int:
     return db.session.scalar(select(func.count(model.id)))
 
@@ -133,7 +128,7 @@ NAMELESS = {
 
 
 @pytest.mark.parametrize("part", list(NAMELESS.values()), ids=list(NAMELESS))
-def test_the_import_api_names_a_nameless_part_instead_of_failing(api, collection, inline, part):
+def test_the_import_api_names_a_nameless_part_instead_of_failing(api, collection, part):
     for parts in ([part], [table_part(), field("dry_run", "true"), part]):
         body, content_type = multipart(*parts)
         response = api.client.post(
@@ -151,7 +146,7 @@ def test_the_import_api_names_a_nameless_part_instead_of_failing(api, collection
 
 @pytest.mark.parametrize("part", list(NAMELESS.values()), ids=list(NAMELESS))
 def test_the_import_page_takes_a_nameless_part_without_failing(
-    login, collection, contributor, inline, part
+    login, collection, contributor, part
 ):
     browser = login(contributor)
     page = f"/workspace/collections/{SLUG}/import"
@@ -207,7 +202,7 @@ def test_control_characters_leave_uploaded_file_names(api, collection):
     assert db.session.scalar(select(Asset.original_filename)) == "ginseng.jpg"
 
 
-def test_a_table_whose_file_name_holds_a_nul_is_imported(login, collection, contributor, inline):
+def test_a_table_whose_file_name_holds_a_nul_is_imported(login, collection, contributor):
     browser = login(contributor)
     page = f"/workspace/collections/{SLUG}/import"
     body, content_type = multipart(
