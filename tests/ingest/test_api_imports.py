@@ -24,26 +24,6 @@ URL = f"/api/collections/{SLUG}/imports"
 BAD_ROW = ["CBS-004", "东北虎", "Panthera tigris altaica", "矿物", "", "", ""]
 
 
-@pytest.fixture
-def spec(client) -> dict:
-    return client.get("/api/openapi.json").get_json()
-
-
-@pytest.fixture
-def collection(make_collection):
-    return make_collection("natural_history", slug=SLUG)
-
-
-@pytest.fixture
-def contributor(make_user):
-    return make_user("contributor")
-
-
-@pytest.fixture
-def api(client, spec, contributor) -> ApiClient:
-    return ApiClient(client, spec, issue_token(contributor))
-
-
 def start(api: ApiClient, table: bytes | None = None, *, images: bytes | None = None, **fields):
     data = {key: str(value) for key, value in fields.items()}
     if table is not None:

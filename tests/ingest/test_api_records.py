@@ -30,26 +30,6 @@ GINSENG = {
 }
 
 
-@pytest.fixture
-def spec(client) -> dict:
-    return client.get("/api/openapi.json").get_json()
-
-
-@pytest.fixture
-def collection(make_collection):
-    return make_collection("natural_history", slug="changbaishan")
-
-
-@pytest.fixture
-def contributor(make_user):
-    return make_user("contributor")
-
-
-@pytest.fixture
-def api(client, spec, contributor) -> ApiClient:
-    return ApiClient(client, spec, issue_token(contributor))
-
-
 def api_as(client, spec, user) -> ApiClient:
     return ApiClient(client, spec, issue_token(user))
 

@@ -18,11 +18,6 @@ _SECRET = re.compile(r"<code[^>]*data-token[^>]*>([^<]+)</code>")
 
 
 @pytest.fixture
-def spec(client) -> dict:
-    return client.get("/api/openapi.json").get_json()
-
-
-@pytest.fixture
 def admin(make_user):
     return make_user("admin")
 

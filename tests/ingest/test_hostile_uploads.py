@@ -11,7 +11,6 @@ from repository.models import Asset, IngestJob, Record
 from repository.profiles import MetadataInvalid
 from tests.conftest import csrf_token_from
 from tests.factories import jpeg_bytes
-from tests.ingest.api_client import ApiClient, issue_token
 from tests.ingest.batch.conftest import HEADERS, ROWS, csv_bytes
 
 SLUG = "changbaishan"
@@ -21,26 +20,6 @@ GINSENG = {
     "scientific_name": "Panax ginseng C. A. Mey.",
     "kingdom": "植物",
 }
-
-
-@pytest.fixture
-def spec(client) -> dict:
-    return client.get("/api/openapi.json").get_json()
-
-
-@pytest.fixture
-def collection(make_collection):
-    return make_collection("natural_history", slug=SLUG)
-
-
-@pytest.fixture
-def contributor(make_user):
-    return make_user("contributor")
-
-
-@pytest.fixture
-def api(client, spec, contributor) -> ApiClient:
-    return ApiClient(client, spec, issue_token(contributor))
 
 
 def count(model) -> int:
