@@ -135,7 +135,7 @@ class Instance:
 
     def seed_other_library(self, rows: int) -> None:
         """Records of another library, for the duplicate check to find (untimed, in here)."""
-        from ingest.batch import run_import, start_import
+        from ingest.imports import run_import, start_import
 
         path = self.folder / "other.csv"
         # A twentieth of the names the benchmark's file uses, and others of its own.
@@ -154,7 +154,7 @@ class Instance:
         return response.get_json()["id"]
 
     def wait(self, public_id: str, timeout: float = 3600) -> Any:
-        from ingest.batch import find_job
+        from ingest.imports import find_job
         from repository.extensions import db
         from repository.models import JobState
 

@@ -12,23 +12,25 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.blueprint)
     app.cli.add_command(demo)
 
-    from ingest import api_imports, api_tokens, batch_views, schemas
+    from ingest import api_tokens, schemas
     from ingest.api import describe_records
+    from ingest.imports import api as imports_api
+    from ingest.imports import views as imports_views
     from repository.openapi import register_api
 
-    app.register_blueprint(api_imports.blueprint)  # the JSON API's, import routes included
+    app.register_blueprint(imports_api.blueprint)  # the JSON API's, import routes included
     app.register_blueprint(api_tokens.blueprint)
-    app.register_blueprint(batch_views.blueprint)
+    app.register_blueprint(imports_views.blueprint)
     register_api(app, schemas.register_components)
     register_api(app, describe_records)
     register_api(app, schemas.describe_imports)
 
-    from ingest import duplicate_views
+    from ingest.duplicates import views as duplicates_views
 
-    duplicate_views.init_app(app)
+    duplicates_views.init_app(app)
 
-    from ingest.batch import tasks as import_tasks
-    from ingest.batch.cli import import_command, prune_command, template_command
+    from ingest.imports import tasks as import_tasks
+    from ingest.imports.cli import import_command, prune_command, template_command
 
     import_tasks.register()
     app.cli.add_command(import_command)

@@ -18,7 +18,7 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from ingest.batch.services import request_too_large_message
+from ingest.imports.services import request_too_large_message
 from ingest.schemas import (
     Errors,
     ImageUploadSchema,

@@ -18,7 +18,7 @@ from apispec import APISpec
 from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, ValidationError, fields
 from marshmallow.validate import Length, OneOf, Range, Regexp
 
-from ingest.batch.services import ENCODINGS, ON_ERROR
+from ingest.imports.services import ENCODINGS, ON_ERROR
 from repository.messages import Message
 from repository.models import JobState, RecordStatus
 from repository.openapi import AnswerSchema, json_content, schema_ref
@@ -593,7 +593,7 @@ def register_components(spec: APISpec) -> None:
 
 
 def describe_imports(spec: APISpec) -> None:
-    """The batch-import operations (``ingest.api_imports``)."""
+    """The batch-import operations (``ingest.imports.api``)."""
     job_id = [path_parameter("job_id")]
 
     def download(kind: str, mimetype: str) -> dict[str, Any]:

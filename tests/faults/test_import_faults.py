@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from ingest.batch import start_import
-from ingest.batch.services import retry_import
-from ingest.batch.tasks import queue_import
+from ingest.imports import start_import
+from ingest.imports.services import retry_import
+from ingest.imports.tasks import queue_import
 from repository.extensions import db
 from repository.models import Collection, IngestJob, JobState, Record, User
 from repository.models.base import utcnow

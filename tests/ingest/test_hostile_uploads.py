@@ -11,7 +11,7 @@ from repository.models import Asset, IngestJob, Record
 from repository.profiles import MetadataInvalid
 from tests.conftest import csrf_token_from
 from tests.factories import jpeg_bytes
-from tests.ingest.batch.conftest import HEADERS, ROWS, csv_bytes
+from tests.ingest.imports.conftest import HEADERS, ROWS, csv_bytes
 
 SLUG = "changbaishan"
 GINSENG = {

@@ -1,0 +1,462 @@
+"""The images of a batch: a ZIP archive or a folder, looked up by the names in the ``images`` cells.
+
+A ZIP is inspected from its central directory before any byte is decompressed: entries that
+name a path outside the archive (``../``, ``/etc``, ``C:\\``) or that inflate suspiciously (a
+ZIP bomb) reject the whole archive. Nothing is ever extracted by the archive's own names: only
+entries a row asks for are read, one at a time, into files the importer names, stopping at the
+upload size limit.
+
+Names are matched without regard to case, Unicode form or the folder inside the archive
+(``IMG_01.JPG`` finds ``photos/img_01.jpg``) as long as only one file fits.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import shutil
+import stat
+import tempfile
+import unicodedata
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from ingest.imports.problems import ImportRejected
+from repository.images.storage import format_size, size_limit_message
+from repository.images.verify import ImageRejected, VerifiedImage, verify_image
+from repository.messages import Message
+
+_JUNK_PREFIXES = ("__macosx/",)
+_JUNK_NAMES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
+_COPY_CHUNK = 1024 * 1024
+_RATIO_CHECK_FROM = 1024 * 1024  # tiny entries may compress well without being bombs
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """How much a ZIP may hold: entries, bytes once unpacked, and the inflation per entry."""
+
+    max_entries: int
+    max_unpacked_bytes: int
+    max_ratio: int
+
+
+def inspect_zip(path: Path, limits: ZipLimits, *, label: str) -> list[zipfile.ZipInfo]:
+    """The archive's file entries after the safety checks; ImportRejected names what is wrong.
+
+    ``label`` is the archive as the user knows it (its upload name).
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ImportRejected(_NOT_A_ZIP.format(name=label)) from None
+    if len(entries) > limits.max_entries:
+        raise ImportRejected(
+            _TOO_MANY_ENTRIES.format(name=label, count=len(entries), limit=limits.max_entries)
+        )
+    total = 0
+    files = []
+    for info in entries:
+        name = entry_name(info)
+        if _escapes(name):
+            raise ImportRejected(_UNSAFE_ENTRY.format(name=label, entry=name))
+        if info.is_dir() or _is_symlink(info):
+            continue
+        total += info.file_size
+        ratio = info.file_size / max(1, info.compress_size)
+        if info.file_size > _RATIO_CHECK_FROM and ratio > limits.max_ratio:
+            raise ImportRejected(
+                _BOMB.format(name=label, entry=name, ratio=int(ratio), limit=limits.max_ratio)
+            )
+        files.append(info)
+    if total > limits.max_unpacked_bytes:
+        raise ImportRejected(
+            _TOO_BIG_UNPACKED.format(
+                name=label, size=format_size(total), limit=format_size(limits.max_unpacked_bytes)
+            )
+        )
+    return files
+
+
+def entry_name(info: zipfile.ZipInfo) -> str:
+    """The entry's name as its author wrote it.
+
+    Archivers on Chinese Windows store names in GBK without the UTF-8 flag, which Python then
+    reads as code page 437; such names are decoded again as UTF-8 or GB18030.
+    """
+    name = info.filename
+    if not info.flag_bits & 0x800:
+        try:
+            raw = name.encode("cp437")
+        except UnicodeEncodeError:
+            return name
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                return raw.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+    return name
+
+
+def _escapes(name: str) -> bool:
+    """Absolute paths, drive letters and ``..`` steps: names that point outside the archive."""
+    unified = name.replace("\\", "/")
+    if unified.startswith("/") or (len(unified) > 1 and unified[1] == ":"):
+        return True
+    return ".." in unified.split("/")
+
+
+def _is_symlink(info: zipfile.ZipInfo) -> bool:
+    return stat.S_ISLNK(info.external_attr >> 16)
+
+
+def fold_name(name: str) -> str:
+    """A file name as matched: NFC, case-folded, forward slashes, no leading ``./``."""
+    folded = unicodedata.normalize("NFC", name).replace("\\", "/").strip().casefold()
+    while folded.startswith("./"):
+        folded = folded[2:]
+    return folded.lstrip("/")
+
+
+@dataclass(frozen=True)
+class CheckedImage:
+    """An image that passed verification; ``path`` is a local copy to store it from (or None)."""
+
+    name: str  # as written in the cell
+    source_name: str  # as found in the archive or folder
+    sha256: str
+    size: int
+    verified: VerifiedImage
+    path: Path | None
+
+
+class ImageProblem(Exception):
+    def __init__(self, message: Message, fix: Message | None = None) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.fix = fix
+
+
+class ImageSource:
+    """Files by folded name; subclasses say where the bytes come from."""
+
+    kind = "none"
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self._paths: dict[str, list[str]] = {}  # folded path → original names
+
+    def _index(self, name: str) -> None:
+        folded = fold_name(name)
+        base = PurePosixPath(folded).name
+        if not base or base in _JUNK_NAMES or base.startswith("._"):
+            return
+        if folded.startswith(_JUNK_PREFIXES):
+            return
+        self._paths.setdefault(folded, []).append(name)
+
+    @property
+    def count(self) -> int:
+        return len(self._paths)
+
+    def find(self, name: str) -> str:
+        """The file a cell names: its whole path, or a unique file ending with that path."""
+        folded = fold_name(name)
+        exact = self._paths.get(folded, [])
+        if len(exact) == 1:
+            return exact[0]
+        candidates = exact or [
+            original
+            for path, originals in self._paths.items()
+            if path.endswith("/" + folded)
+            for original in originals
+        ]
+        if len(candidates) == 1:
+            return candidates[0]
+        if candidates:
+            shown = ", ".join(sorted(candidates)[:5])
+            raise ImageProblem(_AMBIGUOUS.format(name=name, candidates=shown), _AMBIGUOUS_FIX)
+        raise ImageProblem(self._missing(name), self._missing_fix(folded))
+
+    def _missing(self, name: str) -> Message:
+        return _MISSING.format(name=name, source=self.label)
+
+    def _missing_fix(self, folded: str) -> Message:
+        names = {PurePosixPath(path).name: path for path in self._paths}
+        close = difflib.get_close_matches(PurePosixPath(folded).name, list(names), n=1, cutoff=0.75)
+        if close:
+            original = self._paths[names[close[0]]][0]
+            return _MISSING_FIX_CLOSE.format(candidate=original)
+        return _MISSING_FIX
+
+    def size_of(self, source_name: str) -> int:
+        raise NotImplementedError
+
+    def open(self, source_name: str) -> BinaryIO:
+        raise NotImplementedError
+
+    def local_path(self, source_name: str) -> Path | None:
+        """A file already on disk that can be verified in place (folders), else None."""
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+class NoImages(ImageSource):
+    """A batch without images: any named image is a problem."""
+
+    def __init__(self) -> None:
+        super().__init__("")
+
+    def find(self, name: str) -> str:
+        raise ImageProblem(_NO_IMAGES.format(name=name), _NO_IMAGES_FIX)
+
+
+class ZipImages(ImageSource):
+    kind = "zip"
+
+    def __init__(self, path: Path, label: str, limits: ZipLimits) -> None:
+        super().__init__(label)
+        self._infos = {}
+        for info in inspect_zip(path, limits, label=label):
+            name = entry_name(info)
+            self._infos[name] = info
+            self._index(name)
+        self._archive = zipfile.ZipFile(path)
+
+    def size_of(self, source_name: str) -> int:
+        return self._infos[source_name].file_size
+
+    def open(self, source_name: str) -> BinaryIO:
+        info = self._infos[source_name]
+        if info.flag_bits & 0x1:
+            raise ImageProblem(_ENCRYPTED.format(name=source_name), _ENCRYPTED_FIX)
+        return self._archive.open(info)
+
+    def close(self) -> None:
+        self._archive.close()
+
+
+class FolderImages(ImageSource):
+    """A folder of images (the CLI's ``--images DIR``); symbolic links are not followed."""
+
+    kind = "folder"
+
+    def __init__(self, root: Path, label: str) -> None:
+        super().__init__(label)
+        self.root = root
+        for directory, folders, files in os.walk(root, followlinks=False):
+            folders.sort()
+            for file_name in sorted(files):
+                full = Path(directory) / file_name
+                if full.is_symlink() or not full.is_file():
+                    continue
+                self._index(full.relative_to(root).as_posix())
+
+    def size_of(self, source_name: str) -> int:
+        return (self.root / source_name).stat().st_size
+
+    def open(self, source_name: str) -> BinaryIO:
+        return (self.root / source_name).open("rb")
+
+    def local_path(self, source_name: str) -> Path | None:
+        return self.root / source_name
+
+
+class ImageChecker:
+    """Finds, reads, hashes and verifies each named image once per job.
+
+    With ``keep_files`` images from a ZIP stay unpacked in ``work_dir`` (named by their digest)
+    for the import to store; a dry run deletes each copy as soon as it is verified.
+    """
+
+    def __init__(
+        self,
+        source: ImageSource,
+        work_dir: Path,
+        *,
+        max_bytes: int,
+        max_pixels: int,
+        keep_files: bool,
+    ) -> None:
+        self.source = source
+        self.work_dir = work_dir
+        self.max_bytes = max_bytes
+        self.max_pixels = max_pixels
+        self.keep_files = keep_files
+        self._results: dict[str, CheckedImage | ImageProblem] = {}
+
+    @property
+    def verified_count(self) -> int:
+        """How many distinct images passed verification so far."""
+        return sum(1 for result in self._results.values() if isinstance(result, CheckedImage))
+
+    def check(self, name: str) -> CheckedImage:
+        """The verified image a cell names, or ImageProblem saying what is wrong with it."""
+        source_name = self.source.find(name)
+        result = self._results.get(source_name)
+        if result is None:
+            try:
+                result = self._check(source_name)
+            except ImageProblem as problem:
+                result = problem
+            self._results[source_name] = result
+        if isinstance(result, ImageProblem):
+            raise result
+        return CheckedImage(
+            name, result.source_name, result.sha256, result.size, result.verified, result.path
+        )
+
+    def remember(self, image: CheckedImage) -> None:
+        """Take an image the checking process verified, so the write does not read it again."""
+        self._results.setdefault(image.source_name, image)
+
+    def _check(self, source_name: str) -> CheckedImage:
+        shown = PurePosixPath(source_name).name
+        if self.source.size_of(source_name) > self.max_bytes:
+            raise ImageProblem(size_limit_message(self.max_bytes, shown), _TOO_LARGE_FIX)
+        local = self.source.local_path(source_name)
+        if local is not None:
+            sha256, size = _hash_file(local)
+            verified = self._verify(local, shown)
+            return CheckedImage(shown, source_name, sha256, size, verified, local)
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(dir=self.work_dir, prefix=".unpacking-")
+        temp = Path(temp_name)
+        try:
+            with os.fdopen(handle, "wb") as out, self.source.open(source_name) as stream:
+                sha256, size = _copy_capped(stream, out, self.max_bytes, shown)
+            verified = self._verify(temp, shown)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        if not self.keep_files:
+            temp.unlink()
+            return CheckedImage(shown, source_name, sha256, size, verified, None)
+        final = self.work_dir / sha256
+        os.replace(temp, final)
+        return CheckedImage(shown, source_name, sha256, size, verified, final)
+
+    def _verify(self, path: Path, shown: str) -> VerifiedImage:
+        try:
+            return verify_image(path, shown, max_pixels=self.max_pixels)
+        except ImageRejected as error:
+            raise ImageProblem(error.message, _REJECTED_FIX) from None
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.work_dir, ignore_errors=True)
+
+
+def _hash_file(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as stream:
+        while chunk := stream.read(_COPY_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _copy_capped(stream: BinaryIO, out: BinaryIO, max_bytes: int, shown: str) -> tuple[str, int]:
+    """Unpack at most ``max_bytes`` (the archive's declared sizes are not trusted)."""
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        while chunk := stream.read(min(_COPY_CHUNK, max_bytes - size + 1)):
+            size += len(chunk)
+            if size > max_bytes:
+                raise ImageProblem(size_limit_message(max_bytes, shown), _TOO_LARGE_FIX)
+            digest.update(chunk)
+            out.write(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError):
+        raise ImageProblem(_DAMAGED_ENTRY.format(name=shown), _REJECTED_FIX) from None
+    return digest.hexdigest(), size
+
+
+def iter_folder_files(root: Path) -> Iterator[Path]:
+    """Regular files under ``root``, without following links (for copying a folder of images)."""
+    for directory, folders, files in os.walk(root, followlinks=False):
+        folders.sort()
+        for file_name in sorted(files):
+            full = Path(directory) / file_name
+            if not full.is_symlink() and full.is_file():
+                yield full
+
+
+_NOT_A_ZIP = Message(
+    "{name} is not a ZIP archive or is damaged; pack the images again as a .zip file.",
+    "{name} 不是 ZIP 压缩包或已损坏；请将图片重新打包为 .zip 文件。",
+)
+_TOO_MANY_ENTRIES = Message(
+    "{name} holds {count} entries; at most {limit} are accepted in one batch.",
+    "{name} 中有 {count} 个条目，每批最多接受 {limit} 个。",
+)
+_UNSAFE_ENTRY = Message(
+    "{name} contains the entry “{entry}”, whose path points outside the archive (an absolute "
+    "path or “..”); the archive is refused. Pack the images again from their folder.",
+    "{name} 中的条目「{entry}」的路径指向压缩包之外（绝对路径或“..”），整个压缩包被拒绝。"
+    "请从图片所在文件夹重新打包。",
+)
+_BOMB = Message(
+    "{name}: the entry “{entry}” would unpack to {ratio} times its packed size (more than "
+    "{limit}×), which is how ZIP bombs look; the archive is refused.",
+    "{name}：条目「{entry}」解压后将是压缩大小的 {ratio} 倍（超过 {limit} 倍），"
+    "这是“压缩炸弹”的特征，整个压缩包被拒绝。",
+)
+_TOO_BIG_UNPACKED = Message(
+    "{name} would unpack to {size}, more than the {limit} one batch may hold; split the images "
+    "into several batches.",
+    "{name} 解压后共 {size}，超过每批 {limit} 的上限；请将图片分成多批导入。",
+)
+_AMBIGUOUS = Message(
+    "Image “{name}” matches several files: {candidates}.",
+    "图片「{name}」对应多个文件：{candidates}。",
+)
+_AMBIGUOUS_FIX = Message(
+    "Write the image's folder too (e.g. photos/{name}), or rename the files apart.",
+    "请连同所在文件夹一起填写（如 photos/文件名），或将文件改为不同的名称。",
+)
+_MISSING = Message(
+    "Image “{name}” is not in {source}.",
+    "图片「{name}」不在 {source} 中。",
+)
+_MISSING_FIX = Message(
+    "Check the file name (case does not matter) or add the image to the ZIP or folder.",
+    "请核对文件名（不区分大小写），或把该图片加入 ZIP 压缩包或文件夹。",
+)
+_MISSING_FIX_CLOSE = Message(
+    "Did you mean “{candidate}”? Correct the name in the cell or rename the file.",
+    "是否应为「{candidate}」？请更正单元格中的文件名，或重命名该文件。",
+)
+_NO_IMAGES = Message(
+    "Image “{name}” is named, but no images were uploaded with the table.",
+    "填写了图片「{name}」，但没有随表格上传图片。",
+)
+_NO_IMAGES_FIX = Message(
+    "Upload the images as a ZIP (or give the folder), or clear the images cell.",
+    "请以 ZIP 压缩包上传图片（或指定图片文件夹），或清空图片单元格。",
+)
+_ENCRYPTED = Message(
+    "{name} is password-protected inside the ZIP and cannot be read.",
+    "{name} 在 ZIP 中设置了密码，无法读取。",
+)
+_ENCRYPTED_FIX = Message("Pack the images again without a password.", "请不设密码重新打包图片。")
+_DAMAGED_ENTRY = Message(
+    "{name} is damaged inside the ZIP and cannot be unpacked.",
+    "{name} 在 ZIP 中已损坏，无法解压。",
+)
+_TOO_LARGE_FIX = Message(
+    "Reduce the image (e.g. save it as a JPEG of high quality) or ask an administrator.",
+    "请缩小图片（如另存为高质量 JPEG），或联系管理员。",
+)
+_REJECTED_FIX = Message(
+    "Replace the file with the real image (JPEG, PNG, TIFF or WebP).",
+    "请换成真实的图像文件（JPEG、PNG、TIFF 或 WebP）。",
+)
