@@ -46,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "JOB_MAX_ATTEMPTS": 3,  # runs of one job that died before it is marked failed
 }
 
+
 class _AppHuey(Huey):
     """One Huey for the code, whose queue and immediacy are the current app's.
 

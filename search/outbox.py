@@ -214,4 +214,3 @@ commit_hook = _CommitHook()
 
 def connect(app: Flask) -> None:
     committed.connect(commit_hook)
-
