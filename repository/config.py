@@ -23,7 +23,12 @@ DEFAULTS: dict[str, Any] = {
     "IIIF_MAX_WIDTH": 10000,
     "IIIF_MAX_HEIGHT": 10000,
     "IIIF_MAX_AREA": 40_000_000,
-    "STORAGE_ROOT": None,  # defaults to <instance>/storage
+    "STORAGE_ROOT": None,  # defaults to <instance>/storage; with S3, this machine's copies
+    "S3_BUCKET": None,  # set: files live in this S3-compatible bucket (docs/storage.md)
+    "S3_ENDPOINT_URL": None,  # e.g. http://minio:9000, https://oss-cn-beijing.aliyuncs.com
+    "S3_PREFIX": "",  # object names start with this folder, so a bucket can be shared
+    "S3_REGION": None,
+    "S3_ADDRESSING_STYLE": "auto",  # "path" (MinIO, Ceph) or "virtual" (OSS, COS)
     "BASE_URL": None,  # public base URL for IIIF ids and citations; defaults to the request host
     "ALLIANCE_NAME_ZH": "吉林省图书馆联盟",
     "ALLIANCE_NAME_EN": "Jilin Library Alliance",
@@ -61,6 +66,11 @@ ENVIRONMENT = {
     "IIIF_MAX_HEIGHT": int,
     "IIIF_MAX_AREA": int,
     "STORAGE_ROOT": str,
+    "S3_BUCKET": str,
+    "S3_ENDPOINT_URL": str,
+    "S3_PREFIX": str,
+    "S3_REGION": str,
+    "S3_ADDRESSING_STYLE": str,
     "BASE_URL": str,
     "MAX_UPLOAD_BYTES": int,
     "MAX_IMAGE_PIXELS": int,

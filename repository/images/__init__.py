@@ -1,6 +1,7 @@
 """Images, shared by ingest and IIIF: the file store, verification, derivatives and tiles.
 
 ``storage``      the content-addressed file store (originals, derivatives) and its errors
+``s3``           the same store on S3-compatible object storage, chosen by ``S3_BUCKET``
 ``verify``       checking an upload is a whole image of an accepted format and size
 ``derivatives``  thumbnails and the downscaled pyramid, with their manifest
 ``pixels``       decoding originals upright as 8-bit RGB, at reduced scale when enough
@@ -20,5 +21,13 @@ from repository.images.storage import FileStore
 
 
 def file_store() -> FileStore:
-    """The store of the current app (``STORAGE_ROOT``)."""
-    return FileStore(Path(current_app.config["STORAGE_ROOT"]))
+    """The store of the current app: the disk at ``STORAGE_ROOT``, or the ``S3_BUCKET`` with
+    this machine's copies of its files there."""
+    root = Path(current_app.config["STORAGE_ROOT"])
+    if current_app.config.get("S3_BUCKET"):
+        from repository.images.s3 import S3Settings, S3Store
+
+        settings = S3Settings.from_config(current_app.config)
+        assert settings is not None
+        return S3Store(root, settings)
+    return FileStore(root)

@@ -3,10 +3,15 @@
 Addressing by content means an upload can never overwrite another file, duplicates cost nothing,
 and the digest doubles as a fixity value for preservation checks.
 
-Layout under the root::
+Layout under the root (the same keys name the objects of an S3 store, ``repository.images.s3``)::
 
     originals/ab/cd/<sha256>            the uploaded bytes, read-only, never modified
     derivatives/ab/cd/<sha256>/         thumbnails, pyramid levels, manifest.json
+    imports/<job id>/                   an import job's uploaded table and images
+
+Besides originals and derivative sets, any file can be kept under a key (``put_file``,
+``local_copy``, ``delete_tree`` …): with this store the key is a path under the root, with the
+S3 store an object shared by every machine, of which the root holds local copies.
 """
 
 from __future__ import annotations
@@ -117,6 +122,9 @@ _REASONS = (
 
 
 def _reason(error: OSError) -> Message:
+    said = getattr(error, "reason", None)  # an object store names its own reason
+    if isinstance(said, Message):
+        return said
     for codes, reason in _REASONS:
         if error.errno in codes:
             return reason
@@ -151,8 +159,84 @@ class OriginalStore(Protocol):
 class FileStore:
     """The local-disk store; also hands out paths, which the image server reads directly."""
 
+    #: Whether other machines see what is written here without the disk being shared.
+    shared = False
+
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+
+    # Any file, by key ----------------------------------------------------------------------
+
+    def path(self, key: str) -> Path:
+        """Where the file of ``key`` is (or would be) on this machine."""
+        return self.root / validate_key(key)
+
+    def put_file(self, key: str, source: Path) -> None:
+        """Keep a copy of ``source`` under ``key``, whole or not at all; a file already at the
+        key's own path is only shared."""
+        target = self.path(key)
+        if Path(source).resolve() != target.resolve():
+            _copy_atomically(Path(source), target)
+        self.share(key)
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(prefix=".incoming-", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(temp_name, target)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+        self.share(key)
+
+    def share(self, key: str) -> None:
+        """Make the file at ``path(key)`` visible to every machine (here: it already is)."""
+        self.path(key)
+
+    def share_tree(self, prefix: str) -> None:
+        """Make every file under the folder ``path(prefix)`` visible to every machine."""
+        self.path(prefix)
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def local_copy(self, key: str) -> Path:
+        """A readable file on this machine with the bytes of ``key``; FileNotFoundError if none."""
+        path = self.path(key)
+        if not path.is_file():
+            raise FileNotFoundError(errno.ENOENT, "not in the store", key)
+        return path
+
+    def local_tree(self, prefix: str) -> Path:
+        """A folder on this machine with every file under ``prefix`` (may not exist: none)."""
+        return self.path(prefix)
+
+    def open(self, key: str) -> BinaryIO:
+        return self.local_copy(key).open("rb")
+
+    def list(self, prefix: str) -> list[str]:
+        """The keys under the folder ``prefix``, sorted."""
+        folder = self.path(prefix)
+        return sorted(
+            f"{prefix.rstrip('/')}/{p.relative_to(folder).as_posix()}"
+            for p in folder.rglob("*")
+            if p.is_file()
+        )
+
+    def delete(self, key: str) -> None:
+        """Remove the file of ``key``; a missing one is fine."""
+        self.path(key).unlink(missing_ok=True)
+
+    def delete_tree(self, prefix: str) -> bool:
+        """Remove everything under the folder ``prefix``; whether there was anything."""
+        folder = self.path(prefix)
+        if not folder.exists():
+            return False
+        shutil.rmtree(folder, ignore_errors=True)
+        return True
 
     # Originals -------------------------------------------------------------------------------
 
@@ -227,10 +311,14 @@ class FileStore:
         staging.chmod(0o755)  # mkdtemp makes it private; a web server may need to read it
         try:
             yield staging
+            self._share_derivatives(sha256, staging)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         self._publish(staging, final)
+
+    def _share_derivatives(self, sha256: str, staging: Path) -> None:
+        """Hand a complete new set to other machines before it is used here (disk: nothing)."""
 
     def remove_derivatives(self, sha256: str) -> None:
         """Delete an original's derivatives (e.g. to rebuild them); missing ones are fine."""
@@ -262,6 +350,26 @@ class FileStore:
         except (FileNotFoundError, NotADirectoryError):  # not there, or no folder to be in
             return None
         return aside
+
+
+def validate_key(key: str) -> str:
+    """Return ``key`` if it is a relative ``a/b/c`` name that stays inside the store."""
+    parts = key.split("/") if isinstance(key, str) else []
+    if not parts or any(part in ("", ".", "..") or "\\" in part for part in parts):
+        raise ValueError(f"not a storage key: {key!r}"[:120])
+    return key
+
+
+def _copy_atomically(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(prefix=".incoming-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, source.open("rb") as stream:
+            shutil.copyfileobj(stream, out, CHUNK_SIZE)
+        os.replace(temp_name, target)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
 
 
 def _copy_hashing(

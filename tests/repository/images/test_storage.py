@@ -1,4 +1,8 @@
-"""The content-addressed file store: originals kept once, intact, and only inside the root."""
+"""The content-addressed file store: originals kept once, intact, and only inside the root.
+
+Every test runs against both backends: the local disk, and S3-compatible object storage on a
+real S3 server over HTTP (its local copies are what ``root`` holds there).
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,28 @@ from pathlib import Path
 
 import pytest
 
+from repository.images.s3 import S3Settings, S3Store
 from repository.images.storage import FileStore, FileTooLarge, OriginalStore
 from tests.ingest import image_factory as make
+from tests.storage.s3_server import (  # noqa: F401 (fixtures)
+    object_names,
+    s3_credentials,
+    s3_settings,
+    s3_url,
+)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> FileStore:
-    return FileStore(tmp_path / "store")
+@pytest.fixture(params=["disk", "s3"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> FileStore:
+    if request.param == "disk":
+        return FileStore(tmp_path / "store")
+    return S3Store(tmp_path / "store", request.getfixturevalue("s3_settings"))
+
+
+def in_bucket(store: FileStore) -> list[str]:
+    """The object names a shared store holds (none for the disk)."""
+    settings: S3Settings | None = getattr(store, "settings", None)
+    return object_names(settings) if settings else []
 
 
 def files_under(root: Path) -> list[Path]:
@@ -76,6 +95,7 @@ def test_an_oversized_upload_is_abandoned_without_a_trace(store: FileStore, tmp_
     assert caught.value.message.startswith("big.jpg is larger than the upload limit of ")
     assert "big.jpg 超过了" in caught.value.message.zh
     assert files_under(store.root) == []
+    assert in_bucket(store) == []
 
 
 def test_reading_stops_as_soon_as_the_limit_is_passed(store: FileStore) -> None:

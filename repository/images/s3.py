@@ -1,0 +1,373 @@
+"""The store on S3-compatible object storage (MinIO, Ceph RGW, Aliyun OSS, Tencent COS, AWS S3).
+
+The bucket is the truth that every machine shares; the storage root becomes this machine's
+working copy of it, laid out under the same keys (``originals/ab/cd/<sha256>`` …). Image code
+keeps reading local paths: a path is filled from the bucket on first use. Originals are
+content-addressed and never change, so a local copy of one is never stale; a derivative set,
+which a task may replace, is checked against the bucket again after ``RECHECK_SECONDS``.
+
+Every write reaches the bucket before anything may refer to it: an S3 PUT is atomic (an object
+is there whole or not at all), and a failed PUT raises ``ObjectStoreError``, an ``OSError``
+whose ``reason`` says what is wrong in both languages, which the callers turn into
+``StorageUnavailable`` as they do for a full disk.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from repository.images.storage import FileStore, StoredOriginal, validate_key, validate_sha256
+from repository.messages import Message
+
+#: How long a local copy of a derivative set is used before the bucket is asked again.
+RECHECK_SECONDS = 30
+_DERIVATIVE_MANIFEST = "manifest.json"  # as in repository.images.derivatives
+_MARKS = ".copies"  # under the root: what each local copy of a derivative set was taken from
+
+
+@dataclass(frozen=True)
+class S3Settings:
+    bucket: str
+    endpoint_url: str | None = None
+    prefix: str = ""
+    region: str | None = None
+    addressing_style: str = "auto"  # "path" for MinIO/moto, "virtual" for OSS and COS
+
+    @classmethod
+    def from_config(cls, config: Any) -> S3Settings | None:
+        """The settings of an app's config, or None when no bucket is set (local disk)."""
+        bucket = config.get("S3_BUCKET")
+        if not bucket:
+            return None
+        return cls(
+            bucket=bucket,
+            endpoint_url=config.get("S3_ENDPOINT_URL") or None,
+            prefix=(config.get("S3_PREFIX") or "").strip("/"),
+            region=config.get("S3_REGION") or None,
+            addressing_style=config.get("S3_ADDRESSING_STYLE") or "auto",
+        )
+
+    @property
+    def where(self) -> str:
+        return self.endpoint_url or "AWS S3"
+
+
+class ObjectStoreError(OSError):
+    """The bucket could not be used; ``reason`` says why in a way a cataloguer can pass on."""
+
+    def __init__(self, reason: Message, detail: str) -> None:
+        super().__init__(errno.EIO, detail)
+        self.reason = reason
+
+
+@functools.lru_cache(maxsize=8)
+def _client(settings: S3Settings, pid: int) -> Any:
+    """One client per process and bucket (clients are thread-safe but must not cross a fork).
+
+    Short timeouts and one retry: a request waiting on a dead store should fail in seconds
+    with a clear message, not hang the page.
+    """
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=3,
+        read_timeout=30,
+        retries={"max_attempts": 2, "mode": "standard"},
+        s3={"addressing_style": settings.addressing_style},
+    )
+    return boto3.client(
+        "s3", endpoint_url=settings.endpoint_url, region_name=settings.region, config=config
+    )
+
+
+class S3Store(FileStore):
+    """Originals, derivatives and other files in a bucket, with local copies under ``root``."""
+
+    shared = True
+
+    def __init__(self, root: Path, settings: S3Settings) -> None:
+        super().__init__(root)
+        self.settings = settings
+
+    @property
+    def client(self) -> Any:
+        return _client(self.settings, os.getpid())
+
+    def object_name(self, key: str) -> str:
+        """The object name of a key: the key under the configured prefix."""
+        validate_key(key)
+        return f"{self.settings.prefix}/{key}" if self.settings.prefix else key
+
+    # Any file, by key ----------------------------------------------------------------------
+
+    def share(self, key: str) -> None:
+        path = self.path(key)
+        with self._errors(key), path.open("rb") as stream:
+            self.client.upload_fileobj(stream, self.settings.bucket, self.object_name(key))
+
+    def share_tree(self, prefix: str) -> None:
+        folder = self.path(prefix)
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            self.share(f"{prefix.rstrip('/')}/{path.relative_to(folder).as_posix()}")
+
+    def exists(self, key: str) -> bool:
+        return self._etag(key) is not None
+
+    def local_copy(self, key: str) -> Path:
+        path = self.path(key)
+        if not path.is_file():
+            self._download(key, path)
+        return path
+
+    def local_tree(self, prefix: str) -> Path:
+        for key in self.list(prefix):
+            path = self.path(key)
+            if not path.is_file():
+                self._download(key, path)
+        return self.path(prefix)
+
+    def list(self, prefix: str) -> list[str]:
+        start = self.object_name(prefix.rstrip("/")) + "/"
+        cut = len(self.object_name("x")) - 1  # the configured prefix and its slash
+        keys: list[str] = []
+        with self._errors(prefix):
+            pages = self.client.get_paginator("list_objects_v2")
+            for page in pages.paginate(Bucket=self.settings.bucket, Prefix=start):
+                keys.extend(item["Key"][cut:] for item in page.get("Contents", ()))
+        return sorted(keys)
+
+    def delete(self, key: str) -> None:
+        with self._errors(key):
+            self.client.delete_object(Bucket=self.settings.bucket, Key=self.object_name(key))
+        self.path(key).unlink(missing_ok=True)
+
+    def delete_tree(self, prefix: str) -> bool:
+        keys = self.list(prefix)
+        for start in range(0, len(keys), 1000):
+            batch = [{"Key": self.object_name(key)} for key in keys[start : start + 1000]]
+            with self._errors(prefix):
+                self.client.delete_objects(
+                    Bucket=self.settings.bucket, Delete={"Objects": batch, "Quiet": True}
+                )
+        local = super().delete_tree(prefix)
+        return bool(keys) or local
+
+    # Originals -------------------------------------------------------------------------------
+
+    def put_original(
+        self, source: BinaryIO | Path, max_bytes: int | None = None, *, filename: str | None = None
+    ) -> StoredOriginal:
+        """Hash and keep the bytes here first, then PUT them unless the bucket has them already.
+
+        ``created`` says whether the bucket lacked them; if the PUT fails, the local copy goes
+        too, so no machine takes an original for stored that the others cannot see.
+        """
+        local = super().put_original(source, max_bytes, filename=filename)
+        key = self._original_key(local.sha256)
+        try:
+            created = not self.exists(key)
+            if created:
+                self.share(key)
+        except BaseException:
+            if local.created:
+                local.path.unlink(missing_ok=True)
+            raise
+        return StoredOriginal(local.sha256, local.size, local.path, created=created)
+
+    def original_path(self, sha256: str) -> Path:
+        """The local copy of an original, fetched from the bucket if this machine has none.
+
+        A missing object gives a path that does not exist, so readers fail as with the disk.
+        """
+        path = super().original_path(sha256)
+        if not path.is_file():
+            with suppress(FileNotFoundError):
+                self._download(self._original_key(sha256), path, mode=0o444)
+        return path
+
+    def has_original(self, sha256: str) -> bool:
+        return self.exists(self._original_key(sha256))
+
+    def open_original(self, sha256: str) -> BinaryIO:
+        return self.original_path(sha256).open("rb")
+
+    def remove_original(self, sha256: str) -> None:
+        self.delete(self._original_key(sha256))
+
+    @staticmethod
+    def _original_key(sha256: str) -> str:
+        validate_sha256(sha256)
+        return f"originals/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+    # Derivatives -----------------------------------------------------------------------------
+
+    def derivative_dir(self, sha256: str) -> Path:
+        """The local copy of an image's derivative set, brought up to date from the bucket.
+
+        A set counts only once its manifest is in the bucket (it is written last), so a copy
+        taken while a task is still uploading is never used as if it were whole.
+        """
+        local = super().derivative_dir(sha256)
+        mark = self._mark(sha256)
+        try:
+            if time.time() - mark.stat().st_mtime < RECHECK_SECONDS and local.is_dir():
+                return local
+            kept = mark.read_text() if local.is_dir() else None
+        except OSError:
+            kept = None
+        prefix = self._derivative_prefix(sha256)
+        current = self._etag(f"{prefix}/{_DERIVATIVE_MANIFEST}")
+        if current is None:
+            self._discard(local)
+            mark.unlink(missing_ok=True)
+            return local
+        if current != kept:
+            self._fetch_set(sha256, local)
+        self._set_mark(sha256, current)
+        return local
+
+    @contextmanager
+    def writing_derivatives(self, sha256: str) -> Iterator[Path]:
+        with super().writing_derivatives(sha256) as staging:
+            yield staging
+        manifest = f"{self._derivative_prefix(sha256)}/{_DERIVATIVE_MANIFEST}"
+        self._set_mark(sha256, self._etag(manifest) or "")
+
+    def remove_derivatives(self, sha256: str) -> None:
+        self.delete_tree(self._derivative_prefix(sha256))
+        self._mark(sha256).unlink(missing_ok=True)
+        super().remove_derivatives(sha256)
+
+    def _share_derivatives(self, sha256: str, staging: Path) -> None:
+        """PUT the new set, its manifest last; then drop objects the old set had and this lacks."""
+        prefix = self._derivative_prefix(sha256)
+        before = set(self.list(prefix))
+        files = sorted(p for p in staging.rglob("*") if p.is_file())
+        files.sort(key=lambda p: p.name == _DERIVATIVE_MANIFEST)
+        written = set()
+        for path in files:
+            key = f"{prefix}/{path.relative_to(staging).as_posix()}"
+            with self._errors(key), path.open("rb") as stream:
+                self.client.upload_fileobj(stream, self.settings.bucket, self.object_name(key))
+            written.add(key)
+        for key in sorted(before - written):
+            self.delete(key)
+        self._mark(sha256).unlink(missing_ok=True)  # the copy here is old until replaced
+
+    def _fetch_set(self, sha256: str, local: Path) -> None:
+        prefix = self._derivative_prefix(sha256)
+        local.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{sha256}.", suffix=".fetch", dir=local.parent))
+        try:
+            staging.chmod(0o755)
+            for key in self.list(prefix):
+                self._download(key, staging / key[len(prefix) + 1 :])
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        self._publish(staging, local)
+
+    def _mark(self, sha256: str) -> Path:
+        """Which manifest object this machine's copy of a set came from (its ETag), and when
+        that was last checked (the file's time); kept outside the store's own layout."""
+        return self.root / _MARKS / self._derivative_prefix(sha256)
+
+    def _set_mark(self, sha256: str, etag: str) -> None:
+        mark = self._mark(sha256)
+        mark.parent.mkdir(parents=True, exist_ok=True)
+        mark.write_text(etag)
+
+    @staticmethod
+    def _derivative_prefix(sha256: str) -> str:
+        validate_sha256(sha256)
+        return f"derivatives/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+    def _discard(self, local: Path) -> None:
+        aside = self._aside(local)
+        if aside is not None:
+            shutil.rmtree(aside, ignore_errors=True)
+
+    # The bucket ------------------------------------------------------------------------------
+
+    def _etag(self, key: str) -> str | None:
+        """The object's ETag, or None when there is no such object."""
+        try:
+            with self._errors(key):
+                head = self.client.head_object(
+                    Bucket=self.settings.bucket, Key=self.object_name(key)
+                )
+        except FileNotFoundError:
+            return None
+        return str(head.get("ETag", ""))
+
+    def _download(self, key: str, target: Path, mode: int = 0o644) -> None:
+        """Fetch an object to ``target`` through a temporary name: whole or not at all."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(prefix=".fetch-", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as out, self._errors(key):
+                self.client.download_fileobj(self.settings.bucket, self.object_name(key), out)
+            os.chmod(temp_name, mode)
+            os.replace(temp_name, target)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+
+    def _errors(self, key: str) -> _TranslatedErrors:
+        return _TranslatedErrors(self.settings, key)
+
+
+class _TranslatedErrors:
+    """Turns boto errors into FileNotFoundError (no such object) or ObjectStoreError."""
+
+    def __init__(self, settings: S3Settings, key: str) -> None:
+        self.settings = settings
+        self.key = key
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type | None, error: BaseException | None, _trace: Any) -> bool:
+        if error is None:
+            return False
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if isinstance(error, ClientError):
+            code = str(error.response.get("Error", {}).get("Code", ""))
+            if code in ("404", "NoSuchKey", "NotFound"):
+                raise FileNotFoundError(errno.ENOENT, "no such object", self.key) from error
+            raise ObjectStoreError(_client_reason(code, self.settings), str(error)) from error
+        if isinstance(error, BotoCoreError):
+            reason = _UNREACHABLE.format(where=self.settings.where)
+            raise ObjectStoreError(reason, str(error)) from error
+        return False
+
+
+_UNREACHABLE = Message(
+    "the object storage ({where}) cannot be reached", "无法连接对象存储（{where}）"
+)
+_NO_BUCKET = Message("the storage bucket “{bucket}” does not exist", "存储桶“{bucket}”不存在")
+_REFUSED = Message(
+    "the object storage refused access to the bucket “{bucket}” (check its credentials)",
+    "对象存储拒绝访问存储桶“{bucket}”（请检查访问密钥）",
+)
+_FAILED = Message("the object storage reported an error ({code})", "对象存储报告了错误（{code}）")
+
+
+def _client_reason(code: str, settings: S3Settings) -> Message:
+    if code == "NoSuchBucket":
+        return _NO_BUCKET.format(bucket=settings.bucket)
+    if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403"):
+        return _REFUSED.format(bucket=settings.bucket)
+    return _FAILED.format(code=code or "unknown")
