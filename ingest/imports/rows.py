@@ -27,7 +27,7 @@ _FOLDED_KINDS = frozenset(
     {Kind.IDENTIFIER, Kind.YEAR, Kind.DATE, Kind.NUMBER_RANGE, Kind.LATITUDE, Kind.LONGITUDE}
 )
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
-#: What a value starts with when an export neutralised it as a formula (after the ``'``).
+#: What a value starts with when an export neutralised it as a formula (after the ``'`` marks).
 _FORMULA_STARTS = frozenset("=+-@")
 
 
@@ -219,13 +219,14 @@ def clean_cell(value: str) -> str:
     """Trim, and drop what copy-and-paste brings along: no-break and zero-width spaces.
 
     A Huiku CSV export writes ``'`` before a value a spreadsheet would read as a formula
-    (``=``, ``+``, ``-``, ``@``); that mark is removed here, so the export re-imports unchanged.
+    (``=``, ``+``, ``-``, ``@``), and one more before a value that already starts with such
+    marks; one mark is removed here, so the export re-imports unchanged.
     """
     if value.isascii():  # most cells: neither kind of space can be in them
         text = value.strip()
     else:
         text = _INVISIBLE.sub("", value.replace("\u00a0", " ")).strip()
-    if text[:1] == "'" and text[1:2] in _FORMULA_STARTS:
+    if text[:1] == "'" and text.lstrip("'")[:1] in _FORMULA_STARTS:
         return text[1:]
     return text
 
