@@ -19,7 +19,8 @@ TEMPLATE_ROWS = 5000  # how far down the XLSX drop-down lists reach
 
 
 def template_headers(profile: Profile) -> list[str]:
-    return [field.key for field in profile.fields]
+    """The header row: the profile's columns (``Profile.columns``, which exports share)."""
+    return list(profile.columns)
 
 
 def hint_text(field: Field, collection: Collection | None = None) -> str:

@@ -57,6 +57,12 @@ class Profile:
         return (local_id, *self.own_fields, images, rights)
 
     @cached_property
+    def columns(self) -> tuple[str, ...]:
+        """The spreadsheet columns, every field's key in order: the import template's header
+        row and an export's, so an export re-imports as it is."""
+        return tuple(field.key for field in self.fields)
+
+    @cached_property
     def metadata_fields(self) -> tuple[Field, ...]:
         return tuple(field for field in self.fields if field.in_metadata)
 
