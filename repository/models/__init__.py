@@ -3,6 +3,7 @@
 from repository.models.accounts import ApiToken, Library, User, UserRole
 from repository.models.collections import Collection, collection_reviewers
 from repository.models.duplicates import DuplicateCandidate, DuplicateKey, DuplicateState
+from repository.models.exports import ExportJob
 from repository.models.jobs import IndexTask, IngestJob, JobState
 from repository.models.records import (
     Asset,
@@ -22,6 +23,7 @@ __all__ = [
     "DuplicateCandidate",
     "DuplicateKey",
     "DuplicateState",
+    "ExportJob",
     "IndexTask",
     "IngestJob",
     "JobState",
