@@ -72,9 +72,10 @@ def record_json(public_id: str) -> Response:
 
 def record_document(record) -> dict:
     """The record as JSON: what an API client or a IIIF ``seeAlso`` reader gets."""
+    url = url_for("public.record", public_id=record.public_id, _external=True)
     return {
         "id": record.public_id,
-        "url": url_for("public.record", public_id=record.public_id, _external=True),
+        "url": url,
         "collection": record.collection.slug,
         "profile": record.collection.profile_name,
         "library": record.library.code,
@@ -82,6 +83,7 @@ def record_document(record) -> dict:
         "local_id": record.local_id,
         "status": record.status.value,
         "metadata": record.metadata_,
+        "dublin_core": dublin_core_of(record, url),
         "years": [record.year_start, record.year_end] if record.year_start is not None else None,
         "images": [
             {
@@ -98,6 +100,14 @@ def record_document(record) -> dict:
         "modified": record.updated_at.isoformat(),
         **record_links(record),
     }
+
+
+def dublin_core_of(record, url: str) -> dict[str, list[str]]:
+    """Dublin Core by the profile's crosswalk (as OAI-PMH's ``oai_dc``), the page as an
+    identifier after the library's own."""
+    elements = record.collection.profile.dublin_core(record.metadata_)
+    elements.setdefault("identifier", []).append(url)
+    return elements
 
 
 def _wants_json() -> bool:
