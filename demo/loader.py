@@ -2,8 +2,10 @@
 
 Libraries, people and collections are made with the repository's services; the records come
 in through the ordinary batch import, one job per collection and library (an import belongs to
-one library), run here and published by a reviewer of that library. So loading the demo also
-rehearses the path a cataloguer's spreadsheet takes. Records already present (by library and
+one library), run here. Where the library has a reviewer of the collection, the import
+publishes; otherwise the library's contributor imports drafts, submits them, and a reviewer of
+the collection from another library publishes them, as in the web workflow. So loading the
+demo rehearses the path a cataloguer's spreadsheet takes. Records already present (by library and
 local id) are neither drawn nor imported again: loading twice changes nothing.
 """
 
@@ -20,7 +22,15 @@ from demo.artwork import Recipe, render_jpeg
 from ingest.imports import run_import, start_import
 from repository import permissions
 from repository.errors import NotFound
-from repository.models import Collection, IngestJob, JobState, Library, User
+from repository.models import (
+    Collection,
+    IngestJob,
+    JobState,
+    Library,
+    RecordStatus,
+    User,
+    UserRole,
+)
 from repository.services import accounts, collections, records
 
 Progress = Callable[[int, int], None]
@@ -58,9 +68,10 @@ def load_demo(limit: int | None = None, progress: Progress | None = None) -> Dem
     with tempfile.TemporaryDirectory(prefix="huiku-demo-") as folder:
         for (slug, code), batch in batches.items():
             collection, library = collection_map[slug], libraries[code]
-            job = import_rows(
-                _importer(users, library, collection), collection, batch, Path(folder)
-            )
+            importer = _importer(users, library, collection)
+            job = import_rows(importer, collection, batch, Path(folder))
+            if not permissions.can_review(importer, collection):
+                _publish(importer, _reviewer(users, collection), library, batch)
             summary.created += job.counts.get("created", 0)
             if progress:
                 progress(summary.existing + summary.created, len(chosen))
@@ -77,14 +88,14 @@ def import_rows(
     scale: float = 1.0,
 ) -> IngestJob:
     """Import these rows of one collection and library: their CSV, their pictures drawn into a
-    folder, one import job run here. ``scale`` draws smaller pictures (for quick checks)."""
+    folder, one import job run here, publishing when ``user`` may. ``scale`` draws smaller
+    pictures (for quick checks)."""
     work = Path(tempfile.mkdtemp(dir=folder))
     table = work / f"{collection.slug}.csv"
     dataset.write_csv(collection.slug, batch, table)
     draw_pictures([name for row in batch for name in row.images], work / "images", scale)
-    job = start_import(
-        user, collection, table, work / "images", dry_run=dry_run, publish=not dry_run
-    )
+    publish = not dry_run and permissions.can_review(user, collection)
+    job = start_import(user, collection, table, work / "images", dry_run=dry_run, publish=publish)
     job = run_import(job)
     failed = job.counts.get("failed", 0)
     if job.state is not JobState.SUCCEEDED or failed:
@@ -180,13 +191,32 @@ def _user(
 
 
 def _importer(users: list[User], library: Library, collection: Collection) -> User:
-    """A member of the library who may publish in the collection: its reviewer, else an admin."""
+    """The library's member who imports: its reviewer of the collection (the import then
+    publishes), else its contributor."""
     members = [u for u in users if u.library_id == library.id]
-    able = [u for u in members if permissions.can_review(u, collection)]
-    able.sort(key=lambda u: u.is_admin)  # a reviewer before an administrator
-    if not able:
-        raise DemoLoadFailed(
-            f"no demo user of {library.code} may publish in {collection.slug}: "
-            "give one the reviewer role for it in demo/data/alliance.toml"
-        )
-    return able[0]
+    for fits in (
+        lambda u: u.role is UserRole.REVIEWER and permissions.can_review(u, collection),
+        lambda u: u.role is UserRole.CONTRIBUTOR and permissions.can_contribute(u, collection),
+    ):
+        found = [u for u in members if fits(u)]
+        if found:
+            return found[0]
+    raise DemoLoadFailed(f"no demo user of {library.code} may contribute to {collection.slug}")
+
+
+def _reviewer(users: list[User], collection: Collection) -> User:
+    found = [u for u in users if u.role is UserRole.REVIEWER and u in collection.reviewers]
+    if not found:
+        raise DemoLoadFailed(f"no demo user reviews {collection.slug} in demo/data/alliance.toml")
+    return found[0]
+
+
+def _publish(
+    contributor: User, reviewer: User, library: Library, batch: list[dataset.DemoRow]
+) -> None:
+    """Submit the imported drafts and publish them as the collection's reviewer."""
+    for row in batch:
+        record = records.find_by_local_id(library.id, row.local_id)
+        if record is not None and record.status is RecordStatus.DRAFT:
+            records.submit_record(contributor, record)
+            records.publish_record(reviewer, record)
