@@ -1,4 +1,4 @@
-"""Bringing material in: the record form, images and their derivatives, batch import, the demo."""
+"""Bringing material in: the record form, images and their derivatives, batch import."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from ingest import views
-    from ingest.demo.command import demo
 
     app.register_blueprint(views.blueprint)
-    app.cli.add_command(demo)
 
     from ingest import api_tokens, schemas
     from ingest.api import describe_records

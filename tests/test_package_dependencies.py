@@ -1,5 +1,6 @@
 """Dependencies point one way: the plug-in packages use the core, never the core them, and
-``ingest`` and ``iiif`` share images through ``repository.images`` instead of each other.
+``ingest`` and ``iiif`` share images through ``repository.images`` instead of each other. The
+demo sits on top: it uses the core and the import, and nothing in the product uses it.
 
 Every import statement counts, at the top of a module or inside a function, so an import
 made lazily to dodge a cycle is caught as well.
@@ -12,6 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUG_INS = ("ingest", "iiif", "search", "interop")
+PRODUCT = ("repository", *PLUG_INS)
 
 
 def imports_of(package: str) -> list[tuple[str, str]]:
@@ -52,3 +54,13 @@ def test_ingest_does_not_import_iiif() -> None:
 
 def test_the_core_imports_no_plug_in() -> None:
     assert offending("repository", PLUG_INS) == []
+
+
+def test_nothing_in_the_product_imports_the_demo() -> None:
+    assert [line for package in PRODUCT for line in offending(package, ("demo",))] == []
+
+
+def test_the_demo_loads_through_the_core_and_the_import() -> None:
+    used = {name.split(".")[0] for _, name in imports_of("demo")}
+    assert {"repository", "ingest"} <= used
+    assert offending("demo", ("iiif", "interop")) == []

@@ -26,7 +26,7 @@ def test_a_fresh_instance_runs_on_sqlite_in_its_instance_folder(tmp_path, monkey
     with app.app_context():
         upgrade()
         check()  # the migrations describe exactly the models: no revision is missing
-        from ingest.demo.loader import load_demo
+        from demo.loader import load_demo
 
         assert load_demo(limit=2).created == 2
         db.session.remove()

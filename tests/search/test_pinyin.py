@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.demo.data import RECORDS as DEMO_RECORDS
+from demo.dataset import rows as demo_rows
 from repository.chinese import ReadingsError, pinyin_sort_key, read_place_names
 
-DEMO_TITLES = [record["metadata"]["title"] for record in DEMO_RECORDS]
+DEMO_TITLES = [row.cells["title"] for row in demo_rows()]
 
 
 class TestSortKeys:
