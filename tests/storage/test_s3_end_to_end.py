@@ -1,0 +1,159 @@
+"""Images and imports on S3-compatible storage, across machines that share only the bucket.
+
+Each "machine" is a storage root of its own (its local copies); switching roots between steps
+and deleting the previous machine's copies shows that nothing depends on a disk being shared:
+the web server that took an upload, the worker that runs the import and the server that
+answers readers each see the files only through the bucket, a real S3 server over HTTP.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from PIL import Image
+from sqlalchemy import select
+
+from ingest.imports import run_import, start_import
+from repository.extensions import db
+from repository.images.s3 import S3Settings
+from repository.models import Asset, IngestJob, Record, RecordStatus
+from repository.services import records
+from tests.ingest.image_factory import BLUE, GREEN, RED, YELLOW, quadrants
+from tests.ingest.imports.conftest import csv_bytes, zip_bytes
+from tests.ingest.test_record_form import FIELDS, post_new
+from tests.storage.s3_server import object_names
+
+IIIF = "/iiif/image/3"
+
+
+@pytest.fixture
+def collection(make_collection):
+    return make_collection("natural_history", slug="changbaishan")
+
+
+@pytest.fixture
+def contributor(make_user):
+    return make_user("contributor")
+
+
+@pytest.fixture
+def machine(s3_app: Flask, tmp_path: Path):
+    """Switch the app to another machine: empty local copies and an empty IIIF cache."""
+    saved = {key: s3_app.config[key] for key in ("STORAGE_ROOT", "IIIF_CACHE_ROOT")}
+
+    def become(name: str) -> Path:
+        root = tmp_path / name
+        s3_app.config["STORAGE_ROOT"] = str(root / "storage")
+        s3_app.config["IIIF_CACHE_ROOT"] = str(root / "iiif-cache")
+        return root
+
+    yield become
+    s3_app.config.update(saved)
+
+
+def picture_bytes(size: tuple[int, int] = (2600, 1800)) -> bytes:
+    """Four coloured quadrants, large enough for a pyramid and full-resolution tiles."""
+    buffer = io.BytesIO()
+    quadrants(size).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def image_of(response) -> Image.Image:
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    image = Image.open(io.BytesIO(response.data))
+    image.load()
+    return image.convert("RGB")
+
+
+def near(actual: tuple[int, ...], expected: tuple[int, ...], tolerance: int = 24) -> bool:
+    return all(abs(a - e) <= tolerance for a, e in zip(actual, expected, strict=True))
+
+
+def publish(make_user, record: Record) -> None:
+    admin = make_user("admin", library=record.library)
+    if record.status is RecordStatus.DRAFT:
+        records.submit_record(admin, record)
+    records.publish_record(admin, record)
+
+
+def assert_served_from_the_bucket(client, asset: Asset) -> None:
+    """Thumbnails, info.json and tiles of every corner, on a machine with no copies yet."""
+    thumbnail = image_of(client.get(f"/assets/{asset.public_id}/thumb-200.jpg"))
+    assert max(thumbnail.size) == 200
+    info = client.get(f"{IIIF}/{asset.public_id}/info.json").get_json()
+    assert (info["width"], info["height"]) == (asset.width, asset.height)
+    w, h = asset.width, asset.height
+    for (x, y), colour in (
+        ((0, 0), RED),
+        ((w - 512, 0), GREEN),
+        ((0, h - 512), BLUE),
+        ((w - 512, h - 512), YELLOW),
+    ):
+        tile = image_of(client.get(f"{IIIF}/{asset.public_id}/{x},{y},512,512/512,/0/default.jpg"))
+        assert tile.size == (512, 512)
+        assert near(tile.getpixel((256, 256)), colour), (x, y, tile.getpixel((256, 256)))
+
+
+def test_an_image_saved_through_the_form_is_served_by_a_machine_that_never_saw_it(
+    login, client, collection, contributor, make_user, machine, s3_settings: S3Settings
+):
+    web = machine("web")
+    response = post_new(login(contributor), FIELDS, [("taxus.jpg", picture_bytes())])
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    record = db.session.scalar(select(Record).where(Record.local_id == FIELDS["local_id"]))
+    [asset] = record.assets
+    names = object_names(s3_settings)
+    digest = asset.sha256
+    assert f"huiku/originals/{digest[:2]}/{digest[2:4]}/{digest}" in names
+    derivatives = f"huiku/derivatives/{digest[:2]}/{digest[2:4]}/{digest}/"
+    assert {derivatives + "manifest.json", derivatives + "thumb-200.jpg"} <= set(names)
+    publish(make_user, record)
+
+    shutil.rmtree(web)  # the web server that took the upload is gone
+    reader = machine("reader")
+    assert_served_from_the_bucket(client, asset)
+    assert (reader / "storage" / "originals").is_dir()  # copies made here, on demand
+
+
+def test_an_import_runs_on_a_worker_that_shares_only_the_bucket(
+    client, collection, contributor, make_user, machine, s3_settings: S3Settings, tmp_path
+):
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    table = upload / "plants.csv"
+    table.write_bytes(
+        csv_bytes(
+            [
+                ["local_id", "title", "scientific_name", "kingdom", "images"],
+                ["CBS-101", "人参", "Panax ginseng", "植物", "ginseng.jpg"],
+                ["CBS-102", "松茸", "Tricholoma matsutake", "真菌", ""],
+            ]
+        )
+    )
+    images = upload / "images.zip"
+    images.write_bytes(zip_bytes({"photos/ginseng.jpg": picture_bytes()}))
+
+    web = machine("web")
+    job = start_import(contributor, collection, table, images, dry_run=False)
+    stored = set(object_names(s3_settings))
+    assert {
+        f"huiku/imports/{job.public_id}/table.csv",
+        f"huiku/imports/{job.public_id}/images.zip",
+    } <= stored
+    shutil.rmtree(web)
+
+    worker = machine("worker")
+    job = run_import(db.session.get(IngestJob, job.id))
+    assert job.counts["created"] == 2, job.report
+    assert f"huiku/imports/{job.public_id}/images.zip" not in object_names(s3_settings)
+    shutil.rmtree(worker)
+
+    machine("reader")
+    record = db.session.scalar(select(Record).where(Record.local_id == "CBS-101"))
+    [asset] = record.assets
+    publish(make_user, record)
+    assert_served_from_the_bucket(client, asset)
