@@ -32,6 +32,7 @@ from repository.messages import Message
 #: How long a local copy of a derivative set is used before the bucket is asked again.
 RECHECK_SECONDS = 30
 _DERIVATIVE_MANIFEST = "manifest.json"  # as in repository.images.derivatives
+_MTIME = "huiku-mtime"  # object metadata: the file's modification time when it was stored
 _MARKS = ".copies"  # under the root: what each local copy of a derivative set was taken from
 
 
@@ -112,9 +113,18 @@ class S3Store(FileStore):
     # Any file, by key ----------------------------------------------------------------------
 
     def share(self, key: str) -> None:
-        path = self.path(key)
-        with self._errors(key), path.open("rb") as stream:
-            self.client.upload_fileobj(stream, self.settings.bucket, self.object_name(key))
+        self._upload(self.path(key), key)
+
+    def put_file(self, key: str, source: Path) -> None:
+        """PUT ``source`` as it is, keeping no second copy on this machine."""
+        self._upload(Path(source), key)
+
+    def fetch(self, key: str, target: Path) -> bool:
+        try:
+            self._download(key, target)
+        except FileNotFoundError:
+            return False
+        return True
 
     def share_tree(self, prefix: str) -> None:
         folder = self.path(prefix)
@@ -311,14 +321,27 @@ class S3Store(FileStore):
             return None
         return str(head.get("ETag", ""))
 
+    def _upload(self, source: Path, key: str) -> None:
+        """PUT a file, noting its modification time, which a fetched copy then gets too."""
+        with self._errors(key), source.open("rb") as stream:
+            extra = {"Metadata": {_MTIME: repr(os.fstat(stream.fileno()).st_mtime)}}
+            self.client.upload_fileobj(
+                stream, self.settings.bucket, self.object_name(key), ExtraArgs=extra
+            )
+
     def _download(self, key: str, target: Path, mode: int = 0o644) -> None:
         """Fetch an object to ``target`` through a temporary name: whole or not at all."""
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(prefix=".fetch-", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as out, self._errors(key):
-                self.client.download_fileobj(self.settings.bucket, self.object_name(key), out)
+                got = self.client.get_object(Bucket=self.settings.bucket, Key=self.object_name(key))
+                with got["Body"] as body:
+                    shutil.copyfileobj(body, out, 1024 * 1024)
             os.chmod(temp_name, mode)
+            mtime = _float(got.get("Metadata", {}).get(_MTIME))
+            if mtime is not None:
+                os.utime(temp_name, (mtime, mtime))
             os.replace(temp_name, target)
         except BaseException:
             Path(temp_name).unlink(missing_ok=True)
@@ -363,6 +386,13 @@ _REFUSED = Message(
     "对象存储拒绝访问存储桶“{bucket}”（请检查访问密钥）",
 )
 _FAILED = Message("the object storage reported an error ({code})", "对象存储报告了错误（{code}）")
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
 
 
 def _client_reason(code: str, settings: S3Settings) -> Message:

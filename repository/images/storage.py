@@ -203,6 +203,15 @@ class FileStore:
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 
+    def fetch(self, key: str, target: Path) -> bool:
+        """Copy the file of ``key`` to ``target`` (any path), with its modification time;
+        False when there is none."""
+        try:
+            _copy_atomically(self.path(key), Path(target))
+        except FileNotFoundError:
+            return False
+        return True
+
     def local_copy(self, key: str) -> Path:
         """A readable file on this machine with the bytes of ``key``; FileNotFoundError if none."""
         path = self.path(key)
@@ -361,11 +370,13 @@ def validate_key(key: str) -> str:
 
 
 def _copy_atomically(source: Path, target: Path) -> None:
+    """A complete copy at ``target`` or none: written aside, then renamed into place."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(prefix=".incoming-", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as out, source.open("rb") as stream:
             shutil.copyfileobj(stream, out, CHUNK_SIZE)
+        shutil.copystat(source, temp_name)  # the same modification time as its source
         os.replace(temp_name, target)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
