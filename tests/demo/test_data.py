@@ -11,8 +11,6 @@ from collections import Counter
 import pytest
 
 from demo import dataset
-from ingest.imports.templates import template_headers
-from repository.profiles import get_profile
 
 ALLIANCE = dataset.alliance()
 ROWS = dataset.rows()
@@ -32,12 +30,6 @@ def test_enough_records_in_each_collection():
     counts = Counter(row.collection for row in ROWS)
     assert len(ROWS) == 73
     assert counts == {"changbaishan": 30, "jilin-ich": 23, "jilin-local-documents": 20}
-
-
-def test_each_csv_has_its_profiles_template_columns_and_the_library_note():
-    for slug, collection in COLLECTIONS.items():
-        expected = template_headers(get_profile(collection["profile"]))
-        assert dataset.csv_headers(slug) == [*expected, dataset.LIBRARY_COLUMN]
 
 
 def test_libraries_and_collections_are_well_formed():

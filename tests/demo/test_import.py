@@ -1,9 +1,12 @@
 """The demo's CSVs are ordinary import files: every row passes the import's checks."""
 
+import csv
+import io
 from pathlib import Path
 
 from demo import dataset
 from demo.loader import DemoLoadFailed, import_rows, load_demo
+from ingest.imports import template_csv
 from repository.models import JobState, User
 from repository.services import accounts, collections
 
@@ -25,6 +28,14 @@ def test_every_row_of_the_demo_csvs_passes_a_dry_run_of_the_import(tmp_path: Pat
         assert job.counts["created"] == len(batch), (slug, code)
         checked += len(batch)
     assert checked == len(dataset.rows()) == 73
+
+
+def test_each_csv_has_its_collections_template_columns_and_the_library_note():
+    load_demo(limit=0)
+    for collection in dataset.alliance().collections:
+        template = template_csv(collections.get_collection(collection["slug"]))
+        headers = next(csv.reader(io.StringIO(template.decode("utf-8-sig"))))
+        assert dataset.csv_headers(collection["slug"]) == [*headers, dataset.LIBRARY_COLUMN]
 
 
 def test_a_row_the_import_refuses_stops_the_demo_with_the_row_and_the_reason(tmp_path: Path):
