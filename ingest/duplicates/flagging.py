@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ARRAY, String, bindparam, delete, func, or_, select
 
 from ingest.duplicates.keys import MatchKeys, match_keys, pair_signature, reasons_for
 from repository.bulk import insert_values
@@ -180,7 +180,38 @@ def _flag_new_in_transaction(
         rows,
         same={"collection_id": collection_id, "library_id": library_id},
     )
-    wanted = sorted({key for _record_id, _kind, key in rows})
+    shared = _keys_of_other_libraries(
+        collection_id, library_id, sorted({key for _record_id, _kind, key in rows})
+    )
+    alike = sorted(record_id for record_id, keys in keys_of.items() if keys & shared)
+    if not alike:
+        return {}
+    flagged = {}
+    for record in db.session.scalars(select(Record).where(Record.id.in_(alike))):
+        flagged[record.id] = flag_in_transaction(record)
+    return flagged
+
+
+def _keys_of_other_libraries(collection_id: int, library_id: int, wanted: list[str]) -> set[str]:
+    """Which of ``wanted`` other libraries' records of the collection use.
+
+    On PostgreSQL the keys go as one array joined to the index, so each is one index probe
+    however large the table grows (an ``IN`` list of bound parameters would be compared with
+    every row of a sequential scan). SQLite is given ``IN`` lists of ``LOOKUP_KEYS``.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        keys = bindparam("wanted", wanted, type_=ARRAY(String))
+        wanted_keys = func.unnest(keys).table_valued("key").render_derived()
+        statement = (
+            select(DuplicateKey.key)
+            .join(wanted_keys, DuplicateKey.key == wanted_keys.c.key)
+            .where(
+                DuplicateKey.collection_id == collection_id,
+                DuplicateKey.library_id != library_id,
+            )
+            .distinct()
+        )
+        return set(db.session.scalars(statement))
     shared: set[str] = set()
     for start in range(0, len(wanted), LOOKUP_KEYS):
         shared.update(
@@ -194,13 +225,7 @@ def _flag_new_in_transaction(
                 .distinct()
             )
         )
-    alike = sorted(record_id for record_id, keys in keys_of.items() if keys & shared)
-    if not alike:
-        return {}
-    flagged = {}
-    for record in db.session.scalars(select(Record).where(Record.id.in_(alike))):
-        flagged[record.id] = flag_in_transaction(record)
-    return flagged
+    return shared
 
 
 def _still_there(record: Record) -> bool:

@@ -29,7 +29,6 @@ from repository.models import (
     Collection,
     DuplicateCandidate,
     Record,
-    RecordRevision,
     RecordStatus,
     User,
 )
@@ -136,6 +135,8 @@ class Writer:
         for item in items:
             results.append(self._write(user, collection, item, existing.get(item.local_id)))
         db.session.flush()
+        created = [result.record for result in results if result.outcome == "created"]
+        records.write_first_revisions(created, user)
         if self.publish:
             for result in results:
                 if result.record is not None and result.outcome != "failed":
@@ -165,11 +166,10 @@ class Writer:
         return written
 
     def _create(self, user: User, collection: Collection, item: CheckedItem) -> Record:
-        """A new draft, exactly as ``records.create_record`` makes one (its derived columns,
-        revision 1 ``create``), without its per-record look-ups: the batch looked its local ids
-        up at once (a record created meanwhile fails the batch on the unique index, and the
-        rows are then written one by one, looked up afresh), and a new record's first revision
-        is number 1."""
+        """A new draft, as ``records.create_record`` makes one (its derived columns), without
+        its per-record look-ups: the batch looked its local ids up at once (a record created
+        meanwhile fails the batch on the unique index, and the rows are then written one by
+        one, looked up afresh). ``write_all`` writes the batch's first revisions at once."""
         record = Record(
             collection=collection,
             library_id=self.library_id,
@@ -181,20 +181,6 @@ class Writer:
         for position, image in enumerate(item.images or []):
             self._new_asset(record, image, position)
         db.session.add(record)
-        db.session.add(
-            RecordRevision(
-                record=record,
-                number=1,
-                action="create",
-                user=user,
-                status_before=None,
-                status_after=RecordStatus.DRAFT.value,
-                metadata_before=None,
-                metadata_after=dict(record.metadata_),
-                assets_after=[asset.sha256 for asset in record.assets],
-                comment="",
-            )
-        )
         return record
 
     def flag_duplicates(self, results: list[Written]) -> int:

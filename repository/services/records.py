@@ -6,12 +6,13 @@ task (the search outbox) in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import delete, select
 
 from repository import permissions
+from repository.bulk import insert_rows
 from repository.chinese import pinyin_sort_key
 from repository.errors import InvalidTransition, NotFound, PermissionDenied
 from repository.extensions import db
@@ -185,6 +186,33 @@ def write_revision(
     )
     db.session.add(revision)
     return revision
+
+
+def write_first_revisions(created: Sequence[Record], user: User | None) -> None:
+    """Revision 1 ``create`` of records just flushed, as one COPY (an import's batch).
+
+    The same rows ``write_revision`` makes for a record saved through the form.
+    """
+    now = utcnow()
+    insert_rows(
+        RecordRevision.__table__,
+        [
+            {
+                "record_id": record.id,
+                "number": 1,
+                "action": "create",
+                "user_id": user.id if user is not None else None,
+                "created_at": now,
+                "status_before": None,
+                "status_after": record.status.value,
+                "metadata_before": None,
+                "metadata_after": record.metadata_,
+                "assets_after": [asset.sha256 for asset in record.assets],
+                "comment": "",
+            }
+            for record in created
+        ],
+    )
 
 
 def queue_index_task(record: Record, action: str) -> None:

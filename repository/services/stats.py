@@ -106,9 +106,10 @@ def _key(state, *, before: bool) -> Key | None:
 
 def _changes(session: Session) -> Counter[Key]:
     delta: Counter[Key] = Counter()
-    for record in _records(session.new):
-        if (key := _key(inspect(record), before=False)) is not None:
-            delta[key] += 1
+    for record in _records(session.new):  # their values as they are: nothing came before
+        key = (record.collection_id, record.library_id, record.status or RecordStatus.DRAFT)
+        if None not in key:
+            delta[key[0], key[1], RecordStatus(key[2]).value] += 1
     for record in _records(session.deleted):
         if (key := _key(inspect(record), before=True)) is not None:
             delta[key] -= 1
