@@ -11,6 +11,12 @@ Layout under ``IIIF_CACHE_ROOT``::
 
 Deleting any part of the tree at any time is safe (e.g. files not read for a month); they are
 rendered again on the next request.
+
+With object storage (``S3_BUCKET``) the cache is shared too: a response rendered on one machine
+is also put under ``iiif-cache/<the same path>`` in the bucket, and a machine that has no copy
+fetches it from there before rendering its own. The local tree stays what is served (nginx can
+only send local files); the bucket copy spares the other machines the render. A bucket that
+cannot be reached only costs the render, never the response.
 """
 
 from __future__ import annotations
@@ -22,7 +28,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from repository.images.storage import validate_sha256
+from flask import current_app, has_app_context
+
+from repository.images import file_store
+from repository.images.storage import FileStore, validate_sha256
 
 #: Bump when the renderer's output changes, so old files are no longer used.
 RENDER_VERSION = 1
@@ -44,7 +53,14 @@ def cache_entry(root: Path, sha256: str, canonical: str) -> CacheEntry:
     key = f"{RENDER_VERSION}\n{sha256}\n{canonical}".encode()
     digest = hashlib.sha256(key).hexdigest()[:32]
     relative = f"{sha256[:2]}/{sha256[2:4]}/{sha256}/{digest}.{extension}"
-    return CacheEntry(digest=digest, relative_path=relative, path=Path(root) / relative)
+    entry = CacheEntry(digest=digest, relative_path=relative, path=Path(root) / relative)
+    store = _shared_store()
+    if store is not None and not entry.path.is_file():
+        try:
+            store.fetch(_shared_key(entry), entry.path)
+        except OSError as error:
+            current_app.logger.warning("IIIF: shared cache unavailable: %s", error)
+    return entry
 
 
 def store_response(entry: CacheEntry, data: bytes, modified: datetime) -> None:
@@ -65,3 +81,21 @@ def store_response(entry: CacheEntry, data: bytes, modified: datetime) -> None:
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+    store = _shared_store()
+    if store is not None:
+        try:
+            store.put_file(_shared_key(entry), entry.path)
+        except OSError as error:
+            current_app.logger.warning("IIIF: could not share %s: %s", entry.relative_path, error)
+
+
+def _shared_store() -> FileStore | None:
+    """The object store when there is one; the disk store is this machine's own, not shared."""
+    if not has_app_context():
+        return None
+    store = file_store()
+    return store if store.shared else None
+
+
+def _shared_key(entry: CacheEntry) -> str:
+    return f"iiif-cache/{entry.relative_path}"

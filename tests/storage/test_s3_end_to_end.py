@@ -3,7 +3,8 @@
 Each "machine" is a storage root of its own (its local copies); switching roots between steps
 and deleting the previous machine's copies shows that nothing depends on a disk being shared:
 the web server that took an upload, the worker that runs the import and the server that
-answers readers each see the files only through the bucket, a real S3 server over HTTP.
+answers readers each see the files only through the bucket, a real S3 server over HTTP; so do
+rendered IIIF responses.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from ingest.imports import run_import, start_import
+from ingest.services import save_new_record
+from ingest.uploads import ImageUpload
 from repository.extensions import db
 from repository.images.s3 import S3Settings
 from repository.models import Asset, IngestJob, Record, RecordStatus
@@ -25,7 +28,7 @@ from repository.services import records
 from tests.ingest.image_factory import BLUE, GREEN, RED, YELLOW, quadrants
 from tests.ingest.imports.conftest import csv_bytes, zip_bytes
 from tests.ingest.test_record_form import FIELDS, post_new
-from tests.storage.s3_server import object_names
+from tests.storage.s3_server import object_names, raw_client
 
 IIIF = "/iiif/image/3"
 
@@ -157,3 +160,34 @@ def test_an_import_runs_on_a_worker_that_shares_only_the_bucket(
     [asset] = record.assets
     publish(make_user, record)
     assert_served_from_the_bucket(client, asset)
+
+
+def test_a_response_rendered_on_one_machine_is_sent_by_the_others(
+    client, collection, contributor, make_user, machine, s3_settings: S3Settings
+):
+    machine("web")
+    record = save_new_record(
+        contributor,
+        collection,
+        {**FIELDS, "local_id": "CBS-IIIF"},
+        [ImageUpload(io.BytesIO(picture_bytes((800, 600))), "quadrants.jpg")],
+    )
+    publish(make_user, record)
+    [asset] = record.assets
+    region = f"{IIIF}/{asset.public_id}/400,0,400,300/200,/0/default.png"
+    first = image_of(client.get(region))
+    assert near(first.getpixel((100, 75)), GREEN)
+    assert any(name.startswith("huiku/iiif-cache/") for name in object_names(s3_settings))
+
+    # Only the shared cache can answer now: the original and its derivatives are gone.
+    bucket = raw_client(s3_settings)
+    for name in object_names(s3_settings):
+        if not name.startswith("huiku/iiif-cache/"):
+            bucket.delete_object(Bucket=s3_settings.bucket, Key=name)
+    machine("reader")
+    second = client.get(region)
+    assert second.status_code == 200
+    assert second.data == client.get(region).data
+    assert near(image_of(second).getpixel((100, 75)), GREEN)
+    other_region = f"{IIIF}/{asset.public_id}/0,0,400,300/200,/0/default.png"
+    assert client.get(other_region).status_code == 500  # not rendered before: needs the original
