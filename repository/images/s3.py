@@ -86,6 +86,10 @@ def _client(settings: S3Settings, pid: int) -> Any:
         read_timeout=30,
         retries={"max_attempts": 2, "mode": "standard"},
         s3={"addressing_style": settings.addressing_style},
+        # Checksums only where the API demands them: several S3-compatible stores refuse the
+        # trailing checksums that newer boto3 versions send by default.
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
     )
     return boto3.client(
         "s3", endpoint_url=settings.endpoint_url, region_name=settings.region, config=config
