@@ -4,7 +4,7 @@
 ``s3``           the same store on S3-compatible object storage, chosen by ``S3_BUCKET``
 ``verify``       checking an upload is a whole image of an accepted format and size
 ``derivatives``  thumbnails and the downscaled pyramid, with their manifest
-``pixels``       decoding originals upright as 8-bit RGB, at reduced scale when enough
+``pixels``       decoding originals upright as 8-bit RGB, once per build or at reduced scale
 ``tiles``        large pyramid levels cut into tiles for deep zoom
 ``tasks``        building an asset's pyramid and tiles on the task queue
 

@@ -14,7 +14,7 @@ thumbnails alone lists the original as its only level, which every reader can al
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,11 +104,14 @@ def build_derivatives(
     tile_size: int = 512,
     thumbnail_sizes: Sequence[int] = THUMBNAIL_SIZES,
     force: bool = False,
+    source: Callable[[tuple[int, int]], Image.Image] | None = None,
 ) -> DerivativeSet:
     """Write thumbnails, pyramid levels and the manifest for a stored original.
 
     A complete set built with the same settings is returned as it is unless ``force`` is given;
-    otherwise the new set replaces the old one in a single step.
+    otherwise the new set replaces the old one in a single step. ``source`` gives the displayed
+    image at a level's size (``pixels.DisplayedLevels.at``), so that the tiles can be cut from
+    the same decode; without it the original is decoded here, at half size when that is enough.
     """
     sizes = tuple(sorted(set(thumbnail_sizes)))
     if tile_size < 1 or not sizes or sizes[0] < 1:
@@ -128,20 +131,20 @@ def build_derivatives(
         start = 0
         if len(chain) > 1 and all(max(t) <= max(chain[1]) for t in thumbnails.values()):
             start = 1
-        current = _decode(image, chain[start], orientation)
+        current = source(chain[start]) if source else _decode(image, chain[start], orientation)
 
     with store.writing_derivatives(sha256) as staging:
         pending = sorted(sizes, reverse=True)
         for index in range(start, len(chain)):
             if index > start:
-                current = _shrink(current, chain[index])
+                current = source(chain[index]) if source else shrink(current, chain[index])
             if index > 0:
                 _save(current, staging / f"level-{index}.jpg")
             # Each thumbnail comes from the smallest level that is still at least as large.
             following = max(chain[index + 1]) if index + 1 < len(chain) else 0
             while pending and max(thumbnails[pending[0]]) > following:
                 size = pending.pop(0)
-                _save(_shrink(current, thumbnails[size]), staging / thumbnail_name(size))
+                _save(shrink(current, thumbnails[size]), staging / thumbnail_name(size))
         _write_manifest(staging, sha256, orientation, tile_size, chain, thumbnails)
 
     result = load_derivative_set(store, sha256)
@@ -170,7 +173,7 @@ def build_thumbnails(
         current = _decode(image, thumbnails[sizes[-1]], orientation)
     with store.writing_derivatives(sha256) as staging:
         for size in reversed(sizes):
-            current = _shrink(current, thumbnails[size])
+            current = shrink(current, thumbnails[size])
             _save(current, staging / thumbnail_name(size))
         _write_manifest(staging, sha256, orientation, tile_size, [(width, height)], thumbnails)
     result = load_derivative_set(store, sha256)
@@ -308,7 +311,7 @@ def _decode(image: ImageFile.ImageFile, target: tuple[int, int], orientation: in
             image.draft("RGB", (max(1, stored_width - 1), max(1, stored_height - 1)))
     image.load()
     ImageOps.exif_transpose(image, in_place=True)
-    result = _shrink(to_rgb(image), target)
+    result = shrink(to_rgb(image), target)
     # Closing the file also frees the image it was decoded into, so hand back a separate one.
     return image.copy() if result is image else result
 
@@ -331,7 +334,8 @@ def to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def _shrink(image: Image.Image, target: tuple[int, int]) -> Image.Image:
+def shrink(image: Image.Image, target: tuple[int, int]) -> Image.Image:
+    """``image`` at ``target`` size: exact 2×2 averages for a pyramid step, Lanczos otherwise."""
     if image.size == target:
         return image
     if ((image.width + 1) // 2, (image.height + 1) // 2) == target:

@@ -25,6 +25,7 @@ from sqlalchemy import or_, select, update
 from repository.extensions import db
 from repository.images import file_store
 from repository.images.derivatives import build_derivatives
+from repository.images.pixels import DisplayedLevels
 from repository.images.storage import FileStore
 from repository.images.tiles import ensure_tile_set
 from repository.models import Asset, DerivativeState
@@ -39,8 +40,13 @@ RECOVERY_BATCH = 500
 
 
 def build_image_files(store: FileStore, sha256: str) -> None:
-    """Thumbnails, pyramid and IIIF tiles of a stored original; what exists is kept."""
-    ensure_tile_set(store, build_derivatives(store, sha256))
+    """Thumbnails, pyramid and IIIF tiles of a stored original; what exists is kept.
+
+    Both are cut from one decode of the original (made only if something is missing): for a
+    camera photograph the decode costs about as much as everything written from it.
+    """
+    pixels = DisplayedLevels(store.original_path(sha256))
+    ensure_tile_set(store, build_derivatives(store, sha256, source=pixels.at), pixels.at)
 
 
 def enqueue_derivatives(assets: Iterable[Asset]) -> int:

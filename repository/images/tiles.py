@@ -26,7 +26,7 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +34,7 @@ from pathlib import Path
 from PIL import Image
 
 from repository.images.derivatives import DerivativeSet
-from repository.images.pixels import load_jpeg, open_displayed
+from repository.images.pixels import DisplayedLevels, load_jpeg
 from repository.images.storage import FileStore, validate_sha256
 
 MIN_TILED_SIDE = 2048
@@ -142,10 +142,16 @@ def existing_tile_set(store: FileStore, derivatives: DerivativeSet) -> TileSet |
     return None
 
 
-def ensure_tile_set(store: FileStore, derivatives: DerivativeSet) -> TileSet | None:
+Source = Callable[[tuple[int, int]], Image.Image]
+
+
+def ensure_tile_set(
+    store: FileStore, derivatives: DerivativeSet, source: Source | None = None
+) -> TileSet | None:
     """The tile set of an image, built first if missing; None if no level needs tiles.
 
-    Built by the derivative task (``repository.images.tasks``), not in requests.
+    Built by the derivative task (``repository.images.tasks``), not in requests. ``source``
+    as for ``build_tile_set``.
     """
     wanted = tiled_scale_factors(derivatives)
     if not wanted:
@@ -157,11 +163,17 @@ def ensure_tile_set(store: FileStore, derivatives: DerivativeSet) -> TileSet | N
         existing = load_tile_set(store, derivatives.sha256)  # built while we waited?
         if existing is not None and _matches(existing, derivatives, wanted):
             return existing
-        return build_tile_set(store, derivatives)
+        return build_tile_set(store, derivatives, source)
 
 
-def build_tile_set(store: FileStore, derivatives: DerivativeSet) -> TileSet | None:
-    """Cut every large level into tiles from a single decode of the original."""
+def build_tile_set(
+    store: FileStore, derivatives: DerivativeSet, source: Source | None = None
+) -> TileSet | None:
+    """Cut every large level into tiles from a single decode of the original.
+
+    ``source`` gives the displayed image at a level's size (``DisplayedLevels.at``), so that a
+    caller building the pyramid too decodes the original only once.
+    """
     wanted = tiled_scale_factors(derivatives)
     if not wanted:
         return None
@@ -170,13 +182,12 @@ def build_tile_set(store: FileStore, derivatives: DerivativeSet) -> TileSet | No
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{sha256}.", suffix=".staging", dir=final.parent))
     try:
-        image = open_displayed(store.original_path(sha256))
+        if source is None:
+            source = DisplayedLevels(store.original_path(sha256)).at
         written = []
         for level in derivatives.levels:
-            if level.scale_factor > wanted[-1]:
-                break
-            image = _shrink(image, (level.width, level.height))
             if level.scale_factor in wanted:
+                image = source((level.width, level.height))
                 _cut(image, staging / f"scale-{level.scale_factor}", tile_size)
                 written.append(level)
         manifest = {
@@ -209,14 +220,6 @@ def _matches(tiles: TileSet, derivatives: DerivativeSet, wanted: tuple[int, ...]
     }
     tile_sizes = {lv.tile_size for lv in tiles.levels}
     return sizes == expected and tile_sizes == {derivatives.tile_size}
-
-
-def _shrink(image: Image.Image, target: tuple[int, int]) -> Image.Image:
-    if image.size == target:
-        return image
-    if (-(-image.width // 2), -(-image.height // 2)) == target:
-        return image.reduce(2)  # the pyramid's own step: exact 2×2 averages
-    return image.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
 def _cut(image: Image.Image, directory: Path, tile_size: int) -> None:
