@@ -1,4 +1,5 @@
-"""Open data for harvesters and crawlers: OAI-PMH 2.0 at ``/oai``, sitemaps and ``robots.txt``.
+"""Open data for harvesters, crawlers and readers: OAI-PMH 2.0 at ``/oai``, sitemaps and
+``robots.txt``, and exports (``exports/``).
 
 Only published records of published collections are ever served; see docs/oai-pmh.md.
 """
@@ -9,7 +10,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from interop import oai, sitemaps
+    from interop import exports, oai, sitemaps
 
     oai.init_app(app)
     sitemaps.init_app(app)
+    exports.init_app(app)

@@ -21,7 +21,8 @@ from repository.models import Collection, Record, RecordStatus
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 blueprint = Blueprint("sitemaps", __name__)
 
-#: Paths crawlers have no business in: sign-in areas, write endpoints, import jobs.
+#: Paths crawlers have no business in: sign-in areas, write endpoints, import jobs, exports
+#: (whole collections at a time; the records are in the sitemap one by one).
 DISALLOWED = (
     "/workspace",
     "/admin",
@@ -31,6 +32,9 @@ DISALLOWED = (
     "/api/records/",
     "/login",
     "/logout",
+    "/exports/",
+    "/libraries/",
+    "/collections/*/export.",
 )
 
 

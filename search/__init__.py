@@ -11,7 +11,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from repository.openapi import register_api
-    from search import outbox, settings, synonyms, tasks, views  # noqa: F401 (tasks: queue tasks)
+    from search import exports, outbox, settings, synonyms, tasks, views  # noqa: F401 (tasks)
     from search.cli import search_cli
     from search.engine import check_at_start
     from search.schemas import describe_search
@@ -21,5 +21,6 @@ def init_app(app: Flask) -> None:
     outbox.connect(app)
     register_api(app, describe_search)
     app.register_blueprint(views.blueprint)
+    exports.register(app)  # the results as a record source, for exports
     app.cli.add_command(search_cli)
     check_at_start(app)  # logs a refused credential or an unreachable node; never stops the app
