@@ -1,5 +1,5 @@
 """Open data for harvesters, crawlers and readers: OAI-PMH 2.0 at ``/oai``, sitemaps and
-``robots.txt``, and exports (``exports/``).
+``robots.txt``, exports (``exports/``) and citations on record pages (``citations/``).
 
 Only published records of published collections are ever served; see docs/oai-pmh.md.
 """
@@ -10,8 +10,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from interop import exports, oai, sitemaps
+    from interop import citations, exports, oai, sitemaps
 
     oai.init_app(app)
     sitemaps.init_app(app)
     exports.init_app(app)
+    citations.init_app(app)
