@@ -16,18 +16,21 @@ from __future__ import annotations
 
 import errno
 import functools
+import logging
 import os
 import shutil
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from repository.images.storage import FileStore, StoredOriginal, validate_key, validate_sha256
 from repository.messages import Message
+
+log = logging.getLogger(__name__)
 
 #: How long a local copy of a derivative set is used before the bucket is asked again.
 RECHECK_SECONDS = 30
@@ -206,12 +209,22 @@ class S3Store(FileStore):
         """
         path = super().original_path(sha256)
         if not path.is_file():
-            with suppress(FileNotFoundError):
+            try:
                 self._download(self._original_key(sha256), path, mode=0o444)
+            except FileNotFoundError:
+                pass
+            except ObjectStoreError as error:
+                log.warning("original %s not fetched: %s", sha256, error)
         return path
 
     def has_original(self, sha256: str) -> bool:
-        return self.exists(self._original_key(sha256))
+        """Whether the bucket has it; False also when the bucket cannot be asked (a reader
+        then gets no image rather than an error page)."""
+        try:
+            return self.exists(self._original_key(sha256))
+        except ObjectStoreError as error:
+            log.warning("original %s not checked: %s", sha256, error)
+            return False
 
     def open_original(self, sha256: str) -> BinaryIO:
         return self.original_path(sha256).open("rb")
@@ -240,16 +253,21 @@ class S3Store(FileStore):
             kept = mark.read_text() if local.is_dir() else None
         except OSError:
             kept = None
-        prefix = self._derivative_prefix(sha256)
-        current = self._etag(f"{prefix}/{_DERIVATIVE_MANIFEST}")
+        try:
+            self._refresh_set(sha256, local, kept)
+        except ObjectStoreError as error:  # a copy that cannot be checked is still served
+            log.warning("derivatives of %s not checked: %s", sha256, error)
+        return local
+
+    def _refresh_set(self, sha256: str, local: Path, kept: str | None) -> None:
+        current = self._etag(f"{self._derivative_prefix(sha256)}/{_DERIVATIVE_MANIFEST}")
         if current is None:
             self._discard(local)
-            mark.unlink(missing_ok=True)
-            return local
+            self._mark(sha256).unlink(missing_ok=True)
+            return
         if current != kept:
             self._fetch_set(sha256, local)
         self._set_mark(sha256, current)
-        return local
 
     @contextmanager
     def writing_derivatives(self, sha256: str) -> Iterator[Path]:

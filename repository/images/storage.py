@@ -304,6 +304,9 @@ class FileStore:
 
     def derivative_dir(self, sha256: str) -> Path:
         """Where the derivatives of one original live (the directory may not exist yet)."""
+        return self._derivative_folder(sha256)
+
+    def _derivative_folder(self, sha256: str) -> Path:
         validate_sha256(sha256)
         return self.root / "derivatives" / sha256[:2] / sha256[2:4] / sha256
 
@@ -314,7 +317,7 @@ class FileStore:
         Readers see the old complete set, for an instant none, or the new one, never a half-written
         mix; if the block raises, the staging directory is discarded and the old set stays.
         """
-        final = self.derivative_dir(sha256)
+        final = self._derivative_folder(sha256)
         final.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{sha256}.", suffix=".staging", dir=final.parent))
         staging.chmod(0o755)  # mkdtemp makes it private; a web server may need to read it
@@ -331,7 +334,7 @@ class FileStore:
 
     def remove_derivatives(self, sha256: str) -> None:
         """Delete an original's derivatives (e.g. to rebuild them); missing ones are fine."""
-        target = self.derivative_dir(sha256)
+        target = self._derivative_folder(sha256)
         trash = self._aside(target)
         if trash is not None:
             shutil.rmtree(trash, ignore_errors=True)

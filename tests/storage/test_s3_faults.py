@@ -20,9 +20,11 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from repository.extensions import db
+from repository.images import s3
 from repository.images.s3 import S3Settings, S3Store
 from repository.images.storage import STORING, StorageUnavailable
 from repository.models import Asset, IngestJob, Record, RecordStatus
+from repository.services import records
 from tests.ingest.api_client import issue_token
 from tests.ingest.imports.conftest import HEADERS, ROWS, csv_bytes, default_images, zip_bytes
 from tests.ingest.imports.test_pages import upload
@@ -192,3 +194,26 @@ def test_a_failed_put_leaves_no_local_copy_claiming_the_original(s3_settings: S3
         f"“{s3_settings.bucket}” does not exist."
     )
     assert f"存储桶“{s3_settings.bucket}”不存在" in refusal.message.zh
+
+
+def test_while_the_server_is_stopped_readers_get_pages_and_the_copies_there_are(
+    s3_app, proxied, client, login, collection, contributor, make_user, tmp_path, monkeypatch
+):
+    saved = post_new(login(contributor), FIELDS, [("one.jpg", picture_bytes((300, 200)))])
+    assert saved.status_code == 302
+    record = db.session.scalar(select(Record).where(Record.local_id == FIELDS["local_id"]))
+    admin = make_user("admin", library=record.library)
+    records.submit_record(admin, record)
+    records.publish_record(admin, record)
+    [asset] = record.assets
+    thumbnail = f"/assets/{asset.public_id}/thumb-200.jpg"
+    assert client.get(thumbnail).status_code == 200
+
+    proxied.stop()
+    monkeypatch.setattr(s3, "RECHECK_SECONDS", 0)  # every read asks the bucket, which is gone
+
+    assert client.get(f"/records/{record.public_id}").status_code == 200
+    assert client.get(thumbnail).status_code == 200  # this machine's copy, unchecked
+    s3_app.config["STORAGE_ROOT"] = str(tmp_path / "a-machine-without-copies")
+    assert client.get(f"/records/{record.public_id}").status_code == 200
+    assert client.get(thumbnail).status_code == 404  # no image, but no error page either
