@@ -22,36 +22,34 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from pathlib import Path
-from typing import Any
 
 from search.backends import Deletion, IndexStatus, SearchUnavailable
-from search.documents import Document, facet_definitions
-from search.hits import hit_from_document, rank_suggestions
-from search.pinyin import initials_query, segmentations
-from search.query import (
-    MAX_WINDOW,
-    CursorInvalid,
-    FacetValue,
-    Hit,
-    SearchRequest,
-    SearchResult,
-    Sort,
-    Suggestion,
+from search.backends.embedded_query import (
+    FTS_COLUMNS,
+    PINYIN_COLUMNS,
+    TEXT_COLUMNS,
+    checked_cursor,
+    collect_matches,
+    columns,
+    facet_counts,
+    page_of_hits,
+    phrase,
+    read_bodies,
 )
-from search.text import QueryTerm, fold, tokens
+from search.documents import Document
+from search.hits import rank_suggestions
+from search.pinyin import initials_query, segmentations
+from search.query import MAX_WINDOW, Hit, SearchRequest, SearchResult, Suggestion
+from search.text import fold, tokens
 
 SCHEMA_VERSION = 2  # PRAGMA user_version of a file in this layout (2: pinyin columns)
 BUSY_TIMEOUT_SECONDS = 10.0
 REBUILD_BATCH = 1000  # documents per transaction while rebuilding, so other writers get turns
-TITLE_WEIGHT, NAMES_WEIGHT, TEXT_WEIGHT = 8.0, 4.0, 1.0
-# Pinyin of titles and names, and initials (search.pinyin): found, but below the characters.
-PINYIN_TITLE_WEIGHT, PINYIN_NAMES_WEIGHT, INITIALS_WEIGHT = 2.0, 1.0, 1.5
 MAX_SUGGESTIONS = 50
 
 # Tokens are made in Python; FTS5 keeps each of them whole (every character class but separators
@@ -61,9 +59,6 @@ TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* N* M* P* S* Co'"
 LIVE = ""
 NEXT = "rebuild_"  # prefix of the tables a rebuild fills (with a token), renamed when complete
 TABLES = ("documents", "bodies", "facets", "facet_totals", "fts", "deleted")
-TEXT_COLUMNS = ("search_title", "search_names", "search_text")
-PINYIN_COLUMNS = ("pinyin_title", "pinyin_names", "pinyin_initials")
-FTS_COLUMNS = TEXT_COLUMNS + PINYIN_COLUMNS
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -228,15 +223,15 @@ class EmbeddedBackend:
         query = request.query
         sort = request.effective_sort
         filters = request.all_filters()
-        after = _checked_cursor(sort, request.after)
+        after = checked_cursor(sort, request.after)
         with self._connect() as connection, _transaction(connection, write=False):
-            _collect_matches(connection, request, query.included, query.excluded, sort, filters)
+            collect_matches(connection, request, query.included, query.excluded, sort, filters)
             sizes = dict(connection.execute("SELECT missed, count(*) FROM temp.matched GROUP BY 1"))
             hits: tuple[Hit, ...] = ()
             within_window = after is not None or request.offset + request.per_page <= MAX_WINDOW
             if request.per_page > 0 and within_window:
-                hits = _page(connection, request, query.included, sort, after)
-            facets = _facet_counts(connection, filters, request.facet_size, sizes)
+                hits = page_of_hits(connection, request, query.included, sort, after)
+            facets = facet_counts(connection, filters, request.facet_size, sizes)
         full = request.per_page > 0 and len(hits) == request.per_page
         return SearchResult(
             total=sizes.get(None, 0),
@@ -262,13 +257,13 @@ class EmbeddedBackend:
                      length(d.search_title), d.title_sort, d.id
             LIMIT :limit
         """
-        choices = [f"{_columns(TEXT_COLUMNS[:2])} : {_phrase(typed)} *"]
+        choices = [f"{columns(TEXT_COLUMNS[:2])} : {phrase(typed)} *"]
         choices += [
-            f"{_columns(PINYIN_COLUMNS[:2])} : {_phrase(reading)} *"
+            f"{columns(PINYIN_COLUMNS[:2])} : {phrase(reading)} *"
             for reading in segmentations(folded, partial_last=True)
         ]
         if initials := initials_query(folded):
-            choices.append(f"pinyin_initials : {_phrase([initials])} *")
+            choices.append(f"pinyin_initials : {phrase([initials])} *")
         parameters = {
             "match": " OR ".join(choices),
             "length": len(folded),
@@ -278,8 +273,8 @@ class EmbeddedBackend:
         }
         with self._connect() as connection, _transaction(connection, write=False):
             docs = [doc for (doc,) in connection.execute(sql, parameters)]
-            bodies = _bodies(connection, docs)
-        return rank_suggestions(prefix, [bodies[doc] for doc in docs], limit)
+            found = read_bodies(connection, docs)
+        return rank_suggestions(prefix, [found[doc] for doc in docs], limit)
 
     # -- connections -----------------------------------------------------------------------------
 
@@ -457,300 +452,3 @@ def _microseconds(moment: str) -> int:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return (parsed - EPOCH) // timedelta(microseconds=1)
-
-
-# -- searching ------------------------------------------------------------------------------------
-
-
-def _phrase(phrase_tokens: Sequence[str]) -> str:
-    """An FTS5 string of the tokens: whatever is inside is text to find, never syntax."""
-    text = " ".join(phrase_tokens)
-    return '"' + text.replace('"', '""') + '"'
-
-
-def _columns(columns: Sequence[str]) -> str:
-    return "{" + " ".join(columns) + "}"
-
-
-def _term_match(term: QueryTerm, *, pinyin: bool = True) -> str:
-    """The term as a phrase in the title, names or text; or, read as pinyin, as a phrase of
-    syllables in the pinyin of the title or names, or as their initials; or a synonym of it."""
-    choices = [
-        f"{_columns(TEXT_COLUMNS)} : {_phrase(tokens(text))}"
-        for text in (term.text, *term.synonyms)  # synonyms: search.synonyms, one level
-        if tokens(text)
-    ]
-    if pinyin:
-        choices += [
-            f"{_columns(PINYIN_COLUMNS[:2])} : {_phrase(reading)}" for reading in term.pinyin
-        ]
-        if term.initials:
-            choices.append(f"pinyin_initials : {_phrase([term.initials])}")
-    return "(" + " OR ".join(choices) + ")"
-
-
-def _any_of(terms: Sequence[QueryTerm]) -> str:
-    return " OR ".join(_term_match(term, pinyin=False) for term in terms)
-
-
-# The key each sort orders by (relevance: BM25, higher is better; it needs words to match, which
-# SearchRequest.effective_sort guarantees), and the sorts that put the highest key first.
-_SORT_KEYS = {
-    Sort.RELEVANCE: (
-        f"-bm25(fts, {TITLE_WEIGHT}, {NAMES_WEIGHT}, {TEXT_WEIGHT}, "
-        f"{PINYIN_TITLE_WEIGHT}, {PINYIN_NAMES_WEIGHT}, {INITIALS_WEIGHT})"
-    ),
-    Sort.TITLE: "d.title_sort",
-    Sort.DATE: "d.year_start",  # records without a date come last
-    Sort.NEWEST: "d.published",
-}
-_DESCENDING = {Sort.RELEVANCE, Sort.NEWEST}
-_CURSOR_KEY_TYPES: dict[Sort, tuple[type, ...]] = {
-    Sort.RELEVANCE: (float, int),
-    Sort.TITLE: (str,),
-    Sort.DATE: (int, type(None)),
-    Sort.NEWEST: (int,),
-}
-
-
-def _checked_cursor(sort: Sort, after: tuple[Any, ...] | None) -> tuple[Any, str] | None:
-    """The cursor as (key, id); one that this sort cannot have produced is refused."""
-    if after is None:
-        return None
-    if len(after) != 2 or not isinstance(after[1], str):
-        raise CursorInvalid()
-    key = after[0]
-    if isinstance(key, bool) or not isinstance(key, _CURSOR_KEY_TYPES[sort]):
-        raise CursorInvalid()
-    return key, after[1]
-
-
-def _collect_matches(
-    connection: sqlite3.Connection,
-    request: SearchRequest,
-    included: tuple[QueryTerm, ...],
-    excluded: tuple[QueryTerm, ...],
-    sort: Sort,
-    filters: dict[str, tuple[str, ...]],
-) -> None:
-    """Fill ``temp.matched`` with the documents that match the words and the years and miss at
-    most one facet filter, whose name ``missed`` holds (NULL: they pass every filter). These
-    rows are all that the hits (missed IS NULL) and the facet counts (each facet counting
-    without its own filter) need, so the costly matching runs once."""
-    connection.execute(
-        "CREATE TEMP TABLE matched (doc INTEGER PRIMARY KEY, id TEXT NOT NULL, key, missed TEXT)"
-    )
-    conditions: list[str] = []
-    parameters: list[Any] = []
-    if included:
-        source = "fts JOIN documents d ON d.doc = fts.rowid"
-        match = " AND ".join(_term_match(term) for term in included)
-        if excluded:
-            match = f"({match}) NOT ({_any_of(excluded)})"
-        conditions.append("fts MATCH ?")
-        parameters.append(match)
-    else:
-        source = "documents d"
-        if excluded:
-            conditions.append("d.doc NOT IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
-            parameters.append(_any_of(excluded))
-    if request.year_from is not None:
-        conditions.append("d.year_end >= ?")
-        parameters.append(request.year_from)
-    if request.year_to is not None:
-        conditions.append("d.year_start <= ?")
-        parameters.append(request.year_to)
-    where = " AND ".join(conditions) or "1"
-    key = _SORT_KEYS[sort]
-    if not filters:
-        connection.execute(
-            f"""INSERT INTO temp.matched (doc, id, key, missed)
-                SELECT d.doc, d.id, {key}, NULL FROM {source} WHERE {where}""",
-            parameters,
-        )
-        return
-    misses, miss_parameters, names = [], [], []
-    for number, (name, values) in enumerate(filters.items()):
-        misses.append(
-            "d.doc NOT IN (SELECT doc FROM facets WHERE name = ? AND value IN "
-            f"({', '.join('?' * len(values))})) AS miss_{number}"
-        )
-        miss_parameters += [name, *values]
-        names.append(name)
-    which = " ".join(f"WHEN miss_{number} THEN ?" for number in range(len(names)))
-    missed_count = " + ".join(f"miss_{number}" for number in range(len(names)))
-    connection.execute(
-        f"""INSERT INTO temp.matched (doc, id, key, missed)
-            SELECT doc, id, key, CASE {which} END FROM (
-                SELECT d.doc AS doc, d.id AS id, {key} AS key, {", ".join(misses)}
-                FROM {source} WHERE {where}
-            ) WHERE {missed_count} <= 1""",
-        [*names, *miss_parameters, *parameters],
-    )
-
-
-def _page(
-    connection: sqlite3.Connection,
-    request: SearchRequest,
-    included: tuple[QueryTerm, ...],
-    sort: Sort,
-    after: tuple[Any, str] | None,
-) -> tuple[Hit, ...]:
-    """The requested page of hits, after an offset or after the cursor's (key, id)."""
-    direction = "DESC" if sort in _DESCENDING else "ASC"
-    order = f"key {direction}, id"
-    if sort is Sort.DATE:
-        order = f"key IS NULL, {order}"
-    condition, parameters = "", []
-    if after is not None:
-        key, last_id = after
-        beyond = "<" if direction == "DESC" else ">"
-        if sort is Sort.DATE and key is None:
-            condition, parameters = "AND key IS NULL AND id > ?", [last_id]
-        elif sort is Sort.DATE:
-            condition = f"AND (key {beyond} ? OR (key = ? AND id > ?) OR key IS NULL)"
-            parameters = [key, key, last_id]
-        else:
-            condition = f"AND (key {beyond} ? OR (key = ? AND id > ?))"
-            parameters = [key, key, last_id]
-    rows = connection.execute(
-        f"""SELECT doc, id, key FROM temp.matched WHERE missed IS NULL {condition}
-            ORDER BY {order} LIMIT ? OFFSET ?""",
-        [*parameters, request.per_page, request.offset],
-    ).fetchall()
-    bodies = _bodies(connection, [doc for doc, _, _ in rows])
-    scored = sort is Sort.RELEVANCE
-    return tuple(
-        hit_from_document(
-            bodies[doc], included, score=key if scored else None, sort_values=(key, key_id)
-        )
-        for doc, key_id, key in rows
-    )
-
-
-def _bodies(connection: sqlite3.Connection, docs: Sequence[int]) -> dict[int, Document]:
-    if not docs:
-        return {}
-    rows = connection.execute(
-        f"SELECT doc, document FROM bodies WHERE doc IN ({', '.join('?' * len(docs))})",
-        list(docs),
-    )
-    return {doc: json.loads(document) for doc, document in rows}
-
-
-def _facet_counts(
-    connection: sqlite3.Connection,
-    filters: dict[str, tuple[str, ...]],
-    size: int,
-    sizes: dict[str | None, int],
-) -> dict[str, tuple[FacetValue, ...]]:
-    """The top values of every facet, each counted over the matches of all the other filters;
-    selected values always appear, with a count of 0 when nothing has them any more.
-
-    ``sizes`` counts the rows of ``temp.matched`` by the filter they miss (None: none)."""
-    documents = connection.execute("SELECT count(*) FROM documents").fetchone()[0]
-    selected = list(filters)
-    # Facets without a filter count the full matches; a filtered facet counts the matches of
-    # the other filters, which are those passing every filter and those missing only its own.
-    passes = [
-        _CountingPass(
-            f"{{a}}.name NOT IN ({', '.join('?' * len(selected))})",
-            selected,
-            "m.missed IS NULL",
-            [],
-            sizes.get(None, 0),
-            lookups_below=1 / 3,
-            subtract_above=4 / 5,
-        )
-    ]
-    passes += [
-        _CountingPass(
-            "{a}.name = ?",
-            [name],
-            "(m.missed IS NULL OR m.missed = ?)",
-            [name],
-            sizes.get(None, 0) + sizes.get(name, 0),
-            lookups_below=1 / 10,
-            subtract_above=1,
-        )
-        for name in selected
-    ]
-    parts = [counting.sql(documents) for counting in passes]
-    shown = " ".join(
-        f"OR (name = ? AND value IN ({', '.join('?' * len(values))}))"
-        for values in filters.values()
-    )
-    rows = connection.execute(
-        f"""WITH counted AS ({" UNION ALL ".join(sql for sql, _ in parts)}), ranked AS (
-                SELECT name, value, n,
-                       row_number() OVER (PARTITION BY name ORDER BY n DESC, value) AS position
-                FROM counted
-            )
-            SELECT name, value, n FROM ranked WHERE position <= ? {shown}""",
-        [
-            *(parameter for _, parameters in parts for parameter in parameters),
-            max(size, 0),
-            *(parameter for name, values in filters.items() for parameter in (name, *values)),
-        ],
-    ).fetchall()
-    counts: dict[str, dict[str, int]] = {}
-    for name, value, count in rows:
-        counts.setdefault(name, {})[value] = count
-    for name, values in filters.items():
-        for value in values:
-            counts.setdefault(name, {}).setdefault(value, 0)
-    order = [facet.name for facet in facet_definitions()]
-    return {
-        name: tuple(
-            FacetValue(value, count, value in filters.get(name, ()))
-            for value, count in sorted(counts[name].items(), key=lambda item: (-item[1], item[0]))
-        )
-        for name in sorted(counts, key=lambda n: (order.index(n) if n in order else len(order), n))
-    }
-
-
-@dataclass(frozen=True)
-class _CountingPass:
-    """Value counts of some facets (``names``: a condition on ``{a}.name``) over some rows of
-    ``temp.matched`` (``members``: a condition on ``m``), by the cheapest way for their share
-    of all documents. The shares where the ways change were measured with 20,000 records."""
-
-    names: str
-    name_parameters: list[Any]
-    members: str
-    member_parameters: list[Any]
-    member_count: int
-    lookups_below: float  # few members: look their values up
-    subtract_above: float  # nearly all: count the others and subtract them from the totals
-
-    def sql(self, documents: int) -> tuple[str, list[Any]]:
-        names = self.names.format(a="f")
-        if self.member_count >= documents:
-            return (
-                f"SELECT name, value, n FROM facet_totals t WHERE {self.names.format(a='t')}",
-                self.name_parameters,
-            )
-        if self.member_count > documents * self.subtract_above:
-            return (
-                f"""SELECT t.name AS name, t.value AS value, t.n - coalesce(o.n, 0) AS n
-                    FROM facet_totals t LEFT JOIN (
-                        SELECT f.name AS name, f.value AS value, count(*) AS n
-                        FROM documents d CROSS JOIN facets f ON f.doc = d.doc
-                        WHERE {names}
-                          AND d.doc NOT IN (SELECT m.doc FROM temp.matched m WHERE {self.members})
-                        GROUP BY f.name, f.value
-                    ) o ON o.name = t.name AND o.value = t.value
-                    WHERE {self.names.format(a="t")} AND t.n > coalesce(o.n, 0)""",
-                [*self.name_parameters, *self.member_parameters, *self.name_parameters],
-            )
-        if self.member_count < documents * self.lookups_below:
-            source = "temp.matched m CROSS JOIN facets f ON f.doc = m.doc"
-        else:
-            # Walk the value index in order, looking each document up among the matches: the
-            # grouping then needs no sort.
-            source = "facets f CROSS JOIN temp.matched m ON m.doc = f.doc"
-        return (
-            f"""SELECT f.name AS name, f.value AS value, count(*) AS n FROM {source}
-                WHERE {names} AND {self.members} GROUP BY f.name, f.value""",
-            [*self.name_parameters, *self.member_parameters],
-        )
