@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"ten-k": 10_000, "hundred-k": 100_000}
-FORMATS = ("csv", "xlsx")
+FORMATS = ("csv", "xlsx", "jsonl", "xml")
 GOAL_GROWTH_MB = 20.0  # the 100k export may peak at most this much above the 10k one
 TAXA = ["红豆杉", "松茸", "人参", "红松", "美人松", "紫貂", "东北虎", "五味子", "刺五加", "天麻"]
 

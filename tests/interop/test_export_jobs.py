@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+from datetime import timedelta
 
 import pytest
 
 from repository.extensions import db
 from repository.models import ExportJob, JobState, RecordStatus
+from repository.models.base import utcnow
 from tests.search.conftest import BACKENDS, open_backend, searching_with
 
 
@@ -34,10 +37,12 @@ def test_a_large_export_runs_as_a_task_with_a_download_link(client, app, plants,
     response = client.get("/collections/plants/export.csv")
     assert response.status_code == 303
     job_url = response.headers["Location"]
-    page = client.get(job_url)
+    page = client.get(job_url, query_string={"lang": "en"})
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "4 of 4 records" in text
+    chinese = client.get(job_url, query_string={"lang": "zh_Hans_CN"}).get_data(as_text=True)
+    assert "已完成 4 / 4 条记录" in chinese and "下载" in chinese
     link = re.search(r'href="([^"]+/download)"', text).group(1)
     download = client.get(link)
     assert download.status_code == 200
@@ -105,3 +110,57 @@ def test_a_bad_search_is_refused_clearly(client, indexed, plants):
     hidden = client.get("/exports/search.jsonl?collection=no-such-collection")
     assert hidden.status_code == 400
     assert "no-such-collection" in hidden.get_data(as_text=True)
+
+
+def test_a_job_whose_worker_died_is_run_again_by_recovery(client, app, plants):
+    from repository.tasks import recover_jobs
+
+    job = ExportJob(
+        key="died",
+        source="collection",
+        arguments={"slug": ["plants"]},
+        format="jsonl",
+        base_url="http://huiku.test",
+        state=JobState.RUNNING,
+        attempts=1,
+        lease_holder="gone-host:1",
+        lease_expires_at=utcnow() - timedelta(minutes=5),
+        filename="huiku-plants.jsonl",
+    )
+    db.session.add(job)
+    db.session.commit()
+    recover_jobs()
+    db.session.refresh(job)
+    assert job.state is JobState.SUCCEEDED and job.attempts == 2
+    download = client.get(f"/exports/{job.public_id}/download")
+    lines = download.data.decode().splitlines()
+    assert len(lines) == 4
+    assert json.loads(lines[0])["url"].startswith("http://huiku.test/records/")
+
+
+def test_old_export_files_are_deleted(client, app, plants, monkeypatch):
+    from interop.exports.services import prune_exports
+    from repository.images import file_store
+
+    monkeypatch.setitem(app.config, "EXPORT_STREAM_MAX", 2)
+    job_url = client.get("/collections/plants/export.xml").headers["Location"]
+    job = db.session.query(ExportJob).one()
+    assert file_store().has_original(job.file_sha256)
+    sha256 = job.file_sha256
+    job.finished_at = utcnow() - timedelta(hours=app.config["EXPORT_KEEP_HOURS"] + 1)
+    db.session.commit()
+    assert prune_exports() == 1
+    assert not file_store().has_original(sha256)
+    page = client.get(job_url, query_string={"lang": "en"}).get_data(as_text=True)
+    assert "/download" not in page and "Export again" in page
+    assert client.get(f"{job_url}/download").status_code == 303
+
+
+def test_a_large_search_export_runs_as_a_task(client, app, indexed, plants, monkeypatch):
+    monkeypatch.setitem(app.config, "EXPORT_STREAM_MAX", 1)
+    response = client.get("/exports/search.csv?f=kingdom:动物")
+    assert response.status_code == 303
+    job = db.session.query(ExportJob).one()
+    assert job.source == "search" and job.arguments == {"f": ["kingdom:动物"]}
+    download = client.get(f"/exports/{job.public_id}/download")
+    assert sorted(_local_ids(download.data)) == ["P-1", "P-2"]
