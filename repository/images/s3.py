@@ -70,8 +70,13 @@ class ObjectStoreError(OSError):
     """The bucket could not be used; ``reason`` says why in a way a cataloguer can pass on."""
 
     def __init__(self, reason: Message, detail: str) -> None:
-        super().__init__(errno.EIO, detail)
+        # Said in the reason's words (logs and job errors show it); boto's text stays in detail.
+        super().__init__(errno.EIO, str(reason))
         self.reason = reason
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return str(self.reason)
 
 
 @functools.lru_cache(maxsize=8)

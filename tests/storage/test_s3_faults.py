@@ -7,6 +7,7 @@ listening while the test still looks into the bucket directly; "missing" is a bu
 
 from __future__ import annotations
 
+import contextlib
 import io
 import socket
 import subprocess
@@ -19,11 +20,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from ingest.imports import run_import, start_import
 from repository.extensions import db
 from repository.images import s3
 from repository.images.s3 import S3Settings, S3Store
 from repository.images.storage import STORING, StorageUnavailable
-from repository.models import Asset, IngestJob, Record, RecordStatus
+from repository.models import Asset, IngestJob, JobState, Record, RecordStatus
 from repository.services import records
 from tests.ingest.api_client import issue_token
 from tests.ingest.imports.conftest import HEADERS, ROWS, csv_bytes, default_images, zip_bytes
@@ -217,3 +219,23 @@ def test_while_the_server_is_stopped_readers_get_pages_and_the_copies_there_are(
     s3_app.config["STORAGE_ROOT"] = str(tmp_path / "a-machine-without-copies")
     assert client.get(f"/records/{record.public_id}").status_code == 200
     assert client.get(thumbnail).status_code == 404  # no image, but no error page either
+
+
+def test_an_import_whose_worker_cannot_reach_the_server_fails_with_the_reason(
+    s3_app, proxied, collection, contributor, tmp_path
+):
+    table = tmp_path / "plants.csv"
+    table.write_bytes(csv_bytes([HEADERS, *ROWS]))
+    job = start_import(contributor, collection, table, None, dry_run=False)
+    s3_app.config["STORAGE_ROOT"] = str(tmp_path / "worker")  # a worker without the upload
+    proxied.stop()
+
+    with contextlib.suppress(OSError):
+        job = run_import(db.session.get(IngestJob, job.id))
+
+    db.session.expire_all()
+    job = db.session.get(IngestJob, job.id)
+    assert job.state is JobState.FAILED
+    assert "the object storage" in job.error and "cannot be reached" in job.error
+    assert "retry" in job.error and "请重试" in job.error
+    assert count(Record) == 0

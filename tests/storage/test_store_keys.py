@@ -11,7 +11,7 @@ import pytest
 from repository.images import s3
 from repository.images.s3 import S3Settings, S3Store
 from repository.images.storage import FileStore
-from tests.storage.s3_server import object_names
+from tests.storage.s3_server import object_names, raw_client
 
 
 @pytest.fixture(params=["disk", "s3"])
@@ -131,3 +131,18 @@ def test_a_set_still_being_uploaded_is_not_taken_for_whole(s3_settings: S3Settin
 def _bytes_file(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+def test_a_file_past_the_multipart_threshold_arrives_whole(s3_settings: S3Settings, tmp_path):
+    one = S3Store(tmp_path / "one", s3_settings)
+    other = S3Store(tmp_path / "other", s3_settings)
+    data = os.urandom(9 * 1024 * 1024)  # boto3 uploads in parts from 8 MB
+    source = _bytes_file(tmp_path / "images.zip", data)
+
+    one.put_file("imports/J9/images.zip", source)
+
+    head = raw_client(s3_settings).head_object(
+        Bucket=s3_settings.bucket, Key=one.object_name("imports/J9/images.zip")
+    )
+    assert "-" in head["ETag"]  # the ETag of an object put in parts
+    assert other.local_copy("imports/J9/images.zip").read_bytes() == data
