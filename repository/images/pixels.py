@@ -52,10 +52,14 @@ class DisplayedLevels:
     The pyramid and the tiles are built from the same pixels, so an image is decoded once per
     build however many levels and tiles are cut from it. Every size asked for is kept until the
     object goes away (about a third more than the original's pixels for a whole pyramid).
+
+    With ``full_size`` False (nothing needs the full resolution, e.g. no tiles), a JPEG is
+    decoded at the smallest of libjpeg's scales that holds the first size asked for.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, full_size: bool = True) -> None:
         self.path = Path(path)
+        self.full_size = full_size
         self._images: dict[tuple[int, int], Image.Image] = {}
 
     def at(self, size: tuple[int, int]) -> Image.Image:
@@ -63,17 +67,19 @@ class DisplayedLevels:
         image = self._images.get(size)
         if image is not None:
             return image
-        if not self._images:
-            full = open_displayed(self.path)
-            self._images[full.size] = full
-            if full.size == size:
-                return full
         width, height = size
         larger = [kept for kept in self._images.values() if kept.width >= width]
-        source = min(
-            (kept for kept in larger if kept.height >= height),
-            key=lambda kept: kept.width * kept.height,
-        )
+        larger = [kept for kept in larger if kept.height >= height]
+        if not larger:  # the first call, or one for more than a reduced decode holds
+            # A pixel less lets an odd size, rounded up at the next level, take libjpeg's ½.
+            at_least = None if self.full_size else (max(1, width - 1), max(1, height - 1))
+            decoded = open_displayed(self.path, at_least)
+            if decoded.width < width or decoded.height < height:
+                decoded = open_displayed(self.path)
+            self.full_size = True  # from now on, whatever else is asked for
+            self._images[decoded.size] = decoded
+            larger = [decoded]
+        source = min(larger, key=lambda kept: kept.width * kept.height)
         image = self._images[size] = shrink(source, size)
         return image
 

@@ -27,7 +27,8 @@ from repository.images import file_store
 from repository.images.derivatives import build_derivatives
 from repository.images.pixels import DisplayedLevels
 from repository.images.storage import FileStore
-from repository.images.tiles import ensure_tile_set
+from repository.images.tiles import MIN_TILED_SIDE, ensure_tile_set
+from repository.images.verify import open_image
 from repository.models import Asset, DerivativeState
 from repository.models.base import utcnow
 from repository.tasks import on_recovery, pending_job_ids, task
@@ -45,7 +46,10 @@ def build_image_files(store: FileStore, sha256: str) -> None:
     Both are cut from one decode of the original (made only if something is missing): for a
     camera photograph the decode costs about as much as everything written from it.
     """
-    pixels = DisplayedLevels(store.original_path(sha256))
+    original = store.original_path(sha256)
+    with open_image(original) as image:  # the header only
+        tiled = max(image.size) > MIN_TILED_SIDE  # the full resolution is cut into tiles
+    pixels = DisplayedLevels(original, full_size=tiled)
     ensure_tile_set(store, build_derivatives(store, sha256, source=pixels.at), pixels.at)
 
 
