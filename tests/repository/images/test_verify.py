@@ -141,6 +141,26 @@ def test_an_incomplete_upload_is_refused_as_damaged(tmp_path: Path, write, filen
     assert refused.message.localized("zh") == f"{filename} 已损坏或不完整，无法读取；请重新上传。"
 
 
+def test_a_photograph_missing_only_its_last_kilobytes_is_refused(tmp_path: Path) -> None:
+    # JPEGs are checked at 1/8 scale; that still has to read the image data to its very end.
+    whole = make.noisy_jpeg(tmp_path / "whole.jpg", (2400, 1600)).read_bytes()
+    path = tmp_path / "almost.jpg"
+    path.write_bytes(whole[:-4096])
+
+    refused = rejection(path, "almost.jpg")
+
+    assert refused.code == "damaged"
+    assert "almost.jpg is damaged or incomplete" in refused.message
+
+
+def test_a_large_photograph_is_reported_at_its_full_size(tmp_path: Path) -> None:
+    path = make.jpeg(tmp_path / "camera.jpg", (6000, 4000))
+
+    verified = verify_image(path, "camera.jpg", max_pixels=MAX_PIXELS)
+
+    assert (verified.format, verified.width, verified.height) == ("JPEG", 6000, 4000)
+
+
 def test_an_empty_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "empty.jpg"
     path.write_bytes(b"")
