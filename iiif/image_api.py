@@ -26,11 +26,9 @@ from pathlib import Path
 
 import click
 from flask import Blueprint, Flask, current_app, request, url_for
-from flask import Response as FlaskResponse
 from flask.cli import with_appcontext
 from sqlalchemy import Select, bindparam, select
-from werkzeug.datastructures import HeaderSet
-from werkzeug.http import is_resource_modified, parse_set_header
+from werkzeug.http import is_resource_modified
 from werkzeug.wsgi import wrap_file
 
 from iiif.image_cache import CacheEntry, cache_entry, store_response
@@ -43,6 +41,8 @@ from iiif.image_request import (
     parse_image_request,
     resolve,
 )
+from iiif.presentation_http import SharedResponse as Response
+from iiif.presentation_http import allow_cross_origin
 from repository.extensions import db
 from repository.images import file_store
 from repository.images.derivatives import DerivativeSet, build_thumbnails, load_derivative_set
@@ -51,6 +51,7 @@ from repository.images.tiles import load_tile_set
 from repository.models import Asset, Collection, Record, RecordStatus
 
 blueprint = Blueprint("iiif_image", __name__, url_prefix="/iiif/image/3")
+blueprint.after_request(allow_cross_origin)  # viewers on any site read everything, errors too
 
 IMAGE_CACHE_CONTROL = "public, max-age=31536000, immutable"
 INFO_CACHE_CONTROL = "public, max-age=3600"
@@ -59,26 +60,6 @@ JSON_LD = f'application/ld+json;profile="{CONTEXT}"'
 # before the database is asked.
 _IDENTIFIER = re.compile(r"[0-9A-Za-z_-]{1,64}")
 _SHAPE = "expected {id}/info.json or {id}/{region}/{size}/{rotation}/{quality}.{format}"
-
-
-class Response(FlaskResponse):
-    """A response that is the same for every reader, whatever their cookies.
-
-    Flask adds ``Vary: Cookie`` whenever anything touched the session during the request (the
-    login extension does, on every request), which would make shared caches keep one copy of a
-    tile per cookie. Nothing here depends on the session, so that addition is dropped.
-    """
-
-    @property
-    def vary(self) -> HeaderSet:
-        def keep_all_but_cookie(values: HeaderSet) -> None:
-            kept = [value for value in values if value.lower() != "cookie"]
-            if kept:
-                self.headers["Vary"] = ", ".join(kept)
-            else:
-                self.headers.pop("Vary", None)
-
-        return parse_set_header(self.headers.get("Vary"), on_update=keep_all_but_cookie)
 
 
 @dataclass(frozen=True)
@@ -136,20 +117,6 @@ def image_service(path: str) -> Response:
         return _answer(path)
     except ImageRequestError as error:
         return _error_response(error)
-
-
-@blueprint.after_request
-def _cross_origin(response: Response) -> Response:
-    """Viewers on any site may read everything here, errors included."""
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = "Link, ETag, Last-Modified"
-    if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-        asked = request.headers.get("Access-Control-Request-Headers")
-        if asked:
-            response.headers["Access-Control-Allow-Headers"] = asked
-        response.headers["Access-Control-Max-Age"] = "86400"
-    return response
 
 
 def _answer(path: str) -> Response:

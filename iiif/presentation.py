@@ -13,7 +13,10 @@ from iiif.presentation_http import (
     DISCOVERY_TYPE,
     PRESENTATION_TYPE,
     absolute_url,
+    allow_cross_origin,
     json_ld_response,
+    negotiated_type,
+    variant_etag,
 )
 from repository.errors import HuikuError, NotFound
 from repository.i18n import localize
@@ -23,13 +26,15 @@ from repository.public import register_record_links
 from repository.services.records import get_record
 
 blueprint = Blueprint("iiif_presentation", __name__)
+blueprint.after_request(allow_cross_origin)
 
 
 @blueprint.route("/iiif/3/manifests/<public_id>")
 def manifest(public_id: str) -> Response:
     record = public_record(public_id)
     fingerprint = manifest_fingerprint(record)
-    if request.if_none_match.contains_weak(fingerprint):  # revalidated without reading the cache
+    sent_etag = variant_etag(fingerprint, negotiated_type(PRESENTATION_TYPE))
+    if request.if_none_match.contains_weak(sent_etag):  # revalidated without reading the cache
         return json_ld_response(b"", PRESENTATION_TYPE, etag=fingerprint)
     cached = cached_manifest(record, fingerprint)
     return json_ld_response(cached.body, PRESENTATION_TYPE, etag=cached.fingerprint)
@@ -74,10 +79,8 @@ def changes_page(number: int) -> Response:
 
 @blueprint.errorhandler(HuikuError)
 def service_error(error: HuikuError) -> tuple[Response, int]:
-    """Errors as JSON that other sites may read, like the documents themselves."""
-    response = jsonify(error=str(error.message), message=localize(error.message))
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response, error.status
+    """Errors as JSON that other sites may read (see ``allow_cross_origin``), like the documents."""
+    return jsonify(error=str(error.message), message=localize(error.message)), error.status
 
 
 def public_record(public_id: str) -> Record:
