@@ -121,10 +121,17 @@ def thumbnail(asset_id: str, size: int) -> Response:
             current_app.logger.exception("no thumbnails for %s", asset.public_id)
     if not path.exists():
         abort(404)
-    response = send_file(path, mimetype="image/jpeg", conditional=True, etag=True)
-    if asset.record.is_public:
-        response.cache_control.public = True
-        response.cache_control.max_age = 86400
+    # Public thumbnails are the same for everyone: shared caches keep them a day and other
+    # sites (IIIF viewers showing a manifest's thumbnails) may read them. A draft's is only
+    # for its library's own people, so no shared cache keeps it.
+    public = asset.record.is_public
+    response = send_file(
+        path, mimetype="image/jpeg", conditional=True, etag=True, max_age=86400 if public else None
+    )
+    if public:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    else:
+        response.cache_control.private = True
     return response
 
 
