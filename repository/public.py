@@ -122,12 +122,26 @@ def handle_service_error(error: HuikuError) -> tuple[str | Response, int]:
     )
 
 
-def handle_http_error(error: HTTPException) -> tuple[str | Response, int] | HTTPException:
+def handle_http_error(
+    error: HTTPException,
+) -> tuple[str | Response, int, list[tuple[str, str]]] | HTTPException:
+    """The error page, keeping the headers the error itself carries (``Allow`` on a 405)."""
     if error.code is None or error.code < 400:
         return error
+    headers = _headers_of(error)
     if _wants_json():
-        return jsonify(error=error.name, message=error.description), error.code
-    return render_template("error.html", status=error.code, message=error.description), error.code
+        return jsonify(error=error.name, message=error.description), error.code, headers
+    page = render_template("error.html", status=error.code, message=error.description)
+    return page, error.code, headers
+
+
+def _headers_of(error: HTTPException) -> list[tuple[str, str]]:
+    """What werkzeug would have sent with the error besides its own body's type."""
+    return [
+        (name, value)
+        for name, value in error.get_headers(request.environ)
+        if name.lower() != "content-type"
+    ]
 
 
 DATABASE_DOWN = Message(
