@@ -2,6 +2,7 @@
 
 ``storage``      the content-addressed file store (originals, derivatives) and its errors
 ``s3``           the same store on S3-compatible object storage, chosen by ``S3_BUCKET``
+``s3_client``    its settings, boto3 client and errors
 ``verify``       checking an upload is a whole image of an accepted format and size
 ``derivatives``  thumbnails and the downscaled pyramid, with their manifest
 ``pixels``       decoding originals upright as 8-bit RGB, once per build or at reduced scale

@@ -14,8 +14,6 @@ whose ``reason`` says what is wrong in both languages, which the callers turn in
 
 from __future__ import annotations
 
-import errno
-import functools
 import logging
 import os
 import shutil
@@ -23,12 +21,18 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from repository.images.s3_client import (
+    ObjectStoreError,
+    S3Settings,
+    TranslatedErrors,
+    client_for,
+)
 from repository.images.storage import FileStore, StoredOriginal, validate_key, validate_sha256
-from repository.messages import Message
+
+__all__ = ["RECHECK_SECONDS", "ObjectStoreError", "S3Settings", "S3Store"]
 
 log = logging.getLogger(__name__)
 
@@ -37,71 +41,6 @@ RECHECK_SECONDS = 30
 _DERIVATIVE_MANIFEST = "manifest.json"  # as in repository.images.derivatives
 _MTIME = "huiku-mtime"  # object metadata: the file's modification time when it was stored
 _MARKS = ".copies"  # under the root: what each local copy of a derivative set was taken from
-
-
-@dataclass(frozen=True)
-class S3Settings:
-    bucket: str
-    endpoint_url: str | None = None
-    prefix: str = ""
-    region: str | None = None
-    addressing_style: str = "auto"  # "path" for MinIO/moto, "virtual" for OSS and COS
-
-    @classmethod
-    def from_config(cls, config: Any) -> S3Settings | None:
-        """The settings of an app's config, or None when no bucket is set (local disk)."""
-        bucket = config.get("S3_BUCKET")
-        if not bucket:
-            return None
-        return cls(
-            bucket=bucket,
-            endpoint_url=config.get("S3_ENDPOINT_URL") or None,
-            prefix=(config.get("S3_PREFIX") or "").strip("/"),
-            region=config.get("S3_REGION") or None,
-            addressing_style=config.get("S3_ADDRESSING_STYLE") or "auto",
-        )
-
-    @property
-    def where(self) -> str:
-        return self.endpoint_url or "AWS S3"
-
-
-class ObjectStoreError(OSError):
-    """The bucket could not be used; ``reason`` says why in a way a cataloguer can pass on."""
-
-    def __init__(self, reason: Message, detail: str) -> None:
-        # Said in the reason's words (logs and job errors show it); boto's text stays in detail.
-        super().__init__(errno.EIO, str(reason))
-        self.reason = reason
-        self.detail = detail
-
-    def __str__(self) -> str:
-        return str(self.reason)
-
-
-@functools.lru_cache(maxsize=8)
-def _client(settings: S3Settings, pid: int) -> Any:
-    """One client per process and bucket (clients are thread-safe but must not cross a fork).
-
-    Short timeouts and one retry: a request waiting on a dead store should fail in seconds
-    with a clear message, not hang the page.
-    """
-    import boto3
-    from botocore.config import Config
-
-    config = Config(
-        connect_timeout=3,
-        read_timeout=30,
-        retries={"max_attempts": 2, "mode": "standard"},
-        s3={"addressing_style": settings.addressing_style},
-        # Checksums only where the API demands them: several S3-compatible stores refuse the
-        # trailing checksums that newer boto3 versions send by default.
-        request_checksum_calculation="when_required",
-        response_checksum_validation="when_required",
-    )
-    return boto3.client(
-        "s3", endpoint_url=settings.endpoint_url, region_name=settings.region, config=config
-    )
 
 
 class S3Store(FileStore):
@@ -115,7 +54,7 @@ class S3Store(FileStore):
 
     @property
     def client(self) -> Any:
-        return _client(self.settings, os.getpid())
+        return client_for(self.settings, os.getpid())
 
     def object_name(self, key: str) -> str:
         """The object name of a key: the key under the configured prefix."""
@@ -374,45 +313,8 @@ class S3Store(FileStore):
             Path(temp_name).unlink(missing_ok=True)
             raise
 
-    def _errors(self, key: str) -> _TranslatedErrors:
-        return _TranslatedErrors(self.settings, key)
-
-
-class _TranslatedErrors:
-    """Turns boto errors into FileNotFoundError (no such object) or ObjectStoreError."""
-
-    def __init__(self, settings: S3Settings, key: str) -> None:
-        self.settings = settings
-        self.key = key
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type | None, error: BaseException | None, _trace: Any) -> bool:
-        if error is None:
-            return False
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        if isinstance(error, ClientError):
-            code = str(error.response.get("Error", {}).get("Code", ""))
-            if code in ("404", "NoSuchKey", "NotFound"):
-                raise FileNotFoundError(errno.ENOENT, "no such object", self.key) from error
-            raise ObjectStoreError(_client_reason(code, self.settings), str(error)) from error
-        if isinstance(error, BotoCoreError):
-            reason = _UNREACHABLE.format(where=self.settings.where)
-            raise ObjectStoreError(reason, str(error)) from error
-        return False
-
-
-_UNREACHABLE = Message(
-    "the object storage ({where}) cannot be reached", "无法连接对象存储（{where}）"
-)
-_NO_BUCKET = Message("the storage bucket “{bucket}” does not exist", "存储桶“{bucket}”不存在")
-_REFUSED = Message(
-    "the object storage refused access to the bucket “{bucket}” (check its credentials)",
-    "对象存储拒绝访问存储桶“{bucket}”（请检查访问密钥）",
-)
-_FAILED = Message("the object storage reported an error ({code})", "对象存储报告了错误（{code}）")
+    def _errors(self, key: str) -> TranslatedErrors:
+        return TranslatedErrors(self.settings, key)
 
 
 def _float(value: str | None) -> float | None:
@@ -420,11 +322,3 @@ def _float(value: str | None) -> float | None:
         return float(value) if value else None
     except ValueError:
         return None
-
-
-def _client_reason(code: str, settings: S3Settings) -> Message:
-    if code == "NoSuchBucket":
-        return _NO_BUCKET.format(bucket=settings.bucket)
-    if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403"):
-        return _REFUSED.format(bucket=settings.bucket)
-    return _FAILED.format(code=code or "unknown")
