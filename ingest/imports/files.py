@@ -8,7 +8,7 @@ runs) and ``unpacked/`` (verified images from the ZIP, named by their digest).
 With object storage (``S3_BUCKET``) the worker may run on another machine than the web server
 that received the upload, so the uploads go to the bucket under ``imports/<job id>/`` before the
 job exists, and that folder becomes each machine's working copy: the table and images are
-fetched into it on first use. The report and the unpacked images are the running worker's own.
+fetched into it on first use. The unpacked images are the running worker's own.
 """
 
 from __future__ import annotations
