@@ -121,15 +121,21 @@ class JobFiles:
         return True
 
     def _local(self, name: str, *, folder: bool = False) -> Path:
+        """A file, or a folder, of the job on this machine, fetched from a shared store.
+
+        A file arrives whole or not at all; a folder is completed on every call (only its
+        missing files are fetched), as a fetch cut short may have left part of it.
+        """
         path = self.folder / name
-        if self.store.shared and not path.exists():
-            try:
-                if folder:
-                    self.store.local_tree(_key(self.folder, name))
-                else:
-                    self.store.local_copy(_key(self.folder, name))
-            except FileNotFoundError:
-                pass  # gone: the caller finds no file, as on a local disk
+        if not self.store.shared:
+            return path
+        try:
+            if folder:
+                self.store.local_tree(_key(self.folder, name))
+            elif not path.exists():
+                self.store.local_copy(_key(self.folder, name))
+        except FileNotFoundError:
+            pass  # gone: the caller finds no file, as on a local disk
         return path
 
     def _kept(self, name: str, *, folder: bool) -> bool:

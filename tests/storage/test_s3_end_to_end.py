@@ -18,12 +18,12 @@ from flask import Flask
 from PIL import Image
 from sqlalchemy import select
 
-from ingest.imports import run_import, start_import
+from ingest.imports import run_import, start_import, start_import_again
 from ingest.services import save_new_record
 from ingest.uploads import ImageUpload
 from repository.extensions import db
 from repository.images.s3 import S3Settings
-from repository.models import Asset, IngestJob, Record, RecordStatus
+from repository.models import Asset, IngestJob, JobState, Record, RecordStatus
 from repository.services import records
 from tests.ingest.image_factory import BLUE, GREEN, RED, YELLOW, quadrants
 from tests.ingest.imports.conftest import csv_bytes, zip_bytes
@@ -191,3 +191,41 @@ def test_a_response_rendered_on_one_machine_is_sent_by_the_others(
     assert near(image_of(second).getpixel((100, 75)), GREEN)
     other_region = f"{IIIF}/{asset.public_id}/0,0,400,300/200,/0/default.png"
     assert client.get(other_region).status_code == 500  # not rendered before: needs the original
+
+
+def test_a_folder_of_images_and_a_checked_dry_run_reach_workers_through_the_bucket(
+    collection, contributor, machine, s3_settings: S3Settings, tmp_path
+):
+    upload = tmp_path / "upload"
+    (upload / "photos" / "spring").mkdir(parents=True)
+    table = upload / "plants.csv"
+    table.write_bytes(
+        csv_bytes(
+            [
+                ["local_id", "title", "scientific_name", "kingdom", "images"],
+                ["CBS-201", "人参", "Panax ginseng", "植物", "ginseng.jpg"],
+                ["CBS-202", "东北红豆杉", "Taxus cuspidata", "植物", "taxus.jpg"],
+            ]
+        )
+    )
+    (upload / "photos" / "ginseng.jpg").write_bytes(picture_bytes((400, 300)))
+    (upload / "photos" / "spring" / "taxus.jpg").write_bytes(picture_bytes((300, 400)))
+
+    machine("cli")  # `huiku import` on an editor's machine, with a folder of photographs
+    dry = start_import(contributor, collection, table, upload / "photos", dry_run=True)
+    folder = f"huiku/imports/{dry.public_id}/images/"
+    assert sum(name.startswith(folder) for name in object_names(s3_settings)) == 2
+
+    machine("worker-1")
+    dry = run_import(db.session.get(IngestJob, dry.id))
+    assert dry.state is JobState.SUCCEEDED, dry.report
+    assert (dry.counts["failed"], dry.counts["images"]) == (0, 2)  # both photographs found
+    assert not db.session.scalars(select(Record).where(Record.local_id == "CBS-201")).all()
+
+    machine("web")  # "import what the dry run checked", on a web server without the files
+    job = start_import_again(contributor, dry)
+    machine("worker-2")
+    job = run_import(db.session.get(IngestJob, job.id))
+    assert job.counts["created"] == 2, job.report
+    imported = db.session.scalars(select(Record).where(Record.local_id.like("CBS-20%"))).all()
+    assert sorted(len(record.assets) for record in imported) == [1, 1]
