@@ -13,6 +13,7 @@ from typing import Any
 
 from repository.models import Record
 from repository.profiles import Field, Kind, get_profile, profiles
+from search.labels import value_label
 from search.pinyin import name_pinyin
 from search.text import fold
 
@@ -32,7 +33,7 @@ class FacetDefinition:
         return self.label_zh if locale.startswith("zh") else self.label_en
 
     def value_label(self, value: str, locale: str) -> str:
-        return self.field.display_value(value, locale) if self.field else value
+        return value_label(self.field, value, locale) if self.field else value
 
 
 @cache
@@ -72,7 +73,7 @@ def _is_name(field: Field) -> bool:
     return field.dc == "title" and field.key != "title"
 
 
-def _values(value: Any) -> list[str]:
+def field_values(value: Any) -> list[str]:
     values = value if isinstance(value, list) else [value]
     return [str(v).strip() for v in values if v not in (None, "") and str(v).strip()]
 
@@ -135,7 +136,7 @@ def document_from(source: IndexSource) -> Document:
     texts: list[str] = []
     facets: dict[str, list[str]] = {}
     for field in profile.metadata_fields:
-        values = _values(metadata.get(field.key))
+        values = field_values(metadata.get(field.key))
         if not values:
             continue
         if field.facet:

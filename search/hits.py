@@ -33,6 +33,7 @@ def hit_from_document(
         year_end=document.get("year_end"),
         score=score,
         sort_values=sort_values,
+        names=tuple(display.get("names", ())),
     )
 
 

@@ -39,6 +39,7 @@ class SearchRequest:
     per_page: int = 20
     after: tuple[Any, ...] | None = None  # a cursor from a previous result's ``next_after``
     facet_size: int = 20
+    relaxed: bool = False  # match most of the words, not all (search.relaxed); set by the service
 
     @property
     def query(self) -> ParsedQuery:
@@ -78,6 +79,7 @@ class Hit:
     year_end: int | None
     score: float | None
     sort_values: tuple[Any, ...]
+    names: tuple[str, ...] = ()  # other names (aliases, scientific names), for "did you mean"
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class SearchResult:
     hits: tuple[Hit, ...]
     facets: Mapping[str, tuple[FacetValue, ...]]
     next_after: tuple[Any, ...] | None = None
+    years: tuple[tuple[int, int], ...] = ()  # (first year, records) over every hit, by year
 
 
 @dataclass(frozen=True)

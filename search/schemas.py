@@ -130,6 +130,12 @@ class SearchFacetSchema(AnswerSchema):
     values = fields.List(fields.Nested(SearchFacetValueSchema), required=True)
 
 
+class SearchYearSchema(AnswerSchema):
+    start = fields.Integer(required=True)
+    end = fields.Integer(required=True)
+    count = fields.Integer(required=True, validate=Range(min=0))
+
+
 class SearchResultSchema(AnswerSchema):
     query = fields.Dict(required=True, metadata={"description": "the search as understood"})
     total = fields.Integer(required=True, validate=Range(min=0))
@@ -137,6 +143,18 @@ class SearchResultSchema(AnswerSchema):
     facets = fields.List(fields.Nested(SearchFacetSchema), required=True)
     next_after = fields.String(required=True, allow_none=True)
     notices = fields.List(fields.Nested(MessageSchema), required=True)
+    relaxed = fields.Boolean(
+        required=True,
+        metadata={"description": "no or few records match every word: hits match most of them"},
+    )
+    did_you_mean = fields.String(
+        required=True, allow_none=True, metadata={"description": "a query one slip away"}
+    )
+    years = fields.List(
+        fields.Nested(SearchYearSchema),
+        required=True,
+        metadata={"description": "hits by their first year, in bars a round number of years wide"},
+    )
 
 
 class InvalidSchema(AnswerSchema):
@@ -167,6 +185,7 @@ def describe_search(spec: APISpec) -> None:
         ("SearchHit", SearchHitSchema),
         ("SearchFacetValue", SearchFacetValueSchema),
         ("SearchFacet", SearchFacetSchema),
+        ("SearchYear", SearchYearSchema),
         ("SearchResult", SearchResultSchema),
         ("Invalid", InvalidSchema),
         ("Suggestion", SuggestionSchema),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +17,8 @@ from repository.transactions import committed
 from search.backends import SearchBackend
 from search.documents import facet_definition, facet_definitions
 from search.query import MAX_WINDOW, SearchRequest, SearchResult
+from search.relaxed import FALLBACK_BELOW, did_you_mean, relax
+from search.years import YearBar, year_bars
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,9 @@ class SearchOutcome:
     collections: dict[str, CollectionLabel]
     libraries: dict[str, LibraryLabel]
     notices: tuple[Message, ...] = field(default=())
+    relaxed: bool = False  # the hits match most of the words, not all (search.relaxed)
+    did_you_mean: str | None = None  # a query one slip away that names a record
+    years: tuple[YearBar, ...] = ()
 
     @property
     def last_page(self) -> int:
@@ -83,10 +88,18 @@ class UnknownCollection(LookupError):
 
 
 def search_records(backend: SearchBackend, request: SearchRequest, locale: str) -> SearchOutcome:
+    """The backend's answer with labels and notices; when all the words together find fewer
+    than FALLBACK_BELOW records, a second query for most of them (search.relaxed)."""
     collections = public_collection_labels()
     if request.collection and request.collection not in collections:
         raise UnknownCollection(request.collection)
     result = backend.search(request)
+    exact_total, relaxed, suggestion = result.total, False, None
+    if exact_total < FALLBACK_BELOW and relax(request.query) is not None:
+        fallback = backend.search(replace(request, relaxed=True))
+        suggestion = did_you_mean(request.query, fallback.hits[:10])
+        if fallback.total > exact_total:
+            result, relaxed = fallback, True
     libraries = library_labels()
     scope_profile = collections[request.collection].profile_name if request.collection else None
     facets = []
@@ -112,9 +125,33 @@ def search_records(backend: SearchBackend, request: SearchRequest, locale: str) 
             )
         )
     notices = list(request.query.notices)
+    if relaxed:
+        notices.append(_near_misses(exact_total))
     if request.after is None and request.per_page and request.page > 1 and not result.hits:
         notices.append(_past_the_end(request, result.total))
-    return SearchOutcome(request, result, tuple(facets), collections, libraries, tuple(notices))
+    return SearchOutcome(
+        request,
+        result,
+        tuple(facets),
+        collections,
+        libraries,
+        tuple(notices),
+        relaxed=relaxed,
+        did_you_mean=suggestion,
+        years=year_bars(result.years),
+    )
+
+
+def _near_misses(exact_total: int) -> Message:
+    if exact_total:
+        return Message(
+            "Only {count} record(s) match every word; records matching most of the words follow.",
+            "只有 {count} 条记录包含全部检索词；其后列出包含大部分检索词的记录。",
+        ).format(count=exact_total)
+    return Message(
+        "No record matches every word; these records match most of them.",
+        "没有记录包含全部检索词；以下是包含大部分检索词的记录。",
+    )
 
 
 #: Every search shows names of collections and libraries; they change rarely, so each process

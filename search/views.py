@@ -14,6 +14,7 @@ from repository.profiles.validation import flatten_errors
 from search.backends import SearchUnavailable
 from search.engine import search_backend
 from search.query import CursorInvalid, encode_cursor
+from search.record_page import field_links, related_records
 from search.request_schema import parse_search_args
 from search.schemas import MAX_SUGGEST_PREFIX, SuggestArgsSchema
 from search.service import SearchOutcome, UnknownCollection, search_records
@@ -42,6 +43,12 @@ def search_url(*, toggle: str | None = None, drop: tuple[str, ...] = (), **chang
         else:
             args[key] = value
     return url_for("search.search_page", **args.to_dict(flat=False))
+
+
+@blueprint.app_context_processor
+def record_page_helpers() -> dict[str, Any]:
+    """Field values as search links and related records, for the core's record page."""
+    return {"search_field_links": field_links, "related_records": related_records}
 
 
 @blueprint.route("/search")
@@ -160,6 +167,9 @@ def search_document(outcome: SearchOutcome, locale: str) -> dict[str, Any]:
         ],
         "next_after": encode_cursor(result.next_after),
         "notices": [{"en": str(m), "zh": m.zh} for m in outcome.notices],
+        "relaxed": outcome.relaxed,
+        "did_you_mean": outcome.did_you_mean,
+        "years": [{"start": b.start, "end": b.end, "count": b.count} for b in outcome.years],
     }
 
 

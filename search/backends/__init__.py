@@ -5,14 +5,15 @@ Both implement ``SearchBackend`` and pass the same contract tests (tests/search/
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from repository.errors import HuikuError
 from repository.messages import Message
 from search.documents import Document
-from search.query import SearchRequest, SearchResult, Suggestion
+from search.query import Hit, SearchRequest, SearchResult, Suggestion
+from search.related import SharedValue
 
 
 class SearchUnavailable(HuikuError):
@@ -70,6 +71,12 @@ class SearchBackend(Protocol):
         self, prefix: str, collection: str | None = None, limit: int = 8
     ) -> list[Suggestion]:
         """Titles that contain the typed text as a phrase prefix (best matches first)."""
+
+    def related(
+        self, record_id: str, collection: str, shared: Sequence[SharedValue], limit: int
+    ) -> list[Hit]:
+        """Records of the collection, the record aside, by the weight of the facet values they
+        share with it, then in pinyin order (search.related)."""
 
     def status(self) -> IndexStatus: ...
 

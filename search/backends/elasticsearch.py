@@ -39,12 +39,16 @@ from search.backends.elasticsearch_query import (
     SUGGESTION_CANDIDATES,
     TOP_FIELDS,
     build_query_body,
+    build_related_body,
     build_suggest_body,
     facet_values,
+    year_counts,
 )
 from search.documents import Document, facet_definitions
 from search.hits import hit_from_document, rank_suggestions
-from search.query import CursorInvalid, SearchRequest, SearchResult, Suggestion
+from search.query import CursorInvalid, Hit, SearchRequest, SearchResult, Suggestion
+from search.related import SharedValue
+from search.relaxed import relax
 from search.settings import ElasticsearchSettings, env_name, split_hosts
 from search.text import fold, tokens
 
@@ -449,7 +453,8 @@ class ElasticsearchBackend:
             if request.after is not None and isinstance(cause, BadRequestError):
                 raise CursorInvalid() from cause  # values of the wrong type for this sort
             raise
-        terms = request.query.included
+        relaxation = relax(request.query) if request.relaxed else None
+        terms = relaxation.highlighted if relaxation else request.query.included
         hits = tuple(
             hit_from_document(
                 hit["_source"], terms, score=hit.get("_score"), sort_values=tuple(hit["sort"])
@@ -462,6 +467,7 @@ class ElasticsearchBackend:
             hits=hits,
             facets=facet_values(response.get("aggregations", {}), request),
             next_after=hits[-1].sort_values if full_page else None,
+            years=year_counts(response.get("aggregations", {})),
         )
 
     def suggest(
@@ -474,6 +480,16 @@ class ElasticsearchBackend:
         response = self._search(build_suggest_body(folded, collection, size), "suggesting")
         candidates = [hit["_source"] for hit in response["hits"]["hits"]]
         return rank_suggestions(prefix, candidates, limit)
+
+    def related(
+        self, record_id: str, collection: str, shared: Sequence[SharedValue], limit: int
+    ) -> list[Hit]:
+        body = build_related_body(record_id, collection, shared, limit)
+        response = self._search(body, "finding related records")
+        return [
+            hit_from_document(hit["_source"], (), score=None, sort_values=())
+            for hit in response["hits"]["hits"]
+        ]
 
     def ids(self) -> set[str]:
         """Every id, page by page in id order (search_after: no scroll context to keep open)."""

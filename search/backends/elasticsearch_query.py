@@ -14,6 +14,8 @@ from typing import Any
 from search.documents import facet_definitions
 from search.pinyin import initials_query, segmentations
 from search.query import MAX_WINDOW, CursorInvalid, FacetValue, SearchRequest, Sort
+from search.related import SharedValue
+from search.relaxed import EXACT_BOOST, Relaxation, relax
 from search.text import ParsedQuery, QueryTerm
 
 # Where the text of a query term is looked for, and how much a match there weighs.
@@ -46,6 +48,7 @@ HIT_SOURCE = [
 SUGGESTION_SOURCE = ["id", "collection", "search_title", "title_sort", "display.title"]
 SUGGESTION_CANDIDATES = 40  # fetched, then put in order by rank_suggestions
 TOP_FIELDS = {"collection": "collection", "library": "libraries"}
+YEARS = "year_histogram"  # the aggregation counting hits by their first year
 
 
 def facet_field(name: str) -> str:
@@ -86,11 +89,28 @@ def _term_clause(term: QueryTerm, *, pinyin: bool = True) -> dict[str, Any]:
     return {"bool": {"should": should, "minimum_should_match": 1}}
 
 
-def _main_query(parsed: ParsedQuery, year_from: int | None, year_to: int | None) -> dict[str, Any]:
-    """Words and years narrow hits and facet counts alike (unlike facet filters)."""
+def _main_query(
+    parsed: ParsedQuery,
+    year_from: int | None,
+    year_to: int | None,
+    relaxation: Relaxation | None = None,
+) -> dict[str, Any]:
+    """Words and years narrow hits and facet counts alike (unlike facet filters).
+
+    With a ``relaxation`` (search.relaxed) most of its units must match, and records matching
+    every word get a constant above any other score."""
     clauses: dict[str, Any] = {
         "must": [_term_clause(term) for term in parsed.included] or [{"match_all": {}}]
     }
+    if relaxation is not None and parsed.included:
+        units = [_term_clause(term) for term in relaxation.units]
+        clauses = {
+            "must": [{"bool": {"should": units, "minimum_should_match": relaxation.required}}],
+            "should": [
+                {"constant_score": {"filter": _all_of(clauses["must"]), "boost": EXACT_BOOST}},
+                *(_term_clause(term) for term in relaxation.pairs),
+            ],
+        }
     if parsed.excluded:
         clauses["must_not"] = [_term_clause(term, pinyin=False) for term in parsed.excluded]
     years = []
@@ -143,7 +163,12 @@ def build_query_body(request: SearchRequest) -> dict[str, Any]:
     }
     size = max(request.per_page, 0)
     body: dict[str, Any] = {
-        "query": _main_query(request.query, request.year_from, request.year_to),
+        "query": _main_query(
+            request.query,
+            request.year_from,
+            request.year_to,
+            relax(request.query) if request.relaxed else None,
+        ),
         "sort": sort,
         "track_total_hits": True,
         "_source": list(HIT_SOURCE),
@@ -162,9 +187,20 @@ def build_query_body(request: SearchRequest) -> dict[str, Any]:
     if filters:
         body["post_filter"] = _all_of(list(filters.values()))
     aggregations = _facet_aggregations(request, filters)
+    if request.facet_size > 0:
+        aggregations[YEARS] = {
+            "filter": _all_of(list(filters.values())),
+            "aggs": {"years": {"histogram": {"field": "year_start", "interval": 1}}},
+        }
     if aggregations:
         body["aggs"] = aggregations
     return body
+
+
+def year_counts(aggregations: Mapping[str, Any]) -> tuple[tuple[int, int], ...]:
+    """How many hits begin in each year (the histogram over the date range)."""
+    buckets = aggregations.get(YEARS, {}).get("years", {}).get("buckets", ())
+    return tuple((int(b["key"]), b["doc_count"]) for b in buckets if b["doc_count"])
 
 
 def build_suggest_body(folded: str, collection: str | None, size: int) -> dict[str, Any]:
@@ -230,3 +266,35 @@ def facet_values(
                 FacetValue(value, count, value in chosen) for value, count in ordered
             )
     return facets
+
+
+def build_related_body(
+    record_id: str, collection: str, shared: Sequence[SharedValue], limit: int
+) -> dict[str, Any]:
+    """Records of the collection but this one, by the weight of the values they share with it
+    (search.related), then in pinyin order; those sharing nothing still fill the list."""
+    return {
+        "query": {
+            "bool": {
+                "filter": [{"term": {"collection": collection}}],
+                "must_not": [{"ids": {"values": [record_id]}}],
+                "should": [
+                    {
+                        "constant_score": {
+                            "filter": {"term": {facet_field(value.facet): value.value}},
+                            "boost": value.weight,
+                        }
+                    }
+                    for value in shared
+                ],
+            }
+        },
+        "sort": [
+            {"_score": {"order": "desc"}},
+            {"title_sort": {"order": "asc", "missing": "_last"}},
+            {"id": {"order": "asc"}},
+        ],
+        "size": limit,
+        "track_total_hits": False,
+        "_source": list(HIT_SOURCE),
+    }

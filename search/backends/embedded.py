@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from itertools import islice
@@ -40,11 +40,15 @@ from search.backends.embedded_query import (
     page_of_hits,
     phrase,
     read_bodies,
+    related_docs,
+    year_counts,
 )
 from search.documents import Document
-from search.hits import rank_suggestions
+from search.hits import hit_from_document, rank_suggestions
 from search.pinyin import initials_query, segmentations
 from search.query import MAX_WINDOW, Hit, SearchRequest, SearchResult, Suggestion
+from search.related import SharedValue
+from search.relaxed import relax
 from search.text import fold, tokens
 
 SCHEMA_VERSION = 2  # PRAGMA user_version of a file in this layout (2: pinyin columns)
@@ -224,20 +228,26 @@ class EmbeddedBackend:
         sort = request.effective_sort
         filters = request.all_filters()
         after = checked_cursor(sort, request.after)
+        relaxation = relax(query) if request.relaxed else None
+        shown = relaxation.highlighted if relaxation else query.included
         with self._connect() as connection, _transaction(connection, write=False):
-            collect_matches(connection, request, query.included, query.excluded, sort, filters)
+            collect_matches(
+                connection, request, query.included, query.excluded, sort, filters, relaxation
+            )
             sizes = dict(connection.execute("SELECT missed, count(*) FROM temp.matched GROUP BY 1"))
             hits: tuple[Hit, ...] = ()
             within_window = after is not None or request.offset + request.per_page <= MAX_WINDOW
             if request.per_page > 0 and within_window:
-                hits = page_of_hits(connection, request, query.included, sort, after)
+                hits = page_of_hits(connection, request, shown, sort, after)
             facets = facet_counts(connection, filters, request.facet_size, sizes)
+            years = year_counts(connection) if request.facet_size > 0 else ()
         full = request.per_page > 0 and len(hits) == request.per_page
         return SearchResult(
             total=sizes.get(None, 0),
             hits=hits,
             facets=facets,
             next_after=hits[-1].sort_values if full else None,
+            years=years,
         )
 
     def suggest(
@@ -275,6 +285,14 @@ class EmbeddedBackend:
             docs = [doc for (doc,) in connection.execute(sql, parameters)]
             found = read_bodies(connection, docs)
         return rank_suggestions(prefix, [found[doc] for doc in docs], limit)
+
+    def related(
+        self, record_id: str, collection: str, shared: Sequence[SharedValue], limit: int
+    ) -> list[Hit]:
+        with self._connect() as connection, _transaction(connection, write=False):
+            docs = related_docs(connection, record_id, collection, shared, limit)
+            found = read_bodies(connection, docs)
+        return [hit_from_document(found[doc], (), score=None, sort_values=()) for doc in docs]
 
     # -- connections -----------------------------------------------------------------------------
 

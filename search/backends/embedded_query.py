@@ -15,6 +15,8 @@ from typing import Any
 from search.documents import Document, facet_definitions
 from search.hits import hit_from_document
 from search.query import CursorInvalid, FacetValue, Hit, SearchRequest, Sort
+from search.related import SharedValue
+from search.relaxed import EXACT_BOOST, Relaxation
 from search.text import QueryTerm, tokens
 
 TEXT_COLUMNS = ("search_title", "search_names", "search_text")
@@ -93,17 +95,41 @@ def collect_matches(
     excluded: tuple[QueryTerm, ...],
     sort: Sort,
     filters: dict[str, tuple[str, ...]],
+    relaxation: Relaxation | None = None,
 ) -> None:
     """Fill ``temp.matched`` with the documents that match the words and the years and miss at
     most one facet filter, whose name ``missed`` holds (NULL: they pass every filter). These
     rows are all that the hits (missed IS NULL) and the facet counts (each facet counting
-    without its own filter) need, so the costly matching runs once."""
+    without its own filter) need, so the costly matching runs once.
+
+    With a ``relaxation`` (search.relaxed) the words match when most of its units do."""
     connection.execute(
         "CREATE TEMP TABLE matched (doc INTEGER PRIMARY KEY, id TEXT NOT NULL, key, missed TEXT)"
     )
     conditions: list[str] = []
     parameters: list[Any] = []
-    if included:
+    key = _SORT_KEYS[sort]
+    if included and relaxation is not None:
+        source = "fts JOIN documents d ON d.doc = fts.rowid"
+        match = " OR ".join(_term_match(term) for term in relaxation.scored)
+        if excluded:
+            match = f"({match}) NOT ({_any_of(excluded)})"
+        conditions.append("fts MATCH ?")
+        parameters.append(match)
+        counted = " + ".join(
+            "(d.doc IN (SELECT rowid FROM fts WHERE fts MATCH ?))" for _ in relaxation.units
+        )
+        conditions.append(f"({counted}) >= ?")
+        parameters += [_term_match(term) for term in relaxation.units]
+        parameters.append(relaxation.required)
+        if sort is Sort.RELEVANCE:  # every word matching ranks above any near miss
+            connection.execute("CREATE TEMP TABLE exact (doc INTEGER PRIMARY KEY)")
+            connection.execute(
+                "INSERT INTO temp.exact SELECT rowid FROM fts WHERE fts MATCH ?",
+                [" AND ".join(_term_match(term) for term in included)],
+            )
+            key = f"(d.doc IN temp.exact) * {EXACT_BOOST} + {key}"
+    elif included:
         source = "fts JOIN documents d ON d.doc = fts.rowid"
         match = " AND ".join(_term_match(term) for term in included)
         if excluded:
@@ -122,7 +148,6 @@ def collect_matches(
         conditions.append("d.year_start <= ?")
         parameters.append(request.year_to)
     where = " AND ".join(conditions) or "1"
-    key = _SORT_KEYS[sort]
     if not filters:
         connection.execute(
             f"""INSERT INTO temp.matched (doc, id, key, missed)
@@ -187,6 +212,15 @@ def page_of_hits(
         )
         for doc, key_id, key in rows
     )
+
+
+def year_counts(connection: sqlite3.Connection) -> tuple[tuple[int, int], ...]:
+    """How many hits begin in each year (the histogram over the date range)."""
+    rows = connection.execute(
+        """SELECT d.year_start, count(*) FROM temp.matched m JOIN documents d ON d.doc = m.doc
+            WHERE m.missed IS NULL AND d.year_start IS NOT NULL GROUP BY 1 ORDER BY 1"""
+    )
+    return tuple((year, count) for year, count in rows)
 
 
 def read_bodies(connection: sqlite3.Connection, docs: Sequence[int]) -> dict[int, Document]:
@@ -315,3 +349,33 @@ class _CountingPass:
                 WHERE {names} AND {self.members} GROUP BY f.name, f.value""",
             [*self.name_parameters, *self.member_parameters],
         )
+
+
+def related_docs(
+    connection: sqlite3.Connection,
+    record_id: str,
+    collection: str,
+    shared: Sequence[SharedValue],
+    limit: int,
+) -> list[int]:
+    """Documents of the collection but the record, most shared weight first, then in pinyin
+    order (search.related)."""
+    rows = ", ".join("(?, ?, ?)" for _ in shared) or "(NULL, NULL, 0)"
+    found = connection.execute(
+        f"""WITH wanted (name, value, weight) AS (VALUES {rows}),
+            shared AS (
+                SELECT f.doc AS doc, sum(w.weight) AS weight
+                FROM wanted w JOIN facets f ON f.name = w.name AND f.value = w.value
+                GROUP BY f.doc
+            )
+            SELECT d.doc FROM documents d LEFT JOIN shared s ON s.doc = d.doc
+            WHERE d.collection = ? AND d.id <> ?
+            ORDER BY coalesce(s.weight, 0) DESC, d.title_sort, d.id LIMIT ?""",
+        [
+            *(part for value in shared for part in (value.facet, value.value, value.weight)),
+            collection,
+            record_id,
+            limit,
+        ],
+    )
+    return [doc for (doc,) in found]
