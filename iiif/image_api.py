@@ -42,7 +42,6 @@ from iiif.image_request import (
     resolve,
 )
 from iiif.presentation_http import SharedResponse as Response
-from iiif.presentation_http import allow_cross_origin
 from repository.extensions import db
 from repository.images import file_store
 from repository.images.derivatives import DerivativeSet, build_thumbnails, load_derivative_set
@@ -51,7 +50,6 @@ from repository.images.tiles import load_tile_set
 from repository.models import Asset, Collection, Record, RecordStatus
 
 blueprint = Blueprint("iiif_image", __name__, url_prefix="/iiif/image/3")
-blueprint.after_request(allow_cross_origin)  # viewers on any site read everything, errors too
 
 IMAGE_CACHE_CONTROL = "public, max-age=31536000, immutable"
 INFO_CACHE_CONTROL = "public, max-age=3600"

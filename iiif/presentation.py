@@ -13,7 +13,6 @@ from iiif.presentation_http import (
     DISCOVERY_TYPE,
     PRESENTATION_TYPE,
     absolute_url,
-    allow_cross_origin,
     json_ld_response,
     negotiated_type,
     variant_etag,
@@ -26,7 +25,6 @@ from repository.public import register_record_links
 from repository.services.records import get_record
 
 blueprint = Blueprint("iiif_presentation", __name__)
-blueprint.after_request(allow_cross_origin)
 
 
 @blueprint.route("/iiif/3/manifests/<public_id>")
@@ -79,7 +77,7 @@ def changes_page(number: int) -> Response:
 
 @blueprint.errorhandler(HuikuError)
 def service_error(error: HuikuError) -> tuple[Response, int]:
-    """Errors as JSON that other sites may read (see ``allow_cross_origin``), like the documents."""
+    """Errors as JSON, which other sites may read like the documents (``iiif._cross_origin``)."""
     return jsonify(error=str(error.message), message=localize(error.message)), error.status
 
 

@@ -123,8 +123,8 @@ def json_ld_response(
 def allow_cross_origin(response: Response) -> Response:
     """Any site may read the answer; a CORS preflight learns what it may send, for a day.
 
-    Registered after each request of the IIIF blueprints, so it covers errors, 304s and the
-    ``OPTIONS`` answers Flask makes by itself, which no view sees.
+    Applied after every request under the IIIF paths (``iiif.init_app``), so it covers errors,
+    304s and the ``OPTIONS`` answers Flask makes by itself, which no view sees.
     """
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS

@@ -139,3 +139,14 @@ def test_a_drafts_thumbnail_stays_private(client, make_collection, make_record, 
     assert response.cache_control.private
     assert not response.cache_control.public
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_refusals_under_iiif_paths_are_readable_too(client, published):
+    manifest = f"/iiif/3/manifests/{published.public_id}"
+    refused = client.post(manifest, headers={"Origin": ORIGIN})
+    assert refused.status_code == 405
+    assert set(refused.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS"}
+    assert refused.headers["Access-Control-Allow-Origin"] == "*"
+    unknown = client.get("/iiif/3/nothing/here", headers={"Origin": ORIGIN})
+    assert unknown.status_code == 404
+    assert unknown.headers["Access-Control-Allow-Origin"] == "*"
