@@ -3,7 +3,9 @@ into a file kept in the file store, find it, and delete the files of old ones.
 
 A small export is streamed straight to the reader (``views``); one of more than
 ``EXPORT_STREAM_MAX`` records runs as a task, because a reader's connection should not be held
-for minutes, and the file then waits for them behind a download link.
+for minutes, and the file then waits for them behind a download link. The file is kept in the
+file store by key (``exports/<job id>/<file name>``), on the disk or in the S3 bucket, so any
+server can hand it out; the job keeps its SHA-256 and size.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from repository.tasks import Lease, claim
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 1000  # records between progress updates (and lease renewals)
+EXPORTS_PREFIX = "exports"  # the folder of export files in the file store
 
 
 class ExportCancelled(Exception):
@@ -130,15 +133,24 @@ def _write(job: ExportJob, lease: Lease) -> None:
     job.total_records = selected.total
     db.session.commit()
     records = _counted(selected.records(), job, lease)
+    digest = hashlib.sha256()
+    size = 0
     with tempfile.TemporaryDirectory(prefix="huiku-export-") as folder:
-        path = Path(folder) / "export"
+        path = Path(folder) / job.filename
         with path.open("wb") as out:
             for chunk in FORMATS[job.format].write(records, selected.columns):
                 out.write(chunk)
-        stored = file_store().put_original(path)
-    job.file_sha256 = stored.sha256
-    job.file_size = stored.size
+                digest.update(chunk)
+                size += len(chunk)
+        file_store().put_file(file_key(job), path)
+    job.file_sha256 = digest.hexdigest()
+    job.file_size = size
     _finish(job, JobState.SUCCEEDED)
+
+
+def file_key(job: ExportJob) -> str:
+    """Where the store keeps a job's file: ``exports/<job id>/<file name>``."""
+    return f"{EXPORTS_PREFIX}/{job.public_id}/{job.filename}"
 
 
 def _counted(records: Iterator[ExportedRecord], job: ExportJob, lease: Lease):
@@ -165,21 +177,15 @@ def _finish(job: ExportJob, state: JobState) -> None:
 
 
 def prune_exports() -> int:
-    """Delete the files of exports finished more than ``EXPORT_KEEP_HOURS`` ago."""
+    """Delete the files of exports finished more than ``EXPORT_KEEP_HOURS`` ago (a job without
+    its file keeps its row, whose page then says the file is gone)."""
     cutoff = utcnow() - timedelta(hours=current_app.config["EXPORT_KEEP_HOURS"])
     old = db.session.scalars(
         select(ExportJob).where(ExportJob.finished_at < cutoff, ExportJob.file_sha256.is_not(None))
     ).all()
     store = file_store()
     for job in old:
-        still_used = db.session.scalar(
-            select(ExportJob.id).where(
-                ExportJob.file_sha256 == job.file_sha256,
-                ExportJob.finished_at >= cutoff,
-            )
-        )
-        if still_used is None:
-            store.remove_original(job.file_sha256)
+        store.delete_tree(f"{EXPORTS_PREFIX}/{job.public_id}")
         job.file_sha256 = None
     db.session.commit()
     return len(old)

@@ -22,9 +22,10 @@ from werkzeug.datastructures import MultiDict
 
 from interop.exports.formats import FORMATS
 from interop.exports.selections import COLLECTION, LIBRARY, resolve
-from interop.exports.services import filename, find_export, start_export
+from interop.exports.services import file_key, filename, find_export, start_export
 from interop.exports.tasks import run_export_task
 from interop.web import public_root
+from repository.extensions import db
 from repository.images import file_store
 from repository.models import JobState
 
@@ -122,10 +123,15 @@ def download(job_id: str) -> Response:
     found = find_export(job_id)
     if found.state is not JobState.SUCCEEDED or not found.file_sha256:
         return redirect(url_for("exports.job", job_id=found.public_id), 303)
-    store = file_store()
+    try:
+        stream = file_store().open(file_key(found))
+    except FileNotFoundError:  # deleted since the page was shown: the page says so now
+        found.file_sha256 = None
+        db.session.commit()
+        return redirect(url_for("exports.job", job_id=found.public_id), 303)
 
     def chunks():
-        with store.open_original(found.file_sha256) as stream:
+        with stream:
             while chunk := stream.read(_CHUNK):
                 yield chunk
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -50,6 +51,8 @@ def test_a_large_export_runs_as_a_task_with_a_download_link(client, app, plants,
     assert sorted(_local_ids(download.data)) == ["P-0", "P-1", "P-2", "P-3"]
     job = db.session.query(ExportJob).one()
     assert job.state is JobState.SUCCEEDED and job.written_records == 4
+    assert job.file_sha256 == hashlib.sha256(download.data).hexdigest()
+    assert job.file_size == len(download.data)
     assert job.lease_holder is None
     # The same export asked for again is the same job, not a second run.
     again = client.get("/collections/plants/export.csv")
@@ -139,18 +142,18 @@ def test_a_job_whose_worker_died_is_run_again_by_recovery(client, app, plants):
 
 
 def test_old_export_files_are_deleted(client, app, plants, monkeypatch):
-    from interop.exports.services import prune_exports
+    from interop.exports.services import file_key, prune_exports
     from repository.images import file_store
 
     monkeypatch.setitem(app.config, "EXPORT_STREAM_MAX", 2)
     job_url = client.get("/collections/plants/export.xml").headers["Location"]
     job = db.session.query(ExportJob).one()
-    assert file_store().has_original(job.file_sha256)
-    sha256 = job.file_sha256
+    key = file_key(job)
+    assert key.startswith(f"exports/{job.public_id}/") and file_store().exists(key)
     job.finished_at = utcnow() - timedelta(hours=app.config["EXPORT_KEEP_HOURS"] + 1)
     db.session.commit()
     assert prune_exports() == 1
-    assert not file_store().has_original(sha256)
+    assert not file_store().exists(key)
     page = client.get(job_url, query_string={"lang": "en"}).get_data(as_text=True)
     assert "/download" not in page and "Export again" in page
     assert client.get(f"{job_url}/download").status_code == 303
@@ -164,3 +167,17 @@ def test_a_large_search_export_runs_as_a_task(client, app, indexed, plants, monk
     assert job.source == "search" and job.arguments == {"f": ["kingdom:动物"]}
     download = client.get(f"/exports/{job.public_id}/download")
     assert sorted(_local_ids(download.data)) == ["P-1", "P-2"]
+
+
+def test_a_file_deleted_behind_the_job_page_is_reported_not_a_500(client, app, plants, monkeypatch):
+    from interop.exports.services import file_key
+    from repository.images import file_store
+
+    monkeypatch.setitem(app.config, "EXPORT_STREAM_MAX", 2)
+    job_url = client.get("/collections/plants/export.csv").headers["Location"]
+    job = db.session.query(ExportJob).one()
+    file_store().delete(file_key(job))
+    response = client.get(f"{job_url}/download")
+    assert response.status_code == 303 and response.headers["Location"].endswith(job_url)
+    page = client.get(job_url, query_string={"lang": "en"}).get_data(as_text=True)
+    assert "Export again" in page
