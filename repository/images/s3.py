@@ -151,7 +151,7 @@ class S3Store(FileStore):
 
         A missing object gives a path that does not exist, so readers fail as with the disk.
         """
-        path = super().original_path(sha256)
+        path = self.original_location(sha256)
         if not path.is_file():
             try:
                 self._download(self._original_key(sha256), path, mode=0o444)

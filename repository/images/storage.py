@@ -272,7 +272,7 @@ class FileStore:
                     sha256, size = _copy_hashing(source, out, max_bytes, filename)
                 out.flush()
                 os.fsync(out.fileno())
-            final = self.original_path(sha256)
+            final = self.original_location(sha256)
             created = not final.exists()
             if created:
                 final.parent.mkdir(parents=True, exist_ok=True)
@@ -287,18 +287,24 @@ class FileStore:
         return StoredOriginal(sha256=sha256, size=size, path=final, created=created)
 
     def original_path(self, sha256: str) -> Path:
+        """The original as a file to read (an object store fetches its copy first)."""
+        return self.original_location(sha256)
+
+    def original_location(self, sha256: str) -> Path:
+        """Where the original's file is or would be on this machine; never fetches, for
+        describing an image without reading it."""
         validate_sha256(sha256)
         return self.root / "originals" / sha256[:2] / sha256[2:4] / sha256
 
     def has_original(self, sha256: str) -> bool:
-        return self.original_path(sha256).is_file()
+        return self.original_location(sha256).is_file()
 
     def open_original(self, sha256: str) -> BinaryIO:
         return self.original_path(sha256).open("rb")
 
     def remove_original(self, sha256: str) -> None:
         """Delete an original that nothing refers to (a save that failed after storing it)."""
-        self.original_path(sha256).unlink(missing_ok=True)
+        self.original_location(sha256).unlink(missing_ok=True)
 
     # Derivatives -----------------------------------------------------------------------------
 

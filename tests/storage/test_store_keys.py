@@ -87,7 +87,9 @@ def test_another_machine_reads_originals_and_derivatives_from_the_bucket(
         (staging / "manifest.json").write_text(json.dumps({"set": 1}))
 
     assert other.has_original(stored.sha256)
+    assert not other.original_location(stored.sha256).exists()  # naming it fetches nothing
     assert other.original_path(stored.sha256).read_bytes() == b"original bytes"
+    assert other.original_location(stored.sha256) == other.original_path(stored.sha256)
     folder = other.derivative_dir(stored.sha256)
     assert (folder / "thumb-200.jpg").read_bytes() == b"thumb"
     assert f"huiku/originals/{stored.sha256[:2]}/{stored.sha256[2:4]}/{stored.sha256}" in (
