@@ -229,3 +229,21 @@ def test_a_folder_of_images_and_a_checked_dry_run_reach_workers_through_the_buck
     assert job.counts["created"] == 2, job.report
     imported = db.session.scalars(select(Record).where(Record.local_id.like("CBS-20%"))).all()
     assert sorted(len(record.assets) for record in imported) == [1, 1]
+
+
+def test_every_machine_answers_a_thumbnail_with_the_same_validators(
+    login, client, collection, contributor, make_user, machine
+):
+    machine("web")
+    response = post_new(login(contributor), FIELDS, [("taxus.jpg", picture_bytes((640, 480)))])
+    assert response.status_code == 302
+    record = db.session.scalar(select(Record).where(Record.local_id == FIELDS["local_id"]))
+    publish(make_user, record)
+    url = f"/assets/{record.assets[0].public_id}/thumb-600.jpg"
+    first = client.get(url)
+
+    machine("reader")
+    second = client.get(url)
+
+    assert second.status_code == 200 and second.data == first.data
+    assert second.headers["Last-Modified"] == first.headers["Last-Modified"]
