@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "S3_PREFIX": "",  # object names start with this folder, so a bucket can be shared
     "S3_REGION": None,
     "S3_ADDRESSING_STYLE": "auto",  # "path" (MinIO, Ceph) or "virtual" (OSS, COS)
+    "S3_SIGNATURE_VERSION": None,  # boto's default (SigV4); "s3" where a store needs V2
     "BASE_URL": None,  # public base URL for IIIF ids and citations; defaults to the request host
     "ALLIANCE_NAME_ZH": "吉林省图书馆联盟",
     "ALLIANCE_NAME_EN": "Jilin Library Alliance",
@@ -71,6 +72,7 @@ ENVIRONMENT = {
     "S3_PREFIX": str,
     "S3_REGION": str,
     "S3_ADDRESSING_STYLE": str,
+    "S3_SIGNATURE_VERSION": str,
     "BASE_URL": str,
     "MAX_UPLOAD_BYTES": int,
     "MAX_IMAGE_PIXELS": int,

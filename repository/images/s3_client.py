@@ -22,6 +22,7 @@ class S3Settings:
     prefix: str = ""
     region: str | None = None
     addressing_style: str = "auto"  # "path" for MinIO/moto, "virtual" for OSS and COS
+    signature_version: str | None = None  # boto's default (SigV4); "s3" (V2) where a store asks
 
     @classmethod
     def from_config(cls, config: Any) -> S3Settings | None:
@@ -35,6 +36,7 @@ class S3Settings:
             prefix=(config.get("S3_PREFIX") or "").strip("/"),
             region=config.get("S3_REGION") or None,
             addressing_style=config.get("S3_ADDRESSING_STYLE") or "auto",
+            signature_version=config.get("S3_SIGNATURE_VERSION") or None,
         )
 
     @property
@@ -70,6 +72,7 @@ def client_for(settings: S3Settings, pid: int) -> Any:
         read_timeout=30,
         retries={"max_attempts": 2, "mode": "standard"},
         s3={"addressing_style": settings.addressing_style},
+        signature_version=settings.signature_version,
         # Checksums only where the API demands them: several S3-compatible stores refuse the
         # trailing checksums that newer boto3 versions send by default.
         request_checksum_calculation="when_required",

@@ -18,7 +18,14 @@ from flask import Flask
 from repository.images.s3 import S3Settings, S3Store
 from tests.conftest import service_url
 
-S3_CONFIG_KEYS = ("S3_BUCKET", "S3_ENDPOINT_URL", "S3_PREFIX", "S3_REGION", "S3_ADDRESSING_STYLE")
+S3_CONFIG_KEYS = (
+    "S3_BUCKET",
+    "S3_ENDPOINT_URL",
+    "S3_PREFIX",
+    "S3_REGION",
+    "S3_ADDRESSING_STYLE",
+    "S3_SIGNATURE_VERSION",
+)
 
 
 @pytest.fixture(scope="session")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
+from repository.config import load_config
 from repository.images import s3
 from repository.images.s3 import S3Settings, S3Store
 from repository.images.storage import FileStore
@@ -148,3 +151,36 @@ def test_a_file_past_the_multipart_threshold_arrives_whole(s3_settings: S3Settin
     )
     assert "-" in head["ETag"]  # the ETag of an object put in parts
     assert other.local_copy("imports/J9/images.zip").read_bytes() == data
+
+
+def test_the_s3_settings_come_from_huiku_environment_variables(monkeypatch, tmp_path):
+    for name, value in {
+        "HUIKU_S3_BUCKET": "jl-huiku",
+        "HUIKU_S3_ENDPOINT_URL": "https://s3.oss-cn-beijing.aliyuncs.com",
+        "HUIKU_S3_PREFIX": "/production/",
+        "HUIKU_S3_REGION": "cn-beijing",
+        "HUIKU_S3_ADDRESSING_STYLE": "virtual",
+        "HUIKU_S3_SIGNATURE_VERSION": "s3",
+    }.items():
+        monkeypatch.setenv(name, value)
+    app = Flask("huiku-config-test", instance_path=str(tmp_path / "instance"))
+    load_config(app)
+
+    assert S3Settings.from_config(app.config) == S3Settings(
+        bucket="jl-huiku",
+        endpoint_url="https://s3.oss-cn-beijing.aliyuncs.com",
+        prefix="production",
+        region="cn-beijing",
+        addressing_style="virtual",
+        signature_version="s3",
+    )
+    monkeypatch.setenv("HUIKU_S3_BUCKET", "")
+    load_config(app)
+    assert S3Settings.from_config(app.config) is None  # no bucket: the local disk
+
+
+def test_a_store_signing_the_older_way_works_as_well(s3_settings: S3Settings, tmp_path):
+    older = S3Store(tmp_path / "older", replace(s3_settings, signature_version="s3"))
+    older.put_bytes("imports/J3/table.csv", b"local_id\r\n")
+
+    assert S3Store(tmp_path / "other", s3_settings).local_copy("imports/J3/table.csv").read_bytes()
