@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask import request
 from lxml import etree
 from lxml.builder import ElementMaker
 
-from interop.web import absolute_url
+from interop.web import absolute_url, url_template
 from repository.models import Record
 from repository.profiles import Field, Kind, Profile, profiles
 
@@ -50,7 +51,7 @@ def oai_dc(record: Record, libraries: list[str]) -> etree._Element:
         for value in values:
             etree.SubElement(root, f"{{{DC_NS}}}{element}").text = value
     identifier = etree.SubElement(root, f"{{{DC_NS}}}identifier")
-    identifier.text = absolute_url("public.record", public_id=record.public_id)
+    identifier.text = record_url(record.public_id)
     return root
 
 
@@ -62,7 +63,7 @@ def huiku(record: Record, libraries: list[str]) -> etree._Element:
     root.set(f"{{{XSI_NS}}}schemaLocation", f"{HUIKU_NS} {huiku_schema_url()}")
     root.set("id", record.public_id)
     root.set("collection", record.collection.slug)
-    root.set("url", absolute_url("public.record", public_id=record.public_id))
+    root.set("url", record_url(record.public_id))
     for field in profile.metadata_fields:
         raw = record.metadata_.get(field.key)
         if raw is None or raw == "" or raw == []:
@@ -78,8 +79,24 @@ def huiku(record: Record, libraries: list[str]) -> etree._Element:
     return root
 
 
+def record_url(public_id: str) -> str:
+    """The record page's URL, routed once per request: a list page names a hundred records."""
+    return per_request("record_url", lambda: url_template("public.record", "public_id")).format(
+        public_id
+    )
+
+
+def per_request(name: str, make: Callable[[], str]) -> str:
+    """``make()``, computed once per request (kept in the WSGI environ, which no other request
+    shares; ``flask.g`` may outlive a request when an app context was pushed beforehand)."""
+    cache = request.environ.setdefault("huiku.oai", {})
+    if name not in cache:
+        cache[name] = make()
+    return cache[name]
+
+
 def huiku_schema_url() -> str:
-    return absolute_url("oai.huiku_schema_file")
+    return per_request("huiku_schema_url", lambda: absolute_url("oai.huiku_schema_file"))
 
 
 FORMATS = {

@@ -19,7 +19,14 @@ from interop.oai.errors import (
     no_records,
     no_such_id,
 )
-from interop.oai.formats import DC_NS, FORMATS, OAI_DC, OAI_DC_NS, MetadataFormat
+from interop.oai.formats import (
+    DC_NS,
+    FORMATS,
+    OAI_DC,
+    OAI_DC_NS,
+    MetadataFormat,
+    per_request,
+)
 from interop.oai.items import COLLECTION_SET, LIBRARY_SET, Item, Selection
 from interop.web import absolute_url, public_host, utc_seconds
 from repository.extensions import db
@@ -35,7 +42,10 @@ _SET_SPEC = re.compile(rf"({COLLECTION_SET}|{LIBRARY_SET})(:[A-Za-z0-9\-_.!~*'()
 
 
 def repository_id() -> str:
-    return current_app.config["OAI_REPOSITORY_ID"] or public_host()
+    """Looked up once per request: every header of a list page names it."""
+    return per_request(
+        "repository_id", lambda: current_app.config["OAI_REPOSITORY_ID"] or public_host()
+    )
 
 
 def oai_identifier(public_id: str) -> str:
