@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from flask import Flask, current_app
@@ -20,7 +20,8 @@ from search.backends import Deletion, IndexStatus, SearchBackend, SearchUnavaila
 from search.backends.elasticsearch import ElasticsearchBackend
 from search.backends.embedded import EmbeddedBackend
 from search.documents import Document
-from search.query import SearchRequest, SearchResult, Suggestion
+from search.query import Hit, SearchRequest, SearchResult, Suggestion
+from search.related import SharedValue
 from search.settings import SettingError, elasticsearch_settings
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,11 @@ class MisconfiguredBackend:
         raise self._refuse()
 
     def search(self, request: SearchRequest) -> SearchResult:
+        raise self._refuse()
+
+    def related(
+        self, record_id: str, collection: str, shared: Sequence[SharedValue], limit: int
+    ) -> list[Hit]:
         raise self._refuse()
 
     def suggest(

@@ -22,6 +22,8 @@ from search.text import ParsedQuery, QueryTerm, fold, is_han, tokens
 FALLBACK_BELOW = 3
 #: What matching every word adds to a record's score in the fallback: above any other score.
 EXACT_BOOST = 1000.0
+#: What a title that is exactly the query (or a synonym of it) adds to a record's score.
+WHOLE_TITLE_BOOST = 10.0
 #: A word longer than this is not split into characters (200 of one character is no word).
 MAX_SPLIT_LENGTH = 12
 #: More units than this and no fallback is tried: the query is not a slip of the keyboard.
@@ -125,3 +127,12 @@ def edit_distance(a: str, b: str) -> int:
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
         previous = current
     return previous[-1]
+
+
+def whole_titles(query: ParsedQuery) -> tuple[str, ...]:
+    """The folded titles a one-word query names outright: the word and its synonyms. A record
+    with such a title ranks above records whose titles merely contain it (红松 before 红松鼠)."""
+    included = query.included
+    if len(included) != 1 or query.excluded:
+        return ()
+    return tuple(dict.fromkeys((included[0].text, *included[0].synonyms)))

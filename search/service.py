@@ -87,12 +87,17 @@ class UnknownCollection(LookupError):
         ).format(slug=slug[:64])
 
 
-def search_records(backend: SearchBackend, request: SearchRequest, locale: str) -> SearchOutcome:
-    """The backend's answer with labels and notices; when all the words together find fewer
-    than FALLBACK_BELOW records, a second query for most of them (search.relaxed)."""
-    collections = public_collection_labels()
-    if request.collection and request.collection not in collections:
-        raise UnknownCollection(request.collection)
+@dataclass(frozen=True)
+class ForgivingAnswer:
+    result: SearchResult
+    exact_total: int  # records matching every word
+    relaxed: bool  # the result is the fallback's
+    did_you_mean: str | None
+
+
+def forgiving_search(backend: SearchBackend, request: SearchRequest) -> ForgivingAnswer:
+    """The search, and when all the words together find fewer than FALLBACK_BELOW records, a
+    second one for most of them (search.relaxed), used when it finds more."""
     result = backend.search(request)
     exact_total, relaxed, suggestion = result.total, False, None
     if exact_total < FALLBACK_BELOW and relax(request.query) is not None:
@@ -100,6 +105,18 @@ def search_records(backend: SearchBackend, request: SearchRequest, locale: str) 
         suggestion = did_you_mean(request.query, fallback.hits[:10])
         if fallback.total > exact_total:
             result, relaxed = fallback, True
+    return ForgivingAnswer(result, exact_total, relaxed, suggestion)
+
+
+def search_records(backend: SearchBackend, request: SearchRequest, locale: str) -> SearchOutcome:
+    """The backend's answer with labels and notices; when all the words together find fewer
+    than FALLBACK_BELOW records, a second query for most of them (search.relaxed)."""
+    collections = public_collection_labels()
+    if request.collection and request.collection not in collections:
+        raise UnknownCollection(request.collection)
+    answer = forgiving_search(backend, request)
+    result, exact_total = answer.result, answer.exact_total
+    relaxed, suggestion = answer.relaxed, answer.did_you_mean
     libraries = library_labels()
     scope_profile = collections[request.collection].profile_name if request.collection else None
     facets = []

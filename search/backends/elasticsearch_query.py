@@ -15,7 +15,7 @@ from search.documents import facet_definitions
 from search.pinyin import initials_query, segmentations
 from search.query import MAX_WINDOW, CursorInvalid, FacetValue, SearchRequest, Sort
 from search.related import SharedValue
-from search.relaxed import EXACT_BOOST, Relaxation, relax
+from search.relaxed import EXACT_BOOST, WHOLE_TITLE_BOOST, Relaxation, relax, whole_titles
 from search.text import ParsedQuery, QueryTerm
 
 # Where the text of a query term is looked for, and how much a match there weighs.
@@ -120,6 +120,12 @@ def _main_query(
         years.append({"range": {"year_start": {"lte": year_to}}})
     if years:
         clauses["filter"] = years
+    titles = [
+        {"term": {"search_title.keyword": {"value": title, "boost": WHOLE_TITLE_BOOST}}}
+        for title in whole_titles(parsed)
+    ]
+    if titles:
+        clauses["should"] = [*clauses.get("should", ()), *titles]
     return {"bool": clauses}
 
 

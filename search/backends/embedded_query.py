@@ -16,7 +16,7 @@ from search.documents import Document, facet_definitions
 from search.hits import hit_from_document
 from search.query import CursorInvalid, FacetValue, Hit, SearchRequest, Sort
 from search.related import SharedValue
-from search.relaxed import EXACT_BOOST, Relaxation
+from search.relaxed import EXACT_BOOST, WHOLE_TITLE_BOOST, Relaxation, whole_titles
 from search.text import QueryTerm, tokens
 
 TEXT_COLUMNS = ("search_title", "search_names", "search_text")
@@ -147,6 +147,12 @@ def collect_matches(
     if request.year_to is not None:
         conditions.append("d.year_start <= ?")
         parameters.append(request.year_to)
+    if sort is Sort.RELEVANCE and (titles := whole_titles(request.query)):
+        connection.execute("CREATE TEMP TABLE titles (title TEXT PRIMARY KEY)")
+        connection.executemany(
+            "INSERT OR IGNORE INTO temp.titles VALUES (?)", [(t,) for t in titles]
+        )
+        key = f"(d.search_title IN temp.titles) * {WHOLE_TITLE_BOOST} + {key}"
     where = " AND ".join(conditions) or "1"
     if not filters:
         connection.execute(
