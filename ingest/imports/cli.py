@@ -16,7 +16,13 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from ingest.imports.report import OUTCOME_WORDS, report_as_csv, report_as_xlsx
+from ingest.imports.report import (
+    OUTCOME_WORDS,
+    entries_to_show,
+    iter_entries,
+    report_as_csv,
+    report_as_xlsx,
+)
 from ingest.imports.services import prune_import_files, start_import
 from ingest.imports.tasks import queue_import, run_import
 from ingest.imports.templates import template_csv, template_xlsx
@@ -208,9 +214,9 @@ def _print_report(job: IngestJob) -> None:
     words += [f"{label} {counts[key]}" for key, label in extras if counts.get(key)]
     prefix = "预检 Dry run" if job.dry_run else "导入 Import"
     click.echo(f"\n{prefix}: " + " · ".join(words))
-    entries = job.report or []
-    if len(entries) > PRINT_ALL_BELOW:
-        entries = [entry for entry in entries if entry["level"] in ("error", "note")]
+    entries, total = entries_to_show(job, PRINT_ALL_BELOW)
+    if total > PRINT_ALL_BELOW:
+        entries = [entry for entry in iter_entries(job) if entry["level"] in ("error", "note")]
     if not entries:
         return
     rows = [["行 Row", "单元格 Cell", "列 Column", "值 Value", "结果 Outcome", "说明 Message"]]

@@ -1,9 +1,9 @@
-"""The files of an import job, in one place: the uploaded table and images, the report, the
-unpacked images. Everything else asks this module for paths.
+"""The files of an import job, in one place: the uploaded table and images, the unpacked
+images. Everything else asks this module for paths (the report is in the database).
 
 ``<STORAGE_ROOT>/imports/<job id>/`` holds ``table.csv`` or ``table.xlsx``, ``images.zip`` or
-``images/`` (a folder, hard-linked where possible), ``report.jsonl`` (the report while the job
-runs) and ``unpacked/`` (verified images from the ZIP, named by their digest).
+``images/`` (a folder, hard-linked where possible) and ``unpacked/`` (verified images from the
+ZIP, named by their digest).
 
 With object storage (``S3_BUCKET``) the worker may run on another machine than the web server
 that received the upload, so the uploads go to the bucket under ``imports/<job id>/`` before the
@@ -33,7 +33,6 @@ from ingest.imports.limits import Limits
 from repository.images import file_store
 from repository.images.storage import RECEIVING, FileStore, StorageUnavailable
 
-REPORT = "report.jsonl"
 UNPACKED = "unpacked"
 
 
@@ -67,10 +66,6 @@ class JobFiles:
         if not images:
             return None
         return self._local(images["stored"], folder=images["kind"] != "zip")
-
-    @property
-    def report(self) -> Path:
-        return self.folder / REPORT
 
     def missing(self) -> str | None:
         """The name (as the user knows it) of an uploaded file that is no longer there."""
@@ -113,7 +108,7 @@ class JobFiles:
             _remove(self.folder / images["stored"])
 
     def prune(self) -> bool:
-        """Delete the whole folder (the report stays in the job row); whether there was one."""
+        """Delete the whole folder (the report stays in the database); whether there was one."""
         shared = self.store.shared and self.store.delete_tree(_key(self.folder))
         if not self.folder.is_dir():
             return shared

@@ -1,33 +1,30 @@
 """The row-level report of an import: one entry per row outcome and per problem found.
 
-Entries are plain dicts (they live in ``IngestJob.report``) with at least ``row`` (as the
+Entries are plain dicts (one ``ImportReportEntry`` row each) with at least ``row`` (as the
 spreadsheet numbers it, header = 1; 0 for the file as a whole), ``cell``, ``column`` (the header
 as written), ``field`` (profile key), ``value``, ``local_id``, ``outcome`` (created, updated,
 unchanged or failed), ``level`` (error, note or info), ``message_en``/``message_zh``,
 ``fix_en``/``fix_zh`` and ``record_id`` (the record's public id, when there is one).
 
-While a job runs, entries are appended to a JSON-lines file beside the job's files, in row
-order; the offset committed with each batch says how much of it is true, so a resumed job cuts
-off what a crash left behind. The finished report is copied into the job row once.
+A batch's entries are written in the batch's transaction: the report is always what the
+committed batches did, and a job resumed on another machine just goes on adding to it. Pages
+and downloads read it in pieces, so no process holds a report of 100,000 lines at once.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
-import os
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Text, cast, literal, update
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import case, delete, func, or_, select
 
 from ingest.imports.problems import Problem
+from repository.bulk import insert_rows
 from repository.extensions import db
 from repository.messages import Message
-from repository.models import IngestJob
+from repository.models import ImportReportEntry, IngestJob
 
 OUTCOMES = ("created", "updated", "unchanged", "failed")
 
@@ -107,81 +104,72 @@ def outcome_entry(
     }
 
 
-class ReportFile:
-    """The report of a running job: JSON lines, appended a batch at a time, in row order.
-
-    Only the first ``report_bytes`` (committed with the batch they belong to) are what the
-    database agrees with; a resumed job cuts off what a crash left behind them.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def truncate(self, length: int) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("ab") as handle:
-            handle.truncate(length)
-
-    def append(self, entries: Iterable[dict[str, Any]]) -> int:
-        """Write the entries to disk; returns the file's new length, to commit with them."""
-        data = b"".join(_line(entry) + b"\n" for entry in entries)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("ab") as handle:
-            if data:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            return handle.tell()
-
-    def entries(self) -> Iterator[dict[str, Any]]:
-        if not self.path.exists():
-            return
-        with self.path.open("rb") as handle:
-            for raw in handle:
-                if raw.strip():
-                    yield json.loads(raw)
-
-    def json_array(self, *, failed_only: bool = False) -> str:
-        """The entries as the text of one JSON array (only the problems, with ``failed_only``)."""
-        parts = []
-        if self.path.exists():
-            with self.path.open("rb") as handle:
-                for raw in handle:
-                    raw = raw.strip()
-                    if raw and (not failed_only or json.loads(raw)["outcome"] == "failed"):
-                        parts.append(raw)
-        return (b"[" + b",".join(parts) + b"]").decode("utf-8")
+def add_entries(job: IngestJob, entries: Iterable[dict[str, Any]]) -> None:
+    """Add lines to the job's report, in the caller's transaction (with the batch they tell of)."""
+    insert_rows(
+        ImportReportEntry.__table__,
+        [
+            {
+                "job_id": job.id,
+                "row": entry.get("row") or 0,
+                "outcome": entry["outcome"],
+                "level": entry["level"],
+                "entry": entry,
+            }
+            for entry in entries
+        ],
+    )
 
 
-def _line(entry: dict[str, Any]) -> bytes:
-    return json.dumps(entry, ensure_ascii=False).encode("utf-8")
+def clear_entries(job: IngestJob, *, keep_failed: bool = False) -> None:
+    """Forget the report (a check pass about to be followed by the writing one), or with
+    ``keep_failed`` all but its problems (an ``abort`` import that found some)."""
+    statement = delete(ImportReportEntry).where(ImportReportEntry.job_id == job.id)
+    if keep_failed:
+        statement = statement.where(ImportReportEntry.outcome != "failed")
+    db.session.execute(statement)
 
 
-def store_report(job: IngestJob, text: str) -> None:
-    """Put the report (the text of a JSON array) into the job row, in the caller's transaction.
-
-    The text goes to the database as it is, rather than as a list of dicts for SQLAlchemy to
-    serialise: a few megabytes of text instead of tens of megabytes of Python objects.
-    """
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        value = cast(literal(text, Text()), JSONB())
-    elif dialect == "sqlite":
-        value = literal(text, Text())  # SQLite keeps JSON as text
-    else:
-        job.report = json.loads(text)
-        return
-    table = IngestJob.__table__
-    statement = update(table).where(table.c.id == job.id).values(report=value)
-    # Not cached: a cached statement would keep this report's text alive.
-    db.session.execute(statement, execution_options={"compiled_cache": None})
-    db.session.expire(job, ["report"])
+def iter_entries(job: IngestJob) -> Iterator[dict[str, Any]]:
+    """The report line by line in row order, read a thousand lines at a time."""
+    query = (
+        select(ImportReportEntry.entry)
+        .where(ImportReportEntry.job_id == job.id)
+        .order_by(ImportReportEntry.row, ImportReportEntry.id)
+    )
+    yield from db.session.scalars(query.execution_options(yield_per=1000))
 
 
-def report_rows(job: IngestJob) -> list[list[Any]]:
+def entries_to_show(job: IngestJob, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """Up to ``limit`` lines, the ones to act on (problems, notes) first; and how many there are."""
+    to_act_on = or_(ImportReportEntry.outcome == "failed", ImportReportEntry.level == "note")
+    query = (
+        select(ImportReportEntry.entry)
+        .where(ImportReportEntry.job_id == job.id)
+        .order_by(case((to_act_on, 0), else_=1), ImportReportEntry.row, ImportReportEntry.id)
+        .limit(limit)
+    )
+    total = db.session.scalar(select(func.count()).where(ImportReportEntry.job_id == job.id))
+    return list(db.session.scalars(query)), total or 0
+
+
+def record_ids_written(job: IngestJob) -> set[str]:
+    """Public ids of the records the job created or updated so far."""
+    query = select(ImportReportEntry.entry).where(
+        ImportReportEntry.job_id == job.id,
+        ImportReportEntry.outcome.in_(("created", "updated")),
+    )
+    return {
+        entry["record_id"]
+        for entry in db.session.scalars(query.execution_options(yield_per=1000))
+        if entry.get("record_id")
+    }
+
+
+def report_rows(job: IngestJob) -> Iterator[list[Any]]:
     """The report as table rows, headers first, for the CSV and XLSX downloads."""
-    rows: list[list[Any]] = [[header for _key, header in REPORT_COLUMNS]]
-    for entry in job.report or []:
+    yield [header for _key, header in REPORT_COLUMNS]
+    for entry in iter_entries(job):
         row = []
         for key, _header in REPORT_COLUMNS:
             value = entry.get(key)
@@ -189,15 +177,14 @@ def report_rows(job: IngestJob) -> list[list[Any]]:
                 word = OUTCOME_WORDS[value]
                 value = f"{word.zh} {str.__str__(word)}"
             row.append("" if value is None else value)
-        rows.append(row)
-    return rows
+        yield row
 
 
 def report_as_csv(job: IngestJob) -> bytes:
     """The report as CSV in UTF-8 with a byte-order mark, so Excel shows the Chinese text."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows([[_defused(value) for value in row] for row in report_rows(job)])
+    writer.writerows([_defused(value) for value in row] for row in report_rows(job))
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
 
 

@@ -6,9 +6,9 @@
 2. Rows are taken in batches of ``BATCH_ROWS`` (fewer when they name ``BATCH_IMAGES``
    images). Each row is checked (the collection profile, its images), looked up by
    (library, ``local_id``) and, in an import, written through the records service. A batch is
-   one transaction holding its records, revisions, duplicate flags and the job's progress: the
-   rows done, the counts, and how far the report file is true. A run after a crash starts
-   after the last committed batch.
+   one transaction holding its records, revisions, duplicate flags, its lines of the report
+   and the job's progress (the rows done, the counts). A run after a crash starts after the
+   last committed batch.
 3. A dry run only checks; ``on_error="abort"`` checks every row first (state ``validating``)
    and writes only when none failed.
 
@@ -35,7 +35,12 @@ from ingest.imports.problems import (
     TableUnreadable,
 )
 from ingest.imports.reader import SourceRow, open_table
-from ingest.imports.report import ReportFile, problem_entry, store_report
+from ingest.imports.report import (
+    add_entries,
+    clear_entries,
+    problem_entry,
+    record_ids_written,
+)
 from ingest.imports.rows import Columns, check_row, local_id_of, map_columns
 from ingest.imports.writer import (
     CheckedItem,
@@ -97,7 +102,6 @@ class ImportRun:
         self.lease = lease
         self.progress = progress or (lambda job: None)
         self.files = JobFiles(job.public_id, job.files)
-        self.report = ReportFile(self.files.report)
         self.bounds: Limits = limits()
         self.options = dict(job.options or {})
         self.collection = db.session.get(Collection, job.collection_id)
@@ -185,11 +189,11 @@ class ImportRun:
         db.session.commit()
 
     def _cursor(self) -> dict[str, Any]:
-        """Where the job stands: the phase, the last row done, the true length of the report."""
+        """Where the job stands: the phase and the last row done."""
         job = self.job
         cursor = (job.files or {}).get("cursor")
         if not cursor:
-            cursor = {"phase": _phase(job, {}), "row": 0, "report_bytes": 0}
+            cursor = {"phase": _phase(job, {}), "row": 0}
             job.files = {**job.files, "cursor": cursor}
             job.processed_rows = 0
             job.counts = _zero_counts()
@@ -199,7 +203,8 @@ class ImportRun:
     def _start_writing(self) -> None:
         """An ``abort`` import whose rows all passed: write them now, from the first."""
         job = self.job
-        job.files = {**job.files, "cursor": {"phase": WRITE, "row": 0, "report_bytes": 0}}
+        job.files = {**job.files, "cursor": {"phase": WRITE, "row": 0}}
+        clear_entries(job)
         job.processed_rows = 0
         job.counts = _zero_counts()
         job.state = JobState.RUNNING
@@ -211,7 +216,6 @@ class ImportRun:
     def _pass(self, *, write: bool) -> bool:
         """Check (and with ``write``, write) the rows after the cursor; False when cancelled."""
         cursor = self._cursor()
-        self.report.truncate(cursor["report_bytes"])
         with open_table(self.files.table, encoding=self.options.get("encoding")) as table:
             for batch in self._batches(table.rows, cursor["row"]):
                 if self.lease.cancel_requested():
@@ -291,7 +295,6 @@ class ImportRun:
                 results = self._write_items(items)
         except _ROW_ERRORS:
             db.session.rollback()
-            self.report.truncate(self.job.files["cursor"]["report_bytes"])  # as committed
             results = []
             for item in items:  # looked up afresh: one may have been created meanwhile
                 try:
@@ -373,11 +376,11 @@ class ImportRun:
         *,
         commit: bool = True,
     ) -> None:
-        """The batch's report entries to disk, then its progress into the job row (committed
-        with the batch's records: a crash leaves both or neither)."""
+        """The batch's report entries and its progress into the job row (committed with the
+        batch's records: a crash leaves all or none of them)."""
         job = self.job
-        length = self.report.append(entries)
-        cursor = {**job.files["cursor"], "row": last_row, "report_bytes": length}
+        add_entries(job, entries)
+        cursor = {**job.files["cursor"], "row": last_row}
         job.files = {**job.files, "cursor": cursor}
         job.counts = counts
         job.processed_rows = (job.processed_rows or 0) + rows
@@ -412,11 +415,7 @@ class ImportRun:
         """After a crash: images of this job's records whose derivative tasks were not enqueued."""
         if not self.resumed or self.files.images is None:
             return
-        ids = {
-            entry["record_id"]
-            for entry in self.report.entries()
-            if entry.get("record_id") and entry["outcome"] in ("created", "updated")
-        }
+        ids = record_ids_written(self.job)
         pending = db.session.scalars(
             select(Record)
             .join(Asset, Asset.record_id == Record.id)
@@ -431,8 +430,7 @@ class ImportRun:
         """The file or the job's options are wrong: nothing (more) is written."""
         db.session.rollback()
         cursor = (self.job.files or {}).get("cursor") or {}
-        self.report.truncate(cursor.get("report_bytes", 0))  # rows written so far stay listed
-        self.report.append([problem_entry(problem) for problem in problems])
+        add_entries(self.job, [problem_entry(problem) for problem in problems])
         if not cursor.get("row"):
             self.job.counts = _zero_counts()
         self._finish(JobState.FAILED, error=problems[0].message, start_over=True)
@@ -440,14 +438,14 @@ class ImportRun:
     def _finish(
         self, state: JobState, *, error: Message | None = None, start_over: bool = False
     ) -> None:
-        """End the job: the report into its row, its lease given up, the working files gone.
+        """End the job: its lease given up, the working files gone.
 
         A failed ``abort`` import lists only the problems. A cancelled job keeps its place, so
         that a retry continues after its last batch; any other starts from the first row again.
         """
         job = self.job
-        failed_only = state is JobState.FAILED and not start_over
-        store_report(job, self.report.json_array(failed_only=failed_only))
+        if state is JobState.FAILED and not start_over:
+            clear_entries(job, keep_failed=True)
         job.state = state
         job.error = f"{error} / {error.zh}" if error else ""
         job.finished_at = utcnow()
@@ -486,10 +484,6 @@ def mark_interrupted(public_id: str, error: BaseException) -> None:
     if job is None or job.state in JobState.final():
         return
     message = _INTERRUPTED.format(rows=job.processed_rows, error=str(error)[:300] or repr(error))
-    report = ReportFile(JobFiles(public_id, job.files).report)
-    if report.path.exists():  # what the committed batches wrote, not the batch that failed
-        report.truncate(((job.files or {}).get("cursor") or {}).get("report_bytes", 0))
-    store_report(job, report.json_array())
     job.state = JobState.FAILED
     job.error = f"{message} / {message.zh}"
     job.finished_at = utcnow()

@@ -148,7 +148,6 @@ def _new_job(
                 options=options,
                 files={"table": table_info, "images": images_info},
                 counts={},
-                report=[],
             )
             db.session.add(job)
     except BaseException:
@@ -401,7 +400,7 @@ def prune_import_files(keep_days: int | None = None) -> int:
     """Delete the folders of jobs that finished more than ``keep_days`` ago; returns how many.
 
     A finished job keeps its uploads only so that a dry run can be imported without uploading
-    again, or a stopped import retried; its report lives in the job row. Jobs that have not
+    again, or a stopped import retried; its report lives in the database. Jobs that have not
     finished are never touched.
     """
     if keep_days is None:

@@ -28,7 +28,7 @@ from wtforms import BooleanField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 
 import ingest.imports as engine
-from ingest.imports.report import OUTCOME_WORDS
+from ingest.imports.report import OUTCOME_WORDS, entries_to_show
 from ingest.imports.services import (
     ENCODINGS,
     UploadRefused,
@@ -202,7 +202,7 @@ def job_list() -> str:
 def job_page(job_id: str) -> str:
     job = visible_job(job_id, current_user)
     # Problems and notes first: they are what a cataloguer has to act on.
-    report = sorted(job.report or [], key=lambda entry: (_is_routine(entry), entry.get("row", 0)))
+    report, report_total = entries_to_show(job, REPORT_ROWS_ON_PAGE)
     may_publish = permissions.can_review(current_user, job_collection(job))
     follow_up = None
     if can_import_checked_files(current_user, job):
@@ -216,8 +216,8 @@ def job_page(job_id: str) -> str:
         library=job_library(job),
         user=job_user(job),
         status=job_document(job),
-        report=report[:REPORT_ROWS_ON_PAGE],
-        report_total=len(report),
+        report=report,
+        report_total=report_total,
         follow_up=follow_up,
         action_form=JobActionForm(),
         can_cancel=can_cancel(job),
@@ -291,10 +291,6 @@ def _download(content: bytes, filename: str, kind: str) -> Response:
     response = Response(content, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def _is_routine(entry: dict) -> bool:
-    return entry.get("outcome") != "failed" and entry.get("level") != "note"
 
 
 def described(jobs: list[IngestJob]) -> list[dict]:

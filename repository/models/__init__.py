@@ -4,7 +4,7 @@ from repository.models.accounts import ApiToken, Library, User, UserRole
 from repository.models.collections import Collection, collection_reviewers
 from repository.models.duplicates import DuplicateCandidate, DuplicateKey, DuplicateState
 from repository.models.exports import ExportJob
-from repository.models.jobs import IndexTask, IngestJob, JobState
+from repository.models.jobs import ImportReportEntry, IndexTask, IngestJob, JobState
 from repository.models.records import (
     Asset,
     DerivativeState,
@@ -24,6 +24,7 @@ __all__ = [
     "DuplicateKey",
     "DuplicateState",
     "ExportJob",
+    "ImportReportEntry",
     "IndexTask",
     "IngestJob",
     "JobState",

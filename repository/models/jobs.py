@@ -1,4 +1,4 @@
-"""Background work: batch imports and the search-index outbox."""
+"""Background work: batch imports and their reports, and the search-index outbox."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from repository.extensions import db
@@ -60,11 +60,39 @@ class IngestJob(LeasedJob, db.Model):
     total_rows: Mapped[int] = mapped_column(Integer, default=0)
     processed_rows: Mapped[int] = mapped_column(Integer, default=0)
     counts: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
-    report: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def report(self) -> list[dict[str, Any]]:
+        """The whole report, in row order (``ingest.imports.report`` reads it in pieces)."""
+        return list(
+            db.session.scalars(
+                select(ImportReportEntry.entry)
+                .where(ImportReportEntry.job_id == self.id)
+                .order_by(ImportReportEntry.row, ImportReportEntry.id)
+            )
+        )
+
+
+class ImportReportEntry(db.Model):
+    """One line of an import's report: a row's outcome, or a problem found in it.
+
+    Written with the batch it belongs to, in the same transaction, so the report always says
+    exactly what the committed batches did, whichever worker ran them.
+    """
+
+    __tablename__ = "import_report_entry"
+    __table_args__ = (Index("ix_import_report_entry_job_row", "job_id", "row", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("ingest_job.id", ondelete="CASCADE"))
+    row: Mapped[int] = mapped_column(Integer)  # as the spreadsheet numbers it; 0: the whole file
+    outcome: Mapped[str] = mapped_column(String(10))  # created, updated, unchanged, failed
+    level: Mapped[str] = mapped_column(String(10))  # error, note, info
+    entry: Mapped[dict[str, Any]] = mapped_column(JSONType)
 
 
 class IndexTask(db.Model):

@@ -193,9 +193,9 @@ def test_abort_writes_nothing_when_any_row_fails(run, write):
     assert (bad["row"], bad["column"], bad["value"]) == (5, "kingdom", "矿物")
     assert "植物" in bad["fix_zh"]
     assert record_count() == 0 and revision_count() == 0
-    # Nothing stays behind but the table and the report.
+    # Nothing stays behind but the table (the report is in the database).
     folder = file_store().root / "imports" / job.public_id
-    assert sorted(p.name for p in folder.iterdir()) == ["report.jsonl", "table.csv"]
+    assert sorted(p.name for p in folder.iterdir()) == ["table.csv"]
 
 
 def test_abort_imports_everything_when_every_row_is_valid(run, write):

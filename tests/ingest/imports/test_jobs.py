@@ -308,7 +308,9 @@ def test_a_job_whose_file_was_deleted_fails_naming_the_file(
     assert job.state is JobState.FAILED and job.lease_holder is None
     assert "长白山.csv" in job.error and "no longer there" in job.error
     assert record_count() == 4
-    assert [e["outcome"] for e in job.report][-1] == "failed"  # the written rows stay listed
+    whole_file, *written = job.report  # the file's problem first, the written rows still listed
+    assert (whole_file["row"], whole_file["outcome"]) == (0, "failed")
+    assert [e["outcome"] for e in written] == ["created"] * 4
 
 
 def test_a_job_enqueued_twice_runs_once(write, contributor, collection):

@@ -1,27 +1,71 @@
-"""The report file of a running job: what a crash left behind the committed length is cut off."""
+"""The report of a job: lines kept with the batches they tell of, read in row order."""
 
-import json
+import pytest
 
 from ingest.imports.problems import Problem
-from ingest.imports.report import ReportFile, outcome_entry, problem_entry
+from ingest.imports.report import (
+    add_entries,
+    clear_entries,
+    entries_to_show,
+    iter_entries,
+    outcome_entry,
+    problem_entry,
+)
+from repository.extensions import db
 from repository.messages import Message
+from tests.ingest.imports.conftest import HEADERS, ROWS, csv_bytes
 
 
-def test_a_resumed_report_is_what_the_committed_batches_wrote(tmp_path):
-    report = ReportFile(tmp_path / "report.jsonl")
-    created = outcome_entry(2, "created", "A-2", Message("created", "已新建"), record_id="x7k2")
-    problem = problem_entry(
-        Problem(Message("bad date", "日期有误"), row=3, column="日期"), local_id='A-3 "引号"'
-    )
-    committed = report.append([created, problem])
-    report.append([outcome_entry(4, "created", "A-4", Message("created", "已新建"))])  # lost
-    report.truncate(committed)  # the run after the crash
-    later = outcome_entry(4, "unchanged", "A-4", Message("unchanged", "无变化"), record_id="y8")
-    report.append([later])
-    assert json.loads(report.json_array()) == [created, problem, later]
-    assert json.loads(report.json_array(failed_only=True)) == [problem]
-    assert list(report.entries()) == [created, problem, later]
+@pytest.fixture
+def job(run, write):
+    """A finished import of the standard rows, whose report the tests then extend."""
+    return run(write("plants.csv", csv_bytes([HEADERS, *ROWS])))
 
 
-def test_an_empty_report_is_an_empty_list(tmp_path):
-    assert ReportFile(tmp_path / "none.jsonl").json_array() == "[]"
+def created(row: int) -> dict:
+    return outcome_entry(row, "created", f"A-{row}", Message("created", "已新建"), record_id="x7")
+
+
+def bad_date(row: int) -> dict:
+    return problem_entry(Problem(Message("bad date", "日期有误"), row=row), local_id=f"A-{row}")
+
+
+def test_lines_of_a_batch_that_was_rolled_back_are_not_in_the_report(job):
+    before = job.report
+    add_entries(job, [created(900)])
+    db.session.rollback()  # the batch failed: its records and its lines go together
+    assert job.report == before
+    add_entries(job, [bad_date(901)])
+    db.session.commit()
+    assert job.report == [*before, bad_date(901)]
+
+
+def test_lines_are_read_in_row_order_whenever_they_were_written(job):
+    add_entries(job, [created(1000), bad_date(999)])
+    db.session.commit()
+    rows = [entry["row"] for entry in iter_entries(job)]
+    assert rows == sorted(rows)
+    assert rows[-2:] == [999, 1000]
+
+
+def test_the_page_shows_problems_and_notes_first_and_counts_every_line(job):
+    routine = len(job.report)
+    add_entries(job, [created(700 + n) for n in range(5)] + [bad_date(800)])
+    db.session.commit()
+    shown, total = entries_to_show(job, 1000)
+    assert total == routine + 6
+    to_act_on = [entry["outcome"] == "failed" or entry["level"] == "note" for entry in shown]
+    assert to_act_on == sorted(to_act_on, reverse=True)  # all of them before the rest
+    assert bad_date(800) in shown
+    assert len(entries_to_show(job, 2)[0]) == 2
+
+
+def test_an_abort_import_that_failed_keeps_only_its_problems(job):
+    add_entries(job, [created(700), bad_date(701)])
+    clear_entries(job, keep_failed=True)
+    db.session.commit()
+    assert {entry["outcome"] for entry in job.report} == {"failed"}
+    assert bad_date(701) in job.report and created(700) not in job.report
+    clear_entries(job)
+    db.session.commit()
+    assert job.report == []
