@@ -31,6 +31,7 @@ from huey import Huey
 from huey.consumer import Consumer, Scheduler
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from repository.extensions import db
 from repository.models.base import utcnow
@@ -212,18 +213,44 @@ def claim(model: type, public_id: str, *, running: JobState = JobState.RUNNING) 
     return result.rowcount == 1
 
 
+class LeaseLost(Exception):
+    """This run's job was taken up by another run while this one stalled past its lease."""
+
+
 class Lease:
-    """The lease of one running job: renewed as work goes on, at most every few seconds."""
+    """The lease of one running job: renewed as work goes on, at most every few seconds.
+
+    A renewal is guarded: it only extends the lease this run was given (same holder, same
+    attempt). A run that stalled until recovery handed its job on gets ``LeaseLost`` instead,
+    in the transaction of the work it was about to commit, which is then rolled back.
+    """
 
     def __init__(self, job: Any) -> None:
         self.job = job
+        self.holder = job.lease_holder
+        self.attempt = job.attempts
         self._renewed = time.monotonic()
 
     def renew(self, *, force: bool = False) -> None:
         """Extend the lease in the job's row (the caller commits with its own work)."""
-        if force or time.monotonic() - self._renewed >= lease_seconds() / 3:
-            self.job.lease_expires_at = utcnow() + timedelta(seconds=lease_seconds())
-            self._renewed = time.monotonic()
+        if not force and time.monotonic() - self._renewed < lease_seconds() / 3:
+            return
+        model = type(self.job)
+        expires = utcnow() + timedelta(seconds=lease_seconds())
+        result = db.session.execute(
+            update(model)
+            .where(
+                model.id == self.job.id,
+                model.lease_holder == self.holder,
+                model.attempts == self.attempt,
+            )
+            .values(lease_expires_at=expires)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise LeaseLost(f"job {self.job.public_id} was taken up by another run")
+        set_committed_value(self.job, "lease_expires_at", expires)
+        self._renewed = time.monotonic()
 
     def cancel_requested(self) -> bool:
         """Whether a user asked to cancel (read fresh from the database)."""

@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from ingest.imports.run import ImportRun, Progress, first_state, mark_interrupted
 from repository.extensions import db
 from repository.models import IngestJob
-from repository.tasks import Lease, claim, huey, register_job_kind, task
+from repository.tasks import Lease, LeaseLost, claim, huey, register_job_kind, task
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,12 @@ def run_import(job: IngestJob, progress: Progress | None = None) -> IngestJob:
         log.warning("import %s lost its database; recovery will resume it", job.public_id)
         with contextlib.suppress(Exception):
             db.session.rollback()
+        return job
+    except LeaseLost:
+        # This run stalled past its lease and recovery gave the job to another run: the batch
+        # in hand is rolled back, and the job is that run's to finish.
+        log.warning("import %s was taken up by another run; this one stops", job.public_id)
+        db.session.rollback()
         return job
     except Exception as error:
         log.exception("import %s stopped", job.public_id)

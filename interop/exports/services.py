@@ -29,7 +29,7 @@ from repository.images import file_store
 from repository.messages import Message
 from repository.models import ExportJob, JobState, User
 from repository.models.base import utcnow
-from repository.tasks import Lease, claim
+from repository.tasks import Lease, LeaseLost, claim
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 1000  # records between progress updates (and lease renewals)
@@ -119,6 +119,8 @@ def run_export(job: ExportJob) -> ExportJob:
             _write(job, lease)
     except ExportCancelled:
         _finish(job, JobState.CANCELLED)
+    except LeaseLost:  # another run has the job now; it writes the file
+        db.session.rollback()
     except Exception as error:
         log.exception("export %s stopped", job.public_id)
         db.session.rollback()

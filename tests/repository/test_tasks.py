@@ -129,6 +129,14 @@ class TestLeases:
         remaining = (running.lease_expires_at - utcnow()).total_seconds()
         assert app.config["JOB_LEASE_SECONDS"] - 2 < remaining <= app.config["JOB_LEASE_SECONDS"]
 
+    def test_a_lease_handed_on_to_another_run_is_not_renewed(self, job):
+        running = job(state=JobState.RUNNING, lease_holder="here:1", attempts=1)
+        lease = tasks.Lease(running)
+        running.lease_holder, running.attempts = "there:2", 2  # recovery gave it on
+        db.session.commit()
+        with pytest.raises(tasks.LeaseLost):
+            lease.renew(force=True)
+
 
 class TestQueueSettings:
     def test_the_embedded_queue_is_a_file_in_the_instance(self, tmp_path, monkeypatch):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
 from ingest.imports import (
@@ -388,3 +388,30 @@ def test_files_of_long_finished_jobs_are_deleted_and_their_reports_kept(
     assert not job_folder(recent.public_id).exists() and job_folder(waiting.public_id).is_dir()
     assert run_import(waiting).counts["created"] == 3
     assert db.session.scalar(select(func.count(RecordRevision.id))) == 3
+
+
+def test_a_run_that_stalled_past_its_lease_writes_nothing_once_its_job_is_taken_up(
+    write, contributor, collection, small_batches
+):
+    job = start_import(
+        contributor,
+        collection,
+        write("t.csv", csv_bytes(many_rows(12, images_every=99))),
+        None,
+        dry_run=False,
+    )
+
+    def taken_up_after_the_first_batch(job: IngestJob) -> None:
+        if job.processed_rows == 4:  # recovery gave the job to a run elsewhere meanwhile
+            db.session.execute(
+                update(IngestJob)
+                .where(IngestJob.id == job.id)
+                .values(lease_holder="elsewhere:1", attempts=IngestJob.attempts + 1)
+            )
+            db.session.commit()
+
+    run_import(job, taken_up_after_the_first_batch)
+    db.session.expire_all()
+    assert record_count() == job.processed_rows == 4  # the batch in hand was not written
+    assert job.state is JobState.RUNNING and job.lease_holder == "elsewhere:1"
+    assert job.error == ""  # the job is the other run's to finish, not failed by this one
