@@ -9,6 +9,7 @@ the commit, so a worker never looks for a job that is not there yet.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -151,6 +152,8 @@ def _new_job(
             )
             db.session.add(job)
     except BaseException:
+        with contextlib.suppress(Exception):  # the store may be what failed
+            JobFiles(public_id, None).prune()
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return job
