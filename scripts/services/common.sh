@@ -170,3 +170,35 @@ pid_alive_with() {
     [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
         tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -F -- "$marker" >/dev/null
 }
+
+# What `status` says of a service: running (ours), answering (someone else's), or not running,
+# with the exit codes 0, 1 (our process is there but not answering yet) and 3 (not running).
+# Needs the script's our_pid; $3 names its check of "answering"; $4 is added to the first line.
+report_status() {
+    local name=$1 where=$2 check=$3 detail=${4:-} pid
+    if pid=$(our_pid) && "$check"; then
+        echo "$name running: pid $pid, $where$detail"
+    elif [ -n "${pid:-}" ]; then
+        echo "$name process $pid exists but is not answering on $where (yet)"
+        return 1
+    elif "$check"; then
+        echo "$name answering on $where (not started from this checkout)"
+    else
+        echo "$name not running on $where"
+        return 3
+    fi
+}
+
+# The command line of every service script: start, stop, status or url.
+run_service_command() {
+    case "${1:-}" in
+    start) start ;;
+    stop) stop ;;
+    status) status ;;
+    url) url ;;
+    *)
+        echo "usage: $0 start|stop|status|url" >&2
+        exit 2
+        ;;
+    esac
+}

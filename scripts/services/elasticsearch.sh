@@ -458,28 +458,6 @@ stop() {
     rm -f "$ES_PIDFILE"
 }
 
-status() {
-    local pid
-    if pid=$(our_pid) && healthy; then
-        echo "Elasticsearch running: pid $pid, $(url), state $ES_STATE"
-    elif [ -n "${pid:-}" ]; then
-        echo "Elasticsearch process $pid exists but $(url) is not healthy (yet)"
-        return 1
-    elif healthy; then
-        echo "Elasticsearch answering on $(url) (not started from this checkout)"
-    else
-        echo "Elasticsearch not running on $(url)"
-        return 3
-    fi
-}
+status() { report_status "Elasticsearch" "$(url)" healthy ", state $ES_STATE"; }
 
-case "${1:-}" in
-start) start ;;
-stop) stop ;;
-status) status ;;
-url) url ;;
-*)
-    echo "usage: $0 start|stop|status|url" >&2
-    exit 2
-    ;;
-esac
+run_service_command "$@"

@@ -168,28 +168,6 @@ stop() {
     fi
 }
 
-status() {
-    local pid
-    if pid=$(our_pid) && ready; then
-        echo "PostgreSQL running: pid $pid, 127.0.0.1:$PG_PORT, data $PG_DATA"
-    elif [ -n "${pid:-}" ]; then
-        echo "PostgreSQL process $pid exists but is not accepting connections on 127.0.0.1:$PG_PORT"
-        return 1
-    elif ready; then
-        echo "PostgreSQL answering on 127.0.0.1:$PG_PORT (not started from this checkout)"
-    else
-        echo "PostgreSQL not running on 127.0.0.1:$PG_PORT"
-        return 3
-    fi
-}
+status() { report_status "PostgreSQL" "127.0.0.1:$PG_PORT" ready ", data $PG_DATA"; }
 
-case "${1:-}" in
-start) start ;;
-stop) stop ;;
-status) status ;;
-url) url ;;
-*)
-    echo "usage: $0 start|stop|status|url" >&2
-    exit 2
-    ;;
-esac
+run_service_command "$@"

@@ -86,25 +86,6 @@ stop() {
     done
 }
 
-status() {
-    local pid
-    if pid=$(our_pid) && ready; then
-        echo "Redis running: pid $pid, 127.0.0.1:$REDIS_PORT"
-    elif ready; then
-        echo "Redis answering on 127.0.0.1:$REDIS_PORT (not started from this checkout)"
-    else
-        echo "Redis not running on 127.0.0.1:$REDIS_PORT"
-        return 3
-    fi
-}
+status() { report_status "Redis" "127.0.0.1:$REDIS_PORT" ready; }
 
-case "${1:-}" in
-start) start ;;
-stop) stop ;;
-status) status ;;
-url) url ;;
-*)
-    echo "usage: $0 start|stop|status|url" >&2
-    exit 2
-    ;;
-esac
+run_service_command "$@"

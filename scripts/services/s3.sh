@@ -79,25 +79,6 @@ stop() {
     rm -f "$S3_STATE/s3-$S3_PORT.pid"
 }
 
-status() {
-    local pid
-    if pid=$(our_pid) && ready; then
-        echo "S3 (moto) running: pid $pid, 127.0.0.1:$S3_PORT"
-    elif ready; then
-        echo "S3 (moto) answering on 127.0.0.1:$S3_PORT (not started from this checkout)"
-    else
-        echo "S3 (moto) not running on 127.0.0.1:$S3_PORT"
-        return 3
-    fi
-}
+status() { report_status "S3 (moto)" "127.0.0.1:$S3_PORT" ready; }
 
-case "${1:-}" in
-start) start ;;
-stop) stop ;;
-status) status ;;
-url) url ;;
-*)
-    echo "usage: $0 start|stop|status|url" >&2
-    exit 2
-    ;;
-esac
+run_service_command "$@"
