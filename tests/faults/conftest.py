@@ -31,6 +31,7 @@ from tests.faults.harness import (
     postgres_bindir,
     served_app,
 )
+from tests.storage.s3_server import s3_credentials, s3_settings, s3_url  # noqa: F401 (fixtures)
 
 PASSWORD = "fault-suite-42"
 
