@@ -374,6 +374,12 @@ class IngestRecordBase(AnswerSchema):
     status = fields.String(required=True, validate=OneOf([status.value for status in RecordStatus]))
     years = fields.List(fields.Integer(), required=True, allow_none=True, validate=Length(2, 2))
     images = fields.List(fields.Nested(ImageSchema), required=True)
+    dublin_core = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        required=True,
+        metadata={"description": "the record in Dublin Core (element → values), by its profile"},
+    )
     created = fields.DateTime(required=True)
     modified = fields.DateTime(required=True)
     iiif_manifest = _uri()

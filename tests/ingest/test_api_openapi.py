@@ -137,6 +137,7 @@ def test_a_record_answer_matches_exactly_one_profile(spec):
         "metadata": {"local_id": "1", "title": "人参", "scientific_name": "P", "kingdom": "植物"},
         "years": None,
         "images": [],
+        "dublin_core": {"title": ["红松"], "identifier": ["http://x/records/abc"]},
         "created": "2026-01-01T00:00:00Z",
         "modified": "2026-01-01T00:00:00Z",
     }
