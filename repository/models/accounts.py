@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -39,6 +39,10 @@ class Library(db.Model):
     name_zh: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200), default="")
     region: Mapped[str] = mapped_column(String(100), default="")
+    #: Shown on the library's public page: its own site and a few words about it.
+    website: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    description_zh: Mapped[str] = mapped_column(Text, default="", server_default="")
+    description_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -65,6 +69,8 @@ class User(UserMixin, db.Model):
     #: Part of the id that sessions and remember-me cookies carry; a new one ends them all.
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     active: Mapped[bool] = mapped_column(default=True)
+    #: An administrator of the whole alliance (every library), not only of their own library.
+    alliance_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     library: Mapped[Library] = relationship(back_populates="users")
@@ -79,6 +85,10 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == UserRole.ADMIN
+
+    @property
+    def is_alliance_admin(self) -> bool:
+        return self.role == UserRole.ADMIN and self.alliance_admin
 
     def get_id(self) -> str:
         """Flask-Login's alternative id: what a session or remember-me cookie says about whom.
@@ -117,6 +127,31 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class OneTimeLink(db.Model):
+    """A link an administrator hands a person to set a password: once, before it expires.
+
+    ``purpose`` is ``invite`` (a new account's first password) or ``reset``. Only the hash of
+    the secret in the link is stored.
+    """
+
+    __tablename__ = "one_time_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
 class SignInThrottle(db.Model):
