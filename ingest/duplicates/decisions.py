@@ -255,14 +255,7 @@ def _merge(user: User, survivor: Record, merged: Record, comment: str) -> None:
         comment=note,
     )
     if merged_before is RecordStatus.PUBLISHED:
-        db.session.add(
-            Tombstone(
-                record_public_id=merged.public_id,
-                collection_id=merged.collection_id,
-                library_id=merged.library_id,
-                reason="merged",
-            )
-        )
+        db.session.add(Tombstone.for_record(merged, "merged"))
         queue_index_task(merged, "delete")
     if survivor.status is RecordStatus.PUBLISHED:
         queue_index_task(survivor, "upsert")

@@ -13,11 +13,21 @@ indexed range query, however deep into the list it is.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased, contains_eager
 
 from interop.web import as_utc
@@ -29,6 +39,7 @@ from repository.models import (
     RecordContributor,
     RecordStatus,
     Tombstone,
+    TombstoneCredit,
 )
 
 COLLECTION_SET = "collection"
@@ -43,6 +54,7 @@ class Item:
     collection_slug: str
     library_code: str
     record_id: int | None = None
+    tombstone_id: int | None = None
     credited: list[str] = field(default_factory=list)  # further libraries (merges)
     record: Record | None = None
 
@@ -75,6 +87,7 @@ def _public_records() -> Select:
             Record.public_id.label("public_id"),
             Record.id.label("record_id"),
             literal(False).label("deleted"),
+            null().cast(Integer).label("tombstone_id"),
             Collection.slug.label("collection_slug"),
             Library.code.label("library_code"),
         )
@@ -108,6 +121,7 @@ def _deletions() -> Select:
             Tombstone.record_public_id.label("public_id"),
             gone.id.label("record_id"),  # still there when withdrawn or merged away
             literal(True).label("deleted"),
+            Tombstone.id.label("tombstone_id"),
             Collection.slug.label("collection_slug"),
             Library.code.label("library_code"),
         )
@@ -118,31 +132,41 @@ def _deletions() -> Select:
     )
 
 
-def _in_set(query: Select, set_spec: str) -> Select:
+def _credited_records(library_code: str) -> ColumnElement[bool]:
+    return Record.id.in_(
+        select(RecordContributor.record_id)
+        .join(Library, Library.id == RecordContributor.library_id)
+        .where(Library.code == library_code)
+    )
+
+
+def _credited_tombstones(library_code: str) -> ColumnElement[bool]:
+    """The credits a tombstone kept: a deleted record's own went with its row."""
+    return Tombstone.id.in_(
+        select(TombstoneCredit.tombstone_id)
+        .join(Library, Library.id == TombstoneCredit.library_id)
+        .where(Library.code == library_code)
+    )
+
+
+def _in_set(query: Select, set_spec: str, credited: Callable[[str], ColumnElement[bool]]) -> Select:
     kind, _, name = set_spec.partition(":")
     if not name:  # the top sets "collection" and "library" hold every item
         return query
     if kind == COLLECTION_SET:
         return query.where(Collection.slug == name)
-    # A deleted record's row is gone with its credits; a withdrawn one keeps them.
-    record_id = query.selected_columns.record_id
-    credited = (
-        select(RecordContributor.record_id)
-        .join(Library, Library.id == RecordContributor.library_id)
-        .where(Library.code == name)
-    )
-    return query.where(or_(Library.code == name, record_id.in_(credited)))
+    return query.where(or_(Library.code == name, credited(name)))
 
 
 def _branches(selection: Selection, *, with_cursor: bool) -> list[Select]:
     """The public records and the deletions that the selection asks for, as two queries."""
     branches = []
-    for query, datestamp, public_id in (
-        (_public_records(), Record.updated_at, Record.public_id),
-        (_deletions(), Tombstone.created_at, Tombstone.record_public_id),
+    for query, datestamp, public_id, credited in (
+        (_public_records(), Record.updated_at, Record.public_id, _credited_records),
+        (_deletions(), Tombstone.created_at, Tombstone.record_public_id, _credited_tombstones),
     ):
         if selection.set_spec:
-            query = _in_set(query, selection.set_spec)
+            query = _in_set(query, selection.set_spec, credited)
         if selection.start is not None:
             query = query.where(datestamp >= selection.start)
         if selection.end is not None:
@@ -190,6 +214,7 @@ def page(selection: Selection, size: int, *, with_records: bool) -> tuple[list[I
             collection_slug=row.collection_slug,
             library_code=row.library_code,
             record_id=row.record_id,
+            tombstone_id=row.tombstone_id,
         )
         for row in rows[:size]
     ]
@@ -212,6 +237,7 @@ def find(public_id: str) -> Item | None:
                 collection_slug=row.collection_slug,
                 library_code=row.library_code,
                 record_id=row.record_id,
+                tombstone_id=row.tombstone_id,
             )
             _attach([item], with_records=True)
             return item
@@ -232,6 +258,7 @@ def earliest_datestamp() -> datetime | None:
 
 
 def _attach(items: Sequence[Item], *, with_records: bool) -> None:
+    _attach_tombstone_credits([item for item in items if item.tombstone_id is not None])
     ids = [item.record_id for item in items if item.record_id is not None]
     if not ids:
         return
@@ -256,5 +283,22 @@ def _attach(items: Sequence[Item], *, with_records: bool) -> None:
         records = {record.id: record for record in loaded}
     for item in items:
         if item.record_id is not None:
-            item.credited = credited.get(item.record_id, [])
+            if item.tombstone_id is None:
+                item.credited = credited.get(item.record_id, [])
             item.record = records.get(item.record_id)
+
+
+def _attach_tombstone_credits(deletions: Sequence[Item]) -> None:
+    """A deletion is in the sets of the libraries credited when the record left."""
+    if not deletions:
+        return
+    credited: dict[int, list[str]] = defaultdict(list)
+    for tombstone_id, code in db.session.execute(
+        select(TombstoneCredit.tombstone_id, Library.code)
+        .join(Library, Library.id == TombstoneCredit.library_id)
+        .where(TombstoneCredit.tombstone_id.in_([item.tombstone_id for item in deletions]))
+        .order_by(TombstoneCredit.tombstone_id, Library.code)
+    ):
+        credited[tombstone_id].append(code)
+    for item in deletions:
+        item.credited = credited.get(item.tombstone_id, [])

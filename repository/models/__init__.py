@@ -13,6 +13,7 @@ from repository.models.records import (
     RecordRevision,
     RecordStatus,
     Tombstone,
+    TombstoneCredit,
 )
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "RecordRevision",
     "RecordStatus",
     "Tombstone",
+    "TombstoneCredit",
     "User",
     "UserRole",
     "collection_reviewers",

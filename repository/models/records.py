@@ -206,3 +206,28 @@ class Tombstone(db.Model):
     library_id: Mapped[int] = mapped_column(ForeignKey("library.id"))
     reason: Mapped[str] = mapped_column(String(30))  # withdrawn | deleted | merged
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    credited: Mapped[list[TombstoneCredit]] = relationship(cascade="all, delete-orphan")
+
+    @classmethod
+    def for_record(cls, record: Record, reason: str) -> Tombstone:
+        """The notice for ``record``, keeping the libraries credited on it: a deleted record's
+        credits go with its row, and each of those libraries' sets must still report it."""
+        return cls(
+            record_public_id=record.public_id,
+            collection_id=record.collection_id,
+            library_id=record.library_id,
+            reason=reason,
+            credited=[TombstoneCredit(library_id=c.library_id) for c in record.contributors],
+        )
+
+
+class TombstoneCredit(db.Model):
+    """A further library credited on a record when its tombstone was written."""
+
+    __tablename__ = "tombstone_credit"
+
+    tombstone_id: Mapped[int] = mapped_column(
+        ForeignKey("tombstone.id", ondelete="CASCADE"), primary_key=True
+    )
+    library_id: Mapped[int] = mapped_column(ForeignKey("library.id"), primary_key=True, index=True)

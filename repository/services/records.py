@@ -289,14 +289,7 @@ def _ensure_local_id_free(library_id: int, local_id: str) -> None:
 
 
 def _tombstone(record: Record, reason: str) -> None:
-    db.session.add(
-        Tombstone(
-            record_public_id=record.public_id,
-            collection_id=record.collection_id,
-            library_id=record.library_id,
-            reason=reason,
-        )
-    )
+    db.session.add(Tombstone.for_record(record, reason))
 
 
 # action → (verb, past participle, Chinese verb), for messages.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from lxml import etree
+from sqlalchemy import select
 
 from repository.extensions import db
 from repository.models import RecordStatus
@@ -292,3 +293,31 @@ def test_a_withdrawn_record_stays_in_the_sets_of_every_library_credited(
             f"library:{record.library.code}",
             f"library:{other.code}",
         }
+
+
+def test_a_deleted_record_stays_in_the_sets_of_every_library_credited(
+    oai, make_collection, make_record, make_library, make_user
+):
+    """The record's row and its credits are gone; the tombstone kept the credits."""
+    from repository.models import Record, RecordContributor
+
+    record = make_record(make_collection())
+    owner, other = record.library, make_library("YB-GONE")
+    record.contributors.append(RecordContributor(library_id=other.id, local_id="YB-2"))
+    db.session.flush()
+    public_id = record.public_id
+    records.delete_record(make_user("admin", library=owner), record)
+    db.session.flush()
+    assert db.session.scalar(select(Record).where(Record.public_id == public_id)) is None
+    for code in (owner.code, other.code):
+        root = oai(verb="ListIdentifiers", metadataPrefix="oai_dc", set_=f"library:{code}")
+        (header,) = root.iter(f"{OAI}header")
+        assert header.get("status") == "deleted"
+        assert header.findtext(f"{OAI}identifier").endswith(public_id)
+        assert {s.text for s in header.iter(f"{OAI}setSpec")} >= {
+            f"library:{owner.code}",
+            f"library:{other.code}",
+        }
+    untouched = make_library("HL-NONE")
+    root = oai(verb="ListIdentifiers", metadataPrefix="oai_dc", set_=f"library:{untouched.code}")
+    assert error_code(root) == "noRecordsMatch"
