@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, select
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from repository.extensions import db
@@ -61,6 +61,9 @@ class IngestJob(LeasedJob, db.Model):
     processed_rows: Mapped[int] = mapped_column(Integer, default=0)
     counts: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
     error: Mapped[str] = mapped_column(Text, default="")
+    #: 0 while the job's own run does its rows; else the rows went to this many ``ImportChunk``
+    #: rows, whose leases keep the job alive (its own lease is then given up)
+    chunk_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -75,6 +78,36 @@ class IngestJob(LeasedJob, db.Model):
                 .order_by(ImportReportEntry.row, ImportReportEntry.id)
             )
         )
+
+
+class ImportChunk(LeasedJob, db.Model):
+    """A range of a large import's rows, run by a task of its own beside the other chunks.
+
+    It has the lease columns of a job, so recovery takes up a chunk whose worker died as it
+    takes up jobs; ``cursor_row`` is the last row of its last committed batch, and its progress
+    and counts add up to the job's.
+    """
+
+    __tablename__ = "import_chunk"
+    __table_args__ = (
+        UniqueConstraint("job_id", "number"),
+        Index("ix_import_chunk_state_lease", "state", "lease_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_id)
+    job_id: Mapped[int] = mapped_column(ForeignKey("ingest_job.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, … in file order
+    first_row: Mapped[int] = mapped_column(Integer)  # as the spreadsheet numbers rows
+    last_row: Mapped[int] = mapped_column(Integer)
+    rows: Mapped[int] = mapped_column(Integer)  # data rows in the range
+    state: Mapped[JobState] = mapped_column(enum_column(JobState), default=JobState.QUEUED)
+    cursor_row: Mapped[int] = mapped_column(Integer, default=0)
+    processed_rows: Mapped[int] = mapped_column(Integer, default=0)
+    counts: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
+    error: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ImportReportEntry(db.Model):
