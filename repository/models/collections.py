@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import Column, ForeignKey, String, Table, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from repository.extensions import db
@@ -36,6 +36,8 @@ class Collection(db.Model):
     coordinating_library_id: Mapped[int | None] = mapped_column(ForeignKey("library.id"))
     default_rights: Mapped[str] = mapped_column(String(500), default="")
     published: Mapped[bool] = mapped_column(default=True)
+    #: edits of published records wait for a reviewer; the published version stays public
+    edits_need_review: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     coordinating_library: Mapped[Library | None] = relationship()

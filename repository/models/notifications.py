@@ -1,0 +1,31 @@
+"""In-app notifications: what a user should look at (submissions, returns, duplicates, jobs)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from repository.extensions import db
+from repository.models.base import UTCDateTime, utcnow
+
+
+class Notification(db.Model):
+    """One message to one user, in both languages, with the page it is about."""
+
+    __tablename__ = "notification"
+    # The header's unread count and the list page, newest first.
+    __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # submitted, returned, duplicate, job, edit
+    text_en: Mapped[str] = mapped_column(String(500))
+    text_zh: Mapped[str] = mapped_column(String(500))
+    link: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def text(self, locale: str) -> str:
+        return self.text_zh if locale.startswith("zh") else self.text_en
