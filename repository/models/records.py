@@ -88,8 +88,9 @@ class Record(db.Model):
 
 
 class RecordCount(db.Model):
-    """How many records each (collection, library, status) holds, kept in step on every flush
-    by ``repository.services.stats``, so pages show exact counts without counting rows."""
+    """How many records (and their images) each (collection, library, status, month created,
+    contributor) holds, kept in step on every flush by ``repository.services.stats``, so pages
+    and statistics show exact counts without counting rows."""
 
     __tablename__ = "record_count"
 
@@ -100,7 +101,11 @@ class RecordCount(db.Model):
         ForeignKey("library.id", ondelete="CASCADE"), primary_key=True
     )
     status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM of created_at, UTC
+    #: The user who created the records; 0 when none was recorded.
+    contributor_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     records: Mapped[int] = mapped_column(Integer, default=0)
+    images: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class RecordContributor(db.Model):

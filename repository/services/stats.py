@@ -14,17 +14,25 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import delete, event, func, insert, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from repository.extensions import db
-from repository.models import Collection, Record, RecordStatus
+from repository.models import Asset, Collection, Record, RecordStatus
+from repository.models.base import utcnow
 from repository.models.records import RecordCount
 
-Key = tuple[int, int, str]  # collection id, library id, status
-_KEY_COLUMNS = ("collection_id", "library_id", "status")
+Key = tuple[int, int, str, str, int]  # collection, library, status, month, contributor
+T = TypeVar("T")
+#: Record attributes that decide which count a record is in (besides its month of creation).
+_KEY_COLUMNS = ("collection_id", "library_id", "status", "created_by_id")
+_COUNT_KEY = ("collection_id", "library_id", "status", "month", "contributor_id")
+_ASSET_RECORDS = "huiku.stats.asset_records"  # session.info: asset → the record it leaves
 
 
 def published_counts() -> dict[int, int]:
@@ -74,15 +82,38 @@ def libraries_with_published_records() -> set[int]:
 
 def recount() -> None:
     """Rebuild every count from the records (after bulk loads that bypass the ORM)."""
+    images = select(Asset.record_id, func.count().label("n")).group_by(Asset.record_id).subquery()
+    month = month_of(Record.created_at)
+    contributor = func.coalesce(Record.created_by_id, 0)
     db.session.execute(delete(RecordCount))
     db.session.execute(
         insert(RecordCount).from_select(
-            ["collection_id", "library_id", "status", "records"],
-            select(Record.collection_id, Record.library_id, Record.status, func.count()).group_by(
-                Record.collection_id, Record.library_id, Record.status
-            ),
+            [*_COUNT_KEY, "records", "images"],
+            select(
+                Record.collection_id,
+                Record.library_id,
+                Record.status,
+                month,
+                contributor,
+                func.count(),
+                func.coalesce(func.sum(images.c.n), 0),
+            )
+            .outerjoin(images, images.c.record_id == Record.id)
+            .group_by(Record.collection_id, Record.library_id, Record.status, month, contributor),
         )
     )
+
+
+def month_of(column: ColumnElement) -> ColumnElement[str]:
+    """``YYYY-MM`` of a timestamp column in UTC, in the database's own dialect."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def _month(value: datetime | None) -> str:
+    """The month a record counts in: when it was created, in UTC."""
+    return (value or utcnow()).astimezone(UTC).strftime("%Y-%m")
 
 
 def _value(state, name: str, *, before: bool):
@@ -90,9 +121,9 @@ def _value(state, name: str, *, before: bool):
     values = (history.deleted if before else history.added) or history.unchanged
     if values:
         return values[0]
-    if name == "status":  # a new record whose status was left to the column default
+    if name == "status" and not before:  # a new record whose status was left to the default
         return RecordStatus.DRAFT
-    return state.committed_state.get(name)
+    return state.dict.get(name, state.committed_state.get(name))
 
 
 def _key(state, *, before: bool) -> Key | None:
@@ -101,33 +132,106 @@ def _key(state, *, before: bool) -> Key | None:
     status = _value(state, "status", before=before)
     if collection_id is None or library_id is None or status is None:
         return None
-    return collection_id, library_id, RecordStatus(status).value
+    month = _month(state.dict.get("created_at"))
+    contributor = _value(state, "created_by_id", before=before) or 0
+    return collection_id, library_id, RecordStatus(status).value, month, contributor
 
 
-def _changes(session: Session) -> Counter[Key]:
-    delta: Counter[Key] = Counter()
-    for record in _records(session.new):  # their values as they are: nothing came before
-        key = (record.collection_id, record.library_id, record.status or RecordStatus.DRAFT)
-        if None not in key:
-            delta[key[0], key[1], RecordStatus(key[2]).value] += 1
-    for record in _records(session.deleted):
-        if (key := _key(inspect(record), before=True)) is not None:
-            delta[key] -= 1
-    for record in _records(session.dirty):
+def _row_key(row) -> Key:
+    return (
+        row.collection_id,
+        row.library_id,
+        RecordStatus(row.status).value,
+        _month(row.created_at),
+        row.created_by_id or 0,
+    )
+
+
+class _Delta:
+    """Records and images to add to (or take from) each key."""
+
+    def __init__(self) -> None:
+        self.records: Counter[Key] = Counter()
+        self.images: Counter[Key] = Counter()
+
+    def add(self, key: Key | None, records: int = 0, images: int = 0) -> None:
+        if key is not None:
+            self.records[key] += records
+            self.images[key] += images
+
+    def changes(self) -> list[tuple[Key, int, int]]:
+        keys = sorted(set(self.records) | set(self.images))  # one lock order for all
+        found = [(key, self.records[key], self.images[key]) for key in keys]
+        return [(key, records, images) for key, records, images in found if records or images]
+
+
+def _changes(session: Session, connection) -> _Delta:
+    delta = _Delta()
+    # Records this flush inserted, deleted or moved to another key: (before, after) keys.
+    moved: dict[int, tuple[Key | None, Key | None]] = {}
+    for record in _of(session.new, Record):
+        moved[record.id] = (None, _key(inspect(record), before=False))
+    for record in _of(session.deleted, Record):
+        moved[record.id] = (_key(inspect(record), before=True), None)
+    changed: set[int] = set()
+    for record in _of(session.dirty, Record):
         state = inspect(record)
         if not any(state.attrs[n].history.has_changes() for n in _KEY_COLUMNS):
             continue
         before, after = _key(state, before=True), _key(state, before=False)
         if before != after:
-            if before is not None:
-                delta[before] -= 1
-            if after is not None:
-                delta[after] += 1
+            moved[record.id] = (before, after)
+            changed.add(record.id)
+    for before, after in moved.values():
+        delta.add(before, records=-1)
+        delta.add(after, records=1)
+    # Images: +1/-1 on the record each asset joins or leaves in this flush.
+    old_records = session.info.get(_ASSET_RECORDS, {})
+    images: Counter[int] = Counter()
+    for asset in _of(session.new, Asset):
+        images[asset.record_id] += 1
+    for asset in _of(session.deleted, Asset):
+        images[old_records.get(id(asset), asset.record_id)] -= 1
+    for asset in _of(session.dirty, Asset):
+        old = old_records.get(id(asset), asset.record_id)
+        if old != asset.record_id:
+            images[old] -= 1
+            images[asset.record_id] += 1
+    # A record that changed key takes all its images along: those it had, those it has.
+    if changed:
+        now = dict(
+            connection.execute(
+                select(Asset.record_id, func.count())
+                .where(Asset.record_id.in_(changed))
+                .group_by(Asset.record_id)
+            ).all()
+        )
+        for record_id in changed:
+            before, after = moved[record_id]
+            delta.add(before, images=-(now.get(record_id, 0) - images.pop(record_id, 0)))
+            delta.add(after, images=now.get(record_id, 0))
+    keys = {record_id: after or before for record_id, (before, after) in moved.items()}
+    unknown = [r for r, n in images.items() if n and r is not None and r not in keys]
+    if unknown:
+        rows = connection.execute(
+            select(
+                Record.id,
+                Record.collection_id,
+                Record.library_id,
+                Record.status,
+                Record.created_at,
+                Record.created_by_id,
+            ).where(Record.id.in_(unknown))
+        )
+        keys.update((row.id, _row_key(row)) for row in rows)
+    for record_id, n in images.items():
+        if n:
+            delta.add(keys.get(record_id), images=n)
     return delta
 
 
-def _records(objects: Iterable[object]) -> Iterable[Record]:
-    return (obj for obj in objects if isinstance(obj, Record))
+def _of(objects: Iterable[object], kind: type[T]) -> Iterable[T]:
+    return (obj for obj in objects if isinstance(obj, kind))
 
 
 def _keep_old_value(_record, value, _old, _initiator):
@@ -141,36 +245,49 @@ for _name in _KEY_COLUMNS:
 
 
 @event.listens_for(Session, "before_flush")
-def _load_deleted_keys(session: Session, _context, _instances) -> None:
-    for record in _records(session.deleted):
-        for name in _KEY_COLUMNS:
+def _load_keys(session: Session, _context, _instances) -> None:
+    """Load what the counts need while loading is still safe: keys of records leaving or
+    changing, and the record each asset leaves (the flush rewrites ``record_id``)."""
+    for record in [*_of(session.deleted, Record), *_of(session.dirty, Record)]:
+        for name in (*_KEY_COLUMNS, "created_at"):
             getattr(record, name)
+    old_records = session.info.setdefault(_ASSET_RECORDS, {})
+    for asset in [*_of(session.deleted, Asset), *_of(session.dirty, Asset)]:
+        if inspect(asset).persistent or inspect(asset).deleted:
+            old_records[id(asset)] = asset.record_id
 
 
 @event.listens_for(Session, "after_flush")
 def _apply_changes(session: Session, _context) -> None:
     # After the flush the foreign keys of new records are set, while new/dirty/deleted and
     # the attribute histories still describe what this flush changed.
-    delta = _changes(session)
-    changes = sorted((key, n) for key, n in delta.items() if n)  # one lock order for all
+    connection = session.connection()
+    try:
+        changes = _changes(session, connection).changes()
+    finally:
+        session.info.pop(_ASSET_RECORDS, None)
     if not changes:
         return
-    connection = session.connection()
     upsert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(connection.dialect.name)
+    if upsert is None:  # pragma: no cover - Huiku runs on PostgreSQL or SQLite
+        raise RuntimeError(f"record counts: no upsert for {connection.dialect.name}")
     table = RecordCount.__table__
-    for (collection_id, library_id, status), n in changes:
-        values = {
-            "collection_id": collection_id,
-            "library_id": library_id,
-            "status": status,
-            "records": n,
-        }
-        if upsert is None:  # pragma: no cover - Huiku runs on PostgreSQL or SQLite
-            raise RuntimeError(f"record counts: no upsert for {connection.dialect.name}")
-        statement = upsert(table).values(values)
+    for (collection_id, library_id, status, month, contributor), records, images in changes:
+        statement = upsert(table).values(
+            collection_id=collection_id,
+            library_id=library_id,
+            status=status,
+            month=month,
+            contributor_id=contributor,
+            records=records,
+            images=images,
+        )
         connection.execute(
             statement.on_conflict_do_update(
-                index_elements=["collection_id", "library_id", "status"],
-                set_={"records": table.c.records + statement.excluded.records},
+                index_elements=list(_COUNT_KEY),
+                set_={
+                    "records": table.c.records + statement.excluded.records,
+                    "images": table.c.images + statement.excluded.images,
+                },
             )
         )
