@@ -26,6 +26,7 @@ from iiif_prezi3 import (
     ServiceV3,
 )
 
+from iiif import av
 from iiif.presentation_http import absolute_url, image_service_url
 from repository.images import file_store
 from repository.images.derivatives import load_derivative_set
@@ -128,11 +129,15 @@ def build_manifest(record: Record) -> str:
             )
         ],
         partOf=[collection_reference(collection), library_reference(record.library)],
-        thumbnail=thumbnails[0] if thumbnails else None,
-        items=[
-            _canvas(manifest_id, asset, thumbnail)
-            for asset, thumbnail in zip(record.assets, thumbnails, strict=True)
-        ],
+        thumbnail=(thumbnails[0] if thumbnails else None) or av.first_thumbnail(record),
+        items=av.in_catalogued_order(  # recordings (iiif/av.py) among the images
+            manifest_id,
+            record,
+            [
+                _canvas(manifest_id, asset, thumbnail)
+                for asset, thumbnail in zip(record.assets, thumbnails, strict=True)
+            ],
+        ),
     )
     return manifest.json()
 

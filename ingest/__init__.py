@@ -6,6 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from repository import media
+
+    media.init_app(app)  # recordings come in with records: their checks, tasks and files
     from ingest import views
 
     app.register_blueprint(views.blueprint)

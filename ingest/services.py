@@ -34,6 +34,13 @@ from repository.images.derivatives import build_thumbnails
 from repository.images.storage import DERIVING, STORING, FileStore, StorageUnavailable
 from repository.images.tasks import enqueue_derivatives
 from repository.images.tiles import tile_set_dir
+from repository.media.tasks import enqueue_recording_derivatives
+from repository.media.uploads import (  # recordings ride along with the images
+    RecordingsRejected,
+    attach_recordings,
+    split_recordings,
+    stored_recordings,
+)
 from repository.messages import Message
 from repository.models import Asset, Collection, Record, User
 from repository.profiles import MetadataInvalid, Profile
@@ -46,11 +53,20 @@ def save_new_record(
     user: User, collection: Collection, data: Mapping[str, Any], uploads: Sequence[ImageUpload]
 ) -> Record:
     """Create a draft with its images; any bad field or file rejects the whole save."""
-    with _verified(collection.profile, data, uploads) as images, _stored(images) as stored:
+    uploads, sounds = split_recordings(uploads)
+    with (
+        _verified(collection.profile, data, uploads) as images,
+        _recordings(sounds) as recordings,
+        _stored(images) as stored,
+    ):
         record = records.create_record(
-            user, collection, data, edit_assets=lambda r: bool(attach_images(r, stored))
+            user,
+            collection,
+            data,
+            edit_assets=lambda r: bool(attach_images(r, stored) + attach_recordings(r, recordings)),
         )
     enqueue_pending_derivatives([record])
+    enqueue_recording_derivatives([record])
     flag_possible_duplicates(record)
     return record
 
@@ -63,14 +79,21 @@ def save_record(
     changes: Sequence[ImageChange] = (),
 ) -> bool:
     """Save an edit of metadata and images as one revision; False when nothing changed."""
-    with _verified(record.collection.profile, data, uploads) as images, _stored(images) as stored:
+    uploads, sounds = split_recordings(uploads)
+    with (
+        _verified(record.collection.profile, data, uploads) as images,
+        _recordings(sounds) as recordings,
+        _stored(images) as stored,
+    ):
 
         def edit_assets(target: Record) -> bool:
             changed = change_images(target, changes)
-            return bool(attach_images(target, stored)) or changed
+            added = attach_images(target, stored) + attach_recordings(target, recordings)
+            return bool(added) or changed
 
         saved = records.update_record(user, record, data, edit_assets=edit_assets)
     enqueue_pending_derivatives([record])
+    enqueue_recording_derivatives([record])
     if saved:
         flag_possible_duplicates(record)
     return saved
@@ -146,6 +169,17 @@ def _remove_files(store: FileStore, created: list[str]) -> None:
                 remove(sha256)
             except OSError:
                 log.exception("could not remove a file of a failed save (%s)", sha256)
+
+
+@contextmanager
+def _recordings(uploads: Sequence[ImageUpload]) -> Iterator[list]:
+    """The recordings among the uploads, verified and stored (``repository.media.uploads``);
+    a bad one is reported under ``images``, beside the images' problems."""
+    try:
+        with stored_recordings(uploads) as stored:
+            yield stored
+    except RecordingsRejected as error:
+        raise MetadataInvalid({"images": list(error.messages)}) from None
 
 
 @contextmanager

@@ -33,6 +33,7 @@ CONTENT_SECURITY_POLICY = {
     "script-src": "'self'",
     "style-src": "'self' 'unsafe-inline'",
     "img-src": "'self' data: blob: https:",
+    "media-src": "'self' blob: https:",  # recordings, here or in manifests from elsewhere
     "connect-src": "'self' https:",
     "font-src": "'self' data:",
     "object-src": "'none'",

@@ -11,6 +11,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+from repository.media.discovery import media_kinds
 from repository.models import Record
 from repository.profiles import Field, Kind, get_profile, profiles
 from search.labels import value_label
@@ -42,8 +43,9 @@ def facet_definitions() -> tuple[FacetDefinition, ...]:
     facets = [
         FacetDefinition("collection", "专题库", "Collection"),
         FacetDefinition("library", "贡献馆", "Library"),
+        FacetDefinition("media", "音视频", "Audio and video"),
     ]
-    seen = {"collection", "library"}
+    seen = {"collection", "library", "media"}
     for profile in profiles():
         for field in profile.facet_fields:
             if field.key not in seen:
@@ -105,6 +107,7 @@ class IndexSource:
     published_at: datetime | None
     updated_at: datetime
     thumbnail: str | None  # the first image's asset id
+    media: tuple[str, ...] = ()  # "audio", "video": the record's recordings (repository.media)
 
     @classmethod
     def of(cls, record: Record) -> IndexSource:
@@ -122,6 +125,7 @@ class IndexSource:
             published_at=record.published_at,
             updated_at=record.updated_at,
             thumbnail=record.assets[0].public_id if record.assets else None,
+            media=media_kinds(record),
         )
 
 
@@ -147,6 +151,8 @@ def document_from(source: IndexSource) -> Document:
         if field.kind is Kind.VOCABULARY:
             shown += [field.display_value(v, "en") for v in values]
         (names if _is_name(field) else texts).extend(shown)
+    if source.media:  # the "has audio / has video" facet
+        facets["media"] = list(source.media)
     title = source.title or profile.title_of(metadata)
     pinyin_title, title_initials = name_pinyin([title])
     pinyin_names, name_initials = name_pinyin(names)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from repository.extensions import db
+from repository.media.discovery import media_kinds_by_record
 from repository.models import (
     Asset,
     Collection,
@@ -76,6 +77,7 @@ def published_documents(
             return
         ids = [row.id for row in rows]
         thumbnails = _first_images(ids)
+        media = media_kinds_by_record(ids)
         credited = _credited_libraries(ids)
         for row in rows:
             yield document_from(
@@ -93,6 +95,7 @@ def published_documents(
                     published_at=row.published_at,
                     updated_at=row.updated_at,
                     thumbnail=thumbnails.get(row.id),
+                    media=media.get(row.id, ()),
                 )
             )
         last_id = ids[-1]

@@ -1,0 +1,34 @@
+"""What search and change discovery learn of a record's recordings: whether it has audio,
+video or both, as the values of the ``media`` facet ("has audio / has video")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from repository.extensions import db
+from repository.media.models import Recording
+from repository.models import Record
+
+#: The facet's values, in the order they are listed.
+KINDS = ("audio", "video")
+
+
+def media_kinds(record: Record) -> tuple[str, ...]:
+    """``("audio",)``, ``("video",)``, both or none, for one record."""
+    found = {recording.kind.value for recording in getattr(record, "recordings", ())}
+    return tuple(kind for kind in KINDS if kind in found)
+
+
+def media_kinds_by_record(record_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
+    """The same for many records at once (a reindex reads rows, not records)."""
+    found: dict[int, set[str]] = {}
+    rows = db.session.execute(
+        select(Recording.record_id, Recording.kind)
+        .where(Recording.record_id.in_(list(record_ids)))
+        .distinct()
+    )
+    for record_id, kind in rows:
+        found.setdefault(record_id, set()).add(kind.value)
+    return {rid: tuple(k for k in KINDS if k in kinds) for rid, kinds in found.items()}

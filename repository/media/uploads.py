@@ -1,0 +1,206 @@
+"""Recordings arriving with a record: verified with ffprobe, stored by content, then attached.
+
+The record form, the JSON API and the batch import hand over files by name; those whose name
+is a recording's (``probe.is_recording_name``) come here, the rest stay images. As with
+images, every file is checked before anything is kept, so one bad file rejects the whole save
+and says which file and why.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, TypeVar
+
+from flask import current_app
+from sqlalchemy import select
+
+from repository.errors import HuikuError
+from repository.extensions import db
+from repository.images import file_store
+from repository.images.storage import (
+    RECEIVING,
+    FileTooLarge,
+    StorageUnavailable,
+    StoredOriginal,
+    size_limit_message,
+)
+from repository.media.models import Recording
+from repository.media.probe import ProbedMedia, RecordingRejected, is_recording_name, probe
+from repository.messages import Message
+from repository.models import Record
+
+log = logging.getLogger(__name__)
+
+STORING = Message("storing the recordings", "保存音视频文件")
+
+Upload = TypeVar("Upload")
+
+
+class RecordingsRejected(HuikuError):
+    """One or more recordings failed verification; ``messages`` has one line per file."""
+
+    status = 422
+
+    def __init__(self, messages: list[Message]) -> None:
+        joined = Message("; ".join(str(m) for m in messages), "；".join(m.zh for m in messages))
+        super().__init__(joined)
+        self.messages = messages
+
+
+@dataclass(frozen=True)
+class RecordingUpload:
+    stream: BinaryIO | Path
+    filename: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class StoredRecording:
+    original: StoredOriginal
+    filename: str
+    label: str
+    probed: ProbedMedia
+
+
+def split_recordings(uploads: Sequence[Upload]) -> tuple[list[Upload], list[Upload]]:
+    """The uploads that are images, and those that are recordings, each in their order."""
+    images = [u for u in uploads if not is_recording_name(u.filename)]  # type: ignore[attr-defined]
+    sounds = [u for u in uploads if is_recording_name(u.filename)]  # type: ignore[attr-defined]
+    return images, sounds
+
+
+@contextmanager
+def stored_recordings(uploads: Sequence[RecordingUpload]) -> Iterator[list[StoredRecording]]:
+    """Verify every upload, then keep their originals for the block to attach.
+
+    Raises RecordingsRejected naming every bad file before anything is kept. If the block
+    fails (its transaction rolled back), originals this save added are removed again, unless
+    a committed recording of another save has the same bytes.
+    """
+    if not uploads:
+        yield []
+        return
+    store = file_store()
+    try:
+        staging_root = store.root / "staging"
+        staging_root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=staging_root))
+    except OSError as error:
+        raise StorageUnavailable(RECEIVING, error) from error
+    created: list[str] = []
+    try:
+        checked = _verify_all(uploads, staging)
+        stored = []
+        for upload, path, probed in checked:
+            try:
+                original = store.put_original(path)
+            except OSError as error:
+                raise StorageUnavailable(STORING, error) from error
+            if original.created:
+                created.append(original.sha256)
+            label = (upload.label.strip() or Path(upload.filename).stem)[:300]
+            stored.append(StoredRecording(original, upload.filename[:300], label, probed))
+        yield stored
+    except BaseException:
+        _remove_unreferenced(created)
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _verify_all(
+    uploads: Sequence[RecordingUpload], staging: Path
+) -> list[tuple[RecordingUpload, Path, ProbedMedia]]:
+    config = current_app.config
+    checked, problems = [], []
+    for number, upload in enumerate(uploads):
+        target = staging / f"{number:04d}{Path(upload.filename).suffix.lower()}"
+        try:
+            _copy_limited(upload, target, int(config["MAX_RECORDING_BYTES"]))
+            checked.append((upload, target, probe(target, upload.filename, config)))
+        except (RecordingRejected, FileTooLarge) as error:
+            problems.append(error.message)
+    if problems:
+        raise RecordingsRejected(problems)
+    return checked
+
+
+def _copy_limited(upload: RecordingUpload, target: Path, limit: int) -> None:
+    source = upload.stream.open("rb") if isinstance(upload.stream, Path) else upload.stream
+    try:
+        with target.open("wb") as out:
+            copied = 0
+            while chunk := source.read(1024 * 1024):
+                copied += len(chunk)
+                if copied > limit:
+                    raise FileTooLarge(size_limit_message(limit, upload.filename), limit)
+                out.write(chunk)
+    except OSError as error:
+        raise StorageUnavailable(RECEIVING, error) from error
+    finally:
+        if isinstance(upload.stream, Path):
+            source.close()
+
+
+def attach_recordings(record: Record, stored: Iterable[StoredRecording]) -> list[Recording]:
+    """Append stored recordings after the record's images and recordings (inside the caller's
+    transaction), their derivatives pending."""
+    taken = [a.position for a in record.assets] + [r.position for r in record.recordings]
+    position = max(taken, default=-1) + 1
+    added = []
+    for item in stored:
+        probed = item.probed
+        recording = Recording(
+            record=record,
+            position=position,
+            label=item.label,
+            original_filename=item.filename,
+            sha256=item.original.sha256,
+            kind=probed.kind,
+            container=probed.container,
+            mime_type=probed.mime_type,
+            video_codec=probed.video_codec,
+            audio_codec=probed.audio_codec,
+            size_bytes=item.original.size,
+            duration=probed.duration,
+            width=probed.width,
+            height=probed.height,
+            rotation=probed.rotation,
+        )
+        db.session.add(recording)
+        added.append(recording)
+        position += 1
+    return added
+
+
+def remove_recordings(record: Record, public_ids: Iterable[str]) -> bool:
+    """Take recordings off a record (their files stay: other records may share the bytes)."""
+    wanted = set(public_ids)
+    gone = [r for r in record.recordings if r.public_id in wanted]
+    for recording in gone:
+        record.recordings.remove(recording)
+    return bool(gone)
+
+
+def _remove_unreferenced(created: list[str]) -> None:
+    if not created:
+        return
+    store = file_store()
+    try:
+        used = set(
+            db.session.scalars(select(Recording.sha256).where(Recording.sha256.in_(created)))
+        )
+    except Exception:  # the database cannot answer now: keep the files rather than guess
+        log.exception("could not check whether new recordings are in use; kept them")
+        return
+    for sha256 in set(created) - used:
+        try:
+            store.remove_original(sha256)
+        except OSError:
+            log.exception("could not remove a recording of a failed save (%s)", sha256)
