@@ -21,6 +21,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from iiif.av import av_fingerprint
 from iiif.manifests import build_manifest
 from iiif.presentation_http import public_root
 from repository.models import Record
@@ -51,6 +52,7 @@ def manifest_fingerprint(record: Record) -> str:
             [a.public_id, a.sha256, a.label, a.width, a.height, a.derivatives_ready]
             for a in record.assets
         ],
+        av_fingerprint(record),  # the recordings' canvases (iiif/av.py)
     ]
     encoded = json.dumps(parts, ensure_ascii=False, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()[:32]
