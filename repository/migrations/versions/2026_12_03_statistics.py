@@ -10,7 +10,7 @@ Libraries gain what their public page shows: a website and a description in both
 (``region`` exists already).
 
 Revision ID: b8d4f1e6a902
-Revises: 7d3a9e5c1b48
+Revises: 5a7c3e9d2f16
 Created: 2026-12-03
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b8d4f1e6a902"
-down_revision = "7d3a9e5c1b48"
+down_revision = "5a7c3e9d2f16"
 branch_labels = None
 depends_on = None
 
