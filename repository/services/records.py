@@ -86,13 +86,21 @@ def update_record(
     data: Mapping[str, Any],
     *,
     edit_assets: AssetEdit | None = None,
+    action: str = "edit",
+    comment: str = "",
 ) -> bool:
     """Save edited metadata (and images); returns False when nothing changed.
 
-    A published record stays public and is re-indexed.
+    A published record stays public and is re-indexed. In a collection whose edits need review,
+    an edit of a published record by someone who does not review it waits as a pending edit
+    (``repository.services.review``) and the public keeps seeing the published version.
     """
     _require(permissions.can_edit(user, record), "edit")
     metadata = record.collection.profile.validate(data)
+    from repository.services import review  # review builds on this module
+
+    if review.edit_waits_for_review(user, record):
+        return review.propose_edit(user, record, metadata, edit_assets=edit_assets)
     with unit_of_work():
         before = dict(record.metadata_)
         metadata_changed = metadata != before
@@ -105,10 +113,35 @@ def update_record(
             return False
         record.updated_at = utcnow()
         record.updated_by = user
-        write_revision(record, "edit", user, before=before, status_before=record.status.value)
+        write_revision(
+            record,
+            action,
+            user,
+            before=before,
+            status_before=record.status.value,
+            comment=comment,
+        )
         if record.status is RecordStatus.PUBLISHED:
             queue_index_task(record, "upsert")
     return True
+
+
+def apply_reviewed_edit(
+    record: Record, metadata: Mapping[str, Any], author: User | None, comment: str
+) -> RecordRevision:
+    """Make an approved edit the published version (inside the reviewer's unit of work): the
+    record, its revision by the edit's author and its index task change together."""
+    validated = record.collection.profile.validate(metadata)
+    before = dict(record.metadata_)
+    if validated["local_id"] != record.local_id:
+        _ensure_local_id_free(record.library_id, validated["local_id"])
+    apply_metadata(record, validated, author)
+    revision = write_revision(
+        record, "edit", author, before=before, status_before=record.status.value, comment=comment
+    )
+    if record.status is RecordStatus.PUBLISHED:
+        queue_index_task(record, "upsert")
+    return revision
 
 
 def submit_record(user: User, record: Record, comment: str = "") -> Record:
