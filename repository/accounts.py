@@ -28,12 +28,15 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
+from repository.errors import HuikuError
 from repository.extensions import db, limiter, login_manager
+from repository.i18n import localize
 from repository.models import User
 from repository.redirects import safe_local_path
 from repository.security import rate_limit_retry_after
+from repository.services import accounts, administration
 from repository.services.accounts import TooManySignInAttempts, end_all_sessions, sign_in
 
 blueprint = Blueprint("accounts", __name__)
@@ -108,6 +111,78 @@ def _too_many_attempts(form: LoginForm, retry_after: int) -> Response:
         )
     page = render_template("accounts/login.html", form=form, throttled=message)
     return Response(page, status=429, headers={"Retry-After": str(retry_after)})
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
+    repeat = PasswordField(
+        _l("New password, again"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The two new passwords differ."))],
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
+    repeat = PasswordField(
+        _l("New password, again"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("The two new passwords differ.")),
+        ],
+    )
+
+
+def _show_error(form: FlaskForm, error: HuikuError) -> None:
+    field = getattr(form, getattr(error, "field", ""), None) or form.password
+    field.errors = [*field.errors, localize(error.message)]
+
+
+@blueprint.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Response | tuple[str, int]:
+    """Every user changes their own password; other sessions end, this one stays."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            accounts.change_password(user, form.current.data, form.new.data)
+        except TooManySignInAttempts as error:
+            form.current.errors.append(localize(error.message))
+        except HuikuError as error:
+            field = getattr(form, getattr(error, "field", ""), None) or form.new
+            field.errors = [*field.errors, localize(error.message)]
+        else:
+            login_user(user)  # the new session token ended every session, this one too
+            flash(_l("Your password was changed; other devices were signed out."), "success")
+            return redirect(url_for("workflow.workspace_home"))
+    return render_template("accounts/password.html", form=form), 422 if form.errors else 200
+
+
+@blueprint.route("/account/link/<secret>", methods=["GET", "POST"])
+def use_link(secret: str) -> Response | tuple[str, int]:
+    """A one-time link from an administrator: set a password, then sign in with it."""
+    try:
+        link = administration.link_for(secret[:100])
+    except HuikuError as error:
+        return render_template("accounts/link.html", problem=localize(error.message)), 410
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            administration.use_link(secret, form.password.data)
+        except HuikuError as error:
+            if getattr(error, "field", None) is None:
+                return render_template("accounts/link.html", problem=localize(error.message)), 410
+            _show_error(form, error)
+        else:
+            logout_user()
+            flash(_l("Your password is set. Please sign in with it."), "success")
+            return redirect(url_for("accounts.login"))
+    page = render_template("accounts/link.html", form=form, account=link.user, purpose=link.purpose)
+    response = Response(page, status=422 if form.errors else 200)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"  # the secret is in this page's address
+    return response
 
 
 @blueprint.route("/logout", methods=["POST"])

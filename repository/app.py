@@ -37,13 +37,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)  # proxies, rate limits, security headers
     compression.init_app(app)  # gzip (brotli if installed) for text responses
 
-    from repository import accounts, i18n, openapi, public, tasks, workflow
+    from repository import accounts, admin, i18n, openapi, public, tasks, workflow
     from repository.cli import register_commands
 
     tasks.init_app(app)
 
     i18n.init_app(app)
     accounts.init_app(app)
+    admin.init_app(app)
     workflow.init_app(app)
     public.init_app(app)
     openapi.init_app(app)

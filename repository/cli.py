@@ -61,18 +61,28 @@ def create_library(code: str, name_zh: str, name_en: str, region: str) -> None:
 @click.option("--password", help="asked for when not given")
 @click.option("--name", default="")
 @click.option("--reviews", multiple=True, help="slug of a collection this reviewer reviews")
+@click.option("--alliance-admin", is_flag=True, help="with --role admin: administers every library")
 @with_appcontext
 @_fail_on_service_error
 def create_user(
-    email: str, library_code: str, role: str, password: str | None, name: str, reviews: tuple[str]
+    email: str,
+    library_code: str,
+    role: str,
+    password: str | None,
+    name: str,
+    reviews: tuple[str],
+    alliance_admin: bool,
 ) -> None:
     """Add a user of a member library."""
     library = accounts.get_library(library_code)
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     reviewed = [collections.get_collection(slug) for slug in reviews]
-    user = accounts.create_user(email, library, role, password, name=name, reviews=reviewed)
-    click.echo(f"user {user.email} ({user.role.value}) created in {library.code}")
+    user = accounts.create_user(
+        email, library, role, password, name=name, reviews=reviewed, alliance_admin=alliance_admin
+    )
+    kind = "alliance admin" if user.is_alliance_admin else user.role.value
+    click.echo(f"user {user.email} ({kind}) created in {library.code}")
 
 
 @collection_cli.command("create")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from repository.models import Collection, Record, RecordStatus, User, UserRole
+from repository.models import Collection, Library, Record, RecordStatus, User, UserRole
 
 EDITABLE_STATUSES = frozenset({RecordStatus.DRAFT, RecordStatus.PUBLISHED})
 
@@ -52,3 +52,23 @@ def can_view_private(user: User | None, record: Record) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     return is_own_library(user, record) or can_review(user, record.collection)
+
+
+def can_administer_alliance(user: User | None) -> bool:
+    """Alliance administrators manage every library, collection and account."""
+    return user is not None and user.is_active and user.is_alliance_admin
+
+
+def can_administer(user: User | None, library: Library | None) -> bool:
+    """A library administrator manages their own library; an alliance administrator, all."""
+    if user is None or not user.is_active or not user.is_admin or library is None:
+        return False
+    return user.is_alliance_admin or user.library_id == library.id
+
+
+def can_edit_collection(user: User | None, collection: Collection) -> bool:
+    """A collection's description and rights belong to its coordinating library's admins."""
+    return can_administer_alliance(user) or (
+        collection.coordinating_library is not None
+        and can_administer(user, collection.coordinating_library)
+    )

@@ -20,33 +20,94 @@ from repository.messages import Message
 from repository.models import Collection, Library, User, UserRole
 from repository.models.accounts import SignInThrottle
 from repository.models.base import utcnow
+from repository.services import audit
 from repository.transactions import unit_of_work
 
 _LIBRARY_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 200
 
 
-def create_library(code: str, name_zh: str, name_en: str = "", region: str = "") -> Library:
-    code = code.strip().upper()
+class InvalidField(Conflict):
+    """A value refused for one field of a form or command; ``field`` names it."""
+
+    def __init__(self, field: str, message: Message) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def clean_text(field: str, value: str | None, limit: int, label: Message) -> str:
+    """The value with outer spaces removed, or ``InvalidField`` naming the field and the fault."""
+    value = (value or "").strip()
+    if "\x00" in value:
+        raise InvalidField(
+            field,
+            Message("{label} holds a NUL character", "{label}含有 NUL 字符").format(label=label),
+        )
+    if len(value) > limit:
+        raise InvalidField(
+            field,
+            Message(
+                "{label} is too long: at most {n} characters", "{label}过长：最多 {n} 个字符"
+            ).format(label=label, n=limit),
+        )
+    return value
+
+
+CODE = Message("the library code", "馆代码")
+NAME_ZH = Message("the Chinese name", "中文名称")
+NAME_EN = Message("the English name", "英文名称")
+REGION = Message("the region", "地区")
+EMAIL = Message("the e-mail address", "电子邮箱")
+NAME = Message("the name", "姓名")
+
+
+def library_summary(library: Library) -> dict[str, Any]:
+    return {
+        "code": library.code,
+        "name_zh": library.name_zh,
+        "name_en": library.name_en,
+        "region": library.region,
+        "active": library.active,
+    }
+
+
+def create_library(
+    code: str, name_zh: str, name_en: str = "", region: str = "", *, actor: User | None = None
+) -> Library:
+    """A new member library; ``actor`` is the administrator (None: the command line)."""
+    code = clean_text("code", code, 32, CODE).upper()
     if not _LIBRARY_CODE.match(code):
-        raise Conflict(
+        raise InvalidField(
+            "code",
             Message(
                 "library code {code!r} must be 2–32 capital letters, digits or hyphens, e.g. JL-SL",
                 "馆代码「{code}」应为 2–32 位大写字母、数字或连字符（如 JL-SL）",
-            ).format(code=code)
+            ).format(code=code),
         )
-    if not name_zh.strip():
-        raise Conflict(Message("a library needs a Chinese name", "成员馆需要中文名称"))
+    name_zh = clean_text("name_zh", name_zh, 200, NAME_ZH)
+    if not name_zh:
+        raise InvalidField(
+            "name_zh", Message("a library needs a Chinese name", "成员馆需要中文名称")
+        )
+    name_en = clean_text("name_en", name_en, 200, NAME_EN)
+    region = clean_text("region", region, 100, REGION)
     with unit_of_work():
         if get_library(code, missing_ok=True) is not None:
-            raise Conflict(
-                Message("library {code} exists already", "成员馆 {code} 已存在").format(code=code)
+            raise InvalidField(
+                "code",
+                Message(
+                    "library code {code} exists already: another library has it",
+                    "馆代码 {code} 已存在：其他成员馆正在使用",
+                ).format(code=code),
             )
-        library = Library(
-            code=code, name_zh=name_zh.strip(), name_en=name_en.strip(), region=region
-        )
+        library = Library(code=code, name_zh=name_zh, name_en=name_en, region=region)
         db.session.add(library)
+        db.session.flush()
+        audit.record(
+            actor, "library.create", library, library=library, after=library_summary(library)
+        )
     return library
 
 
@@ -57,40 +118,73 @@ def get_library(code: str, *, missing_ok: bool = False) -> Library | None:
     return library
 
 
+def user_summary(user: User) -> dict[str, Any]:
+    return {
+        "email": user.email,
+        "name": user.name,
+        "library": user.library.code if user.library else None,
+        "role": user.role.value,
+        "active": user.active,
+        "alliance_admin": user.alliance_admin,
+        "reviews": sorted(collection.slug for collection in user.reviewed_collections),
+    }
+
+
 def create_user(
     email: str,
     library: Library,
     role: UserRole | str,
-    password: str,
+    password: str | None,
     name: str = "",
     reviews: list[Collection] | None = None,
+    *,
+    actor: User | None = None,
+    alliance_admin: bool = False,
 ) -> User:
-    email = email.strip().lower()
+    """A new account; without a password it is an invitation, to be completed by a link."""
+    email = clean_text("email", email, 254, EMAIL).lower()
     if not _EMAIL.match(email):
-        raise Conflict(
+        raise InvalidField(
+            "email",
             Message("{email!r} is not an e-mail address", "「{email}」不是有效的电子邮箱").format(
                 email=email
-            )
+            ),
         )
-    _check_new_password(password)
+    name = clean_text("name", name, 200, NAME)
+    if password is not None:
+        check_new_password(password, email)
     try:
         role = UserRole(role)
     except ValueError:
-        raise Conflict(
+        raise InvalidField(
+            "role",
             Message(
                 "role {role!r} is not one of contributor, reviewer, admin",
                 "角色「{role}」应为 contributor、reviewer 或 admin",
-            ).format(role=role)
+            ).format(role=role),
         ) from None
     with unit_of_work():
         if find_user(email) is not None:
-            raise Conflict(
-                Message("user {email} exists already", "用户 {email} 已存在").format(email=email)
+            raise InvalidField(
+                "email",
+                Message(
+                    "the e-mail address {email} belongs to another account already",
+                    "电子邮箱 {email} 已被其他账户使用",
+                ).format(email=email),
             )
-        user = User(email=email, name=name or email.split("@")[0], library=library, role=role)
-        user.set_password(password)
+        user = User(
+            email=email,
+            name=name or email.split("@")[0],
+            library=library,
+            role=role,
+            alliance_admin=alliance_admin and role == UserRole.ADMIN,
+        )
+        if password is not None:
+            user.set_password(password)
         user.reviewed_collections = list(reviews or [])
         db.session.add(user)
+        db.session.flush()
+        audit.record(actor, "user.create", user, library=library, after=user_summary(user))
     return user
 
 
@@ -120,13 +214,47 @@ _STAND_IN_HASH = (
 )
 
 
-def _check_new_password(password: str) -> None:
+#: Passwords refused whatever their length: the ones tried first by anyone guessing.
+_COMMON_PASSWORDS = frozenset(
+    {
+        "password", "password1", "12345678", "123456789", "1234567890", "87654321",
+        "qwertyui", "qwerty123", "abcd1234", "11111111", "00000000", "iloveyou",
+        "woaini1314", "a1234567", "aa123456", "88888888", "66666666", "huiku123",
+    }
+)  # fmt: skip
+
+
+def check_new_password(password: str, email: str = "") -> None:
+    """Refuse a password that is short, overlong, one of the most common ones, or the address."""
+    if "\x00" in password:
+        raise InvalidField(
+            "password", Message("the password holds a NUL character", "密码含有 NUL 字符")
+        )
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise Conflict(
+        raise InvalidField(
+            "password",
             Message(
                 "a password needs at least {n} characters",
                 "密码至少需要 {n} 个字符",
-            ).format(n=MIN_PASSWORD_LENGTH)
+            ).format(n=MIN_PASSWORD_LENGTH),
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidField(
+            "password",
+            Message("a password may have at most {n} characters", "密码最多 {n} 个字符").format(
+                n=MAX_PASSWORD_LENGTH
+            ),
+        )
+    lowered = password.lower()
+    if lowered in _COMMON_PASSWORDS or (
+        email and lowered in {email.lower(), email.split("@")[0].lower()}
+    ):
+        raise InvalidField(
+            "password",
+            Message(
+                "this password is too easy to guess; choose a longer, less common one",
+                "该密码太容易被猜到，请换一个更长、更不常见的密码",
+            ),
         )
 
 
@@ -277,10 +405,19 @@ def change_password(user: User, old: str, new: str) -> None:
     the user in again with ``flask_login.login_user(user)`` if it should stay signed in. Call it
     outside a unit of work, so the counted attempt is committed before the check.
     """
-    _check_new_password(new)
+    check_new_password(new, user.email)
     if new == old:
-        raise Conflict(Message("the new password is the same as the old one", "新密码与原密码相同"))
+        raise InvalidField(
+            "new", Message("the new password is the same as the old one", "新密码与原密码相同")
+        )
     if sign_in(user.email, old) != user:
-        raise PermissionDenied(Message("the current password is wrong", "当前密码不正确"))
+        raise WrongPassword(Message("the current password is wrong", "当前密码不正确"))
     with unit_of_work():
         user.set_password(new)
+        audit.record(user, "user.password_change", user, library=user.library)
+
+
+class WrongPassword(PermissionDenied):
+    """The current password given to prove who is changing it was not right."""
+
+    field = "current"

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, literal, select
 
-from repository.errors import Conflict, NotFound
+from repository import permissions
+from repository.errors import NotFound, PermissionDenied
 from repository.extensions import db
 from repository.messages import Message
-from repository.models import Collection, Library
+from repository.models import Collection, IndexTask, Library, Record, RecordStatus, User
+from repository.models.base import UTCDateTime, utcnow
 from repository.profiles import get_profile
-from repository.services import stats
-from repository.transactions import unit_of_work
+from repository.services import audit, stats
+from repository.services.accounts import InvalidField, clean_text
+from repository.transactions import INDEX_TASKS_QUEUED, unit_of_work
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 
@@ -27,36 +31,171 @@ def create_collection(
     description_en: str = "",
     coordinating_library: Library | None = None,
     default_rights: str = "",
+    published: bool = True,
+    actor: User | None = None,
 ) -> Collection:
+    """A new collection; ``actor`` is the administrator (None: the command line)."""
+    if actor is not None and not permissions.can_administer_alliance(actor):
+        raise PermissionDenied(ALLIANCE_ONLY)
+    slug = clean_text("slug", slug, 64, SLUG)
+    texts = _clean_texts(title_zh, title_en, description_zh, description_en, default_rights)
     if not _SLUG.match(slug):
-        raise Conflict(
+        raise InvalidField(
+            "slug",
             Message(
                 "collection slug {slug!r} must be lower-case letters, digits and hyphens",
                 "专题库标识「{slug}」只能包含小写字母、数字和连字符",
-            ).format(slug=slug)
+            ).format(slug=slug),
         )
     try:
         get_profile(profile)
     except LookupError as error:
-        raise Conflict(Message(str(error), f"未知的模板：{profile}")) from None
+        raise InvalidField("profile", Message(str(error), f"未知的模板：{profile}")) from None
     with unit_of_work():
         if db.session.scalar(select(Collection).where(Collection.slug == slug)) is not None:
-            raise Conflict(
-                Message("collection {slug} exists already", "专题库 {slug} 已存在").format(
-                    slug=slug
-                )
+            raise InvalidField(
+                "slug",
+                Message(
+                    "the identifier {slug} is taken by another collection",
+                    "标识 {slug} 已被其他专题库使用",
+                ).format(slug=slug),
             )
         collection = Collection(
             slug=slug,
             profile_name=profile,
-            title_zh=title_zh,
-            title_en=title_en,
-            description_zh=description_zh,
-            description_en=description_en,
             coordinating_library=coordinating_library,
-            default_rights=default_rights,
+            published=published,
+            **texts,
         )
         db.session.add(collection)
+        db.session.flush()
+        audit.record(
+            actor,
+            "collection.create",
+            collection,
+            library=coordinating_library,
+            after=collection_summary(collection),
+        )
+    return collection
+
+
+ALLIANCE_ONLY = Message(
+    "only alliance administrators may create collections or change their coordinating library",
+    "只有联盟管理员可以创建专题库或更改其负责馆",
+)
+SLUG = Message("the identifier", "标识")
+_TEXT_FIELDS = {
+    "title_zh": (200, Message("the Chinese title", "中文标题")),
+    "title_en": (200, Message("the English title", "英文标题")),
+    "description_zh": (5000, Message("the Chinese description", "中文简介")),
+    "description_en": (5000, Message("the English description", "英文简介")),
+    "default_rights": (500, Message("the default rights", "默认权利声明")),
+}
+
+
+def _clean_texts(*values: str) -> dict[str, str]:
+    texts = {
+        field: clean_text(field, value, *_TEXT_FIELDS[field])
+        for field, value in zip(_TEXT_FIELDS, values, strict=True)
+    }
+    if not texts["title_zh"]:
+        raise InvalidField(
+            "title_zh", Message("a collection needs a Chinese title", "专题库需要中文标题")
+        )
+    return texts
+
+
+def collection_summary(collection: Collection) -> dict[str, Any]:
+    return {
+        "slug": collection.slug,
+        "profile": collection.profile_name,
+        "title_zh": collection.title_zh,
+        "title_en": collection.title_en,
+        "description_zh": collection.description_zh,
+        "description_en": collection.description_en,
+        "default_rights": collection.default_rights,
+        "coordinating_library": (
+            collection.coordinating_library.code if collection.coordinating_library else None
+        ),
+        "published": collection.published,
+    }
+
+
+def update_collection(
+    actor: User,
+    collection: Collection,
+    *,
+    title_zh: str,
+    title_en: str = "",
+    description_zh: str = "",
+    description_en: str = "",
+    default_rights: str = "",
+    coordinating_library: Library | None,
+    published: bool,
+) -> Collection:
+    """Change a collection's texts, rights, coordinating library or published flag.
+
+    Its records' search documents carry the collection's title and visibility, so they are
+    queued in the index outbox in the same transaction.
+    """
+    if not permissions.can_edit_collection(actor, collection):
+        raise NotFound(
+            Message("no collection {slug}", "没有专题库 {slug}").format(slug=collection.slug)
+        )
+    moved = coordinating_library != collection.coordinating_library
+    if moved and not permissions.can_administer_alliance(actor):
+        raise PermissionDenied(ALLIANCE_ONLY)
+    texts = _clean_texts(title_zh, title_en, description_zh, description_en, default_rights)
+    with unit_of_work():
+        before = collection_summary(collection)
+        for field, value in texts.items():
+            setattr(collection, field, value)
+        collection.coordinating_library = coordinating_library
+        collection.published = published
+        after = collection_summary(collection)
+        if after != before:
+            audit.record(
+                actor,
+                "collection.update",
+                collection,
+                library=coordinating_library,
+                before=before,
+                after=after,
+            )
+            _queue_reindex(collection)
+    return collection
+
+
+def _queue_reindex(collection: Collection) -> None:
+    """An outbox row for each of the collection's published records, in one statement."""
+    db.session.execute(
+        insert(IndexTask).from_select(
+            ["record_id", "record_public_id", "action", "created_at", "attempts", "last_error"],
+            select(
+                Record.id,
+                Record.public_id,
+                literal("upsert"),
+                literal(utcnow(), UTCDateTime()),
+                literal(0),
+                literal(""),
+            ).where(Record.collection_id == collection.id, Record.status == RecordStatus.PUBLISHED),
+        )
+    )
+    db.session.info[INDEX_TASKS_QUEUED] = True
+
+
+def collections_for(actor: User) -> list[Collection]:
+    """The collections the actor may edit: all for the alliance, else those it coordinates."""
+    query = select(Collection).order_by(Collection.slug)
+    if not permissions.can_administer_alliance(actor):
+        query = query.where(Collection.coordinating_library_id == actor.library_id)
+    return list(db.session.scalars(query))
+
+
+def collection_for(actor: User, slug: str) -> Collection:
+    collection = db.session.scalar(select(Collection).where(Collection.slug == slug))
+    if collection is None or not permissions.can_edit_collection(actor, collection):
+        raise NotFound(Message("no collection {slug}", "没有专题库 {slug}").format(slug=slug))
     return collection
 
 

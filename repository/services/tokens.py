@@ -2,7 +2,8 @@
 
 A token is shown once, when it is made; only its SHA-256 is stored, so a leaked database does
 not leak working keys. Tokens belong to a user and act with that user's role and library.
-Administrators make and revoke them for the accounts of their own library.
+Administrators make and revoke them for the accounts of their own library; alliance
+administrators for every library. Each is written to the audit log.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from repository import permissions
 from repository.errors import Conflict, NotFound, PermissionDenied
 from repository.extensions import db
 from repository.messages import Message
-from repository.models import ApiToken, User
+from repository.models import ApiToken, Library, User
 from repository.models.base import utcnow
+from repository.services import audit
 from repository.transactions import unit_of_work
 
 #: Prefix of every token, so a key pasted somewhere it should not be is easy to recognise.
@@ -33,8 +36,9 @@ def hash_token(token: str) -> str:
 
 
 def can_manage_tokens(admin: User, owner: User) -> bool:
-    """An active administrator manages the tokens of their own library's accounts."""
-    return admin.is_active and admin.is_admin and admin.library_id == owner.library_id
+    """An active administrator manages the tokens of their own library's accounts; an alliance
+    administrator, those of every library."""
+    return permissions.can_administer(admin, owner.library)
 
 
 def create_token(admin: User, owner: User, name: str) -> tuple[ApiToken, str]:
@@ -64,6 +68,10 @@ def create_token(admin: User, owner: User, name: str) -> tuple[ApiToken, str]:
     with unit_of_work():
         token = ApiToken(user=owner, name=name, token_hash=hash_token(secret))
         db.session.add(token)
+        db.session.flush()
+        audit.record(
+            admin, "token.create", token, library=owner.library, after={"owner": owner.email}
+        )
     return token, secret
 
 
@@ -78,6 +86,13 @@ def revoke_token(admin: User, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         with unit_of_work():
             token.revoked_at = utcnow()
+            audit.record(
+                admin,
+                "token.revoke",
+                token,
+                library=token.user.library,
+                before={"owner": token.user.email},
+            )
     return token
 
 
@@ -91,6 +106,17 @@ def library_tokens(admin: User) -> list[ApiToken]:
             .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
         )
     )
+
+
+def tokens_for(admin: User, library: Library | None = None) -> list[ApiToken]:
+    """The tokens an administrator oversees, newest first: of one library, or of all of them
+    for an alliance administrator."""
+    query = select(ApiToken).join(ApiToken.user).join(User.library)
+    if not permissions.can_administer_alliance(admin):
+        query = query.where(User.library_id == admin.library_id)
+    if library is not None:
+        query = query.where(User.library_id == library.id)
+    return list(db.session.scalars(query.order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
 
 
 def library_accounts(admin: User) -> list[User]:
