@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -23,7 +24,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from repository.extensions import db
-from repository.models import Asset, Collection, Record, RecordStatus
+from repository.messages import Message
+from repository.models import Asset, Collection, Library, Record, RecordStatus, User
 from repository.models.base import utcnow
 from repository.models.records import RecordCount
 
@@ -78,6 +80,181 @@ def libraries_with_published_records() -> set[int]:
             .distinct()
         )
     )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which counts a statistics page shows.
+
+    The public sees published (and the number of withdrawn) records of published collections.
+    Members of a library (``private``) see every status of their library's records, drafts
+    included, and who contributed them. ``start``/``end`` (``YYYY-MM``) limit the months the
+    records were created in."""
+
+    library_id: int | None = None
+    private: bool = False
+    start: str | None = None
+    end: str | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    label: Message
+    records: int
+    images: int
+    cumulative: int | None = None  # months: records up to and including this month
+
+
+@dataclass(frozen=True)
+class Report:
+    scope: Scope
+    records: int
+    images: int
+    tables: dict[str, list[Row]] = field(default_factory=dict)
+
+
+TABLES = {
+    "library": Message("By library", "按成员馆"),
+    "collection": Message("By collection", "按专题库"),
+    "status": Message("By status", "按状态"),
+    "month": Message("By month created", "按创建月份"),
+    "contributor": Message("Top contributors", "主要贡献者"),
+}
+STATUS_LABELS = {
+    "draft": Message("draft", "草稿"),
+    "submitted": Message("submitted", "待审核"),
+    "published": Message("published", "已发布"),
+    "withdrawn": Message("withdrawn", "已撤回"),
+}
+TOP_CONTRIBUTORS = 10
+
+
+def report(scope: Scope) -> Report:
+    """Every table of a statistics page, each one grouped sum over the kept counts."""
+    shown = _where(scope, statuses=True)
+    counted = (*_where(scope, statuses=False), RecordCount.status == "published")
+    if scope.private:
+        counted = _where(scope, statuses=False)
+    total = _sums(None, counted)
+    records, images = total[0][1:] if total else (0, 0)
+    tables = {
+        "library": _named(_sums(RecordCount.library_id, counted), Library, Library.name),
+        "collection": _named(
+            _sums(RecordCount.collection_id, counted), Collection, Collection.title
+        ),
+        "status": [
+            Row(key, STATUS_LABELS[key], n, i) for key, n, i in _sums(RecordCount.status, shown)
+        ],
+        "month": _months(scope, counted),
+    }
+    if scope.private:
+        people = _sums(RecordCount.contributor_id, counted)
+        tables["contributor"] = _people(sorted(people, key=lambda r: -r[1])[:TOP_CONTRIBUTORS])
+    else:
+        tables["contributor"] = sorted(tables["library"], key=lambda r: -r.records)[
+            :TOP_CONTRIBUTORS
+        ]
+    return Report(scope, records, images, tables)
+
+
+def _where(scope: Scope, *, statuses: bool) -> tuple[ColumnElement[bool], ...]:
+    where: list[ColumnElement[bool]] = []
+    if not scope.private:
+        where.append(Collection.published)
+        if statuses:
+            where.append(RecordCount.status.in_(["published", "withdrawn"]))
+    if scope.library_id is not None:
+        where.append(RecordCount.library_id == scope.library_id)
+    if scope.start:
+        where.append(RecordCount.month >= scope.start)
+    if scope.end:
+        where.append(RecordCount.month <= scope.end)
+    return tuple(where)
+
+
+def _sums(column, where) -> list[tuple]:
+    """(group, records, images) for the rows ``where`` selects, without empty groups."""
+    columns = [column] if column is not None else []
+    query = (
+        select(*columns, func.sum(RecordCount.records), func.sum(RecordCount.images))
+        .join(Collection, Collection.id == RecordCount.collection_id)
+        .where(*where)
+    )
+    if column is not None:
+        query = query.group_by(column).order_by(column)
+    rows = [(*row[:-2], int(row[-2] or 0), int(row[-1] or 0)) for row in db.session.execute(query)]
+    if column is None:
+        return [(None, *rows[0])] if rows else []
+    return [row for row in rows if row[1] or row[2]]
+
+
+def _named(rows: list[tuple], model, name) -> list[Row]:
+    found = {
+        o.id: o for o in db.session.scalars(select(model).where(model.id.in_([r[0] for r in rows])))
+    }
+    return [
+        Row(
+            str(found[key].code if model is Library else found[key].slug),
+            _both(name, found[key]),
+            n,
+            i,
+        )
+        for key, n, i in rows
+        if key in found
+    ]
+
+
+def _both(name, item) -> Message:
+    return Message(name(item, "en"), name(item, "zh"))
+
+
+def _people(rows: list[tuple]) -> list[Row]:
+    users = {
+        u.id: u for u in db.session.scalars(select(User).where(User.id.in_([r[0] for r in rows])))
+    }
+    unknown = Message("not recorded", "未记录")
+    return [
+        Row(
+            str(key),
+            Message(users[key].name or users[key].email, users[key].name or users[key].email)
+            if key in users
+            else unknown,
+            n,
+            i,
+        )
+        for key, n, i in rows
+    ]
+
+
+def _months(scope: Scope, where) -> list[Row]:
+    """Every month from the first to the last with records, and the running total (growth),
+    which starts from the records created before ``start``."""
+    rows = {key: (n, i) for key, n, i in _sums(RecordCount.month, where)}
+    if not rows:
+        return []
+    before = 0
+    if scope.start:
+        earlier = [w for w in where if not _is_month_bound(w)]
+        found = _sums(None, (*earlier, RecordCount.month < scope.start))
+        before = found[0][1] if found else 0
+    out, running = [], before
+    for month in _month_range(min(rows), max(rows)):
+        n, i = rows.get(month, (0, 0))
+        running += n
+        out.append(Row(month, Message(month, month), n, i, running))
+    return out
+
+
+def _is_month_bound(clause) -> bool:
+    return getattr(getattr(clause, "left", None), "key", None) == "month"
+
+
+def _month_range(first: str, last: str) -> Iterable[str]:
+    year, month = int(first[:4]), int(first[5:])
+    while f"{year:04d}-{month:02d}" <= last:
+        yield f"{year:04d}-{month:02d}"
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
 def recount() -> None:

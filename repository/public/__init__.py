@@ -167,8 +167,13 @@ def handle_database_down(error: DBAPIError) -> tuple[str | Response, int, dict[s
     return render_template("unavailable.html", message=DATABASE_DOWN), 503, headers
 
 
+# The statistics and library pages add their views to this blueprint.
+from repository.public import statistics as _statistics  # noqa: E402
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(blueprint)
+    app.jinja_env.globals["public_text"] = _statistics.TEXT  # the site menu's Statistics link
     app.register_error_handler(HuikuError, handle_service_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(DBAPIError, handle_database_down)
