@@ -35,7 +35,6 @@ DEFAULTS = {
 def init_app(app: Flask) -> None:
     """Settings, the file routes and the derivative task; say at start-up if FFmpeg is missing."""
     from repository.media import models, tasks, views  # noqa: F401 (register the model, task)
-    from repository.media.probe import ffmpeg_problem
 
     for key, default in DEFAULTS.items():
         value = os.environ.get(f"HUIKU_{key}")
@@ -49,10 +48,16 @@ def init_app(app: Flask) -> None:
     )
     app.register_blueprint(views.blueprint)
     _template_helpers(app)
+    check_ffmpeg(app)
+
+
+def check_ffmpeg(app: Flask) -> None:
+    """Say once, at start-up, that recordings cannot be accepted on this machine."""
+    from repository.media.probe import ffmpeg_problem
+
     problem = ffmpeg_problem(app.config)
     if problem is not None:
-        log.warning("%s", problem.en)
-        app.extensions["huiku.media.problem"] = problem
+        log.warning("%s", problem)
 
 
 def _template_helpers(app: Flask) -> None:
