@@ -8,6 +8,9 @@ is claimed with a conditional update, so two reviewers deciding at once cannot b
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import select, update
 
 from ingest.duplicates.flagging import REVIEWABLE_STATUSES, flag_possible_duplicates
@@ -26,7 +29,7 @@ from repository.models import (
     User,
 )
 from repository.models.base import utcnow
-from repository.services.records import queue_index_task, write_revision
+from repository.services.records import apply_metadata, queue_index_task, write_revision
 from repository.transactions import unit_of_work
 
 MAX_REDIRECT_HOPS = 10
@@ -62,8 +65,19 @@ def require_reviewer(user: User, candidate: DuplicateCandidate) -> None:
         )
 
 
-def merge_pair(user: User, candidate_id: int, survivor_public_id: str, comment: str = "") -> Record:
-    """Merge the pair into the record named ``survivor_public_id``; returns the survivor."""
+def merge_pair(
+    user: User,
+    candidate_id: int,
+    survivor_public_id: str,
+    comment: str = "",
+    choices: Mapping[str, str] | None = None,
+) -> Record:
+    """Merge the pair into the record named ``survivor_public_id``; returns the survivor.
+
+    ``choices`` maps a field's key to the public id of the record whose value survives; a field
+    not named keeps the survivor's value. The values not kept stay in the history: in the merged
+    record's own revisions, and listed in the survivor's merge revision.
+    """
     with unit_of_work():
         candidate = get_candidate(candidate_id, for_update=True)
         require_reviewer(user, candidate)
@@ -87,7 +101,8 @@ def merge_pair(user: User, candidate_id: int, survivor_public_id: str, comment: 
             survivor_id=survivor.id,
             merged_public_id=merged.public_id,
         )
-        _merge(user, survivor, merged, comment.strip())
+        taken = _values_taken(survivor, merged, low, high, choices or {})
+        _merge(user, survivor, merged, comment.strip(), taken)
     # Other pairs of the record merged away are now refused as stale; the survivor's own are
     # found afresh.
     flag_possible_duplicates(survivor)
@@ -202,9 +217,60 @@ def _claim(candidate: DuplicateCandidate, user: User, **values) -> None:
         )
 
 
-def _merge(user: User, survivor: Record, merged: Record, comment: str) -> None:
+def _values_taken(
+    survivor: Record, merged: Record, low: Record, high: Record, choices: Mapping[str, str]
+) -> dict[str, Any]:
+    """The merged record's values the reviewer chose, by field key (unknown keys are ignored;
+    the local identifier always stays the survivor's, it is its library's own)."""
+    keys = {field.key for field in survivor.collection.profile.metadata_fields} - {"local_id"}
+    taken: dict[str, Any] = {}
+    for key, chosen in choices.items():
+        if key not in keys:
+            continue
+        if chosen not in (low.public_id, high.public_id):
+            raise NotOneOfThePair(
+                Message(
+                    "for {field}, choose the value of one of the two records",
+                    "「{field}」请选择两条记录之一的值",
+                ).format(field=survivor.collection.profile.field(key).label_en)
+            )
+        if chosen == merged.public_id and merged.metadata_.get(key) != survivor.metadata_.get(key):
+            taken[key] = merged.metadata_.get(key)
+    return taken
+
+
+def _not_kept(survivor: Record, merged: Record, taken: dict[str, Any]) -> str:
+    """The other library's differing values that did not survive, for the merge revision."""
+    lines = []
+    for field in survivor.collection.profile.metadata_fields:
+        key = field.key
+        if key == "local_id" or key in taken:
+            continue
+        value = merged.metadata_.get(key)
+        if value not in (None, "", []) and value != survivor.metadata_.get(key):
+            shown = "; ".join(map(str, value)) if isinstance(value, list) else str(value)
+            lines.append(f"{field.label_zh} {field.label_en}: {shown}")
+    if not lines:
+        return ""
+    return f"{merged.library.code} ({merged.public_id}):\n" + "\n".join(lines)
+
+
+def _merge(
+    user: User, survivor: Record, merged: Record, comment: str, taken: dict[str, Any]
+) -> None:
     now = utcnow()
     survivor_before, merged_before = survivor.status, merged.status
+    metadata_before = dict(survivor.metadata_)
+    not_kept = _not_kept(survivor, merged, taken)
+    if taken:
+        chosen = {**survivor.metadata_, **taken}
+        apply_metadata(
+            survivor,
+            survivor.collection.profile.validate(
+                {k: v for k, v in chosen.items() if v is not None}
+            ),
+            user,
+        )
     credited = {survivor.library_id, *(c.library_id for c in survivor.contributors)}
     for library_id, local_id in [
         (merged.library_id, merged.local_id),
@@ -242,9 +308,9 @@ def _merge(user: User, survivor: Record, merged: Record, comment: str) -> None:
         survivor,
         "merge",
         user,
-        before=dict(survivor.metadata_),
+        before=metadata_before,
         status_before=survivor_before.value,
-        comment=note,
+        comment=f"{note}\n{not_kept}" if not_kept else note,
     )
     write_revision(
         merged,

@@ -19,7 +19,9 @@ from sqlalchemy import ARRAY, String, bindparam, delete, func, or_, select
 from ingest.duplicates.keys import MatchKeys, match_keys, pair_signature, reasons_for
 from repository.bulk import insert_values
 from repository.extensions import db
+from repository.messages import Message
 from repository.models import (
+    Collection,
     DuplicateCandidate,
     DuplicateKey,
     DuplicateState,
@@ -27,6 +29,7 @@ from repository.models import (
     RecordStatus,
 )
 from repository.models.base import utcnow
+from repository.services import notifications
 from repository.transactions import unit_of_work
 
 logger = logging.getLogger(__name__)
@@ -63,8 +66,12 @@ def flag_possible_duplicates(record: Record) -> list[DuplicateCandidate]:
     return candidates
 
 
-def flag_in_transaction(record: Record) -> list[DuplicateCandidate]:
-    """The flagging itself, in the caller's transaction; errors propagate."""
+def flag_in_transaction(record: Record, *, notify: bool = True) -> list[DuplicateCandidate]:
+    """The flagging itself, in the caller's transaction; errors propagate.
+
+    New pairs are announced to the collection's reviewers (once per call; a batch of new
+    records announces its total itself, ``notify=False``).
+    """
     if not _still_there(record):
         return []
     keys = match_keys(record.collection.profile, record.metadata_)
@@ -84,6 +91,7 @@ def flag_in_transaction(record: Record) -> list[DuplicateCandidate]:
     }
     now = utcnow()
     flagged: list[DuplicateCandidate] = []
+    new_pairs = 0
     for other, reasons, other_keys in _matches(record, keys):
         pair = sorted(((record, keys), (other, other_keys)), key=lambda item: item[0].id)
         signature = pair_signature(pair[0][1], pair[1][1])
@@ -100,6 +108,7 @@ def flag_in_transaction(record: Record) -> list[DuplicateCandidate]:
                 updated_at=now,
             )
             db.session.add(candidate)
+            new_pairs += other.status in REVIEWABLE_STATUSES
         elif candidate.state is DuplicateState.KEPT_BOTH and candidate.signature != signature:
             # One of the two changed what it is matched on since a reviewer kept both: ask again.
             candidate.state = DuplicateState.OPEN
@@ -117,7 +126,21 @@ def flag_in_transaction(record: Record) -> list[DuplicateCandidate]:
         if candidate.state is DuplicateState.OPEN:  # no longer alike
             db.session.delete(candidate)
     db.session.flush()
+    if notify and new_pairs:
+        announce_new_pairs(record.collection, new_pairs)
     return flagged
+
+
+def announce_new_pairs(collection: Collection, count: int) -> None:
+    notifications.notify_reviewers(
+        collection,
+        "duplicate",
+        Message(
+            "{n} new possible duplicates across libraries in {collection}",
+            "「{collection}」新发现 {n} 对疑似跨馆重复记录",
+        ).format(n=count, collection=collection.title_zh),
+        "/workspace/duplicates/",
+    )
 
 
 def store_keys(record: Record, keys: MatchKeys) -> None:
@@ -188,7 +211,10 @@ def _flag_new_in_transaction(
         return {}
     flagged = {}
     for record in db.session.scalars(select(Record).where(Record.id.in_(alike))):
-        flagged[record.id] = flag_in_transaction(record)
+        flagged[record.id] = flag_in_transaction(record, notify=False)
+    found = sum(len(pairs) for pairs in flagged.values())
+    if found:
+        announce_new_pairs(db.session.get(Collection, collection_id), found)
     return flagged
 
 

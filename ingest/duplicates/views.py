@@ -68,7 +68,11 @@ def merge(candidate_id: int) -> Response | tuple[str, int]:
         return _render_comparison(candidate_id, _form_error(form), 400)
     try:
         survivor = merge_pair(
-            current_user, candidate_id, form.survivor.data or "", form.comment.data or ""
+            current_user,
+            candidate_id,
+            form.survivor.data or "",
+            form.comment.data or "",
+            choices=_field_choices(),
         )
     except (Conflict, NotOneOfThePair) as error:
         return _render_comparison(candidate_id, localize(error.message), error.status)
@@ -88,6 +92,15 @@ def keep(candidate_id: int) -> Response | tuple[str, int]:
         return _render_comparison(candidate_id, localize(error.message), error.status)
     flash(_l("Kept both records. They will not be flagged again unless one changes."), "success")
     return redirect(url_for("duplicates.waiting"), 303)
+
+
+def _field_choices() -> dict[str, str]:
+    """``keep_<field>`` → the public id of the record whose value of that field survives."""
+    return {
+        key.removeprefix("keep_")[:64]: value[:16]
+        for key, value in request.form.items()
+        if key.startswith("keep_") and value
+    }
 
 
 def _render_comparison(candidate_id: int, error: str = "", status: int = 200):

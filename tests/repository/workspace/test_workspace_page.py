@@ -109,7 +109,7 @@ def test_the_review_queue_shows_other_libraries_submissions_to_their_reviewers(
 
 
 def test_an_import_jobs_records_are_a_filter(alliance, app, make_record, login):
-    from repository.models import ImportReportEntry, IngestJob
+    from repository.models import ImportReportEntry, IngestJob, JobState
 
     first = make_record(alliance.collection, alliance.contributor, title="导入甲")
     make_record(alliance.collection, alliance.contributor, title="手工乙")
@@ -126,7 +126,12 @@ def test_an_import_jobs_records_are_a_filter(alliance, app, make_record, login):
         )
     )
     db.session.commit()
+    job.state = JobState.SUCCEEDED
+    job.finished_at = utcnow()
+    db.session.commit()
     browser = login(alliance.contributor)
+    job_page = browser.get(f"/imports/{job.public_id}").get_data(as_text=True)
+    assert f'href="/workspace/?job={job.public_id}"' in job_page
     html = browser.get(f"/workspace/?job={job.public_id}").get_data(as_text=True)
     assert titles(html) == ["导入甲"]
     stranger = login(alliance.outsider, separate=True)
