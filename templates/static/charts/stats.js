@@ -12,7 +12,7 @@
   function label(row) { return zh ? row.label.zh : row.label.en; }
 
   function option(kind, rows) {
-    var base = { animation: false, tooltip: { trigger: kind === "pie" ? "item" : "axis" }, grid: { containLabel: true, left: 8, right: 16, top: 36, bottom: 8 } };
+    var base = { animation: false, color: ["#9b2c1f", "#c99a2e", "#3f6e8c", "#5b8c4a", "#7a5195", "#d46a3c"], tooltip: { trigger: kind === "pie" ? "item" : "axis" }, grid: { containLabel: true, left: 8, right: 16, top: 36, bottom: 8 } };
     if (kind === "pie") {
       base.series = [{ type: "pie", radius: ["35%", "70%"], data: rows.map(function (r) { return { name: label(r), value: r.records }; }) }];
       base.legend = { top: 0 };
@@ -23,13 +23,13 @@
     base.yAxis = kind === "growth" ? [{ type: "value" }, { type: "value", splitLine: { show: false } }] : { type: "value" };
     if (kind === "growth") {
       base.series = [
-        { name: words.records, type: "bar", data: rows.map(function (r) { return r.records; }) },
+        { name: words.records, type: "bar", barMaxWidth: 48, data: rows.map(function (r) { return r.records; }) },
         { name: words.total, type: "line", yAxisIndex: 1, areaStyle: { opacity: 0.15 }, data: rows.map(function (r) { return r.cumulative; }) }
       ];
     } else {
       base.series = [
-        { name: words.records, type: "bar", data: rows.map(function (r) { return r.records; }) },
-        { name: words.images, type: "bar", data: rows.map(function (r) { return r.images; }) }
+        { name: words.records, type: "bar", barMaxWidth: 48, data: rows.map(function (r) { return r.records; }) },
+        { name: words.images, type: "bar", barMaxWidth: 48, data: rows.map(function (r) { return r.images; }) }
       ];
     }
     return base;
