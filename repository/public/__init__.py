@@ -14,7 +14,6 @@ from werkzeug.wrappers import Response
 from repository.errors import HuikuError
 from repository.extensions import db
 from repository.i18n import current_locale, localize
-from repository.media.discovery import recording_documents
 from repository.messages import Message
 from repository.services import browse
 from repository.services.collections import get_collection, public_collections
@@ -101,7 +100,6 @@ def record_document(record) -> dict:
             }
             for asset in record.assets
         ],
-        "recordings": recording_documents(record),  # audio and video (repository.media)
         "created": record.created_at.isoformat(),
         "modified": record.updated_at.isoformat(),
         **record_links(record),
