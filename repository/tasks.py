@@ -168,18 +168,25 @@ def task(**options: Any) -> Callable:
 
 @dataclass(frozen=True)
 class JobKind:
-    """A kind of leased job: its model and the task that runs one (called with the public id)."""
+    """A kind of leased job: its model and the task that runs one (called with the public id).
+
+    ``leased``, when given, is a condition on the model's rows: only rows that meet it are
+    under their own lease (a job whose work was handed to leased parts of its own is not).
+    """
 
     model: type
     run: Callable[[str], Any]
+    leased: Any = None
 
 
 _kinds: dict[str, JobKind] = {}
 
 
-def register_job_kind(name: str, model: type, run: Callable[[str], Any]) -> None:
+def register_job_kind(
+    name: str, model: type, run: Callable[[str], Any], *, leased: Any = None
+) -> None:
     """Let recovery take up and re-enqueue jobs of this kind (packages call this at init)."""
-    _kinds[name] = JobKind(model, run)
+    _kinds[name] = JobKind(model, run, leased)
 
 
 def lease_seconds() -> int:
@@ -272,14 +279,13 @@ def recover_kind(kind: JobKind, pending_ids: set[str]) -> dict[str, int]:
     model = kind.model
     now = utcnow()
     counts = {"requeued": 0, "failed": 0, "enqueued": 0}
-    expired = db.session.scalars(
-        _lock_rows(
-            select(model).where(
-                model.state.in_(JobState.under_way()),
-                or_(model.lease_expires_at.is_(None), model.lease_expires_at < now),
-            )
-        )
-    ).all()
+    expired_rows = select(model).where(
+        model.state.in_(JobState.under_way()),
+        or_(model.lease_expires_at.is_(None), model.lease_expires_at < now),
+    )
+    if kind.leased is not None:
+        expired_rows = expired_rows.where(kind.leased)
+    expired = db.session.scalars(_lock_rows(expired_rows)).all()
     max_attempts = int(_config("JOB_MAX_ATTEMPTS"))
     to_enqueue: list[str] = []
     for job in expired:

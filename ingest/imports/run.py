@@ -12,7 +12,12 @@
 3. A dry run only checks; ``on_error="abort"`` checks every row first (state ``validating``)
    and writes only when none failed.
 
-Between batches the job's lease is renewed and a cancel request is looked for.
+A file of more than ``IMPORT_CHUNK_ROWS`` rows is split after step 1 (``chunks``): the job's
+run ends there, and each chunk is a run of its own (``ImportRun`` with ``chunk``) doing steps
+2 and 3 for its range of rows, under its own lease, while other workers run the others.
+
+Between batches the lease (the job's, or the chunk's) is renewed and a cancel request is
+looked for.
 """
 
 from __future__ import annotations
@@ -24,6 +29,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 
+from ingest.imports.chunks import (
+    ABORTED,
+    CHECK,
+    WRITE,
+    chunk_rows,
+    job_phase,
+    phase_state,
+    settle_job,
+    split_job,
+    stop_chunks,
+    zero_counts,
+)
 from ingest.imports.files import JobFiles
 from ingest.imports.image_source import ImageChecker, ImageProblem
 from ingest.imports.limits import Limits, limits
@@ -41,7 +58,8 @@ from ingest.imports.report import (
     problem_entry,
     record_ids_written,
 )
-from ingest.imports.rows import Columns, check_row, local_id_of, map_columns
+from ingest.imports.rows import Columns, check_row, map_columns
+from ingest.imports.shape import read_shape
 from ingest.imports.writer import (
     CheckedItem,
     Writer,
@@ -58,6 +76,7 @@ from repository.images.storage import FileTooLarge
 from repository.messages import Message
 from repository.models import Asset, Collection, IngestJob, JobState, Record, User
 from repository.models.base import utcnow
+from repository.models.jobs import ImportChunk
 from repository.tasks import Lease
 from repository.transactions import unit_of_work
 
@@ -65,7 +84,6 @@ log = logging.getLogger(__name__)
 
 BATCH_ROWS = 500  # rows in one transaction
 BATCH_IMAGES = 10  # images in one transaction
-CHECK, WRITE = "check", "write"
 # What one row can cause; anything else (a lost connection, a full disk) stops the job, which
 # can then be retried, rather than failing every row of the batch with the same message.
 _ROW_ERRORS = (IntegrityError, DataError, HuikuError, ImageProblem, FileTooLarge)
@@ -82,23 +100,23 @@ class _Stop(Exception):
 
 
 def first_state(job: IngestJob) -> JobState:
-    """The state a job runs in: ``validating`` while rows are only checked."""
-    cursor = (job.files or {}).get("cursor") or {}
-    return JobState.RUNNING if _phase(job, cursor) == WRITE else JobState.VALIDATING
-
-
-def _phase(job: IngestJob, cursor: dict[str, Any]) -> str:
-    if "phase" in cursor:
-        return cursor["phase"]
-    checks_first = job.dry_run or (job.options or {}).get("on_error") == "abort"
-    return CHECK if checks_first else WRITE
+    """The state a job (or its chunk) runs in: ``validating`` while rows are only checked."""
+    return phase_state(job)
 
 
 class ImportRun:
-    """One run of a claimed job; ``progress`` is told after every batch."""
+    """One run of a claimed job, or of one claimed chunk of it (``chunk``, whose ``lease`` it
+    then is); ``progress`` is told after every batch. ``run`` returns the chunks to enqueue."""
 
-    def __init__(self, job: IngestJob, lease: Lease, progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        job: IngestJob,
+        lease: Lease,
+        progress: Progress | None = None,
+        chunk: ImportChunk | None = None,
+    ) -> None:
         self.job = job
+        self.chunk = chunk
         self.lease = lease
         self.progress = progress or (lambda job: None)
         self.files = JobFiles(job.public_id, job.files)
@@ -110,11 +128,16 @@ class ImportRun:
         self.images: ImageChecker | None = None
         self.columns: Columns | None = None
         self.repeated: dict[str, list[int]] = {}
-        self.resumed = bool((job.files or {}).get("cursor"))
+        self.ranges: list[tuple[int, int, int]] = []  # the chunks' rows, when split
+        if chunk is None:
+            self.resumed = bool((job.files or {}).get("cursor"))
+        else:
+            self.resumed = bool(chunk.cursor_row) or chunk.attempts > 1
+        self.to_enqueue: list[str] = []
 
     # The whole run ----------------------------------------------------------------------------
 
-    def run(self) -> None:
+    def run(self) -> list[str]:
         try:
             self._run()
         except (_Stop, TableUnreadable) as stop:
@@ -129,6 +152,7 @@ class ImportRun:
         finally:
             if self.images is not None:
                 self.images.source.close()
+        return self.to_enqueue
 
     def _run(self) -> None:
         self._check_permissions()
@@ -136,7 +160,13 @@ class ImportRun:
         if missing is not None:
             raise _Stop([Problem(_FILE_GONE.format(name=missing))])
         self.images = self.files.image_checker(self.bounds, keep_files=not self.job.dry_run)
+        if self.chunk is not None:
+            self._run_chunk()
+            return
         self._read_shape()
+        if len(self.ranges) > 1 and not self.resumed:
+            self._split()
+            return
         cursor = self._cursor()
         if cursor["phase"] == CHECK:
             if not self._pass(write=False):
@@ -146,12 +176,18 @@ class ImportRun:
                 return
             failed = self.job.counts.get("failed", 0)
             if failed:
-                self.job.counts = {**_zero_counts(), "failed": failed}
-                self._finish(JobState.FAILED, error=_ABORTED.format(failed=failed))
+                self.job.counts = {**zero_counts(), "failed": failed}
+                self._finish(JobState.FAILED, error=ABORTED.format(failed=failed))
                 return
             self._start_writing()
         if self._pass(write=True):
             self._finish(JobState.SUCCEEDED)
+
+    def _run_chunk(self) -> None:
+        """A chunk's rows, in the job's phase; the last chunk to end settles the job."""
+        self._read_columns()
+        if self._pass(write=job_phase(self.job) == WRITE):
+            self._end_chunk(JobState.SUCCEEDED)
 
     def _check_permissions(self) -> None:
         user, collection = self.user, self.collection
@@ -161,44 +197,56 @@ class ImportRun:
             raise _Stop([Problem(CANNOT_PUBLISH.format(slug=collection.slug))])
 
     def _read_shape(self) -> None:
-        """Read the table through once: its columns, its rows, the local ids used twice."""
-        first_row: dict[str, int] = {}
-        counted = 0
-        with open_table(self.files.table, encoding=self.options.get("encoding")) as table:
-            self.columns = map_columns(self.profile, table.headers)
-            column = self.columns.by_field.get("local_id")
-            for row in table.rows:
-                counted += 1
-                if counted > self.bounds.max_rows:
-                    message = _TOO_MANY_ROWS.format(limit=self.bounds.max_rows)
-                    raise _Stop([Problem(message, row=row.number)])
-                if column is None or column.index >= len(row.cells):
-                    continue
-                local_id = local_id_of(row.cells[column.index])
-                if local_id:
-                    first = first_row.setdefault(local_id, row.number)
-                    if first != row.number:
-                        self.repeated.setdefault(local_id, [first]).append(row.number)
-            encoding = table.encoding
-        if counted == 0:
-            raise _Stop([Problem(_NO_ROWS, row=2)])
+        """The first pass over the table (``shape``), its findings kept in the job row."""
+        shape = read_shape(
+            self.files.table,
+            self.options.get("encoding"),
+            self.profile,
+            max_rows=self.bounds.max_rows,
+            per_chunk=chunk_rows(),
+        )
+        self.columns, self.repeated, self.ranges = shape.columns, shape.repeated, shape.ranges
         job = self.job
-        job.total_rows = counted
-        job.files = {**job.files, "table": {**job.files["table"], "encoding": encoding}}
+        job.total_rows = shape.rows
+        job.files = {**job.files, "table": {**job.files["table"], "encoding": shape.encoding}}
         self.lease.renew()
         db.session.commit()
 
-    def _cursor(self) -> dict[str, Any]:
-        """Where the job stands: the phase and the last row done."""
+    def _split(self) -> None:
+        """Hand the rows to chunks, which workers run at once; this run ends here."""
         job = self.job
+        self.lease.renew(force=True)  # still this run's job: it is not split twice
+        cursor = {"phase": job_phase(job), "row": 0}
+        job.files = {**job.files, "cursor": cursor, "repeated": self.repeated}
+        chunks = split_job(job, self.ranges)
+        db.session.commit()
+        self.to_enqueue = [chunk.public_id for chunk in chunks]
+        log.info("import %s split into %d chunks", job.public_id, len(chunks))
+
+    def _read_columns(self) -> None:
+        """A chunk's view of the file: the columns, and the local ids the first pass found
+        used twice (kept in the job row, so no chunk reads the whole file for them)."""
+        with open_table(self.files.table, encoding=self.options.get("encoding")) as table:
+            self.columns = map_columns(self.profile, table.headers)
+        self.repeated = dict(self.job.files.get("repeated") or {})
+
+    def _cursor(self) -> dict[str, Any]:
+        """Where the job (or the chunk) stands: the phase and the last row done."""
+        job = self.job
+        if self.chunk is not None:
+            return {"phase": job_phase(job), "row": self.chunk.cursor_row}
         cursor = (job.files or {}).get("cursor")
         if not cursor:
-            cursor = {"phase": _phase(job, {}), "row": 0}
+            cursor = {"phase": job_phase(job), "row": 0}
             job.files = {**job.files, "cursor": cursor}
             job.processed_rows = 0
-            job.counts = _zero_counts()
+            job.counts = zero_counts()
             db.session.commit()
         return cursor
+
+    def _counts(self) -> dict[str, int]:
+        """The counts so far of what this run keeps: the job's, or its chunk's."""
+        return dict((self.chunk or self.job).counts or zero_counts())
 
     def _start_writing(self) -> None:
         """An ``abort`` import whose rows all passed: write them now, from the first."""
@@ -206,7 +254,7 @@ class ImportRun:
         job.files = {**job.files, "cursor": {"phase": WRITE, "row": 0}}
         clear_entries(job)
         job.processed_rows = 0
-        job.counts = _zero_counts()
+        job.counts = zero_counts()
         job.state = JobState.RUNNING
         self.lease.renew()
         db.session.commit()
@@ -236,9 +284,14 @@ class ImportRun:
         images_column = self.columns.by_field.get("images") if self.columns else None
         batch: list[SourceRow] = []
         images = 0
+        if self.chunk is not None:
+            after = max(after, self.chunk.first_row - 1)
+        last = self.chunk.last_row if self.chunk is not None else None
         for row in rows:
             if row.number <= after:
                 continue
+            if last is not None and row.number > last:
+                break
             batch.append(row)
             if images_column is not None and images_column.index < len(row.cells):
                 cell = row.cells[images_column.index]
@@ -274,7 +327,7 @@ class ImportRun:
         writer = self._writer()
         existing = existing_records(self.job.library_id, (i.local_id for i in items if i.ok))
         entries: list[dict[str, Any]] = []
-        counts = dict(self.job.counts)
+        counts = self._counts()
         for item in items:
             result = writer.predict(item, existing.get(item.local_id)) if item.ok else None
             problems = _problems_of(item, result)
@@ -314,7 +367,7 @@ class ImportRun:
         pairs = writer.flag_duplicates(results)
         by_row = {result.item.number: result for result in results}
         entries: list[dict[str, Any]] = []
-        counts = dict(self.job.counts)
+        counts = self._counts()
         for item in items:
             result = by_row.get(item.number)
             problems = _problems_of(item, result)
@@ -338,7 +391,7 @@ class ImportRun:
             message = _NOT_SAVED.format(error=str(error).splitlines()[0][:200])
         problem = Problem(message, row=item.number, value=item.local_id)
         entry = problem_entry(problem, local_id=item.local_id)
-        counts = dict(self.job.counts)
+        counts = self._counts()
         counts["failed"] += 1
         self._commit_progress(item.number, 1, [entry], counts)
 
@@ -376,14 +429,19 @@ class ImportRun:
         *,
         commit: bool = True,
     ) -> None:
-        """The batch's report entries and its progress into the job row (committed with the
-        batch's records: a crash leaves all or none of them)."""
+        """The batch's report entries and its progress into the job row, or the chunk's
+        (committed with the batch's records: a crash leaves all or none of them)."""
         job = self.job
         add_entries(job, entries)
-        cursor = {**job.files["cursor"], "row": last_row}
-        job.files = {**job.files, "cursor": cursor}
-        job.counts = counts
-        job.processed_rows = (job.processed_rows or 0) + rows
+        if self.chunk is not None:
+            self.chunk.cursor_row = last_row
+            self.chunk.counts = counts
+            self.chunk.processed_rows = (self.chunk.processed_rows or 0) + rows
+        else:
+            cursor = {**job.files["cursor"], "row": last_row}
+            job.files = {**job.files, "cursor": cursor}
+            job.counts = counts
+            job.processed_rows = (job.processed_rows or 0) + rows
         self.lease.renew(force=True)
         if commit:
             db.session.commit()
@@ -391,7 +449,7 @@ class ImportRun:
     def _keep_alive(self, *, commit: bool = True) -> None:
         """Renew the lease during long work (images); outside a batch's writes, commit it."""
         self.lease.renew()
-        if commit and db.session.is_modified(self.job):
+        if commit and db.session.is_modified(self.lease.job):
             db.session.commit()
 
     def _writer(self) -> Writer:
@@ -427,13 +485,29 @@ class ImportRun:
     # Endings --------------------------------------------------------------------------------------
 
     def _fail(self, problems: list[Problem]) -> None:
-        """The file or the job's options are wrong: nothing (more) is written."""
+        """The file or the job's options are wrong: nothing (more) is written. In a chunk, the
+        other chunks stop too (after their batch in hand), and the job ends failed."""
         db.session.rollback()
-        cursor = (self.job.files or {}).get("cursor") or {}
         add_entries(self.job, [problem_entry(problem) for problem in problems])
+        if self.chunk is not None:
+            stop_chunks(self.job.id)
+            self._end_chunk(JobState.FAILED, error=problems[0].message)
+            return
+        cursor = (self.job.files or {}).get("cursor") or {}
         if not cursor.get("row"):
-            self.job.counts = _zero_counts()
+            self.job.counts = zero_counts()
         self._finish(JobState.FAILED, error=problems[0].message, start_over=True)
+
+    def _end_chunk(self, state: JobState, *, error: Message | None = None) -> None:
+        """The chunk's end, committed; then the job's, if this was its last chunk."""
+        chunk = self.chunk
+        chunk.state = state
+        chunk.error = f"{error} / {error.zh}" if error else ""
+        chunk.finished_at = utcnow()
+        chunk.lease_holder = None
+        chunk.lease_expires_at = None
+        db.session.commit()
+        self.to_enqueue = settle_job(self.job.id)
 
     def _finish(
         self, state: JobState, *, error: Message | None = None, start_over: bool = False
@@ -443,6 +517,9 @@ class ImportRun:
         A failed ``abort`` import lists only the problems. A cancelled job keeps its place, so
         that a retry continues after its last batch; any other starts from the first row again.
         """
+        if self.chunk is not None:
+            self._end_chunk(state, error=error)
+            return
         job = self.job
         if state is JobState.FAILED and not start_over:
             clear_entries(job, keep_failed=True)
@@ -468,44 +545,15 @@ def _problems_of(item: CheckedItem, result: Written | None) -> list[dict[str, An
     return item.problems
 
 
-def _zero_counts() -> dict[str, int]:
-    return {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
-
-
 def _add(counts: dict[str, int], key: str, value: int) -> None:
     if value:
         counts[key] = counts.get(key, 0) + value
-
-
-def mark_interrupted(public_id: str, error: BaseException) -> None:
-    """A run that stopped on an unexpected error: the job fails with the error, its rows written
-    so far kept, and a retry continues after them."""
-    job = db.session.scalar(select(IngestJob).where(IngestJob.public_id == public_id))
-    if job is None or job.state in JobState.final():
-        return
-    message = _INTERRUPTED.format(rows=job.processed_rows, error=str(error)[:300] or repr(error))
-    job.state = JobState.FAILED
-    job.error = f"{message} / {message.zh}"
-    job.finished_at = utcnow()
-    job.lease_holder = None
-    job.lease_expires_at = None
-    db.session.commit()
 
 
 _FILE_GONE = Message(
     "The file {name} of this import is no longer there (deleted from the server?); upload it "
     "again.",
     "此导入的文件 {name} 已不存在（可能已从服务器上删除）；请重新上传。",
-)
-_INTERRUPTED = Message(
-    "The import stopped unexpectedly after {rows} rows ({error}). Rows already imported are "
-    "kept; retry it to finish (it continues after them).",
-    "导入在处理 {rows} 行后意外中止（{error}）。已导入的行均已保存；"
-    "请重试以完成导入（将从中断处继续）。",
-)
-_TOO_MANY_ROWS = Message(
-    "The file has more than {limit} rows, the most one import takes; split it into several files.",
-    "文件超过 {limit} 行，即单次导入的上限；请拆分为多个文件。",
 )
 _REPEATED_LOCAL_ID = Message(
     "The local identifier {id} is also used in row(s) {others} of this file; none of these rows "
@@ -515,15 +563,6 @@ _REPEATED_LOCAL_ID = Message(
 _REPEATED_LOCAL_ID_FIX = Message(
     "Give each record its own local_id, or delete the repeated row.",
     "请为每条记录使用不同的本馆标识，或删除重复的行。",
-)
-_ABORTED = Message(
-    "{failed} row(s) have problems, so nothing was imported (on error: abort). Correct them and "
-    "import again.",
-    "有 {failed} 行存在问题，因此未导入任何记录（出错时：全部放弃）。请更正后重新导入。",
-)
-_NO_ROWS = Message(
-    "The file has column headers but no rows to import.",
-    "文件只有列名，没有可导入的行。",
 )
 _NOT_SAVED = Message(
     "The row could not be saved: {error}. Import it again; the rows before it are saved.",

@@ -23,6 +23,14 @@ from sqlalchemy import select, update
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
+from ingest.imports.chunks import (
+    phase_state,
+    queued_chunk_ids,
+    rerun_chunks,
+    settle_job,
+    stop_chunks,
+    with_chunk_progress,
+)
 from ingest.imports.files import JobFiles, bring_in, job_folder
 from ingest.imports.image_source import inspect_zip, iter_folder_files
 from ingest.imports.limits import Limits, limits
@@ -33,7 +41,7 @@ from ingest.imports.problems import (
     TableUnreadable,
 )
 from ingest.imports.reader import XLSX, sniff_format
-from ingest.imports.tasks import queue_import
+from ingest.imports.tasks import queue_chunks, queue_import
 from repository import permissions
 from repository.errors import Conflict, HuikuError, NotFound, PermissionDenied
 from repository.extensions import db
@@ -319,7 +327,9 @@ def import_checked_files(user: User, job: IngestJob, *, publish: bool) -> Ingest
 
 
 def find_job(public_id: str) -> IngestJob | None:
-    return db.session.scalar(select(IngestJob).where(IngestJob.public_id == public_id))
+    """The job, its progress and counts summed over its chunks while it runs in chunks."""
+    job = db.session.scalar(select(IngestJob).where(IngestJob.public_id == public_id))
+    return with_chunk_progress(job) if job is not None else None
 
 
 def visible_job(public_id: str, user: User) -> IngestJob:
@@ -340,7 +350,7 @@ def recent_jobs(
     if collection is not None:
         query = query.where(IngestJob.collection_id == collection.id)
     query = query.order_by(IngestJob.created_at.desc(), IngestJob.id.desc()).limit(limit)
-    return list(db.session.scalars(query))
+    return [with_chunk_progress(job) for job in db.session.scalars(query)]
 
 
 def can_cancel(job: IngestJob) -> bool:
@@ -353,7 +363,9 @@ def can_retry(job: IngestJob) -> bool:
 
 def cancel_import(job: IngestJob) -> IngestJob:
     """Stop a job: a queued one at once; a running one after its current batch, keeping the
-    batches written before (its task sees the request between batches)."""
+    batches written before (its task sees the request between batches). A job in chunks: the
+    chunks not started are cancelled, the running ones stop after their batch in hand, and
+    the last to stop ends the job (at once, when none was running)."""
     queued = _guarded_update(
         job,
         [JobState.QUEUED],
@@ -363,12 +375,34 @@ def cancel_import(job: IngestJob) -> IngestJob:
     )
     if not queued and not _guarded_update(job, JobState.under_way(), cancel_requested=True):
         raise Conflict(_CANNOT_CANCEL.format(state=job.state.value))
-    return job
+    if not queued and job.chunk_count:
+        stop_chunks(job.id)
+        queue_chunks(settle_job(job.id))
+        db.session.refresh(job)
+    return with_chunk_progress(job)
 
 
 def retry_import(job: IngestJob) -> IngestJob:
     """Queue a failed or cancelled job again; it continues after its last written batch (or,
-    when its file was found wrong, checks it from the first row again)."""
+    when its file was found wrong, checks it from the first row again). A job in chunks reruns
+    its failed and cancelled chunks only, each from its last written batch."""
+    if job.chunk_count and job.state in (JobState.FAILED, JobState.CANCELLED):
+        again = _guarded_update(
+            job,
+            [JobState.FAILED, JobState.CANCELLED],
+            state=phase_state(job),
+            cancel_requested=False,
+            error="",
+            finished_at=None,
+        )
+        if not again:
+            raise Conflict(_CANNOT_RETRY.format(state=job.state.value))
+        rerun = rerun_chunks(job)
+        db.session.commit()
+        # With none to rerun (it was cancelled as its last chunk ended), it just ends now.
+        queue_chunks(queued_chunk_ids(job) if rerun else settle_job(job.id))
+        db.session.refresh(job)
+        return with_chunk_progress(job)
     again = _guarded_update(
         job,
         [JobState.FAILED, JobState.CANCELLED],

@@ -1,0 +1,73 @@
+"""The first, cheap pass over an import's table: its columns, its row count (and the row limit),
+the local ids used by more than one row, and where each chunk begins.
+
+It reads the file once, before anything is written, so a file that cannot be read to its end
+fails with nothing written; what it finds is kept in the job row for the runs (or chunks)
+that follow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.imports.problems import Problem, TableUnreadable
+from ingest.imports.reader import open_table
+from ingest.imports.rows import Columns, local_id_of, map_columns
+from repository.messages import Message
+from repository.profiles import Profile
+
+
+@dataclass
+class Shape:
+    columns: Columns
+    rows: int
+    encoding: str | None
+    repeated: dict[str, list[int]]  # local id -> the rows that use it, when more than one
+    ranges: list[tuple[int, int, int]]  # each chunk's first row, last row and row count
+
+
+def read_shape(
+    table_path: Path, encoding: str | None, profile: Profile, *, max_rows: int, per_chunk: int
+) -> Shape:
+    """Read the table through once; TableUnreadable when it cannot be imported at all."""
+    first_row: dict[str, int] = {}
+    repeated: dict[str, list[int]] = {}
+    counted = 0
+    starts: list[int] = []
+    last = 0
+    with open_table(table_path, encoding=encoding) as table:
+        columns = map_columns(profile, table.headers)
+        column = columns.by_field.get("local_id")
+        for row in table.rows:
+            counted += 1
+            if counted > max_rows:
+                message = _TOO_MANY_ROWS.format(limit=max_rows)
+                raise TableUnreadable([Problem(message, row=row.number)])
+            if counted % per_chunk == 1 or per_chunk == 1:
+                starts.append(row.number)
+            last = row.number
+            if column is None or column.index >= len(row.cells):
+                continue
+            local_id = local_id_of(row.cells[column.index])
+            if local_id:
+                first = first_row.setdefault(local_id, row.number)
+                if first != row.number:
+                    repeated.setdefault(local_id, [first]).append(row.number)
+        found = table.encoding
+    if counted == 0:
+        raise TableUnreadable([Problem(_NO_ROWS, row=2)])
+    ends = [start - 1 for start in starts[1:]] + [last]
+    sizes = [per_chunk] * (len(starts) - 1) + [counted - per_chunk * (len(starts) - 1)]
+    ranges = list(zip(starts, ends, sizes, strict=True))
+    return Shape(columns, counted, found, repeated, ranges)
+
+
+_TOO_MANY_ROWS = Message(
+    "The file has more than {limit} rows, the most one import takes; split it into several files.",
+    "文件超过 {limit} 行，即单次导入的上限；请拆分为多个文件。",
+)
+_NO_ROWS = Message(
+    "The file has column headers but no rows to import.",
+    "文件只有列名，没有可导入的行。",
+)
