@@ -31,6 +31,7 @@ from sqlalchemy import Select, bindparam, select
 from werkzeug.http import is_resource_modified
 from werkzeug.wsgi import wrap_file
 
+from iiif import public_cache
 from iiif.image_cache import CacheEntry, cache_entry, store_response
 from iiif.image_info import CONTEXT, PROFILE_URI, info_document
 from iiif.image_render import StoredImage, render
@@ -52,6 +53,8 @@ from repository.models import Asset, Collection, Record, RecordStatus
 blueprint = Blueprint("iiif_image", __name__, url_prefix="/iiif/image/3")
 
 IMAGE_CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+
 INFO_CACHE_CONTROL = "public, max-age=3600"
 JSON_LD = f'application/ld+json;profile="{CONTEXT}"'
 # Asset public ids are short and URL-safe; anything else cannot name an image, so it is 404
@@ -137,7 +140,7 @@ def _answer(path: str) -> Response:
     parsed = parse_image_request(*segments[1:])
     image = _public_image(identifier)
     plan = resolve(parsed, image.width, image.height, Limits.from_config(current_app.config))
-    return _image_response(image, plan)
+    return _image_response(image, plan, "/".join(segments[1:]))
 
 
 def _has_encoded_slash() -> bool:
@@ -181,16 +184,32 @@ def _asks_for_json_ld() -> bool:
     )
 
 
-def _image_response(image: PublicImage, plan: ResolvedRequest) -> Response:
+def _image_response(image: PublicImage, plan: ResolvedRequest, asked: str) -> Response:
     entry = cache_entry(Path(current_app.config["IIIF_CACHE_ROOT"]), image.sha256, plan.canonical)
     canonical = f"{service_id(image.public_id)}/{plan.canonical}"
     link = f'<{canonical}>;rel="canonical", <{PROFILE_URI}>;rel="profile"'
     if not _modified_since_client_copy(entry.digest, image.added):
         response = Response(status=304)
     else:
-        response = _cached_file(entry, plan) or _fresh_render(image, plan, entry)
+        cached = _cached_file(entry, plan)
+        response = cached or _fresh_render(image, plan, entry)
+        _keep_public_answer(image, plan, entry, asked, fresh=cached is None)
     response.headers["Link"] = link
     return _with_validators(response, entry.digest, image.added, IMAGE_CACHE_CONTROL)
+
+
+def _keep_public_answer(
+    image: PublicImage, plan: ResolvedRequest, entry: CacheEntry, asked: str, fresh: bool
+) -> None:
+    """Keep the answer under the URL asked (viewers ask for full-resolution tiles in a form
+    that is not the canonical one) and, once, the canonical URL, where nginx and
+    ``iiif.public_http`` find them. A kept URL is answered before this view, so reaching it
+    means the asked one is not kept yet."""
+    config = current_app.config
+    if not config.get("IIIF_PUBLIC_ANSWERS") or config.get("IIIF_X_ACCEL_PREFIX"):
+        return
+    paths = {asked, plan.canonical} if fresh else {asked}
+    public_cache.publish_image(image.public_id, sorted(paths), entry.path)
 
 
 def _cached_file(entry: CacheEntry, plan: ResolvedRequest) -> Response | None:
@@ -317,5 +336,9 @@ def prepare_command(queue: bool) -> None:
 
 def init_app(app: Flask) -> None:
     """Registers the Image API endpoints and the ``huiku iiif-image`` commands."""
+    from iiif import public_http
+
     app.register_blueprint(blueprint)
     app.cli.add_command(image_cli)
+    public_cache.init_app(app)
+    public_http.init_app(app)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from iiif import public_cache
 from iiif.av import av_fingerprint
 from iiif.manifests import build_manifest
 from iiif.presentation_http import public_root
@@ -64,11 +65,11 @@ def cached_manifest(record: Record, fingerprint: str | None = None) -> CachedMan
     folder = _cache_root() / record.public_id
     path = folder / f"{fingerprint}.json"
     try:
-        return CachedManifest(fingerprint, path.read_bytes())
+        body = path.read_bytes()
     except FileNotFoundError:
-        pass
-    body = build_manifest(record).encode()
-    _store(folder, path, body)
+        body = build_manifest(record).encode()
+        _store(folder, path, body)
+    public_cache.publish_manifest(record, body)
     return CachedManifest(fingerprint, body)
 
 

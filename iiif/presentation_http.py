@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import Response, current_app, request, url_for
-from werkzeug.datastructures import HeaderSet
+from werkzeug.datastructures import HeaderSet, MIMEAccept
 from werkzeug.http import parse_set_header
 
 PRESENTATION_CONTEXT = "http://iiif.io/api/presentation/3/context.json"
@@ -76,17 +76,20 @@ def negotiated_type(json_ld_type: str) -> str:
     The profile parameter of an ``application/ld+json`` range is ignored in the comparison
     (werkzeug would not match it at all); a specific range outranks ``*/*`` and ``application/*``.
     """
-    if not request.accept_mimetypes:
-        return json_ld_type
-    json_ld = _quality("application/ld+json")
-    plain = _quality(PLAIN_JSON)
-    return PLAIN_JSON if plain > json_ld else json_ld_type
+    return PLAIN_JSON if prefers_plain_json(request.accept_mimetypes) else json_ld_type
 
 
-def _quality(media_type: str) -> float:
+def prefers_plain_json(accept: MIMEAccept) -> bool:
+    """Whether an ``Accept`` header ranks ``application/json`` above JSON-LD."""
+    if not accept:
+        return False
+    return _quality(accept, PLAIN_JSON) > _quality(accept, "application/ld+json")
+
+
+def _quality(accept: MIMEAccept, media_type: str) -> float:
     specific: float | None = None
     wildcard = 0.0
-    for value, quality in request.accept_mimetypes:
+    for value, quality in accept:
         base = value.split(";", 1)[0].strip().lower()
         if base == media_type:
             specific = max(specific or 0.0, quality)

@@ -1,0 +1,290 @@
+"""Public answers kept under their own URL, so a server can send them without asking anyone.
+
+Once Huiku has answered a canonical image request or a manifest of a *public* record, it keeps
+the bytes under the request's path below ``public/``::
+
+    public/iiif/image/3/<asset id>/<region>/<size>/<rotation>/<quality>.<format>
+                                                   (canonical, and as a viewer asked for it)
+    public/iiif/3/manifests/<record id>            (and <record id>.gz)
+
+On local disk that tree is ``<IIIF_CACHE_ROOT>/public``, which nginx serves with ``try_files``;
+with object storage it is the same keys in the bucket, which nginx proxies (docs/nginx-iiif.conf).
+Huiku itself sends them from ``PublicAnswers`` before Flask is involved: no database query.
+
+The tree is therefore a list of what anyone may read, and everything that can make an answer
+stale or private removes its files: a record leaving publication (withdrawn, deleted, returned),
+a changed or removed image, a changed record (its manifest), a changed library (every manifest)
+or collection (everything). They are removed when the change is flushed and again once it is
+committed, and a request that wrote an answer while a withdrawal was committing checks again and
+removes it, so no order of the two leaves a private answer behind.
+
+Only with ``IIIF_PUBLIC_ANSWERS`` on (``HUIKU_IIIF_PUBLIC_ANSWERS=1``, the deployment profile
+of docs/nginx-iiif.conf). Manifests are kept only when ``BASE_URL`` is set (their ids would
+otherwise name whichever host asked first) and every image's derivatives are ready (the
+thumbnails are in the manifest).
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session
+
+from repository.extensions import db
+from repository.images import file_store
+from repository.images.storage import FileStore, validate_key
+from repository.models import Asset, Collection, Library, Record, RecordStatus
+from repository.transactions import committed
+
+log = logging.getLogger(__name__)
+
+PREFIX = "public"
+IMAGE_PATH = "/iiif/image/3/"
+MANIFEST_PATH = "/iiif/3/manifests/"
+_STALE = "huiku_iiif_public_stale"  # session.info: keys to remove again after the commit
+
+
+def public_store() -> FileStore:
+    """The bucket when the files are shared, else this machine's IIIF cache folder."""
+    store = file_store()
+    if store.shared:
+        return store
+    return FileStore(Path(current_app.config["IIIF_CACHE_ROOT"]))
+
+
+def key_for(url_path: str) -> str:
+    """The store key of an answer's URL path (``/iiif/…``)."""
+    return validate_key(PREFIX + url_path)
+
+
+def image_tree(asset_id: str) -> str:
+    return key_for(f"{IMAGE_PATH}{asset_id}")
+
+
+def manifest_key(record_id: str) -> str:
+    return key_for(f"{MANIFEST_PATH}{record_id}")
+
+
+def publish_image(asset_id: str, requests: list[str], source: Path) -> None:
+    """Keep a rendered image answer of a public image under the URLs of ``requests``
+    (``region/size/rotation/quality.format``, each a form the view accepted)."""
+    if not source.is_file():  # the cache could not be written: nothing to keep
+        return
+    store = public_store()
+    for tail in requests:
+        _quietly("keep", lambda tail=tail: store.put_file(_image_key(asset_id, tail), source))
+    if not _image_is_public(asset_id):  # withdrawn while this was written: take it back
+        remove_images([asset_id])
+
+
+def publish_manifest(record: Record, body: bytes) -> None:
+    """Keep a public record's manifest (and its gzip form) under its URL, when it is final."""
+    config = current_app.config
+    if not config.get("IIIF_PUBLIC_ANSWERS") or not config.get("BASE_URL"):
+        return
+    if not record.is_public:
+        return
+    if not all(asset.derivatives_ready for asset in record.assets):
+        return
+    key = manifest_key(record.public_id)
+    if has_manifest(record.public_id):  # a client asking for plain JSON, or one revalidating
+        return
+
+    def write() -> None:
+        store = public_store()
+        store.put_bytes(f"{key}.gz", gzip.compress(body, compresslevel=9, mtime=0))
+        store.put_bytes(key, body)
+
+    _quietly("keep", write)
+    if not _record_is_public(record.id):
+        remove_manifests([record.public_id])
+
+
+def has_manifest(record_id: str) -> bool:
+    """Whether the record's manifest is kept already (so it need not be written again)."""
+    try:
+        return public_store().exists(manifest_key(record_id))
+    except (OSError, ValueError):
+        return False
+
+
+def remove_images(asset_ids: Iterable[str]) -> None:
+    store = public_store()
+    for tree in [image_tree(asset_id) for asset_id in asset_ids]:
+        _quietly("remove", lambda tree=tree: store.delete_tree(tree))
+
+
+def remove_manifests(record_ids: Iterable[str]) -> None:
+    for record_id in record_ids:
+        key = manifest_key(record_id)
+        _quietly("remove", lambda key=key: _delete_keys(key, f"{key}.gz"))
+
+
+def remove_all(path: str = "") -> None:
+    """Everything under ``public/<path>`` (a collection or library changed)."""
+    _quietly("remove", lambda: public_store().delete_tree(key_for(path) if path else PREFIX))
+
+
+def _delete_keys(*keys: str) -> None:
+    store = public_store()
+    for key in keys:
+        store.delete(key)
+
+
+def _image_key(asset_id: str, canonical: str) -> str:
+    return key_for(f"{IMAGE_PATH}{asset_id}/{canonical}")
+
+
+def _quietly(action: str, operation) -> None:
+    """A store that fails must not fail the request; a failed removal is logged as an error."""
+    try:
+        operation()
+    except OSError as error:
+        level = logging.ERROR if action == "remove" else logging.WARNING
+        log.log(level, "IIIF public answers: could not %s: %s", action, error)
+
+
+def _image_is_public(asset_id: str) -> bool:
+    return (
+        db.session.execute(
+            select(Asset.id)
+            .join(Record, Asset.record_id == Record.id)
+            .join(Collection, Record.collection_id == Collection.id)
+            .where(
+                Asset.public_id == asset_id,
+                Record.status == RecordStatus.PUBLISHED,
+                Collection.published.is_(True),
+            )
+        ).first()
+        is not None
+    )
+
+
+def _record_is_public(record_id: int) -> bool:
+    return (
+        db.session.execute(
+            select(Record.id)
+            .join(Collection, Record.collection_id == Collection.id)
+            .where(
+                Record.id == record_id,
+                Record.status == RecordStatus.PUBLISHED,
+                Collection.published.is_(True),
+            )
+        ).first()
+        is not None
+    )
+
+
+# What a change makes stale -----------------------------------------------------------------
+
+
+class Stale:
+    """The answers a flush made stale: image trees, manifests, or everything."""
+
+    def __init__(self) -> None:
+        self.images: set[str] = set()
+        self.manifests: set[str] = set()
+        self.all_manifests = False
+        self.everything = False
+
+    def __bool__(self) -> bool:
+        return bool(self.images or self.manifests or self.all_manifests or self.everything)
+
+    def merge(self, other: Stale) -> None:
+        self.images |= other.images
+        self.manifests |= other.manifests
+        self.all_manifests |= other.all_manifests
+        self.everything |= other.everything
+
+    def remove(self) -> None:
+        if self.everything:
+            remove_all()
+            return
+        if self.all_manifests:
+            remove_all(MANIFEST_PATH.rstrip("/"))
+        else:
+            remove_manifests(sorted(self.manifests))
+        remove_images(sorted(self.images))
+
+
+def stale_after(session: Session) -> Stale:
+    """What the pending changes of ``session`` make stale (read before they are flushed).
+
+    Only records that are or were published can have kept answers, so drafts (an import's
+    thousands of rows) cost nothing here.
+    """
+    stale = Stale()
+    for instance in [*session.dirty, *session.deleted]:
+        changed = instance in session.deleted or session.is_modified(
+            instance, include_collections=False
+        )
+        if not changed:
+            continue
+        if isinstance(instance, Collection | Library):
+            stale.everything |= isinstance(instance, Collection)
+            stale.all_manifests = True
+        elif isinstance(instance, Record) and _was_or_is_published(instance):
+            stale.manifests.add(instance.public_id)
+            if instance in session.deleted or instance.status is not RecordStatus.PUBLISHED:
+                stale.images.update(asset.public_id for asset in instance.assets)
+        elif isinstance(instance, Asset):
+            stale.images.add(instance.public_id)
+            _stale_manifest_of(instance, stale)
+    for instance in session.new:
+        _stale_manifest_of(instance, stale)
+    return stale
+
+
+def _stale_manifest_of(instance: object, stale: Stale) -> None:
+    """A changed part of a record (an image, a contributor) changes a public record's manifest."""
+    record = getattr(instance, "record", None)
+    if isinstance(record, Record) and record.public_id and _was_or_is_published(record):
+        stale.manifests.add(record.public_id)
+
+
+def _was_or_is_published(record: Record) -> bool:
+    if record.status is RecordStatus.PUBLISHED:
+        return True
+    return RecordStatus.PUBLISHED in inspect(record).attrs.status.history.deleted
+
+
+def _before_flush(session: Session, _context, _instances) -> None:
+    try:
+        app = current_app._get_current_object()
+    except RuntimeError:  # outside an app (a script's own session): nothing is served from it
+        return
+    if "iiif_public_cache" not in app.extensions or not app.config.get("IIIF_PUBLIC_ANSWERS"):
+        return
+    stale = stale_after(session)
+    if stale:
+        stale.remove()
+        session.info.setdefault(_STALE, Stale()).merge(stale)
+
+
+def _after_commit(session: Session, **_extra) -> None:
+    stale = session.info.pop(_STALE, None)
+    if stale:
+        stale.remove()
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_STALE, None)
+
+
+_listening = False
+
+
+def init_app(app: Flask) -> None:
+    """Listens for changes that make kept answers stale (once per process, for every app)."""
+    global _listening
+    app.extensions["iiif_public_cache"] = True
+    if not _listening:
+        event.listen(Session, "before_flush", _before_flush)
+        event.listen(Session, "after_soft_rollback", lambda session, _tx: _after_rollback(session))
+        committed.connect(_after_commit)
+        _listening = True
