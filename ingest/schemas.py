@@ -300,7 +300,10 @@ class ImageUploadSchema(Schema):
         required=True,
         validate=Length(min=1, error=_NO_IMAGES),
         error_messages={"required": _NO_IMAGES},
-        metadata={"description": "JPEG, PNG, TIFF or WebP files"},
+        metadata={
+            "description": "JPEG, PNG, TIFF or WebP images; "
+            "MP3, M4A, WAV, FLAC, MP4, WebM or MOV recordings"
+        },
     )
     labels = fields.List(
         fields.String(),
@@ -362,6 +365,25 @@ class ImageSchema(AnswerSchema):
     sha256 = fields.String(required=True, validate=Regexp("^[0-9a-f]{64}$"))
 
 
+class RecordingSchema(AnswerSchema):
+    """An audio or video recording of the record (repository.media), in the record's order."""
+
+    id = fields.String(required=True)
+    label = fields.String(required=True)
+    kind = fields.String(required=True, validate=OneOf(["audio", "video"]))
+    mime_type = fields.String(required=True, metadata={"description": "the original's type"})
+    duration = fields.Float(required=True, metadata={"description": "seconds"})
+    width = fields.Integer(required=True, allow_none=True, metadata={"description": "video only"})
+    height = fields.Integer(required=True, allow_none=True)
+    sha256 = fields.String(required=True, validate=Regexp("^[0-9a-f]{64}$"))
+    state = fields.String(
+        required=True,
+        validate=OneOf(["pending", "ready", "failed"]),
+        metadata={"description": "whether the playable copy, poster or waveform are built"},
+    )
+    play = _uri(required=True, description="the file browsers play (ranges supported)")
+
+
 class IngestRecordBase(AnswerSchema):
     """A record as the API answers it; ``profile`` tells which metadata schema applies."""
 
@@ -374,6 +396,9 @@ class IngestRecordBase(AnswerSchema):
     status = fields.String(required=True, validate=OneOf([status.value for status in RecordStatus]))
     years = fields.List(fields.Integer(), required=True, allow_none=True, validate=Length(2, 2))
     images = fields.List(fields.Nested(ImageSchema), required=True)
+    recordings = fields.List(
+        fields.Nested(RecordingSchema), metadata={"description": "audio and video, in order"}
+    )
     dublin_core = fields.Dict(
         keys=fields.String(),
         values=fields.List(fields.String()),

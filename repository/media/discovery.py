@@ -32,3 +32,24 @@ def media_kinds_by_record(record_ids: Iterable[int]) -> dict[int, tuple[str, ...
     for record_id, kind in rows:
         found.setdefault(record_id, set()).add(kind.value)
     return {rid: tuple(k for k in KINDS if k in kinds) for rid, kinds in found.items()}
+
+
+def recording_documents(record: Record) -> list[dict]:
+    """The recordings as the JSON answer lists them (``ingest.schemas.RecordingSchema``)."""
+    from flask import url_for
+
+    return [
+        {
+            "id": recording.public_id,
+            "label": recording.label,
+            "kind": recording.kind.value,
+            "mime_type": recording.mime_type,
+            "duration": recording.duration,
+            "width": recording.width,
+            "height": recording.height,
+            "sha256": recording.sha256,
+            "state": recording.derivative_state.value,
+            "play": url_for("media.play", recording_id=recording.public_id, _external=True),
+        }
+        for recording in getattr(record, "recordings", ())
+    ]
