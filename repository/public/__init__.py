@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from repository.errors import HuikuError
 from repository.extensions import db
 from repository.i18n import current_locale, localize
+from repository.media.discovery import recording_documents
 from repository.messages import Message
 from repository.services import browse
 from repository.services.collections import get_collection, public_collections
@@ -50,11 +51,7 @@ def home() -> str:
 def collection(slug: str) -> str:
     found = get_collection(slug, public=True)
     page = browse.public_records(
-        found,
-        request.args.get("page", 1, type=int),
-        current_app.config["RECORDS_PER_PAGE"],
-        after=request.args.get("after"),
-        before=request.args.get("before"),
+        found, request.args.get("page", 1, type=int), current_app.config["RECORDS_PER_PAGE"]
     )
     return render_template("public/collection.html", collection=found, page=page)
 
@@ -100,6 +97,7 @@ def record_document(record) -> dict:
             }
             for asset in record.assets
         ],
+        "recordings": recording_documents(record),  # audio and video (repository.media)
         "created": record.created_at.isoformat(),
         "modified": record.updated_at.isoformat(),
         **record_links(record),
