@@ -51,7 +51,11 @@ def home() -> str:
 def collection(slug: str) -> str:
     found = get_collection(slug, public=True)
     page = browse.public_records(
-        found, request.args.get("page", 1, type=int), current_app.config["RECORDS_PER_PAGE"]
+        found,
+        request.args.get("page", 1, type=int),
+        current_app.config["RECORDS_PER_PAGE"],
+        after=request.args.get("after"),
+        before=request.args.get("before"),
     )
     return render_template("public/collection.html", collection=found, page=page)
 
