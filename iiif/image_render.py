@@ -1,9 +1,12 @@
 """Rendering one resolved image request from the smallest source that holds enough detail.
 
-The source is picked from the pyramid by the scale the output needs (``best_level_for``): a
-zoomed-out view reads a small level, never the original. Within that level only the tiles under
-the region are decoded when the level is tiled; an original read directly is decoded by libjpeg
-at reduced scale where possible. Then: cut and scale in one resampling step, mirror, rotate,
+A request whose answer is already stored — a tile of a tiled level, a whole pyramid level (a
+size listed in ``info.json``), a thumbnail, as a plain JPEG — is answered with that file's
+bytes: nothing decoded or encoded, as IIPImage sends its pyramid's tiles. Otherwise the source
+is picked from the pyramid by the scale the output needs (``best_level_for``): a zoomed-out
+view reads a small level, never the original. Within that level only the tiles under the region
+are decoded when the level is tiled; an original read directly is decoded by libjpeg at reduced
+scale where possible. Then: cut and scale in one resampling step, mirror, rotate,
 apply the quality and encode (spec order).
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 from PIL import Image
 
@@ -49,12 +53,49 @@ class StoredImage:
 
 def render(image: StoredImage, plan: ResolvedRequest) -> bytes:
     """The encoded bytes answering ``plan`` for ``image``."""
+    stored = stored_answer(image, plan)
+    if stored is not None:
+        try:
+            return stored.read_bytes()
+        except FileNotFoundError:  # removed meanwhile (a rebuild): render instead
+            pass
     source, box = _source_pixels(image, plan)
     pixels = _cut_and_scale(source, box, (plan.width, plan.height))
     transparent = plan.format in _TRANSPARENT_FORMATS and plan.quality != "bitonal"
     pixels = _turn(pixels, plan.mirror, plan.degrees, transparent)
     pixels = _apply_quality(pixels, plan.quality)
     return _encode(pixels, plan.format)
+
+
+def stored_answer(image: StoredImage, plan: ResolvedRequest) -> Path | None:
+    """The stored JPEG that is exactly the answer to ``plan``, if there is one."""
+    derivatives = image.derivatives
+    unchanged = plan.quality in ("default", "color") and not plan.mirror and plan.degrees == 0
+    if derivatives is None or plan.format != "jpg" or not unchanged:
+        return None
+    size = (plan.width, plan.height)
+    if (plan.x, plan.y, plan.region_width, plan.region_height) == (0, 0, image.width, image.height):
+        for thumbnail in derivatives.thumbnails:
+            if (thumbnail.width, thumbnail.height) == size:
+                return thumbnail.path
+        for level in derivatives.levels[1:]:
+            if (level.width, level.height) == size:
+                return level.path
+    tiles = existing_tile_set(image.store, derivatives)
+    for tiled in tiles.levels if tiles is not None else ():
+        span = tiled.tile_size * tiled.scale_factor
+        if plan.x % span or plan.y % span:
+            continue
+        column, row = plan.x // span, plan.y // span
+        left, top = column * tiled.tile_size, row * tiled.tile_size
+        stored = (
+            min(tiled.tile_size, tiled.width - left),
+            min(tiled.tile_size, tiled.height - top),
+        )
+        covered = (min(span, image.width - plan.x), min(span, image.height - plan.y))
+        if (plan.region_width, plan.region_height) == covered and size == stored:
+            return tiled.tile_path(column, row)
+    return None
 
 
 def _source_pixels(image: StoredImage, plan: ResolvedRequest) -> tuple[Image.Image, Box]:

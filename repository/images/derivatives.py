@@ -21,11 +21,12 @@ from pathlib import Path
 from PIL import Image, ImageFile, ImageOps
 
 from repository.images.storage import FileStore
-from repository.images.verify import open_image, read_orientation
+from repository.images.verify import open_image, read_orientation, recently_verified
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 JPEG_QUALITY = 85
+TILE_SIZE = 512  # IIIF tiles; the pyramid halves until one tile covers the image
 THUMBNAIL_SIZES = (200, 600)
 
 
@@ -101,7 +102,7 @@ def build_derivatives(
     store: FileStore,
     sha256: str,
     *,
-    tile_size: int = 512,
+    tile_size: int = TILE_SIZE,
     thumbnail_sizes: Sequence[int] = THUMBNAIL_SIZES,
     force: bool = False,
     source: Callable[[tuple[int, int]], Image.Image] | None = None,
@@ -156,7 +157,7 @@ def build_thumbnails(
     store: FileStore,
     sha256: str,
     *,
-    tile_size: int = 512,
+    tile_size: int = TILE_SIZE,
     thumbnail_sizes: Sequence[int] = THUMBNAIL_SIZES,
 ) -> DerivativeSet:
     """Only the thumbnails, from one decode at about their size (a JPEG at 1/8 scale when that
@@ -170,7 +171,9 @@ def build_thumbnails(
         orientation = read_orientation(image)
         width, height = _displayed_size(image.size, orientation)
         thumbnails = {size: _fit(width, height, size) for size in sizes}
-        current = _decode(image, thumbnails[sizes[-1]], orientation)
+        current = _from_check(sha256, thumbnails[sizes[-1]], orientation)
+        if current is None:
+            current = _decode(image, thumbnails[sizes[-1]], orientation)
     with store.writing_derivatives(sha256) as staging:
         for size in reversed(sizes):
             current = shrink(current, thumbnails[size])
@@ -314,6 +317,30 @@ def _decode(image: ImageFile.ImageFile, target: tuple[int, int], orientation: in
     result = shrink(to_rgb(image), target)
     # Closing the file also frees the image it was decoded into, so hand back a separate one.
     return image.copy() if result is image else result
+
+
+# What EXIF orientation 2–8 asks for, as in ImageOps.exif_transpose.
+_ORIENTATION_TURNS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _from_check(sha256: str, target: tuple[int, int], orientation: int) -> Image.Image | None:
+    """The pixels the upload's check decoded, upright at ``target`` size, if they are enough."""
+    checked = recently_verified(sha256)
+    if checked is None:
+        return None
+    turn = _ORIENTATION_TURNS.get(orientation)
+    upright = checked.transpose(turn) if turn is not None else checked
+    if upright.width < target[0] or upright.height < target[1]:
+        return None
+    return shrink(to_rgb(upright), target)
 
 
 def to_rgb(image: Image.Image) -> Image.Image:

@@ -24,10 +24,10 @@ from sqlalchemy import or_, select, update
 
 from repository.extensions import db
 from repository.images import file_store
-from repository.images.derivatives import build_derivatives
+from repository.images.derivatives import TILE_SIZE, build_derivatives
 from repository.images.pixels import DisplayedLevels
 from repository.images.storage import FileStore
-from repository.images.tiles import MIN_TILED_SIDE, ensure_tile_set
+from repository.images.tiles import ensure_tile_set
 from repository.images.verify import open_image
 from repository.models import Asset, DerivativeState
 from repository.models.base import utcnow
@@ -48,7 +48,7 @@ def build_image_files(store: FileStore, sha256: str) -> None:
     """
     original = store.original_path(sha256)
     with open_image(original) as image:  # the header only
-        tiled = max(image.size) > MIN_TILED_SIDE  # the full resolution is cut into tiles
+        tiled = max(image.size) > TILE_SIZE  # the full resolution is cut into tiles
     pixels = DisplayedLevels(original, full_size=tiled)
     ensure_tile_set(store, build_derivatives(store, sha256, source=pixels.at), pixels.at)
 

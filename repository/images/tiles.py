@@ -1,10 +1,13 @@
-"""Large pyramid levels cut into tiles, so a deep-zoom tile reads one small JPEG.
+"""Pyramid levels cut into tiles, so a deep-zoom tile is one stored JPEG.
 
 The pyramid (``repository.images.derivatives``) already spares zoomed-out views the original, but
 a full-resolution tile of a 6000×4000 photograph would still decode all 24 million pixels.
-So every level whose longer side is past ``MIN_TILED_SIDE`` is also stored as a grid of
-``tile_size`` JPEG tiles, cut from one decode of the original (first-generation pixels at every
-level). Smaller levels decode in a few milliseconds and are read whole.
+So every level larger than one tile is also stored as a grid of ``tile_size`` JPEG tiles, cut
+from one decode of the original (first-generation pixels at every level); the smallest level is
+its own single tile. A viewer's tile request then names a stored file, sent as it is
+(``iiif.image_render``), as IIPImage sends the tiles of a pyramidal TIFF. The tiles are encoded
+by two threads (Pillow releases the interpreter lock while encoding), so a build uses both
+cores of a worker.
 
 Layout under the storage root (rebuildable, like the derivatives)::
 
@@ -27,6 +30,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +41,8 @@ from repository.images.derivatives import DerivativeSet
 from repository.images.pixels import DisplayedLevels, load_jpeg
 from repository.images.storage import FileStore, validate_sha256
 
-MIN_TILED_SIDE = 2048
 TILE_QUALITY = 90
+ENCODING_THREADS = 2
 MANIFEST_NAME = "tiles.json"
 MANIFEST_VERSION = 1
 
@@ -96,11 +100,11 @@ class TileSet:
 
 
 def tiled_scale_factors(derivatives: DerivativeSet) -> tuple[int, ...]:
-    """The pyramid levels large enough to be worth cutting into tiles."""
+    """The pyramid levels larger than one tile: each is cut into tiles."""
     return tuple(
         level.scale_factor
         for level in derivatives.levels
-        if max(level.width, level.height) > MIN_TILED_SIDE
+        if max(level.width, level.height) > derivatives.tile_size
     )
 
 
@@ -132,12 +136,16 @@ def load_tile_set(store: FileStore, sha256: str) -> TileSet | None:
 
 
 def existing_tile_set(store: FileStore, derivatives: DerivativeSet) -> TileSet | None:
-    """The tile set built for exactly these levels, if there is one; never builds (requests)."""
+    """The tile set built for these levels, if there is one; never builds (requests).
+
+    A set of fewer levels (built when only levels past 2048 px were tiled) is still used for
+    the levels it has; ``huiku iiif-image prepare`` does not rebuild it, a new task does.
+    """
     wanted = tiled_scale_factors(derivatives)
     if not wanted:
         return None
     existing = load_tile_set(store, derivatives.sha256)
-    if existing is not None and _matches(existing, derivatives, wanted):
+    if existing is not None and _matches(existing, derivatives, wanted, subset=True):
         return existing
     return None
 
@@ -156,8 +164,8 @@ def ensure_tile_set(
     wanted = tiled_scale_factors(derivatives)
     if not wanted:
         return None
-    existing = existing_tile_set(store, derivatives)
-    if existing is not None:
+    existing = load_tile_set(store, derivatives.sha256)
+    if existing is not None and _matches(existing, derivatives, wanted):
         return existing
     with _build_lock(store, derivatives.sha256):
         existing = load_tile_set(store, derivatives.sha256)  # built while we waited?
@@ -185,11 +193,16 @@ def build_tile_set(
         if source is None:
             source = DisplayedLevels(store.original_path(sha256)).at
         written = []
-        for level in derivatives.levels:
-            if level.scale_factor in wanted:
-                image = source((level.width, level.height))
-                _cut(image, staging / f"scale-{level.scale_factor}", tile_size)
-                written.append(level)
+        with ThreadPoolExecutor(ENCODING_THREADS, thread_name_prefix="tiles") as encoders:
+            cut = []
+            for level in derivatives.levels:
+                if level.scale_factor in wanted:
+                    image = source((level.width, level.height))
+                    directory = staging / f"scale-{level.scale_factor}"
+                    cut += _cut(encoders, image, directory, tile_size)
+                    written.append(level)
+            for future in cut:
+                future.result()  # an encoding error fails the build
         manifest = {
             "version": MANIFEST_VERSION,
             "sha256": sha256,
@@ -211,7 +224,10 @@ def build_tile_set(
     return result
 
 
-def _matches(tiles: TileSet, derivatives: DerivativeSet, wanted: tuple[int, ...]) -> bool:
+def _matches(
+    tiles: TileSet, derivatives: DerivativeSet, wanted: tuple[int, ...], *, subset: bool = False
+) -> bool:
+    """Whether ``tiles`` has exactly the wanted levels (with ``subset``: some of them)."""
     sizes = {(lv.scale_factor, lv.width, lv.height) for lv in tiles.levels}
     expected = {
         (lv.scale_factor, lv.width, lv.height)
@@ -219,11 +235,14 @@ def _matches(tiles: TileSet, derivatives: DerivativeSet, wanted: tuple[int, ...]
         if lv.scale_factor in wanted
     }
     tile_sizes = {lv.tile_size for lv in tiles.levels}
-    return sizes == expected and tile_sizes == {derivatives.tile_size}
+    levels_match = (sizes and sizes <= expected) if subset else sizes == expected
+    return bool(levels_match) and tile_sizes == {derivatives.tile_size}
 
 
-def _cut(image: Image.Image, directory: Path, tile_size: int) -> None:
+def _cut(encoders: ThreadPoolExecutor, image: Image.Image, directory: Path, tile_size: int) -> list:
+    """Hand each tile of ``image`` to the encoders; their futures, to wait for."""
     directory.mkdir()
+    futures = []
     for top in range(0, image.height, tile_size):
         for left in range(0, image.width, tile_size):
             box = (
@@ -232,8 +251,13 @@ def _cut(image: Image.Image, directory: Path, tile_size: int) -> None:
                 min(left + tile_size, image.width),
                 min(top + tile_size, image.height),
             )
-            name = f"{left // tile_size}-{top // tile_size}.jpg"
-            image.crop(box).save(directory / name, "JPEG", quality=TILE_QUALITY)
+            path = directory / f"{left // tile_size}-{top // tile_size}.jpg"
+            futures.append(encoders.submit(_save_tile, image, box, path))
+    return futures
+
+
+def _save_tile(image: Image.Image, box: tuple[int, int, int, int], path: Path) -> None:
+    image.crop(box).save(path, "JPEG", quality=TILE_QUALITY)
 
 
 def _publish(staging: Path, final: Path) -> None:

@@ -8,12 +8,19 @@ damaged or incomplete files are caught at upload rather than when a reader first
 Pillow's global ``Image.MAX_IMAGE_PIXELS`` is neither relied on nor changed: the limit is the
 caller's ``max_pixels``. (Pillow's TIFF decoder still consults the global while decoding; should
 it object, the file is refused as too large like any other.)
+
+The pixels a JPEG's check decoded at 1/8 scale are kept a little while under the file's SHA-256
+(``recently_verified``), so the thumbnails the save makes next come from that decode instead of
+a second one: the check and the thumbnails of a camera photograph read its data once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import struct
+import threading
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +55,12 @@ _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct
 _OTHER_SIGNATURES = {b"ftypheic": "HEIC", b"ftypheix": "HEIC", b"ftypmif1": "HEIF"}
 
 _PREFIX_LENGTH = 16
+
+# Pixels of recent checks by SHA-256, newest last, at most this many bytes of pixels in all (an
+# import checks a batch of up to ten images before saving them).
+_RECENT_BYTES = 48 * 1024 * 1024
+_recent: OrderedDict[str, Image.Image] = OrderedDict()
+_recent_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -111,6 +124,8 @@ def verify_image(path: Path, filename: str, *, max_pixels: int) -> VerifiedImage
                 # camera photograph verifies in a third of the time of a full decode.
                 image.draft(image.mode, (-(-width // 8), -(-height // 8)))
             image.load()
+            if image.format in ("JPEG", "MPO"):
+                _remember(path, image.copy())
     except ImageRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
@@ -132,6 +147,26 @@ def verify_image(path: Path, filename: str, *, max_pixels: int) -> VerifiedImage
         height=height,
         orientation=orientation,
     )
+
+
+def recently_verified(sha256: str) -> Image.Image | None:
+    """The pixels (as stored, before orientation) a check of these bytes decoded, handed out
+    once; None when there was no such check in this process or it was forgotten."""
+    with _recent_lock:
+        return _recent.pop(sha256, None)
+
+
+def _remember(path: Path, pixels: Image.Image) -> None:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1024 * 1024):
+            digest.update(chunk)
+    with _recent_lock:
+        _recent[digest.hexdigest()] = pixels
+        while sum(len(kept.mode) * kept.width * kept.height for kept in _recent.values()) > (
+            _RECENT_BYTES
+        ):
+            _recent.popitem(last=False)
 
 
 def check_size(size: int, max_bytes: int, filename: str) -> None:

@@ -34,7 +34,7 @@ from tests.iiif.test_image_api import (  # noqa: F401 (fixtures used by name)
 from tests.ingest import image_factory as make
 from tests.ingest.image_factory import BLUE, GREEN, RED, YELLOW, quadrants
 
-LARGE = (2600, 1800)  # longer side past 2048: the full-resolution level is tiled
+LARGE = (2600, 1800)  # levels 2600, 1300 and 650 px wide are tiled; 325 px is one tile
 
 
 def jpeg_bytes(tmp_path: Path, size: tuple[int, int], orientation: int | None = None) -> bytes:
@@ -58,7 +58,11 @@ def test_full_resolution_regions_are_read_from_tiles(
     level = tiles.level(1)
     assert (level.width, level.height, level.columns, level.rows) == (2600, 1800, 6, 4)
     assert len(list(level.directory.glob("*.jpg"))) == 24
-    assert tiles.level(2) is None  # 1300 px wide: read whole, no tiles needed
+    assert [(lv.scale_factor, lv.columns, lv.rows) for lv in tiles.levels] == [
+        (1, 6, 4),
+        (2, 3, 2),
+        (4, 2, 1),
+    ]  # every level larger than one tile; the 325 px level is its own single tile
     assert corner.size == (512, 512)
     assert_corners(corner, [RED] * 4)
 
@@ -70,6 +74,47 @@ def test_full_resolution_regions_are_read_from_tiles(
     assert_corners(across, [RED, GREEN, BLUE, YELLOW])
     assert edge.size == (40, 264)
     assert_corners(edge, [YELLOW] * 4)
+
+
+def test_stored_tiles_levels_and_thumbnails_are_sent_as_they_are(
+    client: FlaskClient, publish: Publish, tmp_path: Path
+) -> None:
+    asset = publish(jpeg_bytes(tmp_path, LARGE))
+    store = file_store()
+    tiles = load_tile_set(store, asset.sha256)
+    derivatives = load_derivative_set(store, asset.sha256)
+    assert tiles is not None and derivatives is not None
+
+    def body(request: str) -> bytes:
+        response = client.get(f"{BASE}/{asset.public_id}/{request}")
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.data
+
+    stored = {
+        "512,512,512,512/512,/0/default.jpg": tiles.level(1).tile_path(1, 1),
+        "2560,1536,40,264/40,/0/color.jpg": tiles.level(1).tile_path(5, 3),  # the corner
+        "2048,1024,552,776/276,/0/default.jpg": tiles.level(2).tile_path(2, 1),
+        "0,0,2048,1800/512,/0/default.jpg": tiles.level(4).tile_path(0, 0),
+        "full/pct:50/0/default.jpg": derivatives.levels[1].path,
+        "full/325,/0/default.jpg": derivatives.levels[3].path,
+        "full/200,/0/default.jpg": derivatives.thumbnail(200),
+    }
+    for request, path in stored.items():
+        assert body(request) == path.read_bytes(), request
+
+    # Anything else is rendered from those pixels.
+    rendered = {
+        "512,512,512,512/512,/0/gray.jpg": tiles.level(1).tile_path(1, 1),
+        "512,512,512,512/512,/90/default.jpg": tiles.level(1).tile_path(1, 1),
+        "512,512,512,512/512,/0/default.png": tiles.level(1).tile_path(1, 1),
+        "500,512,512,512/512,/0/default.jpg": tiles.level(1).tile_path(1, 1),
+        "full/pct:49/0/default.jpg": derivatives.levels[1].path,
+    }
+    for request, path in rendered.items():
+        assert body(request) != path.read_bytes(), request
+    corner = fetch_image(client, f"{BASE}/{asset.public_id}/2560,1536,40,264/40,/0/default.jpg")
+    assert corner.size == (40, 264)
+    assert_corners(corner, [YELLOW] * 4)
 
 
 def test_zoomed_out_views_never_read_the_original(

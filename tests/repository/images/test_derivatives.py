@@ -8,8 +8,15 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from repository.images.derivatives import build_derivatives, load_derivative_set
+from repository.images.derivatives import (
+    THUMBNAIL_SIZES,
+    build_derivatives,
+    build_thumbnails,
+    load_derivative_set,
+    thumbnail_name,
+)
 from repository.images.storage import FileStore
+from repository.images.verify import recently_verified, verify_image
 from tests.ingest import image_factory as make
 from tests.ingest.image_factory import BLUE, GREEN, RED, YELLOW
 
@@ -248,3 +255,25 @@ def test_an_original_that_was_never_stored_has_no_derivatives(store: FileStore) 
     with pytest.raises(FileNotFoundError):
         build_derivatives(store, "0" * 64)
     assert load_derivative_set(store, "0" * 64) is None
+
+
+@pytest.mark.parametrize("orientation", [None, 6])
+def test_thumbnails_after_a_check_reuse_its_decode_and_look_the_same(
+    store: FileStore, tmp_path: Path, orientation: int | None
+) -> None:
+    """A save checks the upload, then makes its thumbnails from the pixels the check decoded."""
+    path = make.jpeg(tmp_path / "photo.jpg", (2400, 1600), orientation=orientation)
+    sha256 = put(store, path)
+    build_thumbnails(store, sha256)  # no check in between: decoded afresh
+    thumbnails = store.derivative_dir(sha256)
+    fresh = {size: (thumbnails / thumbnail_name(size)).read_bytes() for size in THUMBNAIL_SIZES}
+    store.remove_derivatives(sha256)
+
+    verify_image(path, "photo.jpg", max_pixels=50_000_000)
+    build_thumbnails(store, sha256)
+
+    assert recently_verified(sha256) is None  # the check's pixels were used, and only once
+    for size in THUMBNAIL_SIZES:
+        assert (thumbnails / thumbnail_name(size)).read_bytes() == fresh[size]
+    expected = [RED, GREEN, BLUE, YELLOW]
+    assert_colours(thumbnails / thumbnail_name(600), expected)
