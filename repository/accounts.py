@@ -16,6 +16,7 @@ from flask import (
     Flask,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -179,7 +180,7 @@ def use_link(secret: str) -> Response | tuple[str, int]:
             flash(_l("Your password is set. Please sign in with it."), "success")
             return redirect(url_for("accounts.login"))
     page = render_template("accounts/link.html", form=form, account=link.user, purpose=link.purpose)
-    response = Response(page, status=422 if form.errors else 200)
+    response = make_response(page, 422 if form.errors else 200)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"  # the secret is in this page's address
     return response

@@ -9,7 +9,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from repository.admin import collections, views
+    from repository.admin import collections, views  # noqa: F401 - they add their pages
+    from repository.admin.blueprint import blueprint
 
-    collections.register(views.blueprint)
-    app.register_blueprint(views.blueprint)
+    app.register_blueprint(blueprint)

@@ -3,7 +3,7 @@ coordinating library; that library's administrators edit the texts, rights and v
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from repository import permissions
+from repository.admin.blueprint import blueprint
 from repository.admin.forms import CollectionForm, show_service_error
 from repository.admin.pages import page
 from repository.errors import HuikuError, PermissionDenied
@@ -52,6 +53,7 @@ def _texts(form: CollectionForm) -> dict[str, str]:
     }
 
 
+@blueprint.route("/collections")
 def collection_list() -> Response:
     return page(
         "admin/collections.html",
@@ -60,6 +62,7 @@ def collection_list() -> Response:
     )
 
 
+@blueprint.route("/collections/new", methods=["GET", "POST"])
 def new_collection() -> Response:
     if not permissions.can_administer_alliance(current_user):
         raise PermissionDenied(collections.ALLIANCE_ONLY)
@@ -86,6 +89,7 @@ def new_collection() -> Response:
     return page("admin/collection.html", 422 if form.errors else 200, form=form, collection=None)
 
 
+@blueprint.route("/collections/<slug>", methods=["GET", "POST"])
 def collection(slug: str) -> Response:
     chosen = collections.collection_for(current_user, slug)
     form = _form(chosen)
@@ -113,9 +117,3 @@ def collection(slug: str) -> Response:
             flash(_l("Collection %(slug)s saved.", slug=chosen.slug), "success")
             return redirect(url_for("admin.collection", slug=chosen.slug))
     return page("admin/collection.html", 422 if form.errors else 200, form=form, collection=chosen)
-
-
-def register(blueprint: Blueprint) -> None:
-    blueprint.add_url_rule("/collections", view_func=collection_list)
-    blueprint.add_url_rule("/collections/new", view_func=new_collection, methods=["GET", "POST"])
-    blueprint.add_url_rule("/collections/<slug>", view_func=collection, methods=["GET", "POST"])

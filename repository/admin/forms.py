@@ -42,13 +42,13 @@ class LibraryForm(FlaskForm):
 
 class UserForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
-    name = StringField(_l("Name"), validators=[Length(max=200)])
+    name = StringField(_l("Full name"), validators=[Length(max=200)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="contributor")
     alliance_admin = BooleanField(_l("Alliance administrator (all libraries)"))
     active = BooleanField(_l("Active"), default=True)
     reviews = CheckboxList(_l("Reviews these collections"), choices=[], validate_choice=True)
     how = SelectField(
-        _l("Password"),
+        _l("How the password is set"),
         choices=[
             SelectChoice("invite", _l("Send a one-time invitation link")),
             SelectChoice("password", _l("Set a password now")),

@@ -6,14 +6,15 @@ shows. A service's refusal is shown next to the field it names, with status 422.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from repository import permissions
+from repository.admin.blueprint import blueprint
 from repository.admin.forms import AuditFilterForm, LibraryForm, UserForm, show_service_error
 from repository.admin.pages import page
 from repository.errors import HuikuError, PermissionDenied
@@ -22,17 +23,6 @@ from repository.messages import Message
 from repository.models import Collection, User
 from repository.services import accounts, administration, audit, tokens
 from repository.services.collections import collections_for
-
-blueprint = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-@blueprint.before_request
-@login_required
-def require_admin() -> None:
-    if not (current_user.is_active and current_user.is_admin):
-        raise PermissionDenied(
-            Message("only administrators may open these pages", "只有管理员可以打开这些页面")
-        )
 
 
 def _link_url(secret: str) -> str:
