@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text, false
+from sqlalchemy import Column, ForeignKey, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -152,6 +152,43 @@ class OneTimeLink(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+support_grant_collections = Table(
+    "support_grant_collection",
+    db.metadata,
+    Column("grant_id", ForeignKey("support_grant.id", ondelete="CASCADE"), primary_key=True),
+    Column("collection_id", ForeignKey("collection.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class SupportGrant(db.Model):
+    """Paired support (结对扶持): the helper library's staff work on behalf of the partner
+    library, in the chosen collections, from ``starts_at`` until ``expires_at`` or revocation.
+
+    What they make belongs to the partner; both libraries are credited.
+    """
+
+    __tablename__ = "support_grant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    helper_library_id: Mapped[int] = mapped_column(ForeignKey("library.id"), index=True)
+    partner_library_id: Mapped[int] = mapped_column(ForeignKey("library.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    helper_library: Mapped[Library] = relationship(foreign_keys=[helper_library_id])
+    partner_library: Mapped[Library] = relationship(foreign_keys=[partner_library_id])
+    collections: Mapped[list[Collection]] = relationship(secondary=support_grant_collections)
+
+    def in_force(self, at: datetime) -> bool:
+        return self.revoked_at is None and self.starts_at <= at < self.expires_at
 
 
 class SignInThrottle(db.Model):
