@@ -313,6 +313,7 @@ def test_records_of_an_unpublished_collection_have_no_manifest(client, changbais
 def test_a_cached_manifest_is_rebuilt_after_an_edit(
     client, changbaishan, make_record, make_user, manifest_cache
 ):
+    changbaishan.edits_need_review = False  # the edit goes live at once
     contributor = make_user("contributor")
     record = make_record(changbaishan, contributor, images=1)
     url = f"/iiif/3/manifests/{record.public_id}"
@@ -359,6 +360,7 @@ def test_image_changes_rebuild_the_manifest(client, changbaishan, make_record, m
     from ingest.uploads import ImageChange, ImageUpload
     from tests.factories import jpeg_bytes
 
+    changbaishan.edits_need_review = False  # the edit goes live at once
     contributor = make_user("contributor")
     record = make_record(changbaishan, contributor, images=2)
     url = f"/iiif/3/manifests/{record.public_id}"

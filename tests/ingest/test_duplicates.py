@@ -182,6 +182,7 @@ def test_an_edit_that_makes_records_different_removes_the_open_pair(plants, make
 def test_kept_both_is_not_flagged_again_unless_a_record_changes_materially(
     plants, make_user, make_record, reviewer
 ):
+    plants.edits_need_review = False  # the edits go live at once
     first = make_record(plants, **ginseng())
     contributor = make_user()
     second = make_record(plants, contributor, **ginseng(locality="抚松县"))
@@ -255,7 +256,9 @@ def test_a_merge_credits_both_libraries_combines_images_and_withdraws_the_other(
     for record in (survivor, other):
         revision = record.revisions[0]
         assert revision.action == "merge" and revision.user == reviewer
-        assert revision.comment == f"{other.public_id} → {survivor.public_id}\n同一物种"
+        assert revision.comment.startswith(f"{other.public_id} → {survivor.public_id}\n同一物种")
+    # the other library's title, not kept, stays in the survivor's history
+    assert survivor.revisions[0].comment.endswith("中文名 Chinese name: 人參")
     assert survivor.revisions[0].assets_after == [a.sha256 for a in survivor.assets]
     assert other.revisions[0].status_after == "withdrawn"
     pair = the_pair(survivor, other)

@@ -264,6 +264,7 @@ def test_changes_during_a_harvest_neither_skip_nor_repeat(corpus, sickle, page_s
                 if record.library.code == "JL-SL"
                 else db.session.get(User, corpus.users["YB-LIB"])
             )
+            record.collection.edits_need_review = False  # the edit goes live at once
             records.update_record(
                 owner, record, {**record.metadata_, "title": "改 " + record.title}
             )
