@@ -8,8 +8,8 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from repository import permissions
-from repository.errors import HuikuError, NotFound
-from repository.i18n import current_locale, localize
+from repository.errors import NotFound
+from repository.i18n import current_locale
 from repository.messages import Message
 from repository.models import RecordStatus
 from repository.services import notifications, records, review, workspace
@@ -24,6 +24,7 @@ def workspace_home() -> tuple[str, int]:
     chosen, paging, errors = workspace.parse_filter(request.args)
     if chosen.scope == "review" and not _reviews_anything():
         chosen = workspace.Filter(**{**chosen.__dict__, "scope": "library"})
+    choices = workspace.filter_choices(current_user)
     page = workspace.records_page(current_user, chosen, **paging)
     reviewer = _reviews_anything()
     return render_template(
@@ -31,8 +32,8 @@ def workspace_home() -> tuple[str, int]:
         page=page,
         chosen=chosen,
         errors=errors,
-        choices=workspace.filter_choices(current_user),
-        collections=workspace.contributable_collections(current_user),
+        choices=choices,
+        collections=workspace.contributable_collections(current_user, choices["collections"]),
         queue_count=workspace.review_queue_count(current_user) if reviewer else 0,
         pending_edits=review.pending_edits(current_user, 20) if reviewer else [],
         reviewer=reviewer,
@@ -144,7 +145,3 @@ def notifications_read() -> Response:
     if ReviewForm().validate_on_submit():
         notifications.mark_all_read(current_user)
     return redirect(url_for("workflow.notification_list"), 303)
-
-
-def error_text(error: HuikuError) -> str:
-    return localize(error.message)
