@@ -19,6 +19,7 @@ from pathlib import Path
 
 from demo import dataset
 from demo.artwork import Recipe, render_jpeg
+from demo.recordings import attach_demo_recordings
 from ingest.imports import run_import, start_import
 from repository import permissions
 from repository.errors import NotFound
@@ -75,6 +76,9 @@ def load_demo(limit: int | None = None, progress: Progress | None = None) -> Dem
             summary.created += job.counts.get("created", 0)
             if progress:
                 progress(summary.existing + summary.created, len(chosen))
+    if "jilin-ich" in collection_map:  # audio and video of performances (demo/recordings.py)
+        ich = collection_map["jilin-ich"]
+        attach_demo_recordings(libraries, ich, lambda lib: _importer(users, lib, ich))
     return summary
 
 
