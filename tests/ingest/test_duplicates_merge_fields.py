@@ -32,7 +32,9 @@ def ginseng(**changes):
 
 @pytest.fixture
 def pair(plants, make_record, make_user, reviewer):
-    first = make_record(plants, make_user(), **ginseng(habitat="针阔混交林下", distribution="抚松县"))
+    first = make_record(
+        plants, make_user(), **ginseng(habitat="针阔混交林下", distribution="抚松县")
+    )
     second = make_record(plants, make_user(), **ginseng(habitat="林缘草地", distribution="安图县"))
     candidate = db.session.scalar(select(DuplicateCandidate))
     assert candidate is not None
@@ -84,7 +86,10 @@ def test_the_comparison_page_merges_with_the_ticked_values(pair, reviewer, login
     db.session.refresh(first)
     assert first.metadata_["habitat"] == "林缘草地"
     bad = submit_form(
-        browser, url, {"survivor": first.public_id, "keep_distribution": "other"}, action=f"{url}/merge"
+        browser,
+        url,
+        {"survivor": first.public_id, "keep_distribution": "other"},
+        action=f"{url}/merge",
     )
     assert bad.status_code == 409  # already merged: the stale pair is named, not a 500
 
