@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# nginx for tests that need a TLS proxy with authentication in front of the test Elasticsearch
-# node (tests/search/test_secured_engine.py): the node the project assembles has no security
-# module, so the proxy plays a secured cluster's part.
+# nginx for tests that need it: a TLS proxy with authentication in front of the test
+# Elasticsearch node (tests/search/test_secured_engine.py; the node the project assembles has no
+# security module, so the proxy plays a secured cluster's part), and the IIIF deployment profile
+# of docs/nginx-iiif.conf on local disk and on S3 (tests/iiif/test_nginx_profile.py, also run by
+# bench/cached.py).
 #
 #   scripts/services/nginx.sh ensure
 #
