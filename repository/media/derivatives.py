@@ -6,7 +6,9 @@ written as one set (``FileStore.writing_derivatives``)::
     play.mp4 | play.m4a    only when the original is not already web-playable
     poster.jpg, thumb.jpg  video: a frame a little way in, and its 200-pixel-wide copy
     waveform.png, thumb.jpg  audio: the sound's outline, and its 200-pixel-wide copy
-    media.json             which of these exist, with their sizes and types
+    manifest.json          which of these exist, with their sizes and types; the set's
+                           manifest, written last, as for images (an S3 store counts a set
+                           only once it is there)
 
 Web-playable means what every current browser plays: MP4 with H.264 (8-bit 4:2:0) and AAC,
 MP3, or AAC in M4A. Everything else (WebM, MOV, HEVC, WAV, FLAC, a rotated video) gets an
@@ -23,12 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from repository.images.derivatives import MANIFEST_NAME
 from repository.images.storage import FileStore
 
 THUMBNAIL_WIDTH = 200
 POSTER_MAX_WIDTH = 1280
 WAVEFORM_SIZE = (1200, 240)
-SET_FILE = "media.json"
+SET_FILE = MANIFEST_NAME  # the name every derivative set's manifest has
 
 
 class TranscodeFailed(RuntimeError):
