@@ -74,11 +74,15 @@ def sniff_format(path: Path) -> str:
 
 
 @contextmanager
-def open_table(path: Path, *, encoding: str | None = None) -> Iterator[Table]:
+def open_table(
+    path: Path, *, encoding: str | None = None, found: str | None = None
+) -> Iterator[Table]:
     """The table in ``path`` with its header row read; its rows stream while the block runs.
 
     Blank rows are skipped, and so is a hint row: a row 2 whose first cell starts with ``#``.
     Raises TableUnreadable, also while rows are being read (an unbalanced quote further down).
+    ``found``: the encoding an earlier reading of this very file decided on (``Table.encoding``),
+    used without reading the file through again to decide (a chunk of a large import).
     """
     path = Path(path)
     if path.stat().st_size == 0:
@@ -87,7 +91,7 @@ def open_table(path: Path, *, encoding: str | None = None) -> Iterator[Table]:
         with _open_xlsx(path) as table:
             yield table
     else:
-        with _open_csv(path, encoding) as table:
+        with _open_csv(path, encoding, found) as table:
             yield table
 
 
@@ -110,8 +114,8 @@ def _headers_or_fail(first: list[str] | None) -> list[str]:
 
 
 @contextmanager
-def _open_csv(path: Path, chosen: str | None) -> Iterator[Table]:
-    encoding, lines = decide_encoding(path, chosen)
+def _open_csv(path: Path, chosen: str | None, found: str | None = None) -> Iterator[Table]:
+    encoding, lines = (found, 0) if found else decide_encoding(path, chosen)
     with path.open("rb") as raw:
         text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
         first_line = text.readline()

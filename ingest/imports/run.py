@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import select
@@ -39,6 +40,7 @@ from ingest.imports.chunks import (
     settle_job,
     split_job,
     stop_chunks,
+    with_chunk_progress,
     zero_counts,
 )
 from ingest.imports.files import JobFiles
@@ -51,7 +53,7 @@ from ingest.imports.problems import (
     Problem,
     TableUnreadable,
 )
-from ingest.imports.reader import SourceRow, open_table
+from ingest.imports.reader import SourceRow, Table, open_table
 from ingest.imports.report import (
     add_entries,
     clear_entries,
@@ -59,7 +61,7 @@ from ingest.imports.report import (
     record_ids_written,
 )
 from ingest.imports.rows import Columns, check_row, map_columns
-from ingest.imports.shape import read_shape
+from ingest.imports.shape import read_shape, repeated_problem
 from ingest.imports.writer import (
     CheckedItem,
     Writer,
@@ -185,7 +187,7 @@ class ImportRun:
 
     def _run_chunk(self) -> None:
         """A chunk's rows, in the job's phase; the last chunk to end settles the job."""
-        self._read_columns()
+        self._read_repeated()
         if self._pass(write=job_phase(self.job) == WRITE):
             self._end_chunk(JobState.SUCCEEDED)
 
@@ -223,12 +225,15 @@ class ImportRun:
         self.to_enqueue = [chunk.public_id for chunk in chunks]
         log.info("import %s split into %d chunks", job.public_id, len(chunks))
 
-    def _read_columns(self) -> None:
-        """A chunk's view of the file: the columns, and the local ids the first pass found
-        used twice (kept in the job row, so no chunk reads the whole file for them)."""
-        with open_table(self.files.table, encoding=self.options.get("encoding")) as table:
-            self.columns = map_columns(self.profile, table.headers)
+    def _read_repeated(self) -> None:
+        """The local ids the first pass found used twice (kept in the job row, so no chunk
+        reads the whole file for them); the columns are read with the chunk's rows."""
         self.repeated = dict(self.job.files.get("repeated") or {})
+
+    def _open_table(self) -> AbstractContextManager[Table]:
+        """The table; a chunk trusts the encoding the first pass found (no second scan)."""
+        found = self.job.files["table"].get("encoding") if self.chunk is not None else None
+        return open_table(self.files.table, encoding=self.options.get("encoding"), found=found)
 
     def _cursor(self) -> dict[str, Any]:
         """Where the job (or the chunk) stands: the phase and the last row done."""
@@ -264,7 +269,9 @@ class ImportRun:
     def _pass(self, *, write: bool) -> bool:
         """Check (and with ``write``, write) the rows after the cursor; False when cancelled."""
         cursor = self._cursor()
-        with open_table(self.files.table, encoding=self.options.get("encoding")) as table:
+        with self._open_table() as table:
+            if self.columns is None:
+                self.columns = map_columns(self.profile, table.headers)
             for batch in self._batches(table.rows, cursor["row"]):
                 if self.lease.cancel_requested():
                     self._finish(JobState.CANCELLED)
@@ -275,6 +282,8 @@ class ImportRun:
                     self._write(items)
                 else:
                     self._predict(items, self.images.verified_count - verified)
+                if self.chunk is not None:
+                    with_chunk_progress(self.job)  # the whole job's, for a progress bar
                 self.progress(self.job)
         if write:
             self._build_leftover_derivatives()
@@ -317,7 +326,11 @@ class ImportRun:
                     problems.append(self._image_problem(row.number, name, problem))
                 self._keep_alive()
         if row.local_id in self.repeated:
-            problems.append(self._repeated_problem(row.local_id, row.number))
+            problems.append(
+                repeated_problem(
+                    self.columns, self.profile, self.repeated, row.local_id, row.number
+                )
+            )
         entries = [problem_entry(problem, local_id=row.local_id) for problem in problems]
         return CheckedItem(row.number, row.local_id, row.metadata, images, entries)
 
@@ -405,19 +418,6 @@ class ImportRun:
             value=name,
             cell=f"{column.letter}{number}" if column else "",
             fix=problem.fix,
-        )
-
-    def _repeated_problem(self, local_id: str, number: int) -> Problem:
-        column = self.columns.by_field.get("local_id")
-        others = ", ".join(str(row) for row in self.repeated[local_id] if row != number)
-        return Problem(
-            _REPEATED_LOCAL_ID.format(id=local_id, others=others),
-            row=number,
-            column=self.columns.header_for("local_id", self.profile),
-            field="local_id",
-            value=local_id,
-            cell=f"{column.letter}{number}" if column else "",
-            fix=_REPEATED_LOCAL_ID_FIX,
         )
 
     def _commit_progress(
@@ -554,15 +554,6 @@ _FILE_GONE = Message(
     "The file {name} of this import is no longer there (deleted from the server?); upload it "
     "again.",
     "此导入的文件 {name} 已不存在（可能已从服务器上删除）；请重新上传。",
-)
-_REPEATED_LOCAL_ID = Message(
-    "The local identifier {id} is also used in row(s) {others} of this file; none of these rows "
-    "is imported.",
-    "本馆标识 {id} 在本文件第 {others} 行也出现了；这些行均未导入。",
-)
-_REPEATED_LOCAL_ID_FIX = Message(
-    "Give each record its own local_id, or delete the repeated row.",
-    "请为每条记录使用不同的本馆标识，或删除重复的行。",
 )
 _NOT_SAVED = Message(
     "The row could not be saved: {error}. Import it again; the rows before it are saved.",

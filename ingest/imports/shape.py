@@ -63,6 +63,23 @@ def read_shape(
     return Shape(columns, counted, found, repeated, ranges)
 
 
+def repeated_problem(
+    columns: Columns, profile: Profile, repeated: dict[str, list[int]], local_id: str, number: int
+) -> Problem:
+    """A row whose ``local_id`` other rows of the file use too (the first pass found them)."""
+    column = columns.by_field.get("local_id")
+    others = ", ".join(str(row) for row in repeated[local_id] if row != number)
+    return Problem(
+        _REPEATED_LOCAL_ID.format(id=local_id, others=others),
+        row=number,
+        column=columns.header_for("local_id", profile),
+        field="local_id",
+        value=local_id,
+        cell=f"{column.letter}{number}" if column else "",
+        fix=_REPEATED_LOCAL_ID_FIX,
+    )
+
+
 _TOO_MANY_ROWS = Message(
     "The file has more than {limit} rows, the most one import takes; split it into several files.",
     "文件超过 {limit} 行，即单次导入的上限；请拆分为多个文件。",
@@ -70,4 +87,13 @@ _TOO_MANY_ROWS = Message(
 _NO_ROWS = Message(
     "The file has column headers but no rows to import.",
     "文件只有列名，没有可导入的行。",
+)
+_REPEATED_LOCAL_ID = Message(
+    "The local identifier {id} is also used in row(s) {others} of this file; none of these rows "
+    "is imported.",
+    "本馆标识 {id} 在本文件第 {others} 行也出现了；这些行均未导入。",
+)
+_REPEATED_LOCAL_ID_FIX = Message(
+    "Give each record its own local_id, or delete the repeated row.",
+    "请为每条记录使用不同的本馆标识，或删除重复的行。",
 )

@@ -246,3 +246,18 @@ def test_the_job_ends_once_however_often_its_chunks_settle_it(write, contributor
     assert job.state is JobState.SUCCEEDED and job.finished_at == ended
     assert not run_chunk(chunks(job)[0])  # a chunk's task that comes late does nothing
     assert len(job.report) == ROWS
+
+
+def test_the_command_line_runs_the_chunks_itself_and_shows_the_whole_jobs_progress(
+    write, contributor, collection, held
+):
+    """No worker takes the chunks (their tasks are held back): ``huiku import`` runs them one
+    after another in its own process, its progress bar fed with the job's sums."""
+    seen = []
+    rows = many_rows(ROWS, images_every=99)
+    job = started(write, contributor, collection, rows, images=False)
+    run_import(job, lambda running: seen.append((running.state.value, running.processed_rows)))
+    assert job.state is JobState.SUCCEEDED and job.chunk_count == 4 and len(held) == 4
+    assert seen == [("running", rows) for rows in range(2, ROWS + 1, 2)]
+    each_row_once(ROWS, images_every=99)
+    assert created_in_report(job) == every_id()
