@@ -5,9 +5,14 @@
    uploaded through the JSON API and imported with the duplicate check on: another library's
    5,000 records are there first (imported untimed), a twentieth of them under names the file
    uses too. Timed from the upload to the job's finished state,
-   with ``huiku worker --workers 1`` and again with ``--workers 2`` (a fresh database each).
+   with ``huiku worker --workers 1`` and again with ``--workers 2`` (a fresh database each),
+   and, as the peer measured in the same run, with one worker and the file not split.
 2. **Memory.** The peak RSS (``VmHWM``) of the worker process that ran an import of 10,000
    and of 100,000 rows, each in a fresh worker, beside its RSS when idle before the job.
+
+A file of more than ``IMPORT_CHUNK_ROWS`` rows (``--chunk-rows``, default 10,000) is split into
+chunks after its first pass, which the worker processes take at once. The load average is
+recorded before and after each part: the machine may be shared.
 
 Each run empties the PostgreSQL database given with ``--database-url`` (give it one of its
 own) and uses a fresh instance folder; the queue is the instance's SQLite file, or Redis with
@@ -15,6 +20,9 @@ own) and uses a fresh instance folder; the queue is the instance's SQLite file, 
 
     python bench/import_bench.py --database-url postgresql+psycopg://huiku@127.0.0.1:54330/bench
     python bench/import_bench.py --database-url … --rows 5000 --memory-rows 1000,5000 --no-output
+
+Results are added to ``bench/results/import.json`` as a run named by ``--name`` (earlier runs
+are kept; a run of the same name is replaced).
 """
 
 from __future__ import annotations
@@ -98,7 +106,9 @@ def table(count: int, prefix: str = "CBS", seed: int = SEED, names: range = rang
 class Instance:
     """An empty, migrated instance on the given database, with two libraries and a collection."""
 
-    def __init__(self, folder: Path, database_url: str, redis_url: str | None) -> None:
+    def __init__(
+        self, folder: Path, database_url: str, redis_url: str | None, chunk_rows: int
+    ) -> None:
         self.folder = folder
         self.env = {
             **os.environ,
@@ -108,7 +118,9 @@ class Instance:
         }
         if redis_url:
             self.env["HUIKU_REDIS_URL"] = redis_url
-        (folder / "huiku.cfg").write_text("IMPORT_MAX_ROWS = 200_000\n")
+        (folder / "huiku.cfg").write_text(
+            f"IMPORT_MAX_ROWS = 200_000\nIMPORT_CHUNK_ROWS = {chunk_rows}\n"
+        )
         os.environ.update(self.env)
         from flask_migrate import upgrade
         from sqlalchemy import text
@@ -212,13 +224,17 @@ def memory_kb(pid: int, field: str) -> int:
 # The parts, each in a process of its own ------------------------------------------------------
 
 
-def part_speed(folder: Path, args: argparse.Namespace, processes: int) -> dict[str, Any]:
-    bench = Instance(folder, args.database_url, args.redis_url)
+def part_speed(
+    folder: Path, args: argparse.Namespace, processes: int, *, split: bool = True
+) -> dict[str, Any]:
+    chunk_rows = args.chunk_rows if split else 10**9
+    bench = Instance(folder, args.database_url, args.redis_url, chunk_rows)
     bench.seed_other_library(args.other_rows)
     data = table(args.rows)
     worker = bench.worker(processes)
     try:
         time.sleep(3)  # the worker has loaded the app
+        load_before = os.getloadavg()[0]
         started = time.perf_counter()
         job = bench.wait(bench.upload(data))
         seconds = time.perf_counter() - started
@@ -232,13 +248,15 @@ def part_speed(folder: Path, args: argparse.Namespace, processes: int) -> dict[s
         "rows_per_s": round(args.rows / seconds),
         "counts": job.counts,
         "other_library_records": args.other_rows,
+        "chunks": job.chunk_count,
+        "load_average_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)],
     }
     bench.close()
     return result
 
 
 def part_memory(folder: Path, args: argparse.Namespace, rows: int) -> dict[str, Any]:
-    bench = Instance(folder, args.database_url, args.redis_url)
+    bench = Instance(folder, args.database_url, args.redis_url, args.chunk_rows)
     data = table(rows)
     worker = bench.worker(1)
     try:
@@ -247,6 +265,7 @@ def part_memory(folder: Path, args: argparse.Namespace, rows: int) -> dict[str, 
             time.sleep(0.5)  # the consumer starts its worker process
         time.sleep(2)
         idle = {pid: memory_kb(pid, "VmRSS") for pid in children(worker.pid)}
+        load_before = os.getloadavg()[0]
         job_id = bench.upload(data)
         peak: dict[int, int] = {}
         job = None
@@ -268,6 +287,8 @@ def part_memory(folder: Path, args: argparse.Namespace, rows: int) -> dict[str, 
         "worker_idle_rss_mb": round(idle.get(ran, 0) / 1024, 1),
         "worker_peak_rss_mb": round(peak[ran] / 1024, 1),
         "report_mb": round(len(json.dumps(job.report, ensure_ascii=False)) / 1e6, 1),
+        "chunks": job.chunk_count,
+        "load_average_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)],
     }
     bench.close()
     return result
@@ -290,6 +311,14 @@ def main() -> None:
     parser.add_argument("--other-rows", type=int, default=5_000)
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--memory-rows", default="10000,100000")
+    parser.add_argument("--chunk-rows", type=int, default=10_000, help="IMPORT_CHUNK_ROWS")
+    parser.add_argument("--name", default="chunks", help="the name of this run in the results")
+    parser.add_argument(
+        "--no-peer",
+        dest="peer",
+        action="store_false",
+        help="leave out the peer: the same file, one worker, not split into chunks",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--no-output", action="store_true")
     parser.add_argument("--one", help=argparse.SUPPRESS)
@@ -300,14 +329,22 @@ def main() -> None:
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
         part, value = args.one.split(":")
         with tempfile.TemporaryDirectory(prefix="huiku-bench-") as folder:
-            function = part_speed if part == "speed" else part_memory
-            print(json.dumps(function(Path(folder), args, int(value))))
+            if part == "memory":
+                result = part_memory(Path(folder), args, int(value))
+            else:
+                result = part_speed(Path(folder), args, int(value), split=part == "speed")
+            print(json.dumps(result))
         return
     speed = [run_part(args, "speed", int(n)) for n in args.workers.split(",") if n]
+    if args.peer:
+        # The peer, measured in the same run: one worker, the same file as one job run.
+        speed.append(run_part(args, "whole", 1))
     for line in speed:
+        how = f"{line['chunks']} chunks" if line["chunks"] else "not split (peer)"
         print(
-            f"{line['rows']:,} rows, {line['workers']} worker process(es): {line['seconds']} s "
-            f"from upload to finished, {line['rows_per_s']:,} rows/s"
+            f"{line['rows']:,} rows, {line['workers']} worker process(es), {how}: "
+            f"{line['seconds']} s from upload to finished, {line['rows_per_s']:,} rows/s, "
+            f"load {line['load_average_1min']}"
         )
     memory = [run_part(args, "memory", int(n)) for n in args.memory_rows.split(",") if n]
     for line in memory:
@@ -317,17 +354,33 @@ def main() -> None:
         )
     if args.no_output:
         return
-    results = {
-        "benchmark": "import",
+    run = {
+        "name": args.name,
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
         "database": "postgresql",
         "queue": "redis" if args.redis_url else "sqlite",
+        "chunk_rows": args.chunk_rows,
         "speed": speed,
         "memory": memory,
     }
+    runs = earlier_runs(args.output)
+    runs = [earlier for earlier in runs if earlier.get("name") != args.name] + [run]
+    results = {"benchmark": "import", "runs": runs}
     args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    print(f"written to {args.output}")
+    print(f"written to {args.output} (run {args.name!r})")
+
+
+def earlier_runs(path: Path) -> list[dict[str, Any]]:
+    """The runs already in the results file; a file of one unnamed run (before runs had
+    names) is that run, named for what it measured."""
+    if not path.exists():
+        return []
+    earlier = json.loads(path.read_text())
+    if "runs" in earlier:
+        return earlier["runs"]
+    earlier.pop("benchmark", None)
+    return [{"name": "one task per job (before chunks)", **earlier}]
 
 
 if __name__ == "__main__":
