@@ -36,8 +36,10 @@ from repository.images.tasks import enqueue_derivatives
 from repository.images.tiles import tile_set_dir
 from repository.media.tasks import enqueue_recording_derivatives
 from repository.media.uploads import (  # recordings ride along with the images
+    RecordingChange,
     RecordingsRejected,
     attach_recordings,
+    change_recordings,
     split_recordings,
     stored_recordings,
 )
@@ -77,6 +79,7 @@ def save_record(
     data: Mapping[str, Any],
     uploads: Sequence[ImageUpload] = (),
     changes: Sequence[ImageChange] = (),
+    recording_changes: Sequence[RecordingChange] = (),
 ) -> bool:
     """Save an edit of metadata and images as one revision; False when nothing changed."""
     uploads, sounds = split_recordings(uploads)
@@ -88,6 +91,7 @@ def save_record(
 
         def edit_assets(target: Record) -> bool:
             changed = change_images(target, changes)
+            changed = change_recordings(target, recording_changes) or changed
             added = attach_images(target, stored) + attach_recordings(target, recordings)
             return bool(added) or changed
 

@@ -28,6 +28,7 @@ from repository.i18n import localize
 from repository.images import file_store
 from repository.images.derivatives import THUMBNAIL_SIZES, build_thumbnails, thumbnail_name
 from repository.images.storage import StorageUnavailable
+from repository.media.uploads import recording_changes
 from repository.messages import Message
 from repository.models import Asset
 from repository.profiles import MetadataInvalid
@@ -88,7 +89,10 @@ def edit_record(public_id: str) -> str | Response:
             for entry in form.images
         ]
         try:
-            saved = save_record(current_user, record, form.metadata(), _uploads(form), changes)
+            recordings = recording_changes(request.form, record)  # repository.media
+            saved = save_record(
+                current_user, record, form.metadata(), _uploads(form), changes, recordings
+            )
         except MetadataInvalid as error:
             form.show_errors(_localized(error))
         except StorageUnavailable as error:

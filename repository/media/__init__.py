@@ -75,6 +75,8 @@ def _template_helpers(app: Flask) -> None:
                 "This recording is being prepared for playing; come back in a few minutes.",
                 "该音视频正在转换为可播放的格式，请几分钟后再来。",
             ),
+            "label": Message("Label", "标题"),
+            "remove": Message("Remove", "删除"),
             "upload_hint": Message(
                 "Recordings too: MP3, M4A/AAC, WAV, FLAC, MP4, WebM or MOV (audio and video).",
                 "也可添加音视频：MP3、M4A/AAC、WAV、FLAC、MP4、WebM 或 MOV。",

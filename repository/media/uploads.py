@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from flask import current_app
 from sqlalchemy import select
@@ -179,13 +179,48 @@ def attach_recordings(record: Record, stored: Iterable[StoredRecording]) -> list
     return added
 
 
-def remove_recordings(record: Record, public_ids: Iterable[str]) -> bool:
-    """Take recordings off a record (their files stay: other records may share the bytes)."""
-    wanted = set(public_ids)
-    gone = [r for r in record.recordings if r.public_id in wanted]
-    for recording in gone:
-        record.recordings.remove(recording)
-    return bool(gone)
+@dataclass(frozen=True)
+class RecordingChange:
+    """What the edit form says about a recording the record already has."""
+
+    recording_id: str
+    label: str
+    remove: bool = False
+
+
+def recording_changes(form: Mapping[str, Any], record: Record) -> list[RecordingChange]:
+    """The edit form's fields for the record's recordings (templates/media/form_recordings.html)."""
+    removed = set(form.getlist("remove_recording")) if hasattr(form, "getlist") else set()
+    changes = []
+    for recording in record.recordings:
+        label = form.get(f"recording_label-{recording.public_id}")
+        if label is not None or recording.public_id in removed:
+            changes.append(
+                RecordingChange(
+                    recording.public_id,
+                    recording.label if label is None else str(label),
+                    recording.public_id in removed,
+                )
+            )
+    return changes
+
+
+def change_recordings(record: Record, changes: Iterable[RecordingChange]) -> bool:
+    """Relabel and remove recordings (inside the caller's transaction); whether anything
+    changed. A removed recording's files stay: other records may share the bytes."""
+    by_id = {recording.public_id: recording for recording in record.recordings}
+    changed = False
+    for change in changes:
+        recording = by_id.get(change.recording_id)
+        if recording is None:
+            continue
+        if change.remove:
+            if recording in record.recordings:
+                record.recordings.remove(recording)
+            changed = True
+        elif recording.label != change.label.strip()[:300]:
+            recording.label, changed = change.label.strip()[:300], True
+    return changed
 
 
 def _remove_unreferenced(created: list[str]) -> None:
