@@ -26,17 +26,19 @@ thumbnails are in the manifest).
 
 from __future__ import annotations
 
+import functools
 import gzip
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from repository.extensions import db
-from repository.images import file_store
+from repository.images.s3_client import S3Settings
 from repository.images.storage import FileStore, validate_key
 from repository.models import Asset, Collection, Library, Record, RecordStatus
 from repository.transactions import committed
@@ -49,12 +51,28 @@ MANIFEST_PATH = "/iiif/3/manifests/"
 _STALE = "huiku_iiif_public_stale"  # session.info: keys to remove again after the commit
 
 
-def public_store() -> FileStore:
-    """The bucket when the files are shared, else this machine's IIIF cache folder."""
-    store = file_store()
-    if store.shared:
-        return store
-    return FileStore(Path(current_app.config["IIIF_CACHE_ROOT"]))
+def public_store(config: Mapping[str, Any] | None = None) -> FileStore:
+    """The bucket when the files are shared, else this machine's IIIF cache folder.
+
+    ``config`` (an app's) spares an app context, which the middleware does not push.
+    """
+    config = current_app.config if config is None else config
+    settings = S3Settings.from_config(config)
+    if settings is not None:
+        return _bucket_store(str(config["STORAGE_ROOT"]), settings)
+    return _disk_store(str(config["IIIF_CACHE_ROOT"]))
+
+
+@functools.lru_cache(maxsize=8)
+def _bucket_store(root: str, settings: S3Settings) -> FileStore:
+    from repository.images.s3 import S3Store
+
+    return S3Store(Path(root), settings)
+
+
+@functools.lru_cache(maxsize=8)
+def _disk_store(root: str) -> FileStore:
+    return FileStore(Path(root))
 
 
 def key_for(url_path: str) -> str:

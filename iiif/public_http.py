@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -91,9 +91,8 @@ class PublicAnswers:
         match = _IMAGE.fullmatch(path)
         if match is None or match.group(2) not in IMAGE_TYPES or _encoded_slash(environ):
             return None
-        with self.app.app_context():
-            kept = _read(key_for(path))
-            base = self.app.config.get("BASE_URL")
+        kept = _read(self.app.config, key_for(path))
+        base = self.app.config.get("BASE_URL")
         if kept is None:
             return None
         root = base.rstrip("/") if base else _host_root(environ)
@@ -111,10 +110,10 @@ class PublicAnswers:
             return None  # the view negotiates that form
         key = key_for(path)
         gzipped = _accepts_gzip(environ)
-        with self.app.app_context():
-            kept = _read(f"{key}.gz") if gzipped else None
-            encoding = "gzip" if kept is not None else None
-            kept = kept or _read(key)
+        config = self.app.config
+        kept = _read(config, f"{key}.gz") if gzipped else None
+        encoding = "gzip" if kept is not None else None
+        kept = kept or _read(config, key)
         if kept is None:
             return None
         headers = [
@@ -127,9 +126,9 @@ class PublicAnswers:
         return _respond(environ, kept, headers)
 
 
-def _read(key: str) -> Kept | None:
+def _read(config: Mapping[str, Any], key: str) -> Kept | None:
     """The kept file of ``key``, or None when there is none (or the store cannot say)."""
-    store = public_store()
+    store = public_store(config)
     try:
         if not store.shared:
             handle = store.path(key).open("rb")
