@@ -103,3 +103,43 @@ def test_a_reader_plays_and_seeks_the_video_and_the_sound(live_server, performan
         assert "/play" in outcome["source"]
     page.screenshot(path="/tmp/huiku-media-record-page.png", full_page=True)
     assert violations == []
+
+
+@pytest.fixture
+def mixed(live_server, live_database, sample) -> str:  # noqa: F811 (the fixture)
+    """A published record with a photograph, then a video: Mirador shows both canvases."""
+    from tests.factories import jpeg_bytes
+
+    with live_server.context():
+        library = accounts.create_library("LIVE-X", "实况图书馆二", "Live Library 2")
+        contributor = accounts.create_user("mixed-c@example.org", library, "contributor", PASSWORD)
+        admin = accounts.create_user("mixed-a@example.org", library, "admin", PASSWORD)
+        collection = collections.create_collection("live-ich-2", "ich", "实况非遗二", "Live ICH 2")
+        data = {**SAMPLE_METADATA["ich"], "local_id": "LIVE-X-1"}
+        uploads = [
+            ImageUpload(jpeg_bytes((800, 600)), "stage.jpg", "舞台"),
+            ImageUpload(sample("clip.mp4", 6), "duet.mp4", "二人转"),
+        ]
+        record = save_new_record(contributor, collection, data, uploads)
+        for recording in record.recordings:
+            build_recording_derivatives.call_local(recording.public_id)
+        records.submit_record(contributor, record)
+        records.publish_record(admin, record)
+        return record.public_id
+
+
+def test_mirador_plays_the_video_canvas_of_a_mixed_record(live_server, mixed, chromium):
+    with live_server.app.test_request_context():
+        from iiif.viewer import viewer_assets
+
+        require(viewer_assets() is not None, "the viewer is not installed (scripts/viewer-assets)")
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/records/{mixed}?lang=en")
+    page.wait_for_selector("#iiif-viewer .mirador-viewer", timeout=30000)
+    page.get_by_role("button", name="Next item").first.click()
+    page.wait_for_selector("#iiif-viewer video", timeout=30000)
+    outcome = page.evaluate(PLAY_AND_SEEK, "#iiif-viewer video")
+    page.screenshot(path="/tmp/huiku-media-mirador.png")
+    assert outcome["error"] is None, outcome
+    assert outcome["advanced"] >= 0.5, outcome
+    assert "/play" in outcome["source"]
