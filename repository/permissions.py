@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from repository.extensions import db
 from repository.models import Collection, Library, Record, RecordStatus, User, UserRole
+from repository.models.accounts import SupportGrant, support_grant_collections
+from repository.models.base import utcnow
 
 EDITABLE_STATUSES = frozenset({RecordStatus.DRAFT, RecordStatus.PUBLISHED})
 
@@ -17,7 +22,8 @@ def is_own_library(user: User, record: Record) -> bool:
 
 
 def can_edit(user: User, record: Record) -> bool:
-    """A library edits only its own records: drafts (and returned ones), and published corrections.
+    """A library edits only its own records: drafts (and returned ones), and published corrections;
+    a helper library with paired support in force edits its partner's, in the granted collections.
 
     Submitted records are frozen while a reviewer looks at them.
     """
@@ -25,7 +31,9 @@ def can_edit(user: User, record: Record) -> bool:
         return False
     if user.is_admin:
         return record.status is not RecordStatus.WITHDRAWN
-    return is_own_library(user, record) and record.status in EDITABLE_STATUSES
+    if record.status not in EDITABLE_STATUSES:
+        return False
+    return is_own_library(user, record) or can_work_for(user, record.library, record.collection)
 
 
 def can_review(user: User, collection: Collection) -> bool:
@@ -51,7 +59,11 @@ def can_view_private(user: User | None, record: Record) -> bool:
     """Drafts and submissions are seen by their library, the collection's reviewers and admins."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    return is_own_library(user, record) or can_review(user, record.collection)
+    return (
+        is_own_library(user, record)
+        or can_review(user, record.collection)
+        or acting_for(user, record.library, record.collection) is not None
+    )
 
 
 def can_administer_alliance(user: User | None) -> bool:
@@ -72,3 +84,34 @@ def can_edit_collection(user: User | None, collection: Collection) -> bool:
         collection.coordinating_library is not None
         and can_administer(user, collection.coordinating_library)
     )
+
+
+def acting_for(user: User | None, partner: Library, collection: Collection) -> Library | None:
+    """The partner library when ``user`` may work for it in ``collection`` under paired support
+    (结对扶持) now: a grant from the user's library, for that collection, begun, not expired and
+    not revoked. None otherwise, also for the user's own library, which needs no grant."""
+    if user is None or not user.is_active or user.library_id == partner.id:
+        return None
+    now = utcnow()
+    grant = db.session.scalar(
+        select(SupportGrant.id)
+        .join(support_grant_collections)
+        .where(
+            SupportGrant.helper_library_id == user.library_id,
+            SupportGrant.partner_library_id == partner.id,
+            support_grant_collections.c.collection_id == collection.id,
+            SupportGrant.revoked_at.is_(None),
+            SupportGrant.starts_at <= now,
+            SupportGrant.expires_at > now,
+        )
+        .limit(1)
+    )
+    return partner if grant is not None else None
+
+
+def can_work_for(user: User | None, library: Library, collection: Collection) -> bool:
+    """Whether ``user`` may make and edit ``library``'s records in ``collection``: staff of that
+    library, or of a helper library with paired support in force for that collection."""
+    if user is None or not user.is_active:
+        return False
+    return user.library_id == library.id or acting_for(user, library, collection) is not None

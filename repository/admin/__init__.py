@@ -9,7 +9,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from repository.admin import collections, views  # noqa: F401 - they add their pages
+    from repository.admin import collections, support, views  # noqa: F401 - they add pages
     from repository.admin.blueprint import blueprint
 
     app.register_blueprint(blueprint)
