@@ -89,7 +89,7 @@ def _send(recording: Recording, name: str, mime_type: str) -> Response:
             response = send_file(
                 path, mimetype=mime_type, conditional=True, etag=etag, max_age=86400
             )
-        response.headers["Accept-Ranges"] = "bytes"
+            response.headers["Accept-Ranges"] = "bytes"  # nginx says so itself
     if public:
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED
