@@ -108,7 +108,8 @@ def flag_in_transaction(record: Record, *, notify: bool = True) -> list[Duplicat
                 updated_at=now,
             )
             db.session.add(candidate)
-            new_pairs += other.status in REVIEWABLE_STATUSES
+            if other.status in REVIEWABLE_STATUSES:
+                new_pairs += 1
         elif candidate.state is DuplicateState.KEPT_BOTH and candidate.signature != signature:
             # One of the two changed what it is matched on since a reviewer kept both: ask again.
             candidate.state = DuplicateState.OPEN
@@ -136,7 +137,7 @@ def announce_new_pairs(collection: Collection, count: int) -> None:
         collection,
         "duplicate",
         Message(
-            "{n} new possible duplicates across libraries in {collection}",
+            "New possible duplicates across libraries in {collection}: {n}",
             "「{collection}」新发现 {n} 对疑似跨馆重复记录",
         ).format(n=count, collection=collection.title_zh),
         "/workspace/duplicates/",

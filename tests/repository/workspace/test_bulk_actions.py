@@ -58,7 +58,9 @@ def test_bulk_submit_of_ticked_records_refuses_another_librarys_and_skips_wrong_
     assert statuses([foreign]) == ["draft"]
     # one notification per reviewer for the whole job, and one for its owner when it finished
     texts = db.session.scalars(
-        select(Notification.text_en).where(Notification.user_id == alliance.reviewer.id)
+        select(Notification.text_en).where(
+            Notification.user_id == alliance.reviewer.id, Notification.kind == "submitted"
+        )
     ).all()
     assert texts == [f"3 records of {alliance.collection.title_zh} were submitted for review"]
     assert (
