@@ -139,7 +139,7 @@ def existing_tile_set(store: FileStore, derivatives: DerivativeSet) -> TileSet |
     """The tile set built for these levels, if there is one; never builds (requests).
 
     A set of fewer levels (built when only levels past 2048 px were tiled) is still used for
-    the levels it has; ``huiku iiif-image prepare`` does not rebuild it, a new task does.
+    the levels it has, until the task (``huiku iiif-image prepare``) cuts the full set.
     """
     wanted = tiled_scale_factors(derivatives)
     if not wanted:

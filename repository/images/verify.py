@@ -56,9 +56,10 @@ _OTHER_SIGNATURES = {b"ftypheic": "HEIC", b"ftypheix": "HEIC", b"ftypmif1": "HEI
 
 _PREFIX_LENGTH = 16
 
-# Pixels of recent checks by SHA-256, newest last, at most this many bytes of pixels in all (an
-# import checks a batch of up to ten images before saving them).
-_RECENT_BYTES = 48 * 1024 * 1024
+# Pixels of recent checks by SHA-256, newest last, at most this many bytes of pixels in all: an
+# import checks a batch of up to ten images before saving them (a 24-megapixel photograph's
+# ⅛ scale is 1.1 MB); a check never followed by a save (a dry run) leaves at most this behind.
+_RECENT_BYTES = 24 * 1024 * 1024
 _recent: OrderedDict[str, Image.Image] = OrderedDict()
 _recent_lock = threading.Lock()
 
