@@ -12,9 +12,7 @@ index so that writes made meanwhile by other processes reach both indices and no
 
 from __future__ import annotations
 
-import queue
 import re
-import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -31,10 +29,15 @@ from elasticsearch import (
     Elasticsearch,
     TransportError,
     UnsupportedProductError,
-    helpers,
 )
 
 from search.backends import Deletion, IndexStatus, SearchUnavailable
+from search.backends.elasticsearch_bulk import (
+    bulk_write,
+    encoded_chunks,
+    pipelined_load,
+    write_actions,
+)
 from search.backends.elasticsearch_query import (
     SUGGESTION_CANDIDATES,
     TOP_FIELDS,
@@ -67,7 +70,6 @@ LOADING_SETTINGS: dict[str, Any] = {
     "refresh_interval": "-1",
 }
 
-BULK_CHUNK = 500
 REBUILD_TIMEOUT = 120.0  # seconds for one bulk chunk while rebuilding (apply keeps the short one)
 
 
@@ -156,21 +158,6 @@ def explain(error: Exception, settings: ElasticsearchSettings) -> str:
     if isinstance(error, TransportConnectionError):
         return f"no node answers at {url}: {_describe(error)}"
     return _describe(error)
-
-
-def _is_expected(operation: str, item: Mapping[str, Any], vanishing: Sequence[str]) -> bool:
-    """Write outcomes that are not failures.
-
-    409: the index holds a newer version (versions make writes idempotent). 404 on delete: the
-    record was never indexed. A missing rebuilding alias: that rebuild has just finished.
-    """
-    status = item.get("status")
-    if status == 409:
-        return True
-    if operation == "delete" and status == 404 and item.get("result") == "not_found":
-        return True
-    error_type = (item.get("error") or {}).get("type")
-    return error_type == "index_not_found_exception" and item.get("_index") in vanishing
 
 
 class ElasticsearchBackend:
@@ -289,34 +276,6 @@ class ElasticsearchBackend:
 
     # -- writes --------------------------------------------------------------------------------
 
-    def _bulk(
-        self,
-        client: Elasticsearch,
-        actions: Iterable[dict[str, Any]],
-        *,
-        vanishing: Sequence[str] = (),
-        **options: Any,
-    ) -> None:
-        failures = []
-        for _ok, result in helpers.streaming_bulk(
-            client,
-            actions,
-            chunk_size=BULK_CHUNK,
-            raise_on_error=False,
-            yield_ok=False,
-            **options,
-        ):
-            ((operation, item),) = result.items()
-            if not _is_expected(operation, item, vanishing):
-                failures.append(item)
-        if failures:
-            first = failures[0]
-            error = first.get("error") or {}
-            raise SearchUnavailable(
-                f"Elasticsearch refused {len(failures)} write(s); first: {first.get('_id')} "
-                f"(HTTP {first.get('status')}) {error.get('type')}: {error.get('reason')}"
-            )
-
     def apply(
         self,
         documents: Iterable[Document],
@@ -330,9 +289,9 @@ class ElasticsearchBackend:
             if not aliased[self.index]:
                 self.ensure_index()  # never let a write auto-create an unmapped index
             targets = [self.index] + ([self._rebuilding] if aliased[self._rebuilding] else [])
-            self._bulk(
+            bulk_write(
                 self._client,
-                _write_actions(documents, deletions, targets),
+                write_actions(documents, deletions, targets),
                 vanishing=targets[1:],
                 require_alias=True,
             )
@@ -349,14 +308,6 @@ class ElasticsearchBackend:
         over; the earlier one then fails at its switch instead of replacing the later one.
         """
         new = self._new_index_name()
-        count = 0
-
-        def counted() -> Iterator[dict[str, Any]]:
-            nonlocal count
-            for document in documents:
-                count += 1
-                yield _index_action(document, new)
-
         try:
             with self._engine_errors("creating the new index"):
                 # Loading without refreshes or replicas is much faster; both are restored
@@ -370,7 +321,7 @@ class ElasticsearchBackend:
                 )
             with self._engine_errors("loading the new index"):
                 loader = self._client.options(request_timeout=max(self.timeout, REBUILD_TIMEOUT))
-                self._pipelined_bulk(loader, counted())
+                count = pipelined_load(loader, new, encoded_chunks(documents))
                 restored = {**self.settings.index_settings(), "refresh_interval": None}
                 restored.pop("number_of_shards")
                 self._client.indices.put_settings(index=new, settings={"index": restored})
@@ -395,43 +346,6 @@ class ElasticsearchBackend:
             if old:
                 self._client.indices.delete(index=old, ignore_unavailable=True)
         return count
-
-    def _pipelined_bulk(self, client: Elasticsearch, actions: Iterable[dict[str, Any]]) -> None:
-        """Send bulk requests from a second thread while this one keeps producing documents,
-        so reading the database and the engine's indexing overlap instead of taking turns.
-
-        The documents are produced here, in the caller's thread, because they come from the
-        caller's database session.
-        """
-        pending: queue.Queue[dict[str, Any] | None] = queue.Queue(maxsize=2 * BULK_CHUNK)
-        failures: list[BaseException] = []
-        finished = threading.Event()  # the end marker has been taken from the queue
-
-        def queued() -> Iterator[dict[str, Any]]:
-            while (action := pending.get()) is not None:
-                yield action
-            finished.set()
-
-        def send() -> None:
-            try:
-                self._bulk(client, queued(), max_retries=3, initial_backoff=1)
-            except BaseException as error:  # handed to the producing thread
-                failures.append(error)
-                while not finished.is_set() and pending.get() is not None:
-                    pass  # let the producer finish without blocking
-
-        sender = threading.Thread(target=send, name="search-rebuild-sender", daemon=True)
-        sender.start()
-        try:
-            for action in actions:
-                if failures:
-                    break
-                pending.put(action)
-        finally:
-            pending.put(None)
-            sender.join()
-        if failures:
-            raise failures[0]
 
     def _delete_quietly(self, name: str) -> None:
         with suppress(ApiError, TransportError):  # if this fails too, drop() removes it
@@ -510,34 +424,3 @@ class ElasticsearchBackend:
                 if len(hits) < body["size"]:
                     return found
                 body["search_after"] = hits[-1]["sort"]
-
-
-def _index_action(document: Document, target: str) -> dict[str, Any]:
-    # external_gte: the same version again (a retried task) is accepted, an older one refused.
-    return {
-        "_op_type": "index",
-        "_index": target,
-        "_id": document["id"],
-        "version": document["version"],
-        "version_type": "external_gte",
-        "_source": document,
-    }
-
-
-def _write_actions(
-    documents: Iterable[Document], deletions: Iterable[Deletion], targets: Sequence[str]
-) -> Iterator[dict[str, Any]]:
-    for document in documents:
-        for target in targets:
-            yield _index_action(document, target)
-    for deletion in deletions:
-        for target in targets:
-            # external: a deletion leaves a versioned tombstone, so a late, older write of the
-            # record is refused too (for index.gc_deletes, 60 s by default).
-            yield {
-                "_op_type": "delete",
-                "_index": target,
-                "_id": deletion.id,
-                "version": deletion.version,
-                "version_type": "external",
-            }
