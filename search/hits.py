@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from markupsafe import Markup
+
 from search.documents import Document
 from search.query import Hit, Suggestion
-from search.text import QueryTerm, fold, has_match, highlight
+from search.text import QueryTerm, fold, highlight, match_spans
 
 SNIPPET_LENGTH = 120
 
@@ -37,13 +39,15 @@ def hit_from_document(
     )
 
 
-def _snippet(display: dict[str, Any], terms: tuple[QueryTerm, ...]):
+def _snippet(display: dict[str, Any], terms: tuple[QueryTerm, ...]) -> Markup:
     """The passage that matched (description before short fields), or the longest text."""
     texts: list[str] = sorted(display.get("text", []), key=len, reverse=True)
     texts += display.get("names", [])
-    matched = next((text for text in texts if terms and has_match(text, terms)), None)
-    chosen = matched if matched is not None else (texts[0] if texts else "")
-    return highlight(chosen, terms, length=SNIPPET_LENGTH)
+    if terms:
+        for text in texts:
+            if spans := match_spans(text, terms):  # found once, marked with the same spans
+                return highlight(text, terms, length=SNIPPET_LENGTH, spans=spans)
+    return highlight(texts[0] if texts else "", terms, length=SNIPPET_LENGTH)
 
 
 def rank_suggestions(prefix: str, candidates: Iterable[Document], limit: int) -> list[Suggestion]:

@@ -8,6 +8,7 @@ import enum
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from markupsafe import Markup
@@ -41,9 +42,10 @@ class SearchRequest:
     facet_size: int = 20
     relaxed: bool = False  # match most of the words, not all (search.relaxed); set by the service
 
-    @property
+    @cached_property
     def query(self) -> ParsedQuery:
-        """What was typed, with the everyday words' meanings (search.synonyms) attached."""
+        """What was typed, with the everyday words' meanings (search.synonyms) attached; worked
+        out once per request, however often the service, the backend and the page ask."""
         return with_synonyms(parse_query(self.text))
 
     @property

@@ -183,7 +183,8 @@ def _aligned_fold(text: str) -> str:
     return "".join(_fold_character(ch) for ch in text)
 
 
-def _match_spans(text: str, terms: tuple[QueryTerm, ...]) -> list[tuple[int, int]]:
+def match_spans(text: str, terms: tuple[QueryTerm, ...]) -> list[tuple[int, int]]:
+    """Where the terms (or their synonyms) occur in the text, as merged character spans."""
     folded = _aligned_fold(text)
     spans: list[tuple[int, int]] = []
     for term in terms:
@@ -218,15 +219,22 @@ def _tokens_pattern(text: str) -> re.Pattern[str] | None:
     return re.compile(boundary_start + joined + boundary_end)
 
 
-def highlight(text: str, terms: tuple[QueryTerm, ...], *, length: int = 0) -> Markup:
+def highlight(
+    text: str,
+    terms: tuple[QueryTerm, ...],
+    *,
+    length: int = 0,
+    spans: list[tuple[int, int]] | None = None,
+) -> Markup:
     """The text (or, with ``length``, a window of it around the first match) with matches marked.
 
     Matching is done on the folded text, so a traditional original shows its own characters
-    with the match marked.
+    with the match marked. ``spans`` are the terms' ``match_spans`` when already found.
     """
     if not text:
         return Markup("")
-    spans = _match_spans(text, terms) if terms else []
+    if spans is None:
+        spans = match_spans(text, terms) if terms else []
     start, end = 0, len(text)
     if length and len(text) > length:
         first = spans[0][0] if spans else 0
@@ -252,4 +260,4 @@ def highlight(text: str, terms: tuple[QueryTerm, ...], *, length: int = 0) -> Ma
 
 
 def has_match(text: str, terms: tuple[QueryTerm, ...]) -> bool:
-    return bool(text) and bool(_match_spans(text, terms))
+    return bool(text) and bool(match_spans(text, terms))
