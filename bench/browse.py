@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import random
+import re
 import signal
 import statistics
 import subprocess
@@ -57,6 +58,13 @@ TAXA = [
     "杜鹃",
     "鹿",
 ]
+GOAL_PAGES = {
+    "collection page 1",
+    "collection last page",
+    "IIIF collection last page",
+    "IIIF top collection",
+    "home page",
+}
 SHARES = [("changbaishan", 0.7), ("ich", 0.2), ("plants", 0.1)]  # the big one is measured
 
 
@@ -254,6 +262,7 @@ def measure(args: argparse.Namespace, instance: Path) -> dict[str, dict[str, flo
             or 1,
         )
         last = -(-big // per_page) + 5  # past the end: the page clamps to the last one
+        middle = big // per_page // 2
         urls = {
             "collection page 1": "/collections/changbaishan",
             "collection last page": f"/collections/changbaishan?page={last}",
@@ -261,6 +270,17 @@ def measure(args: argparse.Namespace, instance: Path) -> dict[str, dict[str, flo
             "IIIF top collection": "/iiif/3/collections/top",
             "home page": "/",
         }
+        # Not among the goals, measured to show what remains: a middle page asked for by its
+        # number (an offset into the index), the same page reached by the pager's next link
+        # (from a key) when the checkout has such links, and the statistics page.
+        urls["collection middle page by number"] = f"/collections/changbaishan?page={middle}"
+        status, body = _get(connection, f"/collections/changbaishan?page={middle - 1}")
+        found = re.search(rb'href="([^"]+)" rel="next"', body)
+        if found and b"after=" in found.group(1):
+            next_link = found.group(1).decode().replace("&amp;", "&")
+            urls["collection middle page by next link"] = next_link
+        if _get(connection, "/stats")[0] == 200:
+            urls["statistics page"] = "/stats"
         figures = {}
         for name, url in urls.items():
             times = []
@@ -274,6 +294,7 @@ def measure(args: argparse.Namespace, instance: Path) -> dict[str, dict[str, flo
                     times.append(elapsed)
             times.sort()
             figures[name] = {
+                "goal": name in GOAL_PAGES,
                 "url": url,
                 "p50_ms": round(statistics.median(times), 1),
                 "p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
@@ -310,7 +331,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="huiku-browse-") as folder:
         instance = Path(folder)
         times = {} if args.skip_load else load(args, instance)
+        load_before = os.getloadavg()
         figures = measure(args, instance)
+        load_after = os.getloadavg()
     results = json.loads(args.output.read_text()) if args.output.exists() else {"runs": {}}
     results["goal"] = {"p95_ms": GOAL_P95_MS, "at_records": 1_000_000}
     results["machine"] = {
@@ -323,12 +346,14 @@ def main() -> None:
         "records": args.records,
         "load": times,
         "figures": figures,
-        "met": all(f["p95_ms"] <= GOAL_P95_MS for f in figures.values()),
+        "met": all(f["p95_ms"] <= GOAL_P95_MS for f in figures.values() if f["goal"]),
+        # The machine is shared: 1-, 5- and 15-minute load averages around the measurements.
+        "load_average": {"before": load_before, "after": load_after},
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     out = io.StringIO()
-    print(f"{key}: load {times}", file=out)
+    print(f"{key}: load {times}; load average {load_before} → {load_after}", file=out)
     print(f"{'page':30} {'p50 ms':>8} {'p95 ms':>8}", file=out)
     for name, figure in figures.items():
         print(f"{name:30} {figure['p50_ms']:8.1f} {figure['p95_ms']:8.1f}", file=out)
