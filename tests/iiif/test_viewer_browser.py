@@ -145,6 +145,7 @@ def test_the_viewer_draws_the_record_and_zooms_to_full_resolution(
     page.on("pageerror", lambda error: failures.append(str(error)))
 
     page.goto(f"{live_server.url}/records/{published_record['record']}?lang=en")
+    page.hover("#iiif-viewer")  # Mirador starts when the reader reaches for its frame
 
     def info_loaded() -> bool:
         return any(
