@@ -19,7 +19,7 @@
       return base;
     }
     base.legend = { top: 0 };
-    base.xAxis = { type: "category", data: rows.map(label), axisLabel: { hideOverlap: true } };
+    base.xAxis = { type: "category", data: rows.map(label), axisLabel: kind === "growth" ? { hideOverlap: true } : { interval: 0, width: 88, overflow: "truncate" } };
     base.yAxis = kind === "growth" ? [{ type: "value" }, { type: "value", splitLine: { show: false } }] : { type: "value" };
     if (kind === "growth") {
       base.series = [
