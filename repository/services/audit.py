@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from repository.extensions import db
 from repository.models import Collection, Library, User
@@ -17,6 +18,25 @@ from repository.models.audit import AuditEntry
 
 PAGE_SIZE = 50
 COMMAND_LINE = "command line"
+#: Every action a service writes; the page's filter offers these (no scan of the log for them).
+ACTIONS = (
+    "collection.create",
+    "collection.update",
+    "library.create",
+    "library.update",
+    "support.grant",
+    "support.revoke",
+    "token.create",
+    "token.revoke",
+    "user.create",
+    "user.deactivate",
+    "user.invite_link",
+    "user.invite_used",
+    "user.password_change",
+    "user.reset_link",
+    "user.reset_used",
+    "user.update",
+)
 
 
 def record(
@@ -30,6 +50,8 @@ def record(
     acting_for: Library | None = None,
 ) -> AuditEntry:
     """Add an entry to the current transaction; the caller's unit of work commits it."""
+    if action not in ACTIONS:
+        raise ValueError(f"declare the audit action {action!r} in audit.ACTIONS")
     entry = AuditEntry(
         actor_id=actor.id if actor is not None else None,
         actor_label=actor.email if actor is not None else COMMAND_LINE,
@@ -111,7 +133,8 @@ def entries(
     pages = max(1, -(-total // PAGE_SIZE))
     number = min(max(1, page), pages)
     rows = db.session.scalars(
-        query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        query.options(selectinload(AuditEntry.library), selectinload(AuditEntry.acting_for_library))
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
         .offset((number - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
     )
