@@ -96,7 +96,7 @@ def test_two_reviewers_deciding_the_same_edit_one_wins(alliance, make_record, lo
     first = login(alliance.reviewer)
     url = f"/workspace/edits/{edit.id}"
     page = first.get(url).get_data(as_text=True)
-    assert "林下" in page and "Approve" in page
+    assert "林下" in page and "通过并发布" in page
     second = login(alliance.second_reviewer, separate=True)
     token = re.search(
         r'name="csrf_token"[^>]*value="([^"]+)"', second.get(url).get_data(as_text=True)
