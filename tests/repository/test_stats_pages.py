@@ -141,3 +141,23 @@ def test_without_the_chart_bundle_the_page_shows_its_tables(app, client, figures
     finally:
         app.static_folder = installed
     assert "echarts" not in page and '<table class="data">' in page
+
+
+def test_alliance_administrators_see_every_library_s_private_statistics(
+    client, figures, make_user, login
+):
+    admin = make_user("admin", library=figures["yanbian"])
+    admin.alliance_admin = True
+    db.session.flush()
+    login(admin)
+    data = client.get("/libraries/JL-SL/stats.json").get_json()
+    assert data["scope"] == {"library": "JL-SL", "private": True, "from": None, "to": None}
+    assert data["totals"]["records"] == 4
+
+
+def test_a_library_that_left_the_alliance_has_no_pages(client, figures):
+    figures["yanbian"].active = False
+    db.session.flush()
+    assert client.get("/libraries/YB-LIB").status_code == 404
+    assert client.get("/libraries/YB-LIB/stats.json").status_code == 404
+    assert 'href="/libraries/YB-LIB"' not in client.get("/libraries").get_data(as_text=True)
