@@ -13,7 +13,6 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, tuple_
-from sqlalchemy.orm import selectinload
 
 from repository.extensions import db
 from repository.models import (
@@ -202,11 +201,9 @@ def records_page(
     """One page, newest change first; ``after``/``before`` are cursors from a previous page."""
     where = conditions(user, chosen)
     total = db.session.scalar(select(func.count(Record.id)).where(*where)) or 0
-    query = (
-        select(Record)
-        .where(*where)
-        .options(selectinload(Record.collection), selectinload(Record.library))
-    )
+    # No eager loading: the page's collections were read with the filter's choices and its
+    # libraries are a handful, so each record finds them in the session without a query.
+    query = select(Record).where(*where)
     key = tuple_(Record.updated_at, Record.id)
     newest_first = True
     if after and (cursor := decode_cursor(after)):
