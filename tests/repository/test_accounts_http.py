@@ -65,7 +65,7 @@ def test_a_reviewer_sees_the_submitted_records_of_their_collections(
     reviewer = make_user("reviewer", reviews=[collection])
     make_record(collection, status=RecordStatus.SUBMITTED, title="长鼓舞")
     make_record(make_collection("ich"), status=RecordStatus.SUBMITTED, title="盘索里")
-    page = login(reviewer).get("/workspace/").get_data(as_text=True)
+    page = login(reviewer).get("/workspace/?scope=review").get_data(as_text=True)
     assert "长鼓舞" in page
     assert "盘索里" not in page
 
