@@ -7,8 +7,9 @@ JPEG comment, so that all of them have different bytes and each is imported and 
 They are packed into a ZIP (stored: JPEGs do not deflate) with a CSV naming one per row.
 
 1. **Per image.** A sample of the images goes through the import's steps in this process, one
-   after the other: the row check (unpack from the ZIP, hash, verify), storing the original, and
-   the derivatives with tiles that the task builds. p50/p95 of each step and of their sum.
+   after the other: the row check (unpack from the ZIP, hash, verify), storing the original
+   with its thumbnails (as the save does), and the derivatives with tiles that the task
+   builds. p50/p95 of each step and of their sum.
 2. **End to end.** A fresh instance on the PostgreSQL database given (emptied first: give it
    one of its own) and one ``huiku worker --workers 1`` process (the consumer forks one worker
    process, which may use both cores). Timed from ``start_import`` and ``queue_import`` (what
@@ -248,6 +249,7 @@ def percentiles(values: list[float]) -> dict[str, float]:
 def part_per_image(folder: Path, archive: Path, sample: int) -> dict[str, Any]:
     """The import's steps for ``sample`` images in this process, in a store of their own."""
     from ingest.imports.image_source import ImageChecker, ZipImages, ZipLimits
+    from repository.images.derivatives import build_thumbnails
     from repository.images.storage import FileStore
     from repository.images.tasks import build_image_files
 
@@ -271,6 +273,7 @@ def part_per_image(folder: Path, archive: Path, sample: int) -> dict[str, Any]:
             marks.append((time.perf_counter(), time.process_time()))
             assert checked.path is not None
             stored = store.put_original(checked.path)
+            build_thumbnails(store, stored.sha256)  # what the save does after storing
             marks.append((time.perf_counter(), time.process_time()))
             build_image_files(store, stored.sha256)
             marks.append((time.perf_counter(), time.process_time()))

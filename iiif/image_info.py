@@ -41,16 +41,18 @@ def info_document(
 ) -> dict[str, Any]:
     """The document for an image whose service answers at ``service_id``.
 
-    ``sizes`` are the pyramid's levels and ``tiles`` use its scale factors, so a viewer asks
-    for exactly what is stored and every tile is cut from a level without resampling waste.
-    They are the levels of the complete pyramid even while its task has not run yet, so the
-    document does not change when it has (requests meanwhile render from the original).
+    ``sizes`` are the pyramid's levels and the thumbnails, ``tiles`` use the pyramid's scale
+    factors, so a viewer asks for exactly what is stored: each such answer is a stored file,
+    sent as it is. They are the levels of the complete pyramid even while its task has not run
+    yet (the thumbnails are made by the save), so the document does not change when it has
+    (requests meanwhile render from the original).
     """
     chain = pyramid_chain(derivatives.width, derivatives.height, derivatives.tile_size)
+    stored = set(chain) | {(t.width, t.height) for t in derivatives.thumbnails}
     sizes = [
-        {"width": level_width, "height": level_height}
-        for level_width, level_height in reversed(chain)
-        if limits.allows(level_width, level_height)
+        {"width": width, "height": height}
+        for width, height in sorted(stored)
+        if limits.allows(width, height)
     ]
     tile = derivatives.tile_size
     return {

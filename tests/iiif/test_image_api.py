@@ -134,6 +134,7 @@ def test_info_json_describes_the_image_service(client: FlaskClient, publish: Pub
     assert (info["width"], info["height"]) == (1200, 900)
     assert (info["maxWidth"], info["maxHeight"], info["maxArea"]) == (10_000, 10_000, 40_000_000)
     assert info["sizes"] == [
+        {"width": 200, "height": 150},  # the small thumbnail (the large one is a level)
         {"width": 300, "height": 225},
         {"width": 600, "height": 450},
         {"width": 1200, "height": 900},

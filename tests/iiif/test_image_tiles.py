@@ -182,7 +182,7 @@ def test_missing_derivatives_are_rebuilt(client: FlaskClient, publish: Publish) 
     info = client.get(f"{BASE}/{asset.public_id}/info.json").get_json()
     image = fetch_image(client, f"{BASE}/{asset.public_id}/full/300,/0/default.png")
 
-    assert [size["width"] for size in info["sizes"]] == [300, 600, 1200]
+    assert [size["width"] for size in info["sizes"]] == [200, 300, 600, 1200]
     assert load_derivative_set(store, asset.sha256) is not None
     assert_corners(image, [RED, GREEN, BLUE, YELLOW])
 
