@@ -29,6 +29,7 @@ from repository.images import file_store
 from repository.images.derivatives import THUMBNAIL_SIZES, build_thumbnails, thumbnail_name
 from repository.images.storage import StorageUnavailable
 from repository.media.uploads import recording_changes
+from repository.media.views import recording_thumbnail
 from repository.messages import Message
 from repository.models import Asset
 from repository.profiles import MetadataInvalid
@@ -112,8 +113,8 @@ def thumbnail(asset_id: str, size: int) -> Response:
     if size not in THUMBNAIL_SIZES:
         abort(404)
     asset = db.session.scalar(select(Asset).where(Asset.public_id == asset_id))
-    if asset is None:
-        abort(404)
+    if asset is None:  # a recording standing for a record without images (repository.media)
+        return recording_thumbnail(asset_id) or abort(404)
     visible_record(asset.record.public_id, current_user)
     store = file_store()
     path = store.derivative_dir(asset.sha256) / thumbnail_name(size)

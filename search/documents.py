@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from repository.media.discovery import media_kinds
+from repository.media.discovery import first_recording_id, media_kinds
 from repository.models import Record
 from repository.profiles import Field, Kind, get_profile, profiles
 from search.labels import value_label
@@ -124,7 +124,7 @@ class IndexSource:
             year_end=record.year_end,
             published_at=record.published_at,
             updated_at=record.updated_at,
-            thumbnail=record.assets[0].public_id if record.assets else None,
+            thumbnail=record.assets[0].public_id if record.assets else first_recording_id(record),
             media=media_kinds(record),
         )
 

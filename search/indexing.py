@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from repository.extensions import db
-from repository.media.discovery import media_kinds_by_record
+from repository.media.discovery import first_recording_ids, media_kinds_by_record
 from repository.models import (
     Asset,
     Collection,
@@ -78,6 +78,7 @@ def published_documents(
         ids = [row.id for row in rows]
         thumbnails = _first_images(ids)
         media = media_kinds_by_record(ids)
+        recordings = first_recording_ids(ids)  # stand for records without images
         credited = _credited_libraries(ids)
         for row in rows:
             yield document_from(
@@ -94,7 +95,7 @@ def published_documents(
                     year_end=row.year_end,
                     published_at=row.published_at,
                     updated_at=row.updated_at,
-                    thumbnail=thumbnails.get(row.id),
+                    thumbnail=thumbnails.get(row.id) or recordings.get(row.id),
                     media=media.get(row.id, ()),
                 )
             )

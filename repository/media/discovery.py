@@ -53,3 +53,22 @@ def recording_documents(record: Record) -> list[dict]:
         }
         for recording in getattr(record, "recordings", ())
     ]
+
+
+def first_recording_id(record: Record) -> str | None:
+    """The recording whose picture stands for a record without images (search hits)."""
+    recordings = list(getattr(record, "recordings", ()))
+    return recordings[0].public_id if recordings else None
+
+
+def first_recording_ids(record_ids: Iterable[int]) -> dict[int, str]:
+    """The same for many records at once (a reindex)."""
+    first: dict[int, str] = {}
+    rows = db.session.execute(
+        select(Recording.record_id, Recording.public_id)
+        .where(Recording.record_id.in_(list(record_ids)))
+        .order_by(Recording.record_id, Recording.position.desc(), Recording.id.desc())
+    )
+    for record_id, public_id in rows:
+        first[record_id] = public_id  # the last row written per record is its first recording
+    return first

@@ -118,3 +118,13 @@ def _path(sha256: str, name: str) -> Path:
 def _attachment(filename: str) -> str:
     safe = "".join(c if (c.isascii() and c.isalnum()) or c in "._-" else "_" for c in filename)
     return f"attachment; filename=\"{safe or 'recording'}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def recording_thumbnail(recording_id: str) -> Response | None:
+    """The 200-pixel picture of a recording, for links that name it where an image's
+    thumbnail is expected (a search hit of a record with recordings only); None if there is
+    no such recording."""
+    recording = db.session.scalar(select(Recording).where(Recording.public_id == recording_id))
+    if recording is None:
+        return None
+    return picture(recording_id, "thumb.jpg")
