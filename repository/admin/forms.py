@@ -37,6 +37,9 @@ class LibraryForm(FlaskForm):
     name_zh = StringField(_l("Chinese name"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("English name"), validators=[Length(max=200)])
     region = StringField(_l("Region"), validators=[Length(max=100)])
+    website = StringField(_l("Website"), validators=[Length(max=300)])
+    description_zh = TextAreaField(_l("Chinese description"), validators=[Length(max=5000)])
+    description_en = TextAreaField(_l("English description"), validators=[Length(max=5000)])
     active = BooleanField(_l("Active member"), default=True)
 
 

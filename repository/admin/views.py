@@ -70,6 +70,8 @@ def library(code: str) -> Response:
     chosen = administration.library_for(current_user, code)
     form = LibraryForm(obj=chosen)
     del form.code  # a library's code names it in records, sets and URLs: it never changes
+    if not permissions.can_administer_alliance(current_user):
+        del form.active  # only the alliance admits or deactivates a member library
     if form.validate_on_submit():
         try:
             administration.update_library(
@@ -78,7 +80,10 @@ def library(code: str) -> Response:
                 name_zh=form.name_zh.data,
                 name_en=form.name_en.data,
                 region=form.region.data,
-                active=form.active.data,
+                active=form.active.data if "active" in form else chosen.active,
+                website=form.website.data or "",
+                description_zh=form.description_zh.data or "",
+                description_en=form.description_en.data or "",
             )
         except HuikuError as error:
             db.session.rollback()

@@ -59,6 +59,9 @@ CODE = Message("the library code", "馆代码")
 NAME_ZH = Message("the Chinese name", "中文名称")
 NAME_EN = Message("the English name", "英文名称")
 REGION = Message("the region", "地区")
+WEBSITE = Message("the website", "网站")
+DESCRIPTION_ZH = Message("the Chinese description", "中文简介")
+DESCRIPTION_EN = Message("the English description", "英文简介")
 EMAIL = Message("the e-mail address", "电子邮箱")
 NAME = Message("the name", "姓名")
 
@@ -69,6 +72,9 @@ def library_summary(library: Library) -> dict[str, Any]:
         "name_zh": library.name_zh,
         "name_en": library.name_en,
         "region": library.region,
+        "website": library.website,
+        "description_zh": library.description_zh,
+        "description_en": library.description_en,
         "active": library.active,
     }
 

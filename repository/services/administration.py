@@ -25,10 +25,13 @@ from repository.models.accounts import OneTimeLink
 from repository.models.base import utcnow
 from repository.services import audit
 from repository.services.accounts import (
+    DESCRIPTION_EN,
+    DESCRIPTION_ZH,
     NAME,
     NAME_EN,
     NAME_ZH,
     REGION,
+    WEBSITE,
     InvalidField,
     check_new_password,
     clean_text,
@@ -74,9 +77,19 @@ def library_for(actor: User, code: str) -> Library:
 
 
 def update_library(
-    actor: User, library: Library, *, name_zh: str, name_en: str, region: str, active: bool
+    actor: User,
+    library: Library,
+    *,
+    name_zh: str,
+    name_en: str,
+    region: str,
+    active: bool,
+    website: str | None = None,
+    description_zh: str | None = None,
+    description_en: str | None = None,
 ) -> Library:
-    """Change a library's names and region; only the alliance (de)activates a library."""
+    """Change a library's names, region and public description (what is not given stays);
+    only the alliance (de)activates a library."""
     if not permissions.can_administer(actor, library):
         raise NotFound(Message("no library {code}", "没有成员馆 {code}").format(code=library.code))
     name_zh = clean_text("name_zh", name_zh, 200, NAME_ZH)
@@ -86,6 +99,29 @@ def update_library(
         )
     name_en = clean_text("name_en", name_en, 200, NAME_EN)
     region = clean_text("region", region, 100, REGION)
+    website = clean_text("website", library.website if website is None else website, 300, WEBSITE)
+    if website and not website.startswith(("https://", "http://")):
+        raise InvalidField(
+            "website",
+            Message(
+                "the website must start with https:// or http://",
+                "网站须以 https:// 或 http:// 开头",
+            ),
+        )
+    descriptions = {
+        "description_zh": clean_text(
+            "description_zh",
+            library.description_zh if description_zh is None else description_zh,
+            5000,
+            DESCRIPTION_ZH,
+        ),
+        "description_en": clean_text(
+            "description_en",
+            library.description_en if description_en is None else description_en,
+            5000,
+            DESCRIPTION_EN,
+        ),
+    }
     if active != library.active:
         _require_alliance_admin(actor)
         if not active and library.id == actor.library_id:
@@ -96,6 +132,9 @@ def update_library(
     with unit_of_work():
         before = library_summary(library)
         library.name_zh, library.name_en, library.region = name_zh, name_en, region
+        library.website = website
+        library.description_zh = descriptions["description_zh"]
+        library.description_en = descriptions["description_en"]
         library.active = active
         after = library_summary(library)
         if after != before:
