@@ -130,21 +130,25 @@ def test_withdrawing_removes_every_kept_answer_of_the_record(
 
 
 def test_an_edit_removes_the_manifest_but_not_the_tiles(
-    client: FlaskClient, publish, public_answers: Path
+    client: FlaskClient, publish, make_user, public_answers: Path
 ) -> None:
     from ingest.services import save_record
 
     record = publish()
     ask_everything(client, record)
-    admin_edit = {**record.metadata_, "title": "野山参"}
+    before = kept(public_answers)
+    edit = {**record.metadata_, "title": "野山参"}
 
-    save_record(record.created_by, record, admin_edit)
+    save_record(record.created_by, record, edit)  # waits for a reviewer: nothing public changed
+    waiting = kept(public_answers)
+    save_record(make_user("admin", library=record.library), record, edit)
 
+    assert waiting == before
     left = kept(public_answers)
     assert not any("manifests" in path for path in left)
     assert len(left) == 3
     manifest = client.get(f"/iiif/3/manifests/{record.public_id}", headers={"Accept": PRESENTATION})
-    assert manifest.status_code == 200
+    assert manifest.status_code == 200 and manifest.get_json()["label"] == {"none": ["野山参"]}
 
 
 def test_unpublishing_a_collection_removes_everything_kept(
