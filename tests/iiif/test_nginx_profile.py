@@ -140,6 +140,16 @@ def site(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[S
         thread.join(timeout=5)
         with app.app_context():
             db.engine.dispose()
+        if bucket is not None:
+            remove_bucket(s3_url, bucket)
+
+
+def remove_bucket(s3_url: str, bucket: str) -> None:
+    client = boto3.client("s3", endpoint_url=s3_url)
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", ()):
+            client.delete_object(Bucket=bucket, Key=item["Key"])
+    client.delete_bucket(Bucket=bucket)
 
 
 def make_public_bucket(s3_url: str, bucket: str) -> None:
