@@ -257,6 +257,8 @@ def bulk_publish(app, args: argparse.Namespace, ids: dict) -> dict[str, object]:
             time.sleep(0.2)
         searchable_s = time.perf_counter() - began
         kind = type(backend).__name__
+        if args.elasticsearch_url:
+            backend.drop()  # the bench's own index, named afresh for each run
         db.session.remove()
     print(
         f"bulk publish of {total}: job {job_s:.1f} s ({total / job_s:.0f} records/s), "
