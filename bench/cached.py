@@ -30,27 +30,29 @@ Run::
 from __future__ import annotations
 
 import argparse
+import http.client
 import io
 import json
 import os
 import platform
+import random
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(1, str(ROOT / "bench"))
 
-from iiif_image import get, huiku_server, make_photo, wait_for  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from tests.iiif.nginx_profile import Profile, find_nginx, free_port, nginx  # noqa: E402
@@ -76,6 +78,82 @@ def port(args_value: int | None, variable: str) -> int:
         return args_value
     value = os.environ.get(variable)
     return int(value) if value else free_port()
+
+
+# Servers ---------------------------------------------------------------------------------
+
+
+def make_photo(path: Path, size: tuple[int, int]) -> None:
+    """A deterministic photograph-like JPEG: smooth colour fields under fine grain."""
+    rng = random.Random(20261203)
+    fields = Image.frombytes("RGB", (40, 30), rng.randbytes(40 * 30 * 3))
+    picture = fields.resize(size, Image.Resampling.BICUBIC)
+    grain = Image.frombytes("L", size, rng.randbytes(size[0] * size[1])).convert("RGB")
+    Image.blend(picture, grain, 0.08).save(path, "JPEG", quality=90)
+
+
+@contextmanager
+def huiku_server(root: Path, port: int, log: Path, **extra: str) -> Iterator[None]:
+    """``huiku serve`` (gunicorn, 2 workers) on an instance folder, stopped afterwards."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("HUIKU_")}
+    env.update(
+        HUIKU_INSTANCE_PATH=str(root),
+        HUIKU_DATABASE_URL=f"sqlite:///{root / 'huiku.sqlite3'}",
+        HUIKU_STORAGE_ROOT=str(root / "storage"),
+        HUIKU_IIIF_CACHE_ROOT=str(root / "iiif-cache"),
+        HUIKU_SEARCH_INDEX_PATH=str(root / "search.sqlite3"),
+        HUIKU_SECRET_KEY="benchmark-only-secret",
+        PYTHONPATH=str(ROOT),  # this checkout, not whichever one is installed
+        **extra,
+    )
+    command = [str(Path(sys.executable).with_name("huiku")), "serve", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", "2", "--no-consumer"]
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command,
+            env=env,
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_for(f"http://127.0.0.1:{port}/", process)
+            yield
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+
+
+def wait_for(url: str, process: subprocess.Popen | None = None, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before answering {url}")
+        try:
+            get(url, timeout=5)
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"no answer from {url} within {timeout} s")
+
+
+def get(
+    url: str, headers: dict[str, str] | None = None, timeout: float = 60
+) -> tuple[int, dict[str, str], bytes]:
+    host, _, path = url.removeprefix("http://").partition("/")
+    connection = http.client.HTTPConnection(host, timeout=timeout)
+    try:
+        connection.request("GET", "/" + path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
 
 
 # The data --------------------------------------------------------------------------------
@@ -209,8 +287,6 @@ def wrk_load(url: str, seconds: float, connections: int, headers: dict[str, str]
 
 def python_load(url: str, seconds: float, threads: int, headers: dict[str, str]) -> dict:
     """The same from keep-alive ``http.client`` connections in threads (no wrk installed)."""
-    import http.client
-
     host, _, path = url.removeprefix("http://").partition("/")
     times: list[list[float]] = [[] for _ in range(threads)]
     deadline = time.perf_counter() + seconds
@@ -333,19 +409,49 @@ def run(work: Path, apps: dict[str, int], web: list[int], s3_url: str | None, lo
     if s3_url:
         s3_root.mkdir()
         s3 = make_bucket(s3_url)
-        s3_ids = build_instance(s3_root, photo, s3)
     else:
         notes.append("no S3 server (HUIKU_TEST_S3_URL or --s3-url): object storage not measured")
+    try:
+        return measure(work, apps, web, load, photo, disk_root, s3_root, ids, s3, notes)
+    finally:
+        if s3 is not None:
+            remove_bucket(s3_url, s3["HUIKU_S3_BUCKET"])
+
+
+def remove_bucket(s3_url: str, bucket: str) -> None:
+    """The benchmark's bucket and everything in it."""
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=s3_url)
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", ()):
+            client.delete_object(Bucket=bucket, Key=item["Key"])
+    client.delete_bucket(Bucket=bucket)
+
+
+def measure(
+    work: Path,
+    apps: dict[str, int],
+    web: list[int],
+    load,
+    photo: Path,
+    disk_root: Path,
+    s3_root: Path,
+    ids: dict[str, str],
+    s3: dict[str, str] | None,
+    notes: list[str],
+) -> dict:
+    if s3 is not None:
+        s3_ids = build_instance(s3_root, photo, s3)
     tile = f"/iiif/image/3/{ids['asset']}/{TILE}"
     manifest = f"/iiif/3/manifests/{ids['record']}"
     accept = {"Accept": PRESENTATION}
     public = {"HUIKU_IIIF_PUBLIC_ANSWERS": "1"}
-    here = {"PYTHONPATH": str(ROOT)}  # this checkout, not whichever one is installed
     with ExitStack() as stack:
         base_url = f"http://127.0.0.1:{web[0]}"
         for name, root, extra in (
-            ("before", disk_root, here),
-            ("after", disk_root, {**here, **public, "HUIKU_BASE_URL": base_url}),
+            ("before", disk_root, {}),
+            ("after", disk_root, {**public, "HUIKU_BASE_URL": base_url}),
         ):
             stack.enter_context(huiku_server(root, apps[name], work / f"{name}.log", **extra))
         disk_profile = Profile(apps["after"], web[0], web[1], disk_root / "iiif-cache" / "public")
@@ -369,7 +475,7 @@ def run(work: Path, apps: dict[str, int], web: list[int], s3_url: str | None, lo
         check(f"{base_url}{manifest}", accept, None, PRESENTATION)
         if s3 is not None:
             s3_url_base = f"http://127.0.0.1:{web[4]}"
-            extra = {**here, **public, **s3, "HUIKU_BASE_URL": base_url}
+            extra = {**public, **s3, "HUIKU_BASE_URL": base_url}
             for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
                 extra[variable] = os.environ[variable]
             stack.enter_context(huiku_server(s3_root, apps["after_s3"], work / "s3.log", **extra))
@@ -378,7 +484,7 @@ def run(work: Path, apps: dict[str, int], web: list[int], s3_url: str | None, lo
                 web[3],
                 web[4],
                 s3_root / "iiif-cache" / "public",
-                s3_url=s3_url,
+                s3_url=s3["HUIKU_S3_ENDPOINT_URL"],
                 bucket=s3["HUIKU_S3_BUCKET"],
                 prefix="bench",
             )
@@ -392,7 +498,8 @@ def run(work: Path, apps: dict[str, int], web: list[int], s3_url: str | None, lo
             targets["tile"]["gunicorn alone, after (S3)"] = f"{app_s3}{s3_tile}"
             targets["manifest"]["nginx profile, object storage"] = f"{s3_url_base}{s3_manifest}"
             targets["manifest"]["gunicorn alone, after (S3)"] = f"{app_s3}{s3_manifest}"
-            bucket_url = f"{s3_url.rstrip('/')}/{s3['HUIKU_S3_BUCKET']}/bench/public"
+            endpoint = s3["HUIKU_S3_ENDPOINT_URL"].rstrip("/")
+            bucket_url = f"{endpoint}/{s3['HUIKU_S3_BUCKET']}/bench/public"
             targets["tile"]["S3 server itself (peer)"] = f"{bucket_url}{s3_tile}"
             targets["manifest"]["S3 server itself (peer)"] = f"{bucket_url}{s3_manifest}"
         measured: dict = {}
