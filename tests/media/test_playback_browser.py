@@ -135,6 +135,7 @@ def test_mirador_plays_the_video_canvas_of_a_mixed_record(live_server, mixed, ch
         require(viewer_assets() is not None, "the viewer is not installed (scripts/viewer-assets)")
     page = chromium.new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/records/{mixed}?lang=en")
+    page.hover("#iiif-viewer")  # Mirador starts when the reader reaches for its frame
     page.wait_for_selector("#iiif-viewer .mirador-viewer", timeout=30000)
     page.get_by_role("button", name="Next item").first.click()
     page.wait_for_selector("#iiif-viewer video", timeout=30000)
