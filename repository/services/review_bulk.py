@@ -185,7 +185,11 @@ def _one(step, user: User, record: Record, job: BulkActionJob) -> str:
 
 def _has_authority(user: User, record: Record, action: BulkAction) -> bool:
     if action in (BulkAction.SUBMIT, BulkAction.DELETE):
-        return user.is_active and (user.is_admin or permissions.is_own_library(user, record))
+        return user.is_active and (
+            user.is_admin
+            or permissions.is_own_library(user, record)
+            or permissions.can_work_for(user, record.library, record.collection)
+        )
     return permissions.can_review(user, record.collection)
 
 
