@@ -77,6 +77,7 @@ def new_collection() -> Response:
                 texts.pop("title_en"),
                 coordinating_library=_library(form.coordinating_library.data),
                 published=form.published.data,
+                edits_need_review=form.edits_need_review.data,
                 actor=current_user,
                 **texts,
             )
@@ -108,6 +109,7 @@ def collection(slug: str) -> Response:
                 chosen,
                 coordinating_library=library,
                 published=form.published.data,
+                edits_need_review=form.edits_need_review.data,
                 **_texts(form),
             )
         except HuikuError as error:

@@ -71,6 +71,9 @@ class CollectionForm(FlaskForm):
     default_rights = StringField(_l("Default rights"), validators=[Length(max=500)])
     coordinating_library = SelectField(_l("Coordinating library"), choices=[])
     published = BooleanField(_l("Published (visible to the public)"), default=True)
+    edits_need_review = BooleanField(
+        _l("Edits of published records wait for a reviewer"), default=True
+    )
 
 
 class AuditFilterForm(FlaskForm):

@@ -32,6 +32,7 @@ def create_collection(
     coordinating_library: Library | None = None,
     default_rights: str = "",
     published: bool = True,
+    edits_need_review: bool = True,
     actor: User | None = None,
 ) -> Collection:
     """A new collection; ``actor`` is the administrator (None: the command line)."""
@@ -65,6 +66,7 @@ def create_collection(
             profile_name=profile,
             coordinating_library=coordinating_library,
             published=published,
+            edits_need_review=edits_need_review,
             **texts,
         )
         db.session.add(collection)
@@ -118,6 +120,7 @@ def collection_summary(collection: Collection) -> dict[str, Any]:
             collection.coordinating_library.code if collection.coordinating_library else None
         ),
         "published": collection.published,
+        "edits_need_review": collection.edits_need_review,
     }
 
 
@@ -132,6 +135,7 @@ def update_collection(
     default_rights: str = "",
     coordinating_library: Library | None,
     published: bool,
+    edits_need_review: bool | None = None,
 ) -> Collection:
     """Change a collection's texts, rights, coordinating library or published flag.
 
@@ -152,6 +156,8 @@ def update_collection(
             setattr(collection, field, value)
         collection.coordinating_library = coordinating_library
         collection.published = published
+        if edits_need_review is not None:
+            collection.edits_need_review = edits_need_review
         after = collection_summary(collection)
         if after != before:
             audit.record(

@@ -68,6 +68,7 @@ def _collection_form(slug: str, **extra) -> dict:
         "default_rights": "https://creativecommons.org/licenses/by-nc/4.0/",
         "coordinating_library": "JL-YB",
         "published": "y",
+        "edits_need_review": "y",
         **extra,
     }
 
@@ -108,6 +109,31 @@ def test_the_alliance_creates_a_collection_and_its_library_edits_it(
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "collection.update"))
     assert entry.before == {"title_en": "Yanbian heritage", "published": True}
     assert entry.actor_id == library_admin.id
+
+
+def test_the_coordinating_library_lets_edits_of_published_records_go_live_at_once(
+    login, alliance_admin, library_admin
+):
+    browser = login(alliance_admin)
+    assert (
+        submit_form(browser, "/admin/collections/new", _collection_form("yb-a")).status_code == 302
+    )
+    collection = collections.get_collection("yb-a")
+    assert collection.edits_need_review  # the default: a reviewer sees every change
+    editor = login(library_admin, separate=True)
+    page = editor.get("/admin/collections/yb-a").get_data(as_text=True)
+    assert 'name="edits_need_review"' in page and "checked" in page
+    form = _collection_form("ignored", edits_need_review="")
+    assert submit_form(editor, "/admin/collections/yb-a", form).status_code == 302
+    db.session.refresh(collection)
+    assert not collection.edits_need_review
+    entry = db.session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.action == "collection.update")
+        .order_by(AuditEntry.id.desc())
+    )
+    assert entry.before == {"edits_need_review": True}
+    assert entry.after == {"edits_need_review": False}
 
 
 def test_a_library_admin_cannot_create_or_edit_anothers_collection(
