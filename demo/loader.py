@@ -191,6 +191,7 @@ def _user(
         password,
         name=item.get("name", ""),
         reviews=[collection_map[slug] for slug in item.get("reviews", [])],
+        alliance_admin=item.get("alliance_admin", False),
     )
 
 

@@ -63,3 +63,13 @@ def test_demo_sign_ins_work(client):
     form = {"email": reviewer["email"], "password": dataset.alliance().password}
     response = submit_form(client, "/login", form)
     assert response.status_code == 302
+
+
+def test_the_demo_has_an_alliance_administrator_who_sees_every_library(client):
+    load_demo(limit=1)
+    admin = next(u for u in dataset.alliance().users if u.get("alliance_admin"))
+    form = {"email": admin["email"], "password": dataset.alliance().password}
+    assert submit_form(client, "/login", form).status_code == 302
+    page = client.get("/admin/").get_data(as_text=True)
+    for library in dataset.alliance().libraries:
+        assert library["code"] in page
