@@ -27,6 +27,7 @@ from repository.messages import Message
 from repository.models import IngestJob, JobState
 from repository.models.base import utcnow
 from repository.models.jobs import ImportChunk
+from repository.services import notifications
 
 DEFAULT_CHUNK_ROWS = 10_000
 CHECK, WRITE = "check", "write"
@@ -220,6 +221,7 @@ def settle_job(job_id: int) -> list[str]:
     if not _ended(job, state):
         db.session.rollback()
         return []
+    notifications.tell_owner_of_finished_job(job)
     job.error = error
     job.counts = counts
     job.processed_rows = sum(chunk.processed_rows for chunk in chunks)

@@ -8,6 +8,7 @@ owner when they finish through one flush hook here, so no package has to remembe
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.orm import Session
@@ -129,15 +130,24 @@ def _tell_owners_of_finished_jobs(session: Session, _context, _instances) -> Non
         history = inspect(job).attrs.state.history
         if not history.added or history.added[0] not in _STATE_TEXT:
             continue
-        if getattr(job, "dry_run", False) or job.user_id is None:
-            continue
-        text, link = found
-        session.add(
-            Notification(
-                user_id=job.user_id,
-                kind="job",
-                text_en=str.__str__(text.format(id=job.public_id, state=_STATE_TEXT[job.state])),
-                text_zh=text.format(id=job.public_id, state=_STATE_TEXT[job.state]).zh,
-                link=link.format(id=job.public_id),
-            )
+        tell_owner_of_finished_job(job, session)
+
+
+def tell_owner_of_finished_job(job: Any, session: Session | None = None) -> None:
+    """For a job ended by a guarded UPDATE, which the flush hook above does not see."""
+    found = _JOB_TEXT.get(type(job))
+    if found is None or job.state not in _STATE_TEXT:
+        return
+    if getattr(job, "dry_run", False) or job.user_id is None:
+        return
+    text, link = found
+    state = _STATE_TEXT[job.state]
+    (session or db.session).add(
+        Notification(
+            user_id=job.user_id,
+            kind="job",
+            text_en=str.__str__(text.format(id=job.public_id, state=state)),
+            text_zh=text.format(id=job.public_id, state=state).zh,
+            link=link.format(id=job.public_id),
         )
+    )

@@ -21,6 +21,7 @@ from repository.extensions import db
 from repository.models import IngestJob, JobState
 from repository.models.base import utcnow
 from repository.models.jobs import ImportChunk
+from repository.models.notifications import Notification
 from repository.tasks import recover_jobs
 from tests.ingest.imports.conftest import csv_bytes, problems, record_count, revision_count
 from tests.ingest.imports.test_jobs import Killed, archive_for, each_row_once, many_rows
@@ -246,6 +247,12 @@ def test_the_job_ends_once_however_often_its_chunks_settle_it(write, contributor
     assert job.state is JobState.SUCCEEDED and job.finished_at == ended
     assert not run_chunk(chunks(job)[0])  # a chunk's task that comes late does nothing
     assert len(job.report) == ROWS
+    # Its owner is told once that it finished.
+    told = db.session.scalars(
+        select(Notification).where(Notification.user_id == contributor.id)
+    ).all()
+    assert [(n.kind, n.link) for n in told] == [("job", f"/imports/{job.public_id}")]
+    assert "已完成" in told[0].text_zh and "done" in told[0].text_en
 
 
 def test_the_command_line_runs_the_chunks_itself_and_shows_the_whole_jobs_progress(
