@@ -141,9 +141,14 @@ class RecordRevision(db.Model):
     metadata_after: Mapped[dict[str, Any]] = mapped_column(JSONType)
     assets_after: Mapped[list[str]] = mapped_column(JSONType, default=list)
     comment: Mapped[str] = mapped_column(Text, default="")
+    #: The partner library the author worked for under paired support (结对扶持), else None.
+    acting_for_library_id: Mapped[int | None] = mapped_column(
+        ForeignKey("library.id", ondelete="SET NULL")
+    )
 
     record: Mapped[Record] = relationship(back_populates="revisions")
     user: Mapped[User | None] = relationship()
+    acting_for_library: Mapped[Library | None] = relationship()
 
     def changed_fields(self, previous: RecordRevision | None = None) -> list[str]:
         """Metadata keys that this revision changed, plus ``images`` when the files changed."""
