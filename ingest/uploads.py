@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from flask import current_app
 
-from repository.errors import HuikuError
+from repository.errors import FilesRejected
 from repository.extensions import db
 from repository.images import file_store
 from repository.images.storage import (
@@ -28,19 +28,11 @@ from repository.images.storage import (
     size_limit_message,
 )
 from repository.images.verify import ImageRejected, VerifiedImage, verify_image
-from repository.messages import Message
 from repository.models import Asset, Record
 
 
-class ImagesRejected(HuikuError):
-    """One or more uploads failed verification; ``messages`` has one line per file."""
-
-    status = 422
-
-    def __init__(self, messages: list[Message]) -> None:
-        joined = Message("; ".join(str(m) for m in messages), "；".join(m.zh for m in messages))
-        super().__init__(joined)
-        self.messages = messages
+class ImagesRejected(FilesRejected):
+    """One or more images failed verification."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,17 @@ class HuikuError(Exception):
         self.message = message
 
 
+class FilesRejected(HuikuError):
+    """Uploaded files that failed verification; ``messages`` has one line per file."""
+
+    status = 422
+
+    def __init__(self, messages: list[Message]) -> None:
+        joined = Message("; ".join(str(m) for m in messages), "；".join(m.zh for m in messages))
+        super().__init__(joined)
+        self.messages = messages
+
+
 class NotFound(HuikuError):
     status = 404
 

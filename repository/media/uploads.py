@@ -20,7 +20,7 @@ from typing import Any, BinaryIO, TypeVar
 from flask import current_app
 from sqlalchemy import select
 
-from repository.errors import HuikuError
+from repository.errors import FilesRejected
 from repository.extensions import db
 from repository.images import file_store
 from repository.images.storage import (
@@ -42,15 +42,8 @@ STORING = Message("storing the recordings", "保存音视频文件")
 Upload = TypeVar("Upload")
 
 
-class RecordingsRejected(HuikuError):
-    """One or more recordings failed verification; ``messages`` has one line per file."""
-
-    status = 422
-
-    def __init__(self, messages: list[Message]) -> None:
-        joined = Message("; ".join(str(m) for m in messages), "；".join(m.zh for m in messages))
-        super().__init__(joined)
-        self.messages = messages
+class RecordingsRejected(FilesRejected):
+    """One or more recordings failed verification."""
 
 
 @dataclass(frozen=True)
