@@ -26,9 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from ingest.imports import recordings
 from ingest.imports.problems import ImportRejected
 from repository.images.storage import format_size, size_limit_message
 from repository.images.verify import ImageRejected, VerifiedImage, verify_image
+from repository.media.probe import ProbedMedia
 from repository.messages import Message
 
 _JUNK_PREFIXES = ("__macosx/",)
@@ -126,14 +128,16 @@ def fold_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class CheckedImage:
-    """An image that passed verification; ``path`` is a local copy to store it from (or None)."""
+    """An image (or, with ``probed``, a recording) that passed verification; ``path`` is a
+    local copy to store it from (or None)."""
 
     name: str  # as written in the cell
     source_name: str  # as found in the archive or folder
     sha256: str
     size: int
-    verified: VerifiedImage
+    verified: VerifiedImage | None
     path: Path | None
+    probed: ProbedMedia | None = None
 
 
 class ImageProblem(Exception):
@@ -311,7 +315,13 @@ class ImageChecker:
         if isinstance(result, ImageProblem):
             raise result
         return CheckedImage(
-            name, result.source_name, result.sha256, result.size, result.verified, result.path
+            name,
+            result.source_name,
+            result.sha256,
+            result.size,
+            result.verified,
+            result.path,
+            result.probed,
         )
 
     def remember(self, image: CheckedImage) -> None:
@@ -320,11 +330,17 @@ class ImageChecker:
 
     def _check(self, source_name: str) -> CheckedImage:
         shown = PurePosixPath(source_name).name
-        if self.source.size_of(source_name) > self.max_bytes:
-            raise ImageProblem(size_limit_message(self.max_bytes, shown), _TOO_LARGE_FIX)
+        sound = recordings.is_recording_name(shown)
+        limit = recordings.recording_limit() if sound else self.max_bytes
+        too_large_fix = recordings.TOO_LARGE_FIX if sound else _TOO_LARGE_FIX
+        if self.source.size_of(source_name) > limit:
+            raise ImageProblem(size_limit_message(limit, shown), too_large_fix)
         local = self.source.local_path(source_name)
         if local is not None:
             sha256, size = _hash_file(local)
+            if sound:
+                probed = recordings.verify(local, shown)
+                return CheckedImage(shown, source_name, sha256, size, None, local, probed)
             verified = self._verify(local, shown)
             return CheckedImage(shown, source_name, sha256, size, verified, local)
         self.work_dir.mkdir(parents=True, exist_ok=True)
@@ -332,17 +348,18 @@ class ImageChecker:
         temp = Path(temp_name)
         try:
             with os.fdopen(handle, "wb") as out, self.source.open(source_name) as stream:
-                sha256, size = _copy_capped(stream, out, self.max_bytes, shown)
-            verified = self._verify(temp, shown)
+                sha256, size = _copy_capped(stream, out, limit, shown, too_large_fix)
+            verified = None if sound else self._verify(temp, shown)
+            probed = recordings.verify(temp, shown) if sound else None
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
         if not self.keep_files:
             temp.unlink()
-            return CheckedImage(shown, source_name, sha256, size, verified, None)
+            return CheckedImage(shown, source_name, sha256, size, verified, None, probed)
         final = self.work_dir / sha256
         os.replace(temp, final)
-        return CheckedImage(shown, source_name, sha256, size, verified, final)
+        return CheckedImage(shown, source_name, sha256, size, verified, final, probed)
 
     def _verify(self, path: Path, shown: str) -> VerifiedImage:
         try:
@@ -364,7 +381,9 @@ def _hash_file(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _copy_capped(stream: BinaryIO, out: BinaryIO, max_bytes: int, shown: str) -> tuple[str, int]:
+def _copy_capped(
+    stream: BinaryIO, out: BinaryIO, max_bytes: int, shown: str, fix: Message
+) -> tuple[str, int]:
     """Unpack at most ``max_bytes`` (the archive's declared sizes are not trusted)."""
     digest = hashlib.sha256()
     size = 0
@@ -372,7 +391,7 @@ def _copy_capped(stream: BinaryIO, out: BinaryIO, max_bytes: int, shown: str) ->
         while chunk := stream.read(min(_COPY_CHUNK, max_bytes - size + 1)):
             size += len(chunk)
             if size > max_bytes:
-                raise ImageProblem(size_limit_message(max_bytes, shown), _TOO_LARGE_FIX)
+                raise ImageProblem(size_limit_message(max_bytes, shown), fix)
             digest.update(chunk)
             out.write(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError):

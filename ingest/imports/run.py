@@ -75,6 +75,7 @@ from repository import permissions
 from repository.errors import HuikuError
 from repository.extensions import db
 from repository.images.storage import FileTooLarge
+from repository.media.tasks import enqueue_recording_derivatives
 from repository.messages import Message
 from repository.models import Asset, Collection, IngestJob, JobState, Record, User
 from repository.models.base import utcnow
@@ -370,7 +371,9 @@ class ImportRun:
                     db.session.rollback()
                     self._row_failed(item, error)
                     results.append(None)
-        self._build_derivatives([r.record for r in results if r is not None and r.new_images])
+        self._build_derivatives(
+            [r.record for r in results if r is not None and (r.new_images or r.new_recordings)]
+        )
 
     def _write_items(self, items: list[CheckedItem]) -> list[Written]:
         """Write the rows and commit the batch's progress with them (the caller's transaction)."""
@@ -391,6 +394,7 @@ class ImportRun:
             entries.extend(outcome_entries(result))
             counts[result.outcome] += 1
             _add(counts, "images", result.new_images)
+            _add(counts, "recordings", result.new_recordings)
             _add(counts, "published", int(result.published))
         _add(counts, "possible_duplicates", pairs)
         self._commit_progress(items[-1].number, len(items), entries, counts, commit=False)
@@ -467,6 +471,7 @@ class ImportRun:
         enqueued once the batch is committed (``repository.images.tasks``)."""
         if saved:
             enqueue_pending_derivatives(saved)
+            enqueue_recording_derivatives(saved)
             self._keep_alive()
 
     def _build_leftover_derivatives(self) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ingest.duplicates import flag_new_records, flag_possible_duplicates, match_keys
+from ingest.imports import recordings
 from ingest.imports.image_source import CheckedImage
 from ingest.imports.problems import Problem
 from ingest.imports.report import DONE, outcome_entry
@@ -51,7 +52,14 @@ class CheckedItem:
 
     @property
     def image_shas(self) -> list[str] | None:
-        return None if self.images is None else [image.sha256 for image in self.images]
+        """The images' digests, in order (recordings named in the cell are not images)."""
+        if self.images is None:
+            return None
+        return [image.sha256 for image in recordings.split(self.images)[0]]
+
+    @property
+    def recording_shas(self) -> list[str]:
+        return sorted(item.sha256 for item in recordings.split(self.images or [])[1])
 
 
 @dataclass
@@ -64,6 +72,7 @@ class Written:
     problem: Problem | None = None
     published: bool = False
     new_images: int = 0
+    new_recordings: int = 0
     notes: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -110,7 +119,10 @@ class Writer:
                 _OTHER_COLLECTION.format(id=item.local_id, record=existing.public_id),
                 _OTHER_COLLECTION_FIX,
             )
-        same_images = item.images is None or [a.sha256 for a in existing.assets] == item.image_shas
+        same_images = item.images is None or (
+            [a.sha256 for a in existing.assets] == item.image_shas
+            and sorted(r.sha256 for r in existing.recordings) == item.recording_shas
+        )
         if existing.metadata_ == item.metadata and same_images:
             return "unchanged", None
         if not permissions.can_edit(self.user, existing):
@@ -152,15 +164,21 @@ class Writer:
         written = Written(item, outcome, existing)
         if outcome == "created":
             written.record = self._create(user, collection, item)
-            written.new_images = len(item.images or [])
+            images, sounds = recordings.split(item.images or [])
+            written.new_images = len(images)
+            written.new_recordings = recordings.attach(written.record, sounds, self.store)
         elif outcome == "updated":
             assert existing is not None
 
             def replace_images(record: Record) -> bool:
                 if item.images is None:
                     return False
-                changed, written.new_images = self._replace_images(record, item.images)
-                return changed
+                images, sounds = recordings.split(item.images)
+                changed, written.new_images = self._replace_images(record, images)
+                sounds_changed, written.new_recordings = recordings.replace(
+                    record, sounds, self.store
+                )
+                return changed or sounds_changed
 
             records.update_record(user, existing, item.metadata, edit_assets=replace_images)
         return written
@@ -178,7 +196,7 @@ class Writer:
         )
         records.apply_metadata(record, item.metadata, user)
         record.assets = []
-        for position, image in enumerate(item.images or []):
+        for position, image in enumerate(recordings.split(item.images or [])[0]):
             self._new_asset(record, image, position)
         db.session.add(record)
         return record

@@ -124,6 +124,18 @@ def _verify_all(
     return checked
 
 
+def verify_recording_file(path: Path, filename: str) -> ProbedMedia:
+    """Check a recording already on disk as an upload is checked (the size limit, then
+    ffprobe); the batch import uses it for recordings named in a spreadsheet.
+
+    Raises RecordingRejected or FileTooLarge, whose ``message`` names the file.
+    """
+    limit = int(current_app.config["MAX_RECORDING_BYTES"])
+    if path.stat().st_size > limit:
+        raise FileTooLarge(size_limit_message(limit, filename), limit)
+    return probe(path, filename, current_app.config)
+
+
 def _copy_limited(upload: RecordingUpload, target: Path, limit: int) -> None:
     source = upload.stream.open("rb") if isinstance(upload.stream, Path) else upload.stream
     try:

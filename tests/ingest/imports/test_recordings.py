@@ -1,0 +1,232 @@
+"""Recordings named in the spreadsheet's images column, from the ZIP: real files made by FFmpeg,
+verified with ffprobe as the record form verifies them, stored, and made playable."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from repository.extensions import db
+from repository.images import file_store
+from repository.media.models import Recording
+from repository.models import DerivativeState, JobState, Record
+from tests.conftest import REQUIRE_SERVICES
+from tests.ingest.imports.conftest import (
+    HEADERS,
+    csv_bytes,
+    jpeg,
+    problems,
+    record_count,
+    zip_bytes,
+)
+from tests.media.samples import make_sample, truncated_mp4
+
+
+@pytest.fixture(scope="session")
+def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if shutil.which("ffmpeg") is None:
+        message = "FFmpeg is not installed (scripts/services/ffmpeg.sh ensure)"
+        if REQUIRE_SERVICES:
+            pytest.fail(message)
+        pytest.skip(message)
+    return tmp_path_factory.mktemp("import-media")
+
+
+def sample(folder: Path, name: str) -> bytes:
+    return make_sample(folder, name).read_bytes()
+
+
+def row(local_id: str, files: str) -> list[str]:
+    return [local_id, f"标本 {local_id}", "Panax ginseng C. A. Mey.", "植物", "", "", files]
+
+
+def recordings_of(local_id: str) -> list[Recording]:
+    record = db.session.scalar(select(Record).where(Record.local_id == local_id))
+    assert record is not None, local_id
+    return list(record.recordings)
+
+
+def recording_count() -> int:
+    return db.session.scalar(select(func.count(Recording.id)))
+
+
+def test_sound_and_video_in_the_images_column_are_attached_and_made_playable(run, write, media):
+    archive = {
+        "photos/ginseng.jpg": jpeg(),
+        "sound/tone.mp3": sample(media, "tone.mp3"),
+        "sound/tone.m4a": sample(media, "tone.m4a"),
+        "sound/tone.wav": sample(media, "tone.wav"),
+        "sound/tone.flac": sample(media, "tone.flac"),
+        "video/clip.mp4": sample(media, "clip.mp4"),
+        "video/clip.webm": sample(media, "clip.webm"),
+        "video/clip.mov": sample(media, "clip.mov"),
+    }
+    table = write(
+        "records.csv",
+        csv_bytes(
+            [
+                HEADERS,
+                row("CBS-001", "ginseng.jpg；TONE.MP3"),
+                row("CBS-002", "clip.mp4"),
+                row("CBS-003", "tone.m4a; tone.wav; tone.flac; clip.webm; clip.mov"),
+            ]
+        ),
+    )
+    job = run(table, write("media.zip", zip_bytes(archive)))
+
+    assert job.state is JobState.SUCCEEDED, job.report
+    assert problems(job) == []
+    assert job.counts["created"] == 3
+    assert job.counts["images"] == 1
+    assert job.counts["recordings"] == 7
+
+    first = db.session.scalar(select(Record).where(Record.local_id == "CBS-001"))
+    assert [asset.original_filename for asset in first.assets] == ["ginseng.jpg"]
+    (tone,) = first.recordings
+    assert (tone.kind.value, tone.original_filename, tone.label) == ("audio", "tone.mp3", "tone")
+    assert tone.position > first.assets[0].position  # recordings follow the images
+
+    (clip,) = recordings_of("CBS-002")
+    assert (clip.kind.value, clip.width, clip.height) == ("video", 320, 240)
+    assert clip.duration == pytest.approx(2, abs=0.2)
+
+    third = recordings_of("CBS-003")
+    assert [(r.original_filename, r.kind.value) for r in third] == [
+        ("tone.m4a", "audio"),
+        ("tone.wav", "audio"),
+        ("tone.flac", "audio"),
+        ("clip.webm", "video"),
+        ("clip.mov", "video"),
+    ]
+    store = file_store()
+    for recording in [tone, clip, *third]:
+        assert store.has_original(recording.sha256)
+        # the derivative tasks were enqueued after the batch committed (run inline in tests)
+        assert recording.derivative_state is DerivativeState.READY
+
+
+def test_the_same_file_again_changes_nothing_and_a_new_recording_replaces_the_old(
+    run, write, media
+):
+    archive = write(
+        "media.zip",
+        zip_bytes({"tone.mp3": sample(media, "tone.mp3"), "tone.wav": sample(media, "tone.wav")}),
+    )
+    table = write("records.csv", csv_bytes([HEADERS, row("CBS-001", "tone.mp3")]))
+    run(table, archive)
+    (before,) = recordings_of("CBS-001")
+
+    again = run(table, archive)
+    assert again.counts["unchanged"] == 1
+    assert recordings_of("CBS-001")[0].public_id == before.public_id
+
+    changed = write("changed.csv", csv_bytes([HEADERS, row("CBS-001", "tone.mp3；tone.wav")]))
+    job = run(changed, archive)
+    assert job.counts["updated"] == 1 and job.counts["recordings"] == 1
+    after = recordings_of("CBS-001")
+    assert [r.original_filename for r in after] == ["tone.mp3", "tone.wav"]
+    assert after[0].public_id == before.public_id  # kept, with its id
+
+    only_wav = write("wav.csv", csv_bytes([HEADERS, row("CBS-001", "tone.wav")]))
+    run(only_wav, archive)
+    assert [r.original_filename for r in recordings_of("CBS-001")] == ["tone.wav"]
+
+
+@pytest.fixture
+def bad_batch(write, media, app, monkeypatch):
+    """A good image row, a good sound row, and three bad recordings: a text file named .mp4, an
+    MP4 cut short, and a video over the recordings' size limit."""
+    tone = sample(media, "tone.mp3")
+    cut = truncated_mp4(media).read_bytes()
+    clip = make_sample(media, "clip.mp4", seconds=8).read_bytes()
+    limit = max(len(tone), len(cut)) + 1
+    assert len(clip) > limit
+    monkeypatch.setitem(app.config, "MAX_RECORDING_BYTES", limit)
+    archive = {
+        "ginseng.jpg": jpeg(),
+        "tone.mp3": tone,
+        "演出.mp4": "这不是视频".encode(),
+        "cut.mp4": cut,
+        "big.mp4": clip,
+    }
+    table = write(
+        "records.csv",
+        csv_bytes(
+            [
+                HEADERS,
+                row("CBS-001", "ginseng.jpg"),
+                row("CBS-002", "tone.mp3"),
+                row("CBS-003", "演出.mp4"),
+                row("CBS-004", "cut.mp4"),
+                row("CBS-005", "big.mp4"),
+            ]
+        ),
+    )
+    return table, write("media.zip", zip_bytes(archive))
+
+
+def test_a_bad_recording_fails_its_row_naming_row_column_and_file(run, bad_batch):
+    job = run(*bad_batch)  # on_error=skip
+
+    assert job.state is JobState.SUCCEEDED
+    assert (job.counts["created"], job.counts["failed"]) == (2, 3)
+    assert record_count() == 2
+    assert [r.original_filename for r in recordings_of("CBS-002")] == ["tone.mp3"]
+    assert recording_count() == 1
+
+    failed = {entry["row"]: entry for entry in problems(job)}
+    assert sorted(failed) == [4, 5, 6]
+    for number, name in [(4, "演出.mp4"), (5, "cut.mp4"), (6, "big.mp4")]:
+        entry = failed[number]
+        assert (entry["column"], entry["cell"], entry["value"]) == ("images", f"G{number}", name)
+        assert name in entry["message_en"] and name in entry["message_zh"]
+        assert entry["fix_en"] and entry["fix_zh"]
+    assert "不是可读取的音频或视频文件" in failed[4]["message_zh"]
+    assert "not an audio or video file" in failed[4]["message_en"]
+    assert "文件已损坏或不完整" in failed[5]["message_zh"]
+    assert "damaged or incomplete" in failed[5]["message_en"]
+    assert failed[6]["fix_en"].startswith("Shorten or compress the recording")
+
+
+def test_with_abort_a_bad_recording_means_nothing_is_written(run, bad_batch):
+    job = run(*bad_batch, on_error="abort")
+
+    assert job.state is JobState.FAILED
+    assert record_count() == 0
+    assert recording_count() == 0
+    assert sorted({entry["row"] for entry in problems(job)}) == [4, 5, 6]
+
+
+def test_a_dry_run_checks_recordings_and_writes_nothing(run, bad_batch):
+    job = run(*bad_batch, dry_run=True)
+
+    assert job.state is JobState.SUCCEEDED
+    assert (job.counts["created"], job.counts["failed"]) == (2, 3)
+    assert record_count() == 0 and recording_count() == 0
+
+
+def test_without_ffmpeg_rows_with_recordings_fail_and_image_rows_import(
+    run, write, media, app, monkeypatch
+):
+    tone = sample(media, "tone.mp3")
+    monkeypatch.setitem(app.config, "FFPROBE_BINARY", "/nonexistent/ffprobe")
+    monkeypatch.setitem(app.config, "FFMPEG_BINARY", "/nonexistent/ffmpeg")
+    table = write(
+        "records.csv",
+        csv_bytes(
+            [HEADERS, row("CBS-001", "ginseng.jpg"), row("CBS-002", "ginseng.jpg；tone.mp3")]
+        ),
+    )
+    job = run(table, write("media.zip", zip_bytes({"ginseng.jpg": jpeg(), "tone.mp3": tone})))
+
+    assert (job.counts["created"], job.counts["failed"]) == (1, 1)
+    first = db.session.scalar(select(Record).where(Record.local_id == "CBS-001"))
+    assert len(first.assets) == 1
+    (entry,) = problems(job)
+    assert (entry["row"], entry["cell"], entry["value"]) == (3, "G3", "tone.mp3")
+    assert "FFmpeg is not installed" in entry["message_en"]
+    assert "未安装 FFmpeg" in entry["message_zh"]
+    assert "install FFmpeg" in entry["fix_en"]
