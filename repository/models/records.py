@@ -214,7 +214,7 @@ class Tombstone(db.Model):
     record_public_id: Mapped[str] = mapped_column(String(16), index=True)
     collection_id: Mapped[int] = mapped_column(ForeignKey("collection.id"))
     library_id: Mapped[int] = mapped_column(ForeignKey("library.id"))
-    reason: Mapped[str] = mapped_column(String(30))  # withdrawn | deleted | merged
+    reason: Mapped[str] = mapped_column(String(30))  # withdrawn | deleted | merged | hidden
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
     credited: Mapped[list[TombstoneCredit]] = relationship(cascade="all, delete-orphan")

@@ -5,13 +5,23 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import insert, literal, select
+from sqlalchemy import insert, literal, select, update
 
 from repository import permissions
 from repository.errors import NotFound, PermissionDenied
 from repository.extensions import db
 from repository.messages import Message
-from repository.models import Collection, IndexTask, Library, Record, RecordStatus, User
+from repository.models import (
+    Collection,
+    IndexTask,
+    Library,
+    Record,
+    RecordContributor,
+    RecordStatus,
+    Tombstone,
+    TombstoneCredit,
+    User,
+)
 from repository.models.base import UTCDateTime, utcnow
 from repository.profiles import get_profile
 from repository.services import audit, stats
@@ -155,7 +165,10 @@ def update_collection(
         for field, value in texts.items():
             setattr(collection, field, value)
         collection.coordinating_library = coordinating_library
+        was_published = collection.published
         collection.published = published
+        if published != was_published:
+            _tell_harvesters(collection, published)
         if edits_need_review is not None:
             collection.edits_need_review = edits_need_review
         after = collection_summary(collection)
@@ -170,6 +183,49 @@ def update_collection(
             )
             _queue_reindex(collection)
     return collection
+
+
+def _tell_harvesters(collection: Collection, published: bool) -> None:
+    """Hiding a collection reports its public records as deleted (tombstones, with their
+    credits); showing it again makes them newer than those tombstones, so an incremental
+    harvest takes them back."""
+    now = utcnow()
+    public = select(Record.id).where(
+        Record.collection_id == collection.id, Record.status == RecordStatus.PUBLISHED
+    )
+    if published:
+        db.session.execute(
+            update(Record)
+            .where(Record.id.in_(public))
+            .values(updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return
+    db.session.execute(
+        insert(Tombstone).from_select(
+            ["record_public_id", "collection_id", "library_id", "reason", "created_at"],
+            select(
+                Record.public_id,
+                Record.collection_id,
+                Record.library_id,
+                literal("hidden"),
+                literal(now, UTCDateTime()),
+            ).where(Record.id.in_(public)),
+        )
+    )
+    db.session.execute(
+        insert(TombstoneCredit).from_select(
+            ["tombstone_id", "library_id"],
+            select(Tombstone.id, RecordContributor.library_id)
+            .join(Record, Record.public_id == Tombstone.record_public_id)
+            .join(RecordContributor, RecordContributor.record_id == Record.id)
+            .where(
+                Record.id.in_(public),
+                Tombstone.reason == "hidden",
+                Tombstone.created_at == literal(now, UTCDateTime()),
+            ),
+        )
+    )
 
 
 def _queue_reindex(collection: Collection) -> None:

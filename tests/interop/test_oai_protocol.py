@@ -321,3 +321,46 @@ def test_a_deleted_record_stays_in_the_sets_of_every_library_credited(
     untouched = make_library("HL-NONE")
     root = oai(verb="ListIdentifiers", metadataPrefix="oai_dc", set_=f"library:{untouched.code}")
     assert error_code(root) == "noRecordsMatch"
+
+
+def test_hiding_a_collection_reports_its_records_deleted_and_showing_it_brings_them_back(
+    oai, make_collection, make_record, make_library, make_user
+):
+    from repository.models import RecordContributor
+    from repository.services import accounts, collections
+
+    collection = make_collection()
+    record = make_record(collection)
+    other = make_library("YB-HIDE")
+    record.contributors.append(RecordContributor(library_id=other.id, local_id="YB-3"))
+    draft = make_record(collection, status=RecordStatus.DRAFT)
+    chief = accounts.create_user(
+        "chief@hide.example.org", record.library, "admin", "a long passphrase", alliance_admin=True
+    )
+    db.session.commit()
+
+    def headers(**arguments: str) -> dict[str, etree._Element]:
+        root = oai(verb="ListIdentifiers", metadataPrefix="oai_dc", **arguments)
+        return {h.findtext(f"{OAI}identifier"): h for h in root.iter(f"{OAI}header")}
+
+    def change(published: bool) -> None:
+        collections.update_collection(
+            chief,
+            collection,
+            title_zh=collection.title_zh,
+            coordinating_library=collection.coordinating_library,
+            published=published,
+        )
+
+    change(published=False)
+    hidden = headers(set_=f"library:{other.code}")
+    (identifier,) = hidden
+    assert identifier.endswith(record.public_id) and not identifier.endswith(draft.public_id)
+    assert hidden[identifier].get("status") == "deleted"
+    hidden_at = hidden[identifier].findtext(f"{OAI}datestamp")
+
+    change(published=True)
+    shown = headers(set_=f"collection:{collection.slug}", from_=hidden_at)
+    assert list(shown) == [identifier]
+    assert shown[identifier].get("status") is None
+    assert shown[identifier].findtext(f"{OAI}datestamp") >= hidden_at
