@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from apispec import APISpec
 from flask import Blueprint, Response, g, jsonify, request, url_for
 from marshmallow import Schema, ValidationError
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -23,6 +24,7 @@ from ingest.schemas import (
     Errors,
     ImageUploadSchema,
     IngestErrorSchema,
+    RecordCreateSchema,
     RecordPatchSchema,
     RecordWriteSchema,
     SubmitSchema,
@@ -39,7 +41,7 @@ from repository.errors import HuikuError, PermissionDenied
 from repository.extensions import csrf, db
 from repository.i18n import localize
 from repository.messages import Message
-from repository.models import Collection, Record, User
+from repository.models import Collection, Library, Record, User
 from repository.openapi import json_content, schema_ref
 from repository.profiles import MetadataInvalid
 from repository.public import record_document
@@ -269,15 +271,43 @@ def contributing_to(slug: str) -> tuple[User, Collection]:
 @blueprint.post("/collections/<slug>/records")
 def create_record(slug: str) -> Response:
     user, collection = contributing_to(slug)
-    metadata = load_body(RecordWriteSchema())["metadata"]
+    body = load_body(RecordCreateSchema())
+    metadata = body["metadata"]
+    owner = _owner(user, body["library"])
+    if owner is not None and permissions.acting_for(user, owner, collection) is None:
+        raise records.NotActingFor(owner)
     cleaned = validated(collection, metadata)
-    ensure_local_id_free(user.library_id, cleaned["local_id"])
+    owner_id = owner.id if owner is not None else user.library_id
+    ensure_local_id_free(owner_id, cleaned["local_id"])
     record = _saving(
-        user.library_id,
+        owner_id,
         cleaned["local_id"],
-        lambda: save_new_record(user, collection, metadata, []),
+        lambda: save_new_record(user, collection, metadata, [], owner),
     )
     return _record_response(record, 201)
+
+
+def _owner(user: User, code: str | None) -> Library | None:
+    """The library named by ``library`` (None when not sent), or a 422 naming the key."""
+    if code is None or code == user.library.code:
+        return None
+    library = db.session.scalar(select(Library).where(Library.code == code))
+    if library is None:
+        raise ApiInvalid(
+            {
+                "library": [
+                    Message(
+                        "no member library has the code {code}", "没有代码为 {code} 的成员馆"
+                    ).format(code=code)
+                ]
+            }
+        )
+    return library
+
+
+@blueprint.errorhandler(records.NotActingFor)
+def _not_acting_for(error: records.NotActingFor) -> Response:
+    return _error_response(error.message, 403, errors={error.field: [bilingual(error.message)]})
 
 
 @blueprint.get("/records/<public_id>")
@@ -361,7 +391,7 @@ def describe_records(spec: APISpec) -> None:
                     ),
                     **error_responses(403, 404, 409, 422),
                 },
-                requestBody=body(RecordWriteSchema),
+                requestBody=body(RecordCreateSchema),
             )
         },
     )

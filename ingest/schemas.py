@@ -256,6 +256,27 @@ class RecordWriteSchema(BodySchema):
     )
 
 
+_LIBRARY = Message(
+    "library must be the code of a member library, at most 50 characters",
+    "library 应为成员馆代码，不超过 50 个字符",
+)
+
+
+class RecordCreateSchema(RecordWriteSchema):
+    """A new record's body: its metadata, and the owning library when not the token's own."""
+
+    library = fields.String(
+        load_default=None,
+        validate=Length(min=1, max=50, error=_LIBRARY),
+        error_messages={"invalid": _LIBRARY},
+        metadata={
+            "description": "Code of the library that owns the record: the token's own (the "
+            "default), or a partner its library supports in this collection (paired support, "
+            "结对扶持); that library owns it and the token's library is credited."
+        },
+    )
+
+
 class RecordPatchSchema(BodySchema):
     metadata = MetadataObject(
         required=True,
@@ -613,6 +634,7 @@ def register_components(spec: APISpec) -> None:
     spec.components.schema("IngestRecord", record_answer())
     for name, schema in (
         ("RecordWrite", RecordWriteSchema),
+        ("RecordCreate", RecordCreateSchema),
         ("RecordPatch", RecordPatchSchema),
         ("SubmitRequest", SubmitSchema),
         ("ImportLinks", ImportLinksSchema),

@@ -44,7 +44,7 @@ from repository.media.uploads import (  # recordings ride along with the images
     stored_recordings,
 )
 from repository.messages import Message
-from repository.models import Asset, Collection, Record, User
+from repository.models import Asset, Collection, Library, Record, User
 from repository.profiles import MetadataInvalid, Profile
 from repository.services import records
 
@@ -52,9 +52,16 @@ log = logging.getLogger(__name__)
 
 
 def save_new_record(
-    user: User, collection: Collection, data: Mapping[str, Any], uploads: Sequence[ImageUpload]
+    user: User,
+    collection: Collection,
+    data: Mapping[str, Any],
+    uploads: Sequence[ImageUpload],
+    library: Library | None = None,
 ) -> Record:
-    """Create a draft with its images; any bad field or file rejects the whole save."""
+    """Create a draft with its images; any bad field or file rejects the whole save.
+
+    ``library`` is the owner when a helper library works for a partner (结对扶持).
+    """
     uploads, sounds = split_recordings(uploads)
     with (
         _verified(collection.profile, data, uploads) as images,
@@ -66,6 +73,7 @@ def save_new_record(
             collection,
             data,
             edit_assets=lambda r: bool(attach_images(r, stored) + attach_recordings(r, recordings)),
+            library=library,
         )
     enqueue_pending_derivatives([record])
     enqueue_recording_derivatives([record])

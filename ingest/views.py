@@ -31,10 +31,11 @@ from repository.images.storage import StorageUnavailable
 from repository.media.uploads import recording_changes
 from repository.media.views import recording_thumbnail
 from repository.messages import Message
-from repository.models import Asset
+from repository.models import Asset, Collection, Library
 from repository.profiles import MetadataInvalid
 from repository.services.browse import visible_record
 from repository.services.collections import get_collection
+from repository.services.records import NotActingFor
 
 blueprint = Blueprint("ingest", __name__)
 
@@ -46,20 +47,51 @@ def new_record(slug: str) -> str | Response:
     if not permissions.can_contribute(current_user, collection):
         raise PermissionDenied(Message("you cannot contribute here", "您无权向此专题库提交记录"))
     form = record_form_class(collection.profile)()
+    owner = Owner(collection, request.form.get("library", "") if request.method == "POST" else "")
     if request.method == "GET" and collection.default_rights:
         form.fill({"rights": collection.default_rights})
-    if form.validate_on_submit():
+    if form.validate_on_submit() and owner.error is None:
         try:
-            record = save_new_record(current_user, collection, form.metadata(), _uploads(form))
+            record = save_new_record(
+                current_user, collection, form.metadata(), _uploads(form), owner.library
+            )
         except MetadataInvalid as error:
             form.show_errors(_localized(error))
+        except NotActingFor as error:
+            owner.error = localize(error.message)
+            return _render_form(form, collection=collection, record=None, owner=owner, status=403)
         except StorageUnavailable as error:
             form.show_errors({"images": [localize(error.message)]})
-            return _render_form(form, collection=collection, record=None, status=error.status)
+            return _render_form(
+                form, collection=collection, record=None, owner=owner, status=error.status
+            )
         else:
             flash(_l("Draft saved."), "success")
             return redirect(url_for("public.record", public_id=record.public_id))
-    return _render_form(form, collection=collection, record=None)
+    return _render_form(form, collection=collection, record=None, owner=owner)
+
+
+class Owner:
+    """The library a new record is for: the user's own, or a partner their library supports in
+    this collection under paired support (结对扶持), chosen by code in the form's select."""
+
+    def __init__(self, collection: Collection, code: str) -> None:
+        self.choices = permissions.owners_for(current_user, collection)
+        self.code = code.strip() or current_user.library.code
+        self.error: str | None = None
+        self.status = 422
+        self.library: Library | None = None
+        if self.code != current_user.library.code:
+            self.library = db.session.scalar(select(Library).where(Library.code == self.code))
+            if self.library is None:
+                self.error = localize(
+                    Message(
+                        "no member library has the code {code}", "没有代码为 {code} 的成员馆"
+                    ).format(code=self.code[:50])
+                )
+            elif permissions.acting_for(current_user, self.library, collection) is None:
+                self.error = localize(NotActingFor(self.library).message)
+                self.status = 403
 
 
 @blueprint.route("/workspace/records/<public_id>/edit", methods=["GET", "POST"])
@@ -153,13 +185,17 @@ def _localized(error: MetadataInvalid) -> dict[str, list[str]]:
     return {key: [localize(m) for m in messages] for key, messages in error.errors.items()}
 
 
-def _render_form(form, *, collection, record, status: int | None = None) -> tuple[str, int]:
+def _render_form(
+    form, *, collection, record, owner: Owner | None = None, status: int | None = None
+) -> tuple[str, int]:
     if status is None:
-        status = 422 if form.errors or any(f.errors for f in form) else 200
+        invalid = form.errors or any(f.errors for f in form)
+        status = owner.status if owner and owner.error else 422 if invalid else 200
     return render_template(
         "ingest/record_form.html",
         form=form,
         collection=collection,
         record=record,
+        owner=owner,
         max_upload=current_app.config["MAX_UPLOAD_BYTES"],
     ), status

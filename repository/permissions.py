@@ -86,27 +86,47 @@ def can_edit_collection(user: User | None, collection: Collection) -> bool:
     )
 
 
+def _grants_in_force(user: User, collection: Collection):
+    """Grants from the user's library for ``collection`` that are in force now."""
+    now = utcnow()
+    return (
+        select(SupportGrant.partner_library_id)
+        .join(support_grant_collections)
+        .where(
+            SupportGrant.helper_library_id == user.library_id,
+            support_grant_collections.c.collection_id == collection.id,
+            SupportGrant.revoked_at.is_(None),
+            SupportGrant.starts_at <= now,
+            SupportGrant.expires_at > now,
+        )
+    )
+
+
 def acting_for(user: User | None, partner: Library, collection: Collection) -> Library | None:
     """The partner library when ``user`` may work for it in ``collection`` under paired support
     (结对扶持) now: a grant from the user's library, for that collection, begun, not expired and
     not revoked. None otherwise, also for the user's own library, which needs no grant."""
     if user is None or not user.is_active or user.library_id == partner.id:
         return None
-    now = utcnow()
     grant = db.session.scalar(
-        select(SupportGrant.id)
-        .join(support_grant_collections)
-        .where(
-            SupportGrant.helper_library_id == user.library_id,
-            SupportGrant.partner_library_id == partner.id,
-            support_grant_collections.c.collection_id == collection.id,
-            SupportGrant.revoked_at.is_(None),
-            SupportGrant.starts_at <= now,
-            SupportGrant.expires_at > now,
-        )
+        _grants_in_force(user, collection)
+        .where(SupportGrant.partner_library_id == partner.id)
         .limit(1)
     )
     return partner if grant is not None else None
+
+
+def owners_for(user: User | None, collection: Collection) -> list[Library]:
+    """The libraries whose new records ``user`` may make in ``collection``: their own first, then
+    each partner their library supports there now (by code)."""
+    if user is None or not user.is_active or user.library is None:
+        return []
+    partners = db.session.scalars(
+        select(Library)
+        .where(Library.id.in_(_grants_in_force(user, collection)), Library.active)
+        .order_by(Library.code)
+    )
+    return [user.library, *(p for p in partners if p.id != user.library_id)]
 
 
 def can_work_for(user: User | None, library: Library, collection: Collection) -> bool:

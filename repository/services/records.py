@@ -21,7 +21,9 @@ from repository.models import (
     Collection,
     DuplicateKey,
     IndexTask,
+    Library,
     Record,
+    RecordContributor,
     RecordRevision,
     RecordStatus,
     Tombstone,
@@ -56,28 +58,57 @@ def create_record(
     data: Mapping[str, Any],
     *,
     edit_assets: AssetEdit | None = None,
+    library: Library | None = None,
 ) -> Record:
-    """A new draft of the user's library, validated by the collection's profile."""
+    """A new draft of the user's library, validated by the collection's profile.
+
+    With ``library`` a partner that the user's library supports in this collection (结对扶持),
+    the draft is the partner's and the user's library is credited as a contributor.
+    """
     if not permissions.can_contribute(user, collection):
         raise PermissionDenied(
             Message("you cannot contribute to this collection", "您无权向此专题库提交记录")
         )
+    owner_id = user.library_id
+    if library is not None and library.id != user.library_id:
+        if permissions.acting_for(user, library, collection) is None:
+            raise NotActingFor(library)
+        owner_id = library.id
     metadata = collection.profile.validate(data)
     with unit_of_work():
-        _ensure_local_id_free(user.library_id, metadata["local_id"])
+        _ensure_local_id_free(owner_id, metadata["local_id"])
         record = Record(
             collection=collection,
-            library_id=user.library_id,
+            library_id=owner_id,
             status=RecordStatus.DRAFT,
             created_by=user,
         )
         apply_metadata(record, metadata, user)
+        if owner_id != user.library_id:
+            record.contributors.append(
+                RecordContributor(library_id=user.library_id, local_id=metadata["local_id"])
+            )
         db.session.add(record)
         db.session.flush()
         if edit_assets is not None:
             edit_assets(record)
         write_revision(record, "create", user, before=None, status_before=None)
     return record
+
+
+class NotActingFor(PermissionDenied):
+    """A record for another library without paired support in force there; ``field`` names the
+    form field and API key that chose the library."""
+
+    field = "library"
+
+    def __init__(self, library: Library) -> None:
+        super().__init__(
+            Message(
+                "your library has no paired support in force for {code} in this collection",
+                "本馆在此专题库没有对 {code} 生效的结对扶持授权",
+            ).format(code=library.code)
+        )
 
 
 def update_record(
@@ -198,7 +229,8 @@ def write_revision(
     status_before: str | None,
     comment: str = "",
 ) -> RecordRevision:
-    """Append the next revision of a record (inside the caller's unit of work)."""
+    """Append the next revision of a record (inside the caller's unit of work); it names the
+    partner library when its author worked for it under paired support."""
     last = db.session.scalar(
         select(RecordRevision.number)
         .where(RecordRevision.record_id == record.id)
@@ -216,9 +248,24 @@ def write_revision(
         metadata_after=dict(record.metadata_),
         assets_after=[asset.sha256 for asset in record.assets],
         comment=comment,
+        acting_for_library_id=_acting_for_id(record, action, user),
     )
     db.session.add(revision)
     return revision
+
+
+#: Steps a reviewer takes in their own right, never on a partner's behalf.
+_REVIEW_ACTIONS = frozenset({"publish", "return", "withdraw", "merge"})
+
+
+def _acting_for_id(record: Record, action: str, user: User | None) -> int | None:
+    """The record's library when ``user``, of another library, worked for it under a grant."""
+    if user is None or user.library_id == record.library_id or action in _REVIEW_ACTIONS:
+        return None
+    partner = record.library or db.session.get(Library, record.library_id)
+    if partner is None or permissions.acting_for(user, partner, record.collection) is None:
+        return None
+    return partner.id
 
 
 def write_first_revisions(created: Sequence[Record], user: User | None) -> None:
