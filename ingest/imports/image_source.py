@@ -189,7 +189,8 @@ class ImageSource:
         raise ImageProblem(self._missing(name), self._missing_fix(folded))
 
     def _missing(self, name: str) -> Message:
-        return _MISSING.format(name=name, source=self.label)
+        missing = _MISSING_RECORDING if recordings.is_recording_name(name) else _MISSING
+        return missing.format(name=name, source=self.label)
 
     def _missing_fix(self, folded: str) -> Message:
         names = {PurePosixPath(path).name: path for path in self._paths}
@@ -220,7 +221,8 @@ class NoImages(ImageSource):
         super().__init__("")
 
     def find(self, name: str) -> str:
-        raise ImageProblem(_NO_IMAGES.format(name=name), _NO_IMAGES_FIX)
+        missing = _NO_FILES_RECORDING if recordings.is_recording_name(name) else _NO_IMAGES
+        raise ImageProblem(missing.format(name=name), _NO_IMAGES_FIX)
 
 
 class ZipImages(ImageSource):
@@ -445,6 +447,14 @@ _AMBIGUOUS_FIX = Message(
 _MISSING = Message(
     "Image “{name}” is not in {source}.",
     "图片「{name}」不在 {source} 中。",
+)
+_MISSING_RECORDING = Message(
+    "Recording “{name}” is not in {source}.",
+    "音视频「{name}」不在 {source} 中。",
+)
+_NO_FILES_RECORDING = Message(
+    "Recording “{name}” is named, but no ZIP or folder was uploaded with the table.",
+    "填写了音视频「{name}」，但没有随表格上传 ZIP 压缩包或文件夹。",
 )
 _MISSING_FIX = Message(
     "Check the file name (case does not matter) or add the image to the ZIP or folder.",

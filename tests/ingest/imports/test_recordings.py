@@ -130,6 +130,11 @@ def test_the_same_file_again_changes_nothing_and_a_new_recording_replaces_the_ol
     assert [r.original_filename for r in after] == ["tone.mp3", "tone.wav"]
     assert after[0].public_id == before.public_id  # kept, with its id
 
+    missing = run(write("missing.csv", csv_bytes([HEADERS, row("CBS-001", "tone.flac")])), archive)
+    (entry,) = problems(missing)
+    assert entry["message_en"] == "Recording “tone.flac” is not in media.zip."
+    assert entry["message_zh"] == "音视频「tone.flac」不在 media.zip 中。"
+
     only_wav = write("wav.csv", csv_bytes([HEADERS, row("CBS-001", "tone.wav")]))
     run(only_wav, archive)
     assert [r.original_filename for r in recordings_of("CBS-001")] == ["tone.wav"]
