@@ -143,6 +143,10 @@ _GUIDE_NOTES = (
     "留空则保留记录现有图片。"
     " The images column names files in the ZIP or folder, in display order, separated by ; "
     "(case does not matter); an empty cell keeps the record's images.",
+    "音视频（MP3、M4A/AAC、WAV、FLAC、MP4、WebM、MOV）也填在图片列，"
+    "与图片放在同一个 ZIP 或文件夹中。"
+    " Recordings (MP3, M4A/AAC, WAV, FLAC, MP4, WebM, MOV) go in the images column too, "
+    "in the same ZIP or folder.",
     "列名以 # 开头的列为备注列，导入时忽略。 Columns whose header starts with # are notes and "
     "are ignored.",
     "保存为 CSV 时可选 UTF-8 或 GBK 编码。 CSV files may be saved as UTF-8 or GBK.",

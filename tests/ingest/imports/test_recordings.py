@@ -3,12 +3,15 @@ verified with ffprobe as the record form verifies them, stored, and made playabl
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from ingest.imports import template_xlsx
 from repository.extensions import db
 from repository.images import file_store
 from repository.media.models import Recording
@@ -235,3 +238,26 @@ def test_without_ffmpeg_rows_with_recordings_fail_and_image_rows_import(
     assert "FFmpeg is not installed" in entry["message_en"]
     assert "未安装 FFmpeg" in entry["message_zh"]
     assert "install FFmpeg" in entry["fix_en"]
+
+
+def test_recordings_in_a_folder_are_verified_in_place(run, write, media, tmp_path):
+    folder = tmp_path / "field-trip"
+    (folder / "sound").mkdir(parents=True)
+    (folder / "sound" / "号子.wav").write_bytes(sample(media, "tone.wav"))
+    (folder / "sound" / "fake.mp3").write_text("not sound", encoding="utf-8")
+    table = write(
+        "records.csv", csv_bytes([HEADERS, row("CBS-001", "号子.wav"), row("CBS-002", "fake.mp3")])
+    )
+    job = run(table, folder)
+
+    assert (job.counts["created"], job.counts["failed"]) == (1, 1)
+    assert [r.original_filename for r in recordings_of("CBS-001")] == ["号子.wav"]
+    (entry,) = problems(job)
+    assert (entry["row"], entry["value"]) == (3, "fake.mp3")
+    assert entry["message_zh"].startswith("fake.mp3：")
+
+
+def test_the_template_guide_says_recordings_go_in_the_images_column(collection):
+    workbook = load_workbook(io.BytesIO(template_xlsx(collection)))
+    guide = "\n".join(str(row[0].value) for row in workbook.worksheets[1].iter_rows())
+    assert "Recordings (MP3, M4A/AAC, WAV, FLAC, MP4, WebM, MOV) go in the images column" in guide
