@@ -26,6 +26,11 @@ from tests.ingest.imports.conftest import (
     zip_bytes,
 )
 from tests.media.samples import make_sample, truncated_mp4
+from tests.storage.s3_server import object_names
+from tests.storage.s3_server import s3_app as s3_app
+from tests.storage.s3_server import s3_credentials as s3_credentials
+from tests.storage.s3_server import s3_settings as s3_settings
+from tests.storage.s3_server import s3_url as s3_url
 
 
 @pytest.fixture(scope="session")
@@ -261,3 +266,17 @@ def test_the_template_guide_says_recordings_go_in_the_images_column(collection):
     workbook = load_workbook(io.BytesIO(template_xlsx(collection)))
     guide = "\n".join(str(row[0].value) for row in workbook.worksheets[1].iter_rows())
     assert "Recordings (MP3, M4A/AAC, WAV, FLAC, MP4, WebM, MOV) go in the images column" in guide
+
+
+def test_on_s3_the_recording_and_its_playable_copy_go_to_the_bucket(
+    s3_app, s3_settings, run, write, media
+):
+    table = write("records.csv", csv_bytes([HEADERS, row("CBS-001", "clip.webm")]))
+    job = run(table, write("media.zip", zip_bytes({"clip.webm": sample(media, "clip.webm")})))
+
+    assert job.counts["recordings"] == 1, job.report
+    (film,) = recordings_of("CBS-001")
+    sha = film.sha256
+    names = object_names(s3_settings)
+    assert any(name.endswith(f"originals/{sha[:2]}/{sha[2:4]}/{sha}") for name in names)
+    assert any(name.endswith(f"{sha}/play.mp4") for name in names), names
