@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from repository.extensions import db
 from repository.models import Collection, Library, Record, RecordStatus, User, UserRole
@@ -86,15 +86,15 @@ def can_edit_collection(user: User | None, collection: Collection) -> bool:
     )
 
 
-def _grants_in_force(user: User, collection: Collection):
-    """Grants from the user's library for ``collection`` that are in force now."""
+def _grants_in_force(user: User) -> Select:
+    """``(partner library id, collection id)`` of the grants from the user's library in force
+    now: begun, not expired, not revoked. The one statement of when a grant counts."""
     now = utcnow()
     return (
-        select(SupportGrant.partner_library_id)
+        select(SupportGrant.partner_library_id, support_grant_collections.c.collection_id)
         .join(support_grant_collections)
         .where(
             SupportGrant.helper_library_id == user.library_id,
-            support_grant_collections.c.collection_id == collection.id,
             SupportGrant.revoked_at.is_(None),
             SupportGrant.starts_at <= now,
             SupportGrant.expires_at > now,
@@ -109,11 +109,23 @@ def acting_for(user: User | None, partner: Library, collection: Collection) -> L
     if user is None or not user.is_active or user.library_id == partner.id:
         return None
     grant = db.session.scalar(
-        _grants_in_force(user, collection)
-        .where(SupportGrant.partner_library_id == partner.id)
+        _grants_in_force(user)
+        .where(
+            SupportGrant.partner_library_id == partner.id,
+            support_grant_collections.c.collection_id == collection.id,
+        )
         .limit(1)
     )
     return partner if grant is not None else None
+
+
+def supported_pairs(user: User) -> Select | None:
+    """``(partner library id, collection id)`` of every grant in force from the user's library,
+    or None when there is none (one cheap look-up, so lists without grants stay as fast)."""
+    pairs = _grants_in_force(user)
+    if db.session.scalar(pairs.limit(1)) is None:
+        return None
+    return pairs
 
 
 def owners_for(user: User | None, collection: Collection) -> list[Library]:
@@ -123,7 +135,14 @@ def owners_for(user: User | None, collection: Collection) -> list[Library]:
         return []
     partners = db.session.scalars(
         select(Library)
-        .where(Library.id.in_(_grants_in_force(user, collection)), Library.active)
+        .where(
+            Library.id.in_(
+                _grants_in_force(user)
+                .where(support_grant_collections.c.collection_id == collection.id)
+                .with_only_columns(SupportGrant.partner_library_id)
+            ),
+            Library.active,
+        )
         .order_by(Library.code)
     )
     return [user.library, *(p for p in partners if p.id != user.library_id)]

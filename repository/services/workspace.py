@@ -14,6 +14,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, tuple_
 
+from repository import permissions
 from repository.extensions import db
 from repository.models import (
     Collection,
@@ -132,7 +133,7 @@ def conditions(user: User, chosen: Filter) -> list[ColumnElement[bool]]:
             reviewed = [collection.id for collection in user.reviewed_collections]
             where.append(Record.collection_id.in_(reviewed) if reviewed else false())
     else:
-        where.append(Record.library_id == user.library_id)
+        where.append(_libraries_records(user))
     if chosen.status:
         where.append(Record.status == RecordStatus(chosen.status))
     if chosen.collection:
@@ -157,6 +158,16 @@ def conditions(user: User, chosen: Filter) -> list[ColumnElement[bool]]:
     for word in chosen.q.split()[:5]:
         where.append(_matches(word))
     return where
+
+
+def _libraries_records(user: User) -> ColumnElement[bool]:
+    """The user's library's records, and its partners' in the collections where paired support
+    (结对扶持) is in force for it."""
+    own = Record.library_id == user.library_id
+    pairs = permissions.supported_pairs(user)
+    if pairs is None:
+        return own
+    return or_(own, tuple_(Record.library_id, Record.collection_id).in_(pairs))
 
 
 def _matches(word: str) -> ColumnElement[bool]:

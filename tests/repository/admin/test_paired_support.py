@@ -305,3 +305,22 @@ def _record_of(library, local_id: str) -> Record:
     return db.session.scalar(
         select(Record).where(Record.library_id == library.id, Record.local_id == local_id)
     )
+
+
+def test_the_helpers_workspace_lists_the_partners_records_in_the_granted_collections(
+    login, alliance_admin, pair, make_record
+):
+    make_record(pair["granted"], pair["partner_user"], status=RecordStatus.DRAFT, title="农乐舞甲")
+    make_record(pair["other"], pair["partner_user"], status=RecordStatus.DRAFT, title="红松乙")
+    make_record(pair["granted"], pair["helper_user"], status=RecordStatus.DRAFT, title="本馆丙")
+    browser = login(pair["helper_user"])
+
+    def listed() -> set[str]:
+        html = browser.get("/workspace/").get_data(as_text=True)
+        return {title for title in ("农乐舞甲", "红松乙", "本馆丙") if title in html}
+
+    assert listed() == {"本馆丙"}
+    grant = _in_force(alliance_admin, pair)
+    assert listed() == {"本馆丙", "农乐舞甲"}
+    support.revoke_support(alliance_admin, grant.id)
+    assert listed() == {"本馆丙"}
