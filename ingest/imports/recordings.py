@@ -10,22 +10,33 @@ message that says so, while rows of images import as before.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from flask import current_app
+from sqlalchemy import select
 
+from repository.extensions import db
 from repository.images.storage import FileTooLarge, StoredOriginal
+from repository.media.models import Recording
 from repository.media.probe import ProbedMedia, RecordingRejected, is_recording_name
 from repository.media.uploads import StoredRecording, attach_recordings, verify_recording_file
 from repository.messages import Message
-from repository.models import Record
+from repository.models import DerivativeState, Record
 
 if TYPE_CHECKING:
     from ingest.imports.image_source import CheckedImage
 
-__all__ = ["attach", "is_recording_name", "recording_limit", "replace", "split", "verify"]
+__all__ = [
+    "attach",
+    "is_recording_name",
+    "recording_limit",
+    "records_with_unqueued_recordings",
+    "replace",
+    "split",
+    "verify",
+]
 
 
 def recording_limit() -> int:
@@ -85,6 +96,22 @@ def replace(record: Record, files: Sequence[CheckedImage], store) -> tuple[bool,
         for recording in leftovers:
             record.recordings.remove(recording)
     return True, attach(record, new, store)
+
+
+def records_with_unqueued_recordings(public_ids: Iterable[str]) -> list[Record]:
+    """After a crash between a batch's commit and its enqueueing: the records whose new
+    recordings never had their derivative task enqueued."""
+    query = (
+        select(Record)
+        .join(Recording, Recording.record_id == Record.id)
+        .where(
+            Record.public_id.in_(sorted(public_ids)),
+            Recording.derivative_state == DerivativeState.PENDING,
+            Recording.derivative_queued_at.is_(None),
+        )
+        .distinct()
+    )
+    return list(db.session.scalars(query))
 
 
 REJECTED_FIX = Message(

@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 
+from ingest.imports import recordings
 from ingest.imports.chunks import (
     ABORTED,
     CHECK,
@@ -475,7 +476,8 @@ class ImportRun:
             self._keep_alive()
 
     def _build_leftover_derivatives(self) -> None:
-        """After a crash: images of this job's records whose derivative tasks were not enqueued."""
+        """After a crash: images and recordings of this job's records whose derivative tasks
+        were not enqueued."""
         if not self.resumed or self.files.images is None:
             return
         ids = record_ids_written(self.job)
@@ -485,7 +487,8 @@ class ImportRun:
             .where(Record.public_id.in_(sorted(ids)), Asset.derivatives_ready.is_(False))
             .distinct()
         ).all()
-        self._build_derivatives(list(pending))
+        sounds = recordings.records_with_unqueued_recordings(ids)
+        self._build_derivatives(list({*pending, *sounds}))
 
     # Endings --------------------------------------------------------------------------------------
 

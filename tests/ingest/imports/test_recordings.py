@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import io
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from ingest.imports import template_xlsx
+from ingest.imports import run as run_module
+from ingest.imports import run_import, start_import, template_xlsx
 from repository.extensions import db
 from repository.images import file_store
 from repository.media.models import Recording
 from repository.models import DerivativeState, JobState, Record
+from repository.models.base import utcnow
+from repository.tasks import recover_jobs
 from tests.conftest import REQUIRE_SERVICES
 from tests.ingest.imports.conftest import (
     HEADERS,
@@ -280,3 +284,37 @@ def test_on_s3_the_recording_and_its_playable_copy_go_to_the_bucket(
     names = object_names(s3_settings)
     assert any(name.endswith(f"originals/{sha[:2]}/{sha[2:4]}/{sha}") for name in names)
     assert any(name.endswith(f"{sha}/play.mp4") for name in names), names
+
+
+class Killed(BaseException):
+    """The worker dies (as with SIGKILL): nothing after this point runs."""
+
+
+def test_a_recording_whose_task_a_crash_skipped_is_made_playable_when_the_job_resumes(
+    write, contributor, collection, media, monkeypatch
+):
+    job = start_import(
+        contributor,
+        collection,
+        write("t.csv", csv_bytes([HEADERS, row("T-1", "tone.wav")])),
+        write("p.zip", zip_bytes({"tone.wav": sample(media, "tone.wav")})),
+        dry_run=False,
+    )
+    original = run_module.enqueue_recording_derivatives
+
+    def killed_after_the_commit(*args, **kwargs):
+        raise Killed
+
+    monkeypatch.setattr(run_module, "enqueue_recording_derivatives", killed_after_the_commit)
+    with pytest.raises(Killed):
+        run_import(job)
+    (recording,) = db.session.scalars(select(Recording)).all()
+    assert recording.derivative_state is DerivativeState.PENDING
+    monkeypatch.setattr(run_module, "enqueue_recording_derivatives", original)
+    job.lease_expires_at = utcnow() - timedelta(seconds=1)  # the dead worker's lease runs out
+    db.session.commit()
+    recover_jobs()
+    db.session.refresh(recording)
+    assert recording.derivative_state is DerivativeState.READY
+    db.session.expire_all()
+    assert job.state is JobState.SUCCEEDED and job.counts["recordings"] == 1
