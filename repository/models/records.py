@@ -33,6 +33,10 @@ class Record(db.Model):
         UniqueConstraint("library_id", "local_id", name="uq_record_library_local_id"),
         # Browse pages and IIIF collection pages: a collection's public records in title order.
         Index("ix_record_collection_status_title", "collection_id", "status", "title_sort", "id"),
+        # The workspace (a library's records, newest first) and the review queue, paged by key.
+        Index("ix_record_library_updated", "library_id", "updated_at", "id"),
+        Index("ix_record_status_collection_updated", "status", "collection_id", "updated_at", "id"),
+        Index("ix_record_created_by", "created_by_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
