@@ -86,6 +86,7 @@ def test_the_viewer_runs_under_the_policy_without_violations(record_page, chromi
 
     response = page.goto(f"{record_page}?lang=en")
     assert "frame-ancestors 'self'" in response.headers["content-security-policy"]
+    page.hover("#iiif-viewer")  # Mirador starts when the reader reaches for its frame
     page.locator("#iiif-viewer .openseadragon-canvas canvas").first.wait_for(timeout=30_000)
     page.wait_for_load_state("networkidle")
     assert page.locator("#iiif-viewer").is_visible()
