@@ -208,6 +208,7 @@ def _print_report(job: IngestJob) -> None:
         words.append(f"{word.zh} {word} {counts.get(outcome, 0)}")
     extras = [
         ("images", "图片 images"),
+        ("recordings", "音视频 recordings"),
         ("published", "发布 published"),
         ("possible_duplicates", "疑似重复 possible duplicates"),
     ]

@@ -318,3 +318,21 @@ def test_a_recording_whose_task_a_crash_skipped_is_made_playable_when_the_job_re
     assert recording.derivative_state is DerivativeState.READY
     db.session.expire_all()
     assert job.state is JobState.SUCCEEDED and job.counts["recordings"] == 1
+
+
+def test_the_command_line_imports_a_folder_of_recordings_and_counts_them(
+    app, contributor, collection, write, media, tmp_path
+):
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    (folder / "tone.flac").write_bytes(sample(media, "tone.flac"))
+    (folder / "bad.mov").write_text("not a film", encoding="utf-8")
+    table = write("t.csv", csv_bytes([HEADERS, row("T-1", "tone.flac"), row("T-2", "bad.mov")]))
+    arguments = ["import", collection.slug, table, "--library", contributor.library.code]
+    result = app.test_cli_runner().invoke(args=[str(a) for a in [*arguments, "--images", folder]])
+
+    assert result.exit_code == 1, result.output  # a row failed, the other is in
+    assert "音视频 recordings 1" in result.output
+    line = next(line for line in result.output.splitlines() if line.startswith("3 "))
+    assert "G3" in line and "bad.mov" in line
+    assert [r.original_filename for r in recordings_of("T-1")] == ["tone.flac"]
