@@ -336,3 +336,26 @@ def test_the_command_line_imports_a_folder_of_recordings_and_counts_them(
     line = next(line for line in result.output.splitlines() if line.startswith("3 "))
     assert "G3" in line and "bad.mov" in line
     assert [r.original_filename for r in recordings_of("T-1")] == ["tone.flac"]
+
+
+def test_through_the_json_api_the_report_names_the_bad_recording(api, collection, media):
+    table = csv_bytes([HEADERS, row("API-1", "tone.m4a"), row("API-2", "坏.webm")])
+    archive = zip_bytes({"tone.m4a": sample(media, "tone.m4a"), "坏.webm": b"\x1aE\xdf\xa3 cut"})
+    response = api.post(
+        f"/api/collections/{collection.slug}/imports",
+        data={
+            "table": (io.BytesIO(table), "plants.csv"),
+            "images": (io.BytesIO(archive), "media.zip"),
+            "dry_run": "false",
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 202, response.get_json()
+    polled = api.get(f"/api/imports/{response.get_json()['id']}").get_json()
+    assert polled["state"] == "succeeded"
+    assert polled["counts"]["recordings"] == 1 and polled["counts"]["failed"] == 1
+    report = api.get(polled["links"]["report"]).get_json()
+    (failed,) = [entry for entry in report["entries"] if entry["outcome"] == "failed"]
+    assert (failed["row"], failed["column"], failed["value"]) == (3, "images", "坏.webm")
+    assert failed["message"]["zh"].startswith("坏.webm：")
+    assert failed["message"]["en"].startswith("坏.webm: ")
