@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from repository.extensions import db
@@ -44,7 +44,7 @@ class Recording(db.Model):
     mime_type: Mapped[str] = mapped_column(String(50))
     video_codec: Mapped[str | None] = mapped_column(String(30))
     audio_codec: Mapped[str | None] = mapped_column(String(30))
-    size_bytes: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)  # recordings may reach gigabytes
     duration: Mapped[float] = mapped_column(Float)
     #: Displayed size of a video (after its rotation flag is applied); none for audio.
     width: Mapped[int | None] = mapped_column(Integer)
