@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
+from repository.derivative_state import set_state, stale_pending
 from repository.extensions import db
 from repository.images import file_store
 from repository.images.derivatives import TILE_SIZE, build_derivatives
@@ -102,33 +102,14 @@ def build_asset_derivatives(asset_id: str) -> str:
 
 
 def _set_state(condition, state: DerivativeState) -> None:
-    db.session.execute(
-        update(Asset)
-        .where(condition, Asset.derivative_state != state)
-        .values(derivative_state=state)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    db.session.expire_all()
+    set_state(Asset, condition, state)
 
 
 @on_recovery
 def catch_up_derivatives() -> int:
     """Re-enqueue pending assets whose task was lost; give up those that died too often."""
     seconds = current_app.config.get("DERIVATIVES_RETRY_SECONDS", RETRY_SECONDS)
-    cutoff = utcnow() - timedelta(seconds=seconds)
-    stale = db.session.execute(
-        select(Asset.public_id, Asset.derivative_attempts)
-        .where(
-            Asset.derivative_state == DerivativeState.PENDING,
-            or_(
-                Asset.derivative_queued_at < cutoff,
-                Asset.derivative_queued_at.is_(None) & (Asset.created_at < cutoff),
-            ),
-        )
-        .order_by(Asset.id)
-        .limit(RECOVERY_BATCH)
-    ).all()
+    stale = stale_pending(Asset, seconds, RECOVERY_BATCH)
     if not stale:
         return 0
     exhausted = [public_id for public_id, attempts in stale if attempts >= MAX_ATTEMPTS]

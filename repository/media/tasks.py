@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
+from repository.derivative_state import set_state, stale_pending
 from repository.extensions import db
 from repository.images import file_store
 from repository.media.derivatives import build_media_files
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 RETRY_SECONDS = 900  # a long film takes a while; the recovery pass must not double it
+RECOVERY_BATCH = 200
 
 
 def enqueue_recording_derivatives(records: Iterable[Record]) -> int:
@@ -91,33 +92,14 @@ def build_recording_derivatives(recording_id: str) -> str:
 
 
 def _set_state(condition, state: DerivativeState) -> None:
-    db.session.execute(
-        update(Recording)
-        .where(condition, Recording.derivative_state != state)
-        .values(derivative_state=state)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    db.session.expire_all()
+    set_state(Recording, condition, state)
 
 
 @on_recovery
 def catch_up_recordings() -> int:
     """Re-enqueue pending recordings whose task was lost; give up those that died too often."""
     seconds = current_app.config.get("MEDIA_RETRY_SECONDS", RETRY_SECONDS)
-    cutoff = utcnow() - timedelta(seconds=seconds)
-    stale = db.session.execute(
-        select(Recording.public_id, Recording.derivative_attempts)
-        .where(
-            Recording.derivative_state == DerivativeState.PENDING,
-            or_(
-                Recording.derivative_queued_at < cutoff,
-                Recording.derivative_queued_at.is_(None) & (Recording.created_at < cutoff),
-            ),
-        )
-        .order_by(Recording.id)
-        .limit(200)
-    ).all()
+    stale = stale_pending(Recording, seconds, RECOVERY_BATCH)
     exhausted = [public_id for public_id, attempts in stale if attempts >= MAX_ATTEMPTS]
     if exhausted:
         _set_state(Recording.public_id.in_(exhausted), DerivativeState.FAILED)
