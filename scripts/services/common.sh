@@ -202,3 +202,26 @@ run_service_command() {
         ;;
     esac
 }
+
+# Install the npm packages pinned by SOURCE's package-lock.json into TOOLS (npm ci), again only
+# when the lock file changes, and print TOOLS.
+npm_ci_locked() {
+    local source=$1 tools=$2 stamp want npmlog registry=()
+    stamp=$tools/.installed-lock.sha256
+    want=$(sha256sum "$source/package-lock.json" | cut -d' ' -f1)
+    if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ] || [ ! -d "$tools/node_modules" ]; then
+        log "installing $source/package-lock.json into $tools (npm ci)"
+        mkdir -p "$tools"
+        rm -f "$stamp"
+        cp "$source/package.json" "$source/package-lock.json" "$tools/"
+        npmlog=$(mktemp)
+        if [ -n "${HUIKU_NPM_REGISTRY:-}" ]; then registry=(--registry "$HUIKU_NPM_REGISTRY"); fi
+        if ! (cd "$tools" && npm ci --ignore-scripts --no-audit --no-fund "${registry[@]}") >"$npmlog" 2>&1; then
+            show_log_tail "$npmlog" 30
+            die "npm ci in $tools failed"
+        fi
+        rm -f "$npmlog"
+        echo "$want" >"$stamp"
+    fi
+    echo "$tools"
+}
