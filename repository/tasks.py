@@ -238,10 +238,11 @@ class Lease:
         self.attempt = job.attempts
         self._renewed = time.monotonic()
 
-    def renew(self, *, force: bool = False) -> None:
-        """Extend the lease in the job's row (the caller commits with its own work)."""
+    def renew(self, *, force: bool = False) -> bool:
+        """Extend the lease in the job's row (the caller commits with its own work); whether
+        it wrote, that is whether there is something to commit."""
         if not force and time.monotonic() - self._renewed < lease_seconds() / 3:
-            return
+            return False
         model = type(self.job)
         expires = utcnow() + timedelta(seconds=lease_seconds())
         result = db.session.execute(
@@ -258,6 +259,7 @@ class Lease:
             raise LeaseLost(f"job {self.job.public_id} was taken up by another run")
         set_committed_value(self.job, "lease_expires_at", expires)
         self._renewed = time.monotonic()
+        return True
 
     def cancel_requested(self) -> bool:
         """Whether a user asked to cancel (read fresh from the database)."""

@@ -208,6 +208,7 @@ class ImportRun:
             self.profile,
             max_rows=self.bounds.max_rows,
             per_chunk=chunk_rows(),
+            keep_alive=self._keep_alive,
         )
         self.columns, self.repeated, self.ranges = shape.columns, shape.repeated, shape.ranges
         job = self.job
@@ -453,8 +454,8 @@ class ImportRun:
 
     def _keep_alive(self, *, commit: bool = True) -> None:
         """Renew the lease during long work (images); outside a batch's writes, commit it."""
-        self.lease.renew()
-        if commit and db.session.is_modified(self.lease.job):
+        renewed = self.lease.renew()
+        if commit and (renewed or db.session.is_modified(self.lease.job)):
             db.session.commit()
 
     def _writer(self) -> Writer:

@@ -8,6 +8,7 @@ that follow.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,9 +29,18 @@ class Shape:
 
 
 def read_shape(
-    table_path: Path, encoding: str | None, profile: Profile, *, max_rows: int, per_chunk: int
+    table_path: Path,
+    encoding: str | None,
+    profile: Profile,
+    *,
+    max_rows: int,
+    per_chunk: int,
+    keep_alive: Callable[[], None] = lambda: None,
 ) -> Shape:
-    """Read the table through once; TableUnreadable when it cannot be imported at all."""
+    """Read the table through once; TableUnreadable when it cannot be imported at all.
+
+    ``keep_alive`` is called every few hundred rows: a long file must not outlast the lease.
+    """
     first_row: dict[str, int] = {}
     repeated: dict[str, list[int]] = {}
     counted = 0
@@ -41,6 +51,8 @@ def read_shape(
         column = columns.by_field.get("local_id")
         for row in table.rows:
             counted += 1
+            if counted % 200 == 0:
+                keep_alive()
             if counted > max_rows:
                 message = _TOO_MANY_ROWS.format(limit=max_rows)
                 raise TableUnreadable([Problem(message, row=row.number)])

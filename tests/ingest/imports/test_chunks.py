@@ -268,3 +268,22 @@ def test_the_command_line_runs_the_chunks_itself_and_shows_the_whole_jobs_progre
     assert seen == [("running", rows) for rows in range(2, ROWS + 1, 2)]
     each_row_once(ROWS, images_every=99)
     assert created_in_report(job) == every_id()
+
+
+def test_the_first_pass_over_a_long_file_keeps_the_lease_alive(tmp_path, collection):
+    """A file whose first pass outlasts the lease must not be taken up by another worker."""
+    from ingest.imports.shape import read_shape
+    from repository.profiles import get_profile
+
+    table = tmp_path / "long.csv"
+    table.write_bytes(csv_bytes(many_rows(450)))
+    calls: list[int] = []
+    shape = read_shape(
+        table,
+        None,
+        get_profile(collection.profile_name),
+        max_rows=1000,
+        per_chunk=4,
+        keep_alive=lambda: calls.append(1),
+    )
+    assert shape.rows == 450 and len(calls) == 2
