@@ -12,7 +12,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PLUG_INS = ("ingest", "iiif", "search", "interop")
+PLUG_INS = ("ingest", "iiif", "search", "interop", "harvest")
 PRODUCT = ("repository", *PLUG_INS)
 
 
@@ -54,6 +54,13 @@ def test_ingest_does_not_import_iiif() -> None:
 
 def test_the_core_imports_no_plug_in() -> None:
     assert offending("repository", PLUG_INS) == []
+
+
+def test_no_other_package_imports_the_harvester() -> None:
+    """Harvesting sits on the core, the search text tools and the duplicate rules; nothing
+    below it knows it exists."""
+    others = ("ingest", "iiif", "search", "interop")
+    assert [line for package in others for line in offending(package, ("harvest",))] == []
 
 
 def test_nothing_in_the_product_imports_the_demo() -> None:

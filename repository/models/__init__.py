@@ -4,6 +4,14 @@ from repository.models.accounts import ApiToken, Library, User, UserRole
 from repository.models.collections import Collection, collection_reviewers
 from repository.models.duplicates import DuplicateCandidate, DuplicateKey, DuplicateState
 from repository.models.exports import ExportJob
+from repository.models.harvest import (
+    HarvestedKey,
+    HarvestedRecord,
+    HarvestRun,
+    HarvestSource,
+    SourceCheck,
+    SourceKind,
+)
 from repository.models.jobs import ImportReportEntry, IndexTask, IngestJob, JobState
 from repository.models.records import (
     Asset,
@@ -25,6 +33,10 @@ __all__ = [
     "DuplicateKey",
     "DuplicateState",
     "ExportJob",
+    "HarvestRun",
+    "HarvestSource",
+    "HarvestedKey",
+    "HarvestedRecord",
     "ImportReportEntry",
     "IndexTask",
     "IngestJob",
@@ -34,6 +46,8 @@ __all__ = [
     "RecordContributor",
     "RecordRevision",
     "RecordStatus",
+    "SourceCheck",
+    "SourceKind",
     "Tombstone",
     "TombstoneCredit",
     "User",
