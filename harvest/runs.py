@@ -1,0 +1,285 @@
+"""Harvest runs: asking for one, running one under a lease, and starting the due ones.
+
+A run is a row (``HarvestRun``) and a task. The task claims the row, holds a lease on it while
+it goes through the source page by page, and stores each page in a transaction of its own,
+together with ``resume_from``: where to go on from. A worker killed mid-run leaves the lease to
+run out; recovery re-enqueues the run, which goes on from ``resume_from`` (storing is an upsert,
+so a page stored twice is not counted twice). Only a run that succeeded moves the source's
+cursor, so a failed incremental run is simply done again next time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import event, or_, select
+from sqlalchemy.orm import Session
+
+from harvest.settings import setting
+from repository.extensions import db
+from repository.models.accounts import User
+from repository.models.base import utcnow
+from repository.models.harvest import HarvestRun, HarvestSource, SourceCheck, SourceKind
+from repository.models.jobs import JobState
+from repository.tasks import Lease, LeaseLost, claim
+from repository.transactions import unit_of_work
+
+log = logging.getLogger(__name__)
+
+_PENDING = "huiku_harvest_tasks_after_commit"
+
+
+class HarvestFailed(Exception):
+    """The run cannot go on: what went wrong, in words an administrator can act on."""
+
+
+class HarvestCancelled(Exception):
+    """An administrator asked the run to stop."""
+
+
+# --- asking -------------------------------------------------------------------------------
+
+
+def request_run(
+    source: HarvestSource, *, full: bool = False, user: User | None = None
+) -> HarvestRun:
+    """A queued run of the source, or the one already queued or under way (the caller commits;
+    the task is enqueued after that commit)."""
+    existing = active_run(source)
+    if existing is not None:
+        return existing
+    run = HarvestRun(
+        source=source,
+        full=full,
+        state=JobState.QUEUED,
+        from_cursor="" if full else (source.cursor or ""),
+        requested_by_id=user.id if user is not None else None,
+        errors=[],
+    )
+    db.session.add(run)
+    db.session.flush()
+    _after_commit("run", run.public_id)
+    return run
+
+
+def request_check(source: HarvestSource) -> None:
+    """Mark the source's check pending and check it in a task after the caller's commit."""
+    source.check_state = SourceCheck.PENDING
+    source.check_message = ""
+    db.session.flush()
+    _after_commit("check", source.id)
+
+
+def active_run(source: HarvestSource) -> HarvestRun | None:
+    return db.session.scalar(
+        select(HarvestRun)
+        .where(
+            HarvestRun.source_id == source.id,
+            HarvestRun.state.in_([JobState.QUEUED, *JobState.under_way()]),
+        )
+        .order_by(HarvestRun.id)
+        .limit(1)
+    )
+
+
+def _after_commit(kind: str, argument: Any) -> None:
+    db.session().info.setdefault(_PENDING, []).append((kind, argument))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_pending(session: Session) -> None:
+    """Enqueue the tasks asked for in the transaction just committed.
+
+    With ``TASKS_IMMEDIATE`` the task runs here and now; it gets an app context, and so a
+    database session, of its own, since the committing session cannot be used inside this hook.
+    A task lost here (the queue unreachable) is found by recovery: its run is queued in the
+    database, and a pending check is retried when the source is saved or checked again.
+    """
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    from harvest import tasks
+
+    app = current_app._get_current_object()
+    for kind, argument in pending:
+        try:
+            with app.app_context():
+                if kind == "run":
+                    tasks.run_harvest_task(argument)
+                else:
+                    tasks.check_source_task(argument)
+        except Exception:
+            log.exception("could not start the harvest %s task for %s", kind, argument)
+
+
+# --- running ------------------------------------------------------------------------------
+
+
+def find_run(public_id: str) -> HarvestRun | None:
+    return db.session.scalar(select(HarvestRun).where(HarvestRun.public_id == public_id))
+
+
+def add_error(run: HarvestRun, where: str, message: str) -> None:
+    """Note a problem in the run's errors, keeping only the newest ``HARVEST_MAX_ERRORS``."""
+    errors = [*run.errors, {"where": where[:500], "message": message[:1000]}]
+    run.errors = errors[-int(setting("HARVEST_MAX_ERRORS")) :]
+
+
+def run_harvest(public_id: str) -> HarvestRun | None:
+    """Claim the run and harvest its source here; a run not queued is left as it is."""
+    if not claim(HarvestRun, public_id):
+        return find_run(public_id)
+    run = find_run(public_id)
+    assert run is not None
+    lease = Lease(run)
+    source = run.source
+    try:
+        _harvest(source, run, lease)
+    except LeaseLost:  # another worker has the run now
+        db.session.rollback()
+        return find_run(public_id)
+    except HarvestCancelled:
+        db.session.rollback()
+        _finish(public_id, JobState.CANCELLED, "Stopped on request. 已按要求停止。")
+    except HarvestFailed as error:
+        db.session.rollback()
+        _finish(public_id, JobState.FAILED, str(error))
+    except Exception as error:
+        log.exception("harvest run %s of %s stopped", public_id, source.slug)
+        db.session.rollback()
+        _finish(public_id, JobState.FAILED, f"{type(error).__name__}: {str(error)[:500]}")
+    return find_run(public_id)
+
+
+def _harvest(source: HarvestSource, run: HarvestRun, lease: Lease) -> None:
+    from harvest.store import store_page
+
+    for page in pages_of(source, run):
+        with unit_of_work():
+            store_page(source, run, page)
+            run.resume_from = page.resume_after
+            if page.highest and page.highest > (run.highest_seen or ""):
+                run.highest_seen = page.highest
+            run.pages += 1
+            lease.renew(force=True)
+        if lease.cancel_requested():
+            raise HarvestCancelled()
+        if run.pages > int(setting("HARVEST_MAX_PAGES")):
+            raise HarvestFailed(
+                f"The source gave more than {setting('HARVEST_MAX_PAGES')} pages in one run; "
+                "stopped. 一次采集超过页数上限，已停止。"
+            )
+    from harvest.store import finish_listing
+
+    with unit_of_work():
+        finish_listing(source, run)
+    _finish(run.public_id, JobState.SUCCEEDED, "")
+
+
+def pages_of(source: HarvestSource, run: HarvestRun) -> Iterator[Any]:
+    """The pages of the source for this run, from ``run.resume_from`` on."""
+    if source.kind is SourceKind.OAI:
+        from harvest.oai import oai_pages
+
+        return oai_pages(source, run)
+    if source.kind is SourceKind.IIIF_DISCOVERY:
+        from harvest.iiif import discovery_pages
+
+        return discovery_pages(source, run)
+    from harvest.iiif import collection_pages
+
+    return collection_pages(source, run)
+
+
+def _finish(public_id: str, state: JobState, message: str) -> None:
+    """End the run; a successful one moves the source's cursor, every one its next run."""
+    with unit_of_work():
+        run = find_run(public_id)
+        assert run is not None
+        now = utcnow()
+        run.state = state
+        run.message = message
+        run.finished_at = now
+        run.lease_holder = None
+        run.lease_expires_at = None
+        source = run.source
+        if state is JobState.SUCCEEDED and run.highest_seen:
+            source.cursor = max(source.cursor or "", run.highest_seen)
+        if source.interval_hours > 0:
+            source.next_run_at = now + timedelta(hours=source.interval_hours)
+
+
+# --- checking -----------------------------------------------------------------------------
+
+
+def check_source(source_id: int) -> HarvestSource | None:
+    """Ask the source who it is (OAI Identify and a first page, or the IIIF document) and keep
+    what came back on the source, for its page to show."""
+    source = db.session.get(HarvestSource, source_id)
+    if source is None:
+        return None
+    try:
+        message = _check(source)
+        state = SourceCheck.OK
+    except HarvestFailed as error:
+        message, state = str(error), SourceCheck.FAILED
+    except Exception as error:
+        log.exception("checking harvest source %s failed", source.slug)
+        message, state = f"{type(error).__name__}: {str(error)[:500]}", SourceCheck.FAILED
+    db.session.rollback()
+    with unit_of_work():
+        source = db.session.get(HarvestSource, source_id)
+        if source is not None:
+            source.check_state = state
+            source.check_message = message[:2000]
+            source.checked_at = utcnow()
+    return source
+
+
+def _check(source: HarvestSource) -> str:
+    checker: Callable[[HarvestSource], str]
+    if source.kind is SourceKind.OAI:
+        from harvest.oai import check_oai as checker
+    else:
+        from harvest.iiif import check_iiif as checker
+    return checker(source)
+
+
+# --- the schedule -------------------------------------------------------------------------
+
+
+def request_due_runs() -> list[str]:
+    """Queue an incremental run of every enabled, scheduled source whose time has come.
+
+    Each source is asked for in a transaction of its own, so one source's trouble never keeps
+    another from its run.
+    """
+    now = utcnow()
+    due = db.session.scalars(
+        select(HarvestSource.id).where(
+            HarvestSource.enabled.is_(True),
+            HarvestSource.interval_hours > 0,
+            or_(HarvestSource.next_run_at.is_(None), HarvestSource.next_run_at <= now),
+        )
+    ).all()
+    started = []
+    for source_id in due:
+        try:
+            with unit_of_work():
+                source = db.session.get(HarvestSource, source_id)
+                if source is None:
+                    continue
+                source.next_run_at = now + timedelta(hours=source.interval_hours)
+                started.append(request_run(source).public_id)
+        except Exception:
+            log.exception("could not start the scheduled harvest of source %s", source_id)
+    return started
