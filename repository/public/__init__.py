@@ -17,6 +17,7 @@ from repository.i18n import current_locale, localize
 from repository.media.discovery import recording_documents
 from repository.messages import Message
 from repository.services import browse
+from repository.services import harvested as harvested_service
 from repository.services.collections import get_collection, public_collections
 
 blueprint = Blueprint("public", __name__)
@@ -65,7 +66,11 @@ def record(public_id: str) -> str:
     found = browse.visible_record(public_id, current_user)
     items = found.collection.profile.display_items(found.metadata_, current_locale())
     return render_template(
-        "public/record.html", record=found, items=items, links=record_links(found)
+        "public/record.html",
+        record=found,
+        items=items,
+        links=record_links(found),
+        held_elsewhere=harvested_service.held_elsewhere(found),
     )
 
 
@@ -173,7 +178,8 @@ def handle_database_down(error: DBAPIError) -> tuple[str | Response, int, dict[s
     return render_template("unavailable.html", message=DATABASE_DOWN), 503, headers
 
 
-# The statistics and library pages add their views to this blueprint.
+# The statistics, library and harvested record pages add their views to this blueprint.
+from repository.public import harvested as _harvested  # noqa: E402, F401
 from repository.public import statistics as _statistics  # noqa: E402
 
 
