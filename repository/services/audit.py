@@ -24,6 +24,11 @@ ACTIONS = (
     "collection.update",
     "library.create",
     "library.update",
+    "source.create",
+    "source.delete",
+    "source.disable",
+    "source.enable",
+    "source.update",
     "support.grant",
     "support.revoke",
     "token.create",
@@ -73,7 +78,7 @@ def _target_type(target: Any) -> str:
 
 
 def _target_label(target: Any) -> str:
-    for attribute in ("email", "code", "slug", "name"):
+    for attribute in ("email", "code", "slug", "name", "public_id"):
         value = getattr(target, attribute, None)
         if value:
             return str(value)
