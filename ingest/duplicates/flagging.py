@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import ARRAY, String, bindparam, delete, func, or_, select
 
+from ingest.duplicates.harvested import match_contributed, match_new_contributed
 from ingest.duplicates.keys import MatchKeys, match_keys, pair_signature, reasons_for
 from repository.bulk import insert_values
 from repository.extensions import db
@@ -166,6 +167,7 @@ def store_keys(record: Record, keys: MatchKeys) -> None:
                 key=key,
             )
         )
+    match_contributed(record, keys)  # harvested records describing the same thing
 
 
 def flag_new_records(
@@ -204,6 +206,7 @@ def _flag_new_in_transaction(
         rows,
         same={"collection_id": collection_id, "library_id": library_id},
     )
+    match_new_contributed(created)
     shared = _keys_of_other_libraries(
         collection_id, library_id, sorted({key for _record_id, _kind, key in rows})
     )
