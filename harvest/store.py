@@ -24,6 +24,8 @@ from repository.models.base import utcnow
 from repository.models.harvest import HarvestedRecord, HarvestRun, HarvestSource, SourceKind
 
 IDENTIFIER_LENGTH = 500
+#: A run's message while a Collection walk stopped short of its end (so nothing is deleted).
+INCOMPLETE = "incomplete"
 
 
 @dataclass
@@ -89,13 +91,12 @@ def store_page(source: HarvestSource, run: HarvestRun, page: Page) -> None:
         try:
             assert item.mapped is not None
             mapped = item.mapped()
-        except MappingFailed as error:
-            run.failed += 1
-            add_error(run, identifier, str(error))
-            continue
         except Exception as error:  # a record the mapping cannot read; the others go on
             run.failed += 1
-            add_error(run, identifier, f"{type(error).__name__}: {str(error)[:300]}")
+            reason = str(error) if isinstance(error, MappingFailed) else repr(error)[:300]
+            add_error(run, identifier, reason)
+            if record is not None:  # kept as it was, not taken for gone from the source
+                record.harvested_at = now
             continue
         for warning in mapped.warnings:
             add_error(run, identifier, warning)
@@ -119,6 +120,8 @@ def store_page(source: HarvestSource, run: HarvestRun, page: Page) -> None:
 def finish_listing(source: HarvestSource, run: HarvestRun) -> None:
     """After a complete walk of a IIIF Collection, what it no longer lists is deleted."""
     if source.kind is not SourceKind.IIIF_COLLECTION or run.started_at is None:
+        return
+    if run.message == INCOMPLETE:  # the walk stopped at the cap: what it missed may be there
         return
     run.deleted += mark_unseen_deleted(source, run.started_at)
 
