@@ -24,6 +24,7 @@ ACTIONS = (
     "collection.update",
     "library.create",
     "library.update",
+    "record.adopt",
     "source.create",
     "source.delete",
     "source.disable",
