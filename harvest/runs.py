@@ -45,10 +45,10 @@ class HarvestCancelled(Exception):
 
 
 def request_run(
-    source: HarvestSource, *, full: bool = False, user: User | None = None
+    source: HarvestSource, *, full: bool = False, user: User | None = None, enqueue: bool = True
 ) -> HarvestRun:
     """A queued run of the source, or the one already queued or under way (the caller commits;
-    the task is enqueued after that commit)."""
+    the task is enqueued after that commit, unless the caller runs it itself: ``enqueue``)."""
     existing = active_run(source)
     if existing is not None:
         return existing
@@ -62,7 +62,8 @@ def request_run(
     )
     db.session.add(run)
     db.session.flush()
-    _after_commit("run", run.public_id)
+    if enqueue:
+        _after_commit("run", run.public_id)
     return run
 
 
