@@ -54,6 +54,7 @@ from repository.images.storage import format_size
 from repository.messages import Message
 from repository.models import Collection, IngestJob
 from repository.services.collections import get_collection
+from repository.services.workspace import contributable_collections
 
 blueprint = Blueprint("imports", __name__)
 # created / updated / unchanged / failed in both languages, for counts and report lines.
@@ -194,7 +195,11 @@ def template(slug: str, kind: str) -> Response:
 @blueprint.route("/imports/")
 @login_required
 def job_list() -> str:
-    return render_template("imports/jobs.html", jobs=described(recent_jobs(current_user)))
+    return render_template(
+        "imports/jobs.html",
+        jobs=described(recent_jobs(current_user)),
+        collections=contributable_collections(current_user),
+    )
 
 
 @blueprint.route("/imports/<job_id>")
