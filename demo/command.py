@@ -39,10 +39,11 @@ def demo(no_serve: bool, host: str, port: int, limit: int | None) -> None:
         click.echo(f"Search index: {indexed} records.")
     except SearchUnavailable as error:
         click.echo(f"Search index not updated ({error.detail}); run `huiku search reindex`.")
-    click.echo("Demo sign-ins (e-mail / password / role / library):")
+    click.echo("Demo sign-ins (e-mail / password / role / library / collections reviewed):")
     for login in demo_logins():
         click.echo(
-            f"  {login['email']:<36} {login['password']:<14} {login['role']:<12} {login['library']}"
+            f"  {login['email']:<36} {login['password']:<14} {login['role']:<12} "
+            f"{login['library']:<10} {login['reviews']}".rstrip()
         )
     if not no_serve:
         from repository.server import serve_with_gunicorn
