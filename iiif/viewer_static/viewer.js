@@ -63,6 +63,23 @@
     if (images) {
       images.hidden = true;
     }
+    fitIntoPage();
+  }
+
+  /* Mirador is made to be a page of its own: its workspace is a <main> and it has an <h1>.
+     Inside the record page those would be a second main landmark within the page's own and a
+     second top-level heading, so screen readers are told they are a region and a sub-heading. */
+  function fitIntoPage() {
+    function demote() {
+      frame.querySelectorAll("main:not([role])").forEach(function (main) {
+        main.setAttribute("role", "region");
+      });
+      frame.querySelectorAll("h1:not([aria-level])").forEach(function (heading) {
+        heading.setAttribute("aria-level", "2");
+      });
+    }
+    demote();
+    new MutationObserver(demote).observe(frame, { childList: true, subtree: true });
   }
 
   INTENT.forEach(function (name) {
