@@ -29,7 +29,12 @@ from repository.models import (
     User,
 )
 from repository.models.base import utcnow
-from repository.services.records import apply_metadata, queue_index_task, write_revision
+from repository.services.records import (
+    apply_metadata,
+    queue_index_task,
+    queue_matched_harvested,
+    write_revision,
+)
 from repository.transactions import unit_of_work
 
 MAX_REDIRECT_HOPS = 10
@@ -325,3 +330,5 @@ def _merge(
         queue_index_task(merged, "delete")
     if survivor.status is RecordStatus.PUBLISHED:
         queue_index_task(survivor, "upsert")
+    # Harvested records matched to the merged record describe the survivor now.
+    queue_matched_harvested(merged, rematch_to=survivor)

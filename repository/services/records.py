@@ -20,6 +20,7 @@ from repository.messages import Message
 from repository.models import (
     Collection,
     DuplicateKey,
+    HarvestedRecord,
     IndexTask,
     Library,
     Record,
@@ -213,6 +214,7 @@ def delete_record(user: User, record: Record) -> None:
         if record.published_at is not None:
             _tombstone(record, "deleted")
             queue_index_task(record, "delete")
+        queue_matched_harvested(record, unmatch=True)
         # The record first: its row lock makes a flagging under way finish before the keys go.
         record_id = record.id
         db.session.delete(record)
@@ -300,6 +302,29 @@ def queue_index_task(record: Record, action: str) -> None:
     db.session.info[INDEX_TASKS_QUEUED] = True  # the commit hook then applies the outbox
 
 
+def queue_matched_harvested(
+    record: Record, *, unmatch: bool = False, rematch_to: Record | None = None
+) -> None:
+    """Index again the harvested records matched to ``record`` as it enters or leaves public
+    view, inside the caller's unit of work.
+
+    A matched harvested record is searched through the contributed record while that one is
+    public; deleted (``unmatch``: the foreign key empties the match), withdrawn or merged away
+    (``rematch_to``: the survivor describes the same thing), it must come back on its own.
+    """
+    matched = db.session.scalars(
+        select(HarvestedRecord).where(HarvestedRecord.matched_record_id == record.id)
+    ).all()
+    for harvested in matched:
+        if unmatch or rematch_to is not None:
+            harvested.matched_record_id = rematch_to.id if rematch_to is not None else None
+        db.session.add(
+            IndexTask(record_id=harvested.id, record_public_id=harvested.public_id, action="upsert")
+        )
+    if matched:
+        db.session.info[INDEX_TASKS_QUEUED] = True
+
+
 def _transition(
     user: User, record: Record, status: RecordStatus, action: str, comment: str = ""
 ) -> Record:
@@ -316,6 +341,8 @@ def _transition(
         if before_status is RecordStatus.PUBLISHED:
             _tombstone(record, "withdrawn")
             queue_index_task(record, "delete")
+        if (before_status is RecordStatus.PUBLISHED) != (status is RecordStatus.PUBLISHED):
+            queue_matched_harvested(record)
         write_revision(
             record,
             action,

@@ -4,13 +4,15 @@ would leave them."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from repository.extensions import db
-from repository.models import HarvestedRecord, HarvestSource, Library, SourceKind
+from repository.models import HarvestedRecord, HarvestSource, IndexTask, Library, SourceKind
 
 _numbers = itertools.count(1)
 
@@ -67,3 +69,23 @@ def make_harvested(make_source) -> Callable[..., HarvestedRecord]:
         return harvested
 
     return make
+
+
+@pytest.fixture
+def queued_index_tasks() -> Iterator[list[tuple[str, str]]]:
+    """(public id, action) of every index task written while the test runs: the outbox is
+    applied, and emptied, right after each commit, so the rows are seen as they are flushed."""
+    seen: list[tuple[str, str]] = []
+
+    def collect(session: Session, _context) -> None:
+        seen.extend(
+            (task.record_public_id, task.action)
+            for task in session.new
+            if isinstance(task, IndexTask)
+        )
+
+    event.listen(Session, "after_flush", collect)
+    try:
+        yield seen
+    finally:
+        event.remove(Session, "after_flush", collect)
