@@ -29,7 +29,7 @@ from __future__ import annotations
 import functools
 import gzip
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,23 @@ PREFIX = "public"
 IMAGE_PATH = "/iiif/image/3/"
 MANIFEST_PATH = "/iiif/3/manifests/"
 _STALE = "huiku_iiif_public_stale"  # session.info: keys to remove again after the commit
+
+#: Other files kept under their URL (a recording's, repository.media.public): for a model, the
+#: URL folders a changed or deleted row of a published record makes stale ...
+_ROW_TREES: dict[type, Callable[[Any], Iterable[str]]] = {}
+#: ... and the URL folders of a record leaving publication.
+_RECORD_TREES: list[Callable[[Record], Iterable[str]]] = []
+
+
+def keep_trees_of(
+    model: type,
+    row_trees: Callable[[Any], Iterable[str]],
+    record_trees: Callable[[Record], Iterable[str]],
+) -> None:
+    """Have files another package keeps below ``public/`` removed as this module's own are."""
+    _ROW_TREES[model] = row_trees
+    if record_trees not in _RECORD_TREES:
+        _RECORD_TREES.append(record_trees)
 
 
 def public_store(config: Mapping[str, Any] | None = None) -> FileStore:
@@ -209,15 +226,19 @@ class Stale:
         self.manifests: set[str] = set()
         self.all_manifests = False
         self.everything = False
+        self.trees: set[str] = set()  # URL folders of other kept files (keep_trees_of)
 
     def __bool__(self) -> bool:
-        return bool(self.images or self.manifests or self.all_manifests or self.everything)
+        return bool(
+            self.images or self.manifests or self.all_manifests or self.everything or self.trees
+        )
 
     def merge(self, other: Stale) -> None:
         self.images |= other.images
         self.manifests |= other.manifests
         self.all_manifests |= other.all_manifests
         self.everything |= other.everything
+        self.trees |= other.trees
 
     def remove(self) -> None:
         if self.everything:
@@ -228,6 +249,8 @@ class Stale:
         else:
             remove_manifests(sorted(self.manifests))
         remove_images(sorted(self.images))
+        for path in sorted(self.trees):
+            remove_all(path)
 
 
 def stale_after(session: Session) -> Stale:
@@ -250,9 +273,16 @@ def stale_after(session: Session) -> Stale:
             stale.manifests.add(instance.public_id)
             if instance in session.deleted or instance.status is not RecordStatus.PUBLISHED:
                 stale.images.update(asset.public_id for asset in instance.assets)
+                for trees in _RECORD_TREES:
+                    stale.trees.update(trees(instance))
         elif isinstance(instance, Asset):
             stale.images.add(instance.public_id)
             _stale_manifest_of(instance, stale)
+        elif type(instance) in _ROW_TREES:
+            record = getattr(instance, "record", None)
+            if isinstance(record, Record) and _was_or_is_published(record):
+                stale.trees.update(_ROW_TREES[type(instance)](instance))
+                _stale_manifest_of(instance, stale)
     for instance in session.new:
         _stale_manifest_of(instance, stale)
     return stale

@@ -27,6 +27,7 @@ from repository.extensions import db
 from repository.images import file_store
 from repository.media.models import Recording
 from repository.media.playback import playable
+from repository.media.public import keep_play
 from repository.services.browse import visible_record
 
 blueprint = Blueprint("media", __name__)
@@ -42,7 +43,10 @@ def play(recording_id: str) -> Response:
     if chosen is None:
         abort(404)
     name, mime_type = chosen
-    return _send(recording, name, mime_type)
+    response = _send(recording, name, mime_type)
+    if request.method == "GET" and response.status_code in (200, 206):
+        keep_play(recording, name, mime_type)  # for nginx, when the profile asks (public.py)
+    return response
 
 
 @blueprint.route("/media/<recording_id>/original", methods=["GET", "HEAD", "OPTIONS"])
