@@ -41,6 +41,7 @@ def notify(user_ids: Iterable[int | None], kind: str, text: Message, link: str =
                 kind=kind,
                 text_en=str.__str__(text)[:500],
                 text_zh=text.zh[:500],
+                message=text.to_json(),
                 link=link[:500],
             )
         )
@@ -101,22 +102,22 @@ def mark_all_read(user: User) -> int:
 
 _JOB_TEXT = {
     IngestJob: (
-        Message("Import {id} finished: {state}", "导入任务 {id} 已结束：{state}"),
+        Message("Import {id} finished: {state}"),
         "/imports/{id}",
     ),
     ExportJob: (
-        Message("Export {id} finished: {state}", "导出任务 {id} 已结束：{state}"),
+        Message("Export {id} finished: {state}"),
         "/exports/{id}",
     ),
     BulkActionJob: (
-        Message("Bulk action {id} finished: {state}", "批量操作 {id} 已结束：{state}"),
+        Message("Bulk action {id} finished: {state}"),
         "/workspace/bulk/{id}",
     ),
 }
 _STATE_TEXT = {
-    JobState.SUCCEEDED: Message("done", "已完成"),
-    JobState.FAILED: Message("failed", "失败"),
-    JobState.CANCELLED: Message("cancelled", "已取消"),
+    JobState.SUCCEEDED: Message("done"),
+    JobState.FAILED: Message("failed"),
+    JobState.CANCELLED: Message("cancelled"),
 }
 
 
@@ -141,13 +142,14 @@ def tell_owner_of_finished_job(job: Any, session: Session | None = None) -> None
     if getattr(job, "dry_run", False) or job.user_id is None:
         return
     text, link = found
-    state = _STATE_TEXT[job.state]
+    message = text.format(id=job.public_id, state=_STATE_TEXT[job.state])
     (session or db.session).add(
         Notification(
             user_id=job.user_id,
             kind="job",
-            text_en=str.__str__(text.format(id=job.public_id, state=state)),
-            text_zh=text.format(id=job.public_id, state=state).zh,
+            text_en=str.__str__(message),
+            text_zh=message.zh,
+            message=message.to_json(),
             link=link.format(id=job.public_id),
         )
     )
