@@ -165,11 +165,27 @@ def report_document(report: stats.Report) -> dict:
             ]
             for name, rows in report.tables.items()
         },
+        # Records harvested from other repositories: counted apart, never in the totals above.
+        "harvested": {
+            "records": sum(row.records for row in report.harvested),
+            "sources": [
+                {
+                    "key": row.key,
+                    "name": row.name,
+                    "library": row.library,
+                    "library_label": {"zh": row.library_label.zh, "en": str(row.library_label)},
+                    "records": row.records,
+                }
+                for row in report.harvested
+            ],
+        },
     }
 
 
 def report_csv(document: dict) -> str:
-    """One line per row of every table; a BOM so spreadsheet programs read the Chinese."""
+    """One line per row of every table, then one per harvest source (table ``harvested``, the
+    source's slug as key, its library in the labels); a BOM so spreadsheet programs read the
+    Chinese."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["table", "key", "label_zh", "label_en", "records", "images", "cumulative"])
@@ -180,6 +196,10 @@ def report_csv(document: dict) -> str:
             label, cumulative = row["label"], row.get("cumulative", "")
             counts = [row["records"], row["images"], cumulative]
             writer.writerow([name, row["key"], label["zh"], label["en"], *counts])
+    for row in document["harvested"]["sources"]:  # a source's name is not translated
+        library = row["library_label"]
+        label_zh, label_en = f"{row['name']}（{library['zh']}）", f"{row['name']} ({library['en']})"
+        writer.writerow(["harvested", row["key"], label_zh, label_en, row["records"], "", ""])
     return "\ufeff" + out.getvalue()
 
 

@@ -52,4 +52,11 @@ TEXT: dict[str, Message] = {
     ),
     "all_statistics": Message("Statistics of the whole alliance", "全联盟统计"),
     "library_page": Message("Library page", "成员馆主页"),
+    "harvested": Message("Harvested from other repositories"),
+    "harvested_intro": Message(
+        "Records brought into the one-stop search from other repositories, by source: counted "
+        "apart from the records contributed here, whatever the months chosen."
+    ),
+    "source": Message("Source"),
+    "library": Message("Library"),
 }

@@ -48,9 +48,7 @@ def get_harvested(public_id: str) -> HarvestedRecord:
     """The harvested record, public or not; 404 when there is none."""
     found = db.session.scalar(select(HarvestedRecord).where(HarvestedRecord.public_id == public_id))
     if found is None:
-        raise NotFound(
-            Message("no harvested record {id}", "没有编号为 {id} 的采集记录").format(id=public_id)
-        )
+        raise NotFound(Message("no harvested record {id}").format(id=public_id))
     return found
 
 
@@ -59,16 +57,14 @@ def public_harvested(public_id: str) -> HarvestedRecord:
     found = get_harvested(public_id)
     if found.deleted:
         raise Gone(
-            Message(
-                "the harvested record {id} was deleted at its source {source}",
-                "采集记录 {id} 已在来源“{source}”中删除",
-            ).format(id=public_id, source=found.source.name)
+            Message("the harvested record {id} was deleted at its source {source}").format(
+                id=public_id, source=found.source.name
+            )
         )
     if not found.source.enabled:
         raise Gone(
             Message(
-                "the harvested record {id} is no longer shown: its source {source} is switched off",
-                "采集记录 {id} 已不再展示：其来源“{source}”已停用",
+                "the harvested record {id} is no longer shown: its source {source} is switched off"
             ).format(id=public_id, source=found.source.name)
         )
     return found
@@ -105,13 +101,12 @@ def collection_for_adoption(slug: str) -> Collection:
     """The collection named in an adoption form; unknown or unpublished ones are refused."""
     found = db.session.scalar(select(Collection).where(Collection.slug == slug))
     if found is None:
-        raise NotFound(Message("no collection {slug}", "没有专题库 {slug}").format(slug=slug))
+        raise NotFound(Message("no collection {slug}").format(slug=slug))
     if not found.published:
         raise Conflict(
             Message(
                 "the collection {slug} is not published; records are adopted into published "
-                "collections only",
-                "专题库 {slug} 尚未发布，只能采纳到已发布的专题库",
+                "collections only"
             ).format(slug=slug)
         )
     return found
@@ -232,18 +227,16 @@ def adopt(
     """
     if not permissions.can_review(user, collection):
         raise PermissionDenied(
-            Message(
-                "only a reviewer of the collection {slug} may adopt records into it",
-                "只有专题库 {slug} 的审核员才能将记录采纳到其中",
-            ).format(slug=collection.slug)
+            Message("only a reviewer of the collection {slug} may adopt records into it").format(
+                slug=collection.slug
+            )
         )
     if not collection.published:
         collection_for_adoption(collection.slug)  # refuses, saying why
     if harvested.deleted:
         raise InvalidTransition(
             Message(
-                "the harvested record {id} was deleted at its source and cannot be adopted",
-                "采集记录 {id} 已在来源中删除，不能采纳",
+                "the harvested record {id} was deleted at its source and cannot be adopted"
             ).format(id=harvested.public_id)
         )
     if harvested.adopted_record is not None:
@@ -293,9 +286,8 @@ class AlreadyAdopted(Conflict):
 
     def __init__(self, record: Record) -> None:
         super().__init__(
-            Message(
-                "this harvested record was adopted already, as {id}",
-                "此采集记录已被采纳，记录编号 {id}",
-            ).format(id=record.public_id)
+            Message("this harvested record was adopted already, as {id}").format(
+                id=record.public_id
+            )
         )
         self.record = record

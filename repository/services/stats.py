@@ -18,14 +18,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import delete, event, func, insert, inspect, select
+from sqlalchemy import and_, delete, event, func, insert, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from repository.extensions import db
 from repository.messages import Message
-from repository.models import Asset, Collection, Library, Record, RecordStatus, User
+from repository.models import (
+    Asset,
+    Collection,
+    HarvestedRecord,
+    HarvestSource,
+    Library,
+    Record,
+    RecordStatus,
+    User,
+)
 from repository.models.base import utcnow
 from repository.models.records import RecordCount
 
@@ -107,11 +116,23 @@ class Row:
 
 
 @dataclass(frozen=True)
+class SourceRow:
+    """Records harvested from one source, counted apart from contributed records."""
+
+    key: str  # the source's slug
+    name: str
+    library: str  # the owning library's code
+    library_label: Message
+    records: int
+
+
+@dataclass(frozen=True)
 class Report:
     scope: Scope
     records: int
     images: int
     tables: dict[str, list[Row]] = field(default_factory=dict)
+    harvested: list[SourceRow] = field(default_factory=list)
 
 
 TABLES = {
@@ -155,7 +176,35 @@ def report(scope: Scope) -> Report:
         tables["contributor"] = sorted(tables["library"], key=lambda r: -r.records)[
             :TOP_CONTRIBUTORS
         ]
-    return Report(scope, records, images, tables)
+    return Report(scope, records, images, tables, harvested_by_source(scope))
+
+
+def harvested_by_source(scope: Scope) -> list[SourceRow]:
+    """Each source's harvested records not deleted there, whatever the month range (they were
+    not made here). The public sees enabled sources; a library's members see all of theirs."""
+    query = (
+        select(HarvestSource, func.count(HarvestedRecord.id))
+        .outerjoin(
+            HarvestedRecord,
+            and_(HarvestedRecord.source_id == HarvestSource.id, HarvestedRecord.deleted.is_(False)),
+        )
+        .group_by(HarvestSource.id)
+        .order_by(HarvestSource.name, HarvestSource.id)
+    )
+    if not scope.private:
+        query = query.where(HarvestSource.enabled)
+    if scope.library_id is not None:
+        query = query.where(HarvestSource.library_id == scope.library_id)
+    return [
+        SourceRow(
+            source.slug,
+            source.name,
+            source.library.code,
+            _both(Library.name, source.library),
+            int(n),
+        )
+        for source, n in db.session.execute(query)
+    ]
 
 
 def _where(scope: Scope, *, statuses: bool) -> tuple[ColumnElement[bool], ...]:
