@@ -112,7 +112,7 @@ def store_page(source: HarvestSource, run: HarvestRun, page: Page) -> None:
         else:
             record.harvested_at = now
             continue
-        rematch_harvested(record)
+        rematch_harvested(record, queue_self=False)
         queue_harvested(record, "upsert")
     db.session.flush()
 
@@ -145,7 +145,7 @@ def _delete(record: HarvestedRecord, datestamp: str, now: datetime) -> None:
     record.datestamp = datestamp or record.datestamp
     record.updated_at = now
     record.harvested_at = now
-    rematch_harvested(record)  # a deleted record matches nothing; its keys go
+    rematch_harvested(record, queue_self=False)  # a deleted record matches nothing
     queue_harvested(record, "delete")
 
 

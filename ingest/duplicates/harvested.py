@@ -53,13 +53,14 @@ def store_harvested_keys(harvested: HarvestedRecord, keys: MatchKeys | None) -> 
         db.session.add(HarvestedKey(harvested_id=harvested.id, kind=kind, key=key))
 
 
-def rematch_harvested(harvested: HarvestedRecord) -> None:
+def rematch_harvested(harvested: HarvestedRecord, *, queue_self: bool = True) -> None:
     """Store the harvested record's keys and find the contributed record it describes, if any
-    (a deleted one matches nothing); queue the index work a changed match needs."""
+    (a deleted one matches nothing); queue the index work a changed match needs (the harvested
+    record's own only with ``queue_self``: a harvest queues it anyway)."""
     keys = None if harvested.deleted else harvested_keys(harvested)
     store_harvested_keys(harvested, keys)
     found = _best_contributed(keys) if keys is not None else None
-    _set_match(harvested, found.id if found is not None else None)
+    _set_match(harvested, found.id if found is not None else None, queue_self=queue_self)
 
 
 def match_contributed(record: Record, keys: MatchKeys) -> None:
@@ -169,13 +170,16 @@ def _best_contributed(keys: MatchKeys) -> Record | None:
     return alike[0] if alike else None
 
 
-def _set_match(harvested: HarvestedRecord, record_id: int | None) -> None:
+def _set_match(
+    harvested: HarvestedRecord, record_id: int | None, *, queue_self: bool = True
+) -> None:
     """Change the match and queue both sides (and the side it left) for the index."""
     before = harvested.matched_record_id
     if before == record_id:
         return
     harvested.matched_record_id = record_id
-    queue_harvested(harvested, "delete" if harvested.deleted else "upsert")
+    if queue_self:
+        queue_harvested(harvested, "delete" if harvested.deleted else "upsert")
     queue_contributed(record_id for record_id in (before, record_id) if record_id is not None)
 
 
