@@ -78,6 +78,7 @@ def test_an_admin_adds_a_source_checks_it_and_harvests_it(harvesting_server, chi
     page.fill("#email", chief)
     page.fill("#password", PASSWORD)
     page.click("form.narrow-form button[type=submit]")
+    page.goto(f"{base}/lang/en")
     page.goto(f"{base}/admin/")
     page.click("nav.admin-nav >> text=Harvested sources")
     assert page.url == f"{base}/admin/sources/"
@@ -104,3 +105,9 @@ def test_an_admin_adds_a_source_checks_it_and_harvests_it(harvesting_server, chi
     assert row.locator("td.count-failed").inner_text() == "0"
     assert "3 new, 0 updated, 0 deleted, 0 failed" in page.locator("section.last-run").inner_text()
     _shot(page, "harvest-source")
+
+    page.click("nav.breadcrumbs >> text=Harvested sources")
+    listed = page.locator("table.sources tbody tr").first.inner_text()
+    assert "Our own repository" in listed and "Check passed" in listed
+    assert "3 new, 0 updated, 0 deleted, 0 failed" in listed
+    _shot(page, "harvest-sources")
