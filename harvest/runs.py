@@ -71,6 +71,7 @@ def request_check(source: HarvestSource) -> None:
     """Mark the source's check pending and check it in a task after the caller's commit."""
     source.check_state = SourceCheck.PENDING
     source.check_message = ""
+    db.session.add(source)
     db.session.flush()
     _after_commit("check", source.id)
 
@@ -143,6 +144,13 @@ def run_harvest(public_id: str) -> HarvestRun | None:
     assert run is not None
     lease = Lease(run)
     source = run.source
+    if not source.enabled:
+        _finish(
+            public_id,
+            JobState.CANCELLED,
+            "The source is disabled; enable it to harvest it. 该来源已停用，启用后才能采集。",
+        )
+        return find_run(public_id)
     try:
         _harvest(source, run, lease)
     except LeaseLost:  # another worker has the run now
