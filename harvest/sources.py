@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -391,6 +392,8 @@ def update_source(
         values[key] != getattr(source, key)
         for key in ("kind", "base_url", "set_spec", "metadata_prefix")
     )
+    relabel = values["name"] != source.name or values["library"].id != source.library_id
+    reschedule = values["interval_hours"] != source.interval_hours
     with unit_of_work():
         before = source_summary(source)
         for key, value in values.items():
@@ -401,9 +404,21 @@ def update_source(
             audit.record(
                 actor, "source.update", source, library=source.library, before=before, after=after
             )
+        if reschedule:
+            _reschedule(source)
+        if relabel and source.enabled:
+            _queue_index(source, "upsert")  # the documents name the source and its library
         if recheck:
             runs.request_check(source)
     return source
+
+
+def _reschedule(source: HarvestSource) -> None:
+    """A new interval counts from now; a source never scheduled yet keeps its first run soon."""
+    if source.interval_hours == 0:
+        source.next_run_at = None
+    elif source.next_run_at is not None:
+        source.next_run_at = utcnow() + timedelta(hours=source.interval_hours)
 
 
 def check_again(actor: User, source: HarvestSource) -> None:

@@ -332,3 +332,20 @@ def test_deleting_a_source_asks_first_then_removes_it_with_its_records(
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "source.delete"))
     assert entry.target_label == "museum" and entry.before["library"] == "ALLY"
     assert browser.get("/admin/sources/museum").status_code == 404
+
+
+def test_moving_a_source_to_another_library_reindexes_its_records(
+    app, login, alliance_admin, other_library, queue, monkeypatch
+):
+    monkeypatch.setitem(app.config, "SEARCH_APPLY_ON_COMMIT", False)
+    source = make_source(alliance_admin, alliance_admin.library)
+    ids = {row.public_id for row in harvested(source, 2)}
+    browser = login(alliance_admin)
+    form = source_form("museum", source.base_url, library="JL-TH", interval_hours="0")
+    assert submit_form(browser, "/admin/sources/museum/edit", form).status_code == 302
+    db.session.refresh(source)
+    assert source.library_id == other_library.id and source.next_run_at is None
+    assert outbox() == {(public_id, "upsert") for public_id in ids}
+    assert queue.names() == ["check_source_task"]  # the address did not change: no new check
+    page = browser.get("/admin/sources/museum?lang=en").get_data(as_text=True)
+    assert "JL-TH" in page and "By hand only" in page
