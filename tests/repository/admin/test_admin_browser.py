@@ -55,7 +55,7 @@ def page(live_server, tmp_path):
         require(False, "Playwright is not installed (pip install -e '.[test]')")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser.new_page(viewport={"width": 1280, "height": 900})
+        yield browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         browser.close()
 
 
