@@ -21,8 +21,7 @@ class FilesRejected(HuikuError):
     status = 422
 
     def __init__(self, messages: list[Message]) -> None:
-        joined = Message("; ".join(str(m) for m in messages), "；".join(m.zh for m in messages))
-        super().__init__(joined)
+        super().__init__(Message.join(messages))
         self.messages = messages
 
 

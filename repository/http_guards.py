@@ -37,22 +37,18 @@ _FILENAME_CONTROLS = re.compile("[\x00-\x1f\x7f]")
 # PostgreSQL's untranslatable_character and character_not_in_repertoire.
 _CHARACTER_SQLSTATES = frozenset({"22P05", "22021"})
 
-NO_SUCH_PAGE = Message("There is no such page.", "没有这个页面。")
+NO_SUCH_PAGE = Message("There is no such page.")
 TOO_DEEP = Message(
-    "The JSON body is nested more than {depth} levels deep; no request needs that many.",
-    "JSON 请求体的嵌套超过 {depth} 层，请求不需要这么多层。",
+    "The JSON body is nested more than {depth} levels deep; no request needs that many."
 ).format(depth=MAX_JSON_DEPTH)
 LONE_SURROGATE = Message(
     "The JSON body holds a lone surrogate (an escape such as \\ud800 without its pair) in {where}; "
     "that is not a character and cannot be stored. Send the text as UTF-8, or escape characters "
-    "beyond U+FFFF as a complete pair.",
-    "JSON 请求体的 {where} 中含有不成对的代理项（如单独的 \\ud800），它不是字符，无法保存。"
-    "请以 UTF-8 发送文字，或把 U+FFFF 以上的字符转义为完整的一对。",
+    "beyond U+FFFF as a complete pair."
 )
 UNSTORABLE_TEXT = Message(
     "The request holds a character that cannot be stored (the NUL character U+0000, or half of "
-    "a surrogate pair); remove it and send the request again.",
-    "请求中含有无法保存的字符（空字符 U+0000 或不成对的代理项），请删除后重新提交。",
+    "a surrogate pair); remove it and send the request again."
 )
 
 
@@ -129,10 +125,8 @@ def check_json_body(body: Any) -> None:
 
 
 def _where(path: str, *, key: bool = False) -> Message:
-    shown = path[:200] or "the body"
-    if key:
-        return Message(f"a key of {shown}", f"{shown} 的键名" if path else "请求体的键名")
-    return Message(shown, shown if path else "请求体")
+    shown = Message.verbatim(path[:200]) if path else Message("the body")
+    return Message("a key of {where}").format(where=shown) if key else shown
 
 
 def _refuse_unstorable_view_args(endpoint: str | None, values: dict[str, Any] | None) -> None:

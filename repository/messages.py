@@ -67,6 +67,17 @@ class Message(str):
         """Both texts given, for words that come from data (a profile's field labels), not code."""
         return cls(en, zh)
 
+    @classmethod
+    def verbatim(cls, text: str) -> Message:
+        """Text that reads the same in both languages: a path, a tool's own error output."""
+        return cls(text, text)
+
+    @classmethod
+    def join(cls, messages: list[Message], en: str = "; ", zh: str = "；") -> Message:
+        """The messages one after another, each in the reader's language."""
+        template = cls(en.join(["{}"] * len(messages)), zh.join(["{}"] * len(messages)))
+        return template.format(*messages)
+
     @property
     def zh(self) -> str:
         if self.base is not None:
@@ -153,6 +164,15 @@ def stored_texts(entry: dict[str, Any], key: str) -> tuple[str, str]:
         message = Message.from_json(stored)
         return str.__str__(message), message.zh
     return entry.get(f"{key}_en") or "", entry.get(f"{key}_zh") or ""
+
+
+def readable(entry: dict[str, Any], keys: tuple[str, ...] = ("message", "fix")) -> dict[str, Any]:
+    """A stored entry with each message of ``keys`` as ``{key}_en``/``{key}_zh`` texts, in
+    whichever shape it was stored."""
+    shown = dict(entry)
+    for key in keys:
+        shown[f"{key}_en"], shown[f"{key}_zh"] = stored_texts(entry, key)
+    return shown
 
 
 def _chinese(value: Any) -> Any:

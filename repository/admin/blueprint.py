@@ -15,6 +15,4 @@ blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 @login_required
 def require_admin() -> None:
     if not (current_user.is_active and current_user.is_admin):
-        raise PermissionDenied(
-            Message("only administrators may open these pages", "只有管理员可以打开这些页面")
-        )
+        raise PermissionDenied(Message("only administrators may open these pages"))

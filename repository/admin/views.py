@@ -44,9 +44,7 @@ def home() -> Response:
 @blueprint.route("/libraries/new", methods=["GET", "POST"])
 def new_library() -> Response:
     if not permissions.can_administer_alliance(current_user):
-        raise PermissionDenied(
-            Message("only alliance administrators add libraries", "只有联盟管理员可以添加成员馆")
-        )
+        raise PermissionDenied(Message("only alliance administrators add libraries"))
     form = LibraryForm()
     if form.validate_on_submit():
         try:

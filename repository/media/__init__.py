@@ -64,22 +64,20 @@ def _template_helpers(app: Flask) -> None:
     """What templates/media/ uses: bilingual texts, the file to play, durations."""
     from repository.media.playback import playable
     from repository.media.probe import RECORDING_EXTENSIONS, format_duration
-    from repository.messages import Message
+    from repository.messages import Message, pmessage
 
     app.jinja_env.globals.update(
         media_text={
-            "section": Message("Recordings", "音视频"),
-            "audio": Message("Audio", "音频"),
-            "video": Message("Video", "视频"),
+            "section": Message("Recordings"),
+            "audio": Message("Audio"),
+            "video": Message("Video"),
             "preparing": Message(
-                "This recording is being prepared for playing; come back in a few minutes.",
-                "该音视频正在转换为可播放的格式，请几分钟后再来。",
+                "This recording is being prepared for playing; come back in a few minutes."
             ),
-            "label": Message("Label", "标题"),
-            "remove": Message("Remove", "删除"),
+            "label": pmessage("recording", "Label"),
+            "remove": pmessage("recording", "Remove"),
             "upload_hint": Message(
-                "Recordings too: MP3, M4A/AAC, WAV, FLAC, MP4, WebM or MOV (audio and video).",
-                "也可添加音视频：MP3、M4A/AAC、WAV、FLAC、MP4、WebM 或 MOV。",
+                "Recordings too: MP3, M4A/AAC, WAV, FLAC, MP4, WebM or MOV (audio and video)."
             ),
         },
         media_playable=playable,

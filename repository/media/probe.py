@@ -80,9 +80,7 @@ def ffmpeg_problem(config: Mapping[str, Any]) -> Message | None:
             return Message(
                 "FFmpeg is not installed on this server ({binary} cannot be run), so audio and "
                 "video cannot be accepted; images still can. Install it with: "
-                "sudo apt-get install ffmpeg",
-                "本服务器未安装 FFmpeg（无法运行 {binary}），因此不能接收音频和视频，图片不受影响。"
-                "安装方法：sudo apt-get install ffmpeg",
+                "sudo apt-get install ffmpeg"
             ).format(binary=config[key])
     return None
 
@@ -90,30 +88,30 @@ def ffmpeg_problem(config: Mapping[str, Any]) -> Message | None:
 def probe(path: Path, filename: str, config: Mapping[str, Any]) -> ProbedMedia:
     """Verify one stored upload; raise RecordingRejected naming the file and the reason."""
 
-    def reject(code: str, en: str, zh: str, **values: Any) -> RecordingRejected:
-        message = Message(f"{{name}}: {en}", f"{{name}}：{zh}").format(name=filename, **values)
+    def reject(code: str, problem: Message, **values: Any) -> RecordingRejected:
+        message = Message("{name}: {problem}").format(
+            name=filename, problem=problem.format(**values)
+        )
         return RecordingRejected(code, message, filename)
 
     if path.stat().st_size == 0:
-        raise reject("empty", "the file is empty", "文件为空")
+        raise reject("empty", Message("the file is empty"))
     info = _ffprobe(path, filename, config)
     if info is None:
-        raise reject(
-            "not_media", "not an audio or video file FFmpeg can read", "不是可读取的音频或视频文件"
-        )
+        raise reject("not_media", Message("not an audio or video file FFmpeg can read"))
     if isinstance(info, Message):
         raise reject(
             "damaged",
-            "the file is damaged or incomplete ({detail}); upload the whole file again",
-            "文件已损坏或不完整（{detail}），请重新上传完整文件",
+            Message("the file is damaged or incomplete ({detail}); upload the whole file again"),
             detail=info,
         )
     format_name = info.get("format", {}).get("format_name", "")
     if format_name not in CONTAINERS:
         raise reject(
             "unsupported",
-            "{found} files are not accepted; use MP3, M4A/AAC, WAV, FLAC, MP4, WebM or MOV",
-            "不接受 {found} 格式；请使用 MP3、M4A/AAC、WAV、FLAC、MP4、WebM 或 MOV",
+            Message(
+                "{found} files are not accepted; use MP3, M4A/AAC, WAV, FLAC, MP4, WebM or MOV"
+            ),
             found=format_name.split(",")[0].upper() or "?",
         )
     container, mime_type, extensions = CONTAINERS[format_name]
@@ -121,8 +119,7 @@ def probe(path: Path, filename: str, config: Mapping[str, Any]) -> ProbedMedia:
     if suffix not in extensions:
         raise reject(
             "extension",
-            "the name ends in {suffix} but the file is {real}; rename it to what it is",
-            "文件名为 {suffix}，但实际是 {real} 文件，请改为正确的扩展名",
+            Message("the name ends in {suffix} but the file is {real}; rename it to what it is"),
             suffix=suffix or "(none)",
             real=_NAMES.get(extensions[0], container.upper()),
         )
@@ -130,27 +127,25 @@ def probe(path: Path, filename: str, config: Mapping[str, Any]) -> ProbedMedia:
     videos = [s for s in streams if s.get("codec_type") == "video" and not _is_picture(s)]
     audios = [s for s in streams if s.get("codec_type") == "audio"]
     if not videos and not audios:
-        raise reject("not_media", "the file has no sound or picture", "文件中既没有声音也没有画面")
+        raise reject("not_media", Message("the file has no sound or picture"))
     video, audio = (videos[0] if videos else None), (audios[0] if audios else None)
     for stream, known in ((video, VIDEO_CODECS), (audio, AUDIO_CODECS)):
         if stream is not None and stream.get("codec_name") not in known:
             raise reject(
                 "unsupported",
-                "its {what} codec {codec} is not accepted",
-                "其{what_zh}编码 {codec} 不受支持",
+                Message("its {what} codec {codec} is not accepted"),
                 what=stream["codec_type"],
                 what_zh="视频" if stream["codec_type"] == "video" else "音频",
                 codec=stream.get("codec_name", "?"),
             )
     duration = _duration(info, video or audio)
     if duration <= 0:
-        raise reject("empty", "the recording has no duration (0 seconds)", "录音或录像时长为 0 秒")
+        raise reject("empty", Message("the recording has no duration (0 seconds)"))
     limit = int(config["MAX_RECORDING_SECONDS"])
     if duration > limit:
         raise reject(
             "too_long",
-            "it lasts {length}, longer than the {limit} this repository accepts",
-            "时长 {length}，超过本库允许的 {limit}",
+            Message("it lasts {length}, longer than the {limit} this repository accepts"),
             length=format_duration(duration),
             limit=format_duration(limit),
         )
@@ -162,7 +157,7 @@ def probe(path: Path, filename: str, config: Mapping[str, Any]) -> ProbedMedia:
         if rotation in (90, 270):
             width, height = height, width
         if not width or not height:
-            raise reject("damaged", "the video has no picture size", "视频没有画面尺寸")
+            raise reject("damaged", Message("the video has no picture size"))
     kind = MediaKind.VIDEO if video is not None else MediaKind.AUDIO
     if kind is MediaKind.AUDIO and mime_type.startswith("video/"):
         mime_type = "audio/mp4" if container == "mp4" else "audio/webm"
@@ -198,10 +193,10 @@ def _ffprobe(path: Path, filename: str, config: Mapping[str, Any]) -> dict | Mes
     try:
         done = subprocess.run(command, capture_output=True, timeout=120, check=False)
     except OSError as error:
-        problem = ffmpeg_problem(config) or Message(str(error), str(error))
+        problem = ffmpeg_problem(config) or Message.verbatim(str(error))
         raise RecordingRejected("no_ffmpeg", problem, filename) from error
     except subprocess.TimeoutExpired:
-        return Message("FFmpeg could not read it in 2 minutes", "FFmpeg 在 2 分钟内未能读完")
+        return Message("FFmpeg could not read it in 2 minutes")
     errors = done.stderr.decode("utf-8", "replace")
     if "moov atom not found" in errors:
         with path.open("rb") as head:
@@ -214,7 +209,7 @@ def _ffprobe(path: Path, filename: str, config: Mapping[str, Any]) -> dict | Mes
         if not errors.strip():
             return None
         last = errors.strip().splitlines()[-1][:200]
-        return Message(last, last)
+        return Message.verbatim(last)
     try:
         info = json.loads(done.stdout)
     except ValueError:
@@ -224,10 +219,7 @@ def _ffprobe(path: Path, filename: str, config: Mapping[str, Any]) -> dict | Mes
     return info
 
 
-_CUT_SHORT = Message(
-    "the MP4 index, its moov atom, is missing: the file was cut short",
-    "缺少 MP4 索引（moov），文件不完整",
-)
+_CUT_SHORT = Message("the MP4 index, its moov atom, is missing: the file was cut short")
 #: The boxes an MP4 or MOV file starts with.
 _MP4_BOXES = frozenset({b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"})
 #: Formats ffprobe reads that are pictures or text, not recordings.

@@ -37,7 +37,7 @@ from repository.models import Record
 
 log = logging.getLogger(__name__)
 
-STORING = Message("storing the recordings", "保存音视频文件")
+STORING = Message("storing the recordings")
 
 Upload = TypeVar("Upload")
 

@@ -33,10 +33,12 @@ class MetadataInvalid(HuikuError):
     status = 422
 
     def __init__(self, errors: dict[str, list[Message]]) -> None:
-        messages = [Message(str(m), getattr(m, "zh", str(m))) for ms in errors.values() for m in ms]
-        super().__init__(
-            Message("; ".join(str(m) for m in messages), "；".join(m.zh for m in messages))
-        )
+        messages = [
+            m if isinstance(m, Message) else Message.verbatim(str(m))
+            for ms in errors.values()
+            for m in ms
+        ]
+        super().__init__(Message.join(messages))
         self.errors = errors
 
 

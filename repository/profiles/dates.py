@@ -117,10 +117,7 @@ def _range(value: str) -> tuple[int, int] | None:
             return None
     if last[1] < first[0]:
         raise DateNotUnderstood(
-            Message(
-                "the range {text} ends before it starts",
-                "日期范围 {text} 的结束早于开始",
-            ).format(text=value)
+            Message("the range {text} ends before it starts").format(text=value)
         )
     return first[0], last[1]
 
@@ -140,14 +137,12 @@ def _calendar_date(value: str) -> tuple[int, int] | None:
 
 def _check_calendar(text: str, year: int, month: int | None, day: int | None) -> None:
     if year > dt.date.today().year + 1:
-        raise DateNotUnderstood(
-            Message("{text} is in the future", "{text} 是未来的日期").format(text=text)
-        )
+        raise DateNotUnderstood(Message("{text} is in the future").format(text=text))
     try:
         dt.date(year, month or 1, day or 1)
     except ValueError:
         raise DateNotUnderstood(
-            Message("{text} is not a real calendar date", "{text} 不是有效的日期").format(text=text)
+            Message("{text} is not a real calendar date").format(text=text)
         ) from None
 
 
@@ -207,10 +202,9 @@ def _reign_year(value: str) -> tuple[int, int] | None:
     number = 1 if match.group(2) == "元" else _number(match.group(2))
     if number is None or not 1 <= number <= length:
         raise DateNotUnderstood(
-            Message(
-                "{text}: the {era} era had only {length} years",
-                "{text}：{era}年号只有 {length} 年",
-            ).format(text=value, era=match.group(1), length=length)
+            Message("{text}: the {era} era had only {length} years").format(
+                text=value, era=match.group(1), length=length
+            )
         )
     year = first + number - 1
     return year, year
@@ -234,8 +228,7 @@ def _number(text: str) -> int | None:
 
 def _not_understood(text: str) -> DateNotUnderstood:
     return DateNotUnderstood(
-        Message(
-            "cannot read the date {text!r}; write it like " + ACCEPTED_FORMS,
-            "无法识别日期「{text}」，请按以下格式填写：" + ACCEPTED_FORMS,
-        ).format(text=text)
+        Message("cannot read the date {text!r}; write it like {forms}").format(
+            text=text, forms=ACCEPTED_FORMS
+        )
     )

@@ -88,8 +88,9 @@ class FieldRule:
             self.terms_exact.setdefault(term.value, index)
             self.terms_exact.setdefault(term.label_en, index)
             self.terms_folded.setdefault(term.label_en.lower(), index)
-        label = f"{declaration.label_en} ({declaration.key})"
-        self.missing = Message(f"{label} is required", f"「{declaration.label_zh}」为必填项")
+        self.missing = Message("{label} ({key}) is required").format(
+            label=Message.pair(declaration.label_en, declaration.label_zh), key=declaration.key
+        )
         if self.clean_item is _clean_text and not self.repeatable:
             self.load = self._load_line_of_text  # most fields of most rows: see there
 
@@ -108,20 +109,17 @@ class FieldRule:
             if isinstance(value, list | tuple):
                 if not all(item is None or _is_scalar(item) for item in value):
                     raise self.error(
-                        "each value must be text, not a list or an object",
-                        "每一项都应为文本，不能是列表或对象",
+                        Message("each value must be text, not a list or an object"),
                     )
             elif not _is_scalar(value):
-                raise self.error("must be text or a list of texts", "应为文本或文本列表")
+                raise self.error(Message("must be text or a list of texts"))
             return [self.clean_item(self, item) for item in split_repeatable(value)]
         if isinstance(value, list | tuple):
-            raise self.error("takes one value, not a list", "只能填写一个值")
+            raise self.error(Message("takes one value, not a list"))
         return self.clean_item(self, value)
 
-    def error(self, en: str, zh: str, **params: Any) -> FieldInvalid:
-        d = self.declaration
-        message = Message(f"{d.label_en} ({d.key}): {en}", f"「{d.label_zh}」{zh}")
-        return FieldInvalid(message.format(**params))
+    def error(self, problem: Message, **params: Any) -> FieldInvalid:
+        return FieldInvalid(labelled(self.declaration, problem.format(**params)))
 
     def text(self, value: Any) -> str:
         """Any value as one cleaned piece of text, within the field's length and line rules."""
@@ -130,21 +128,19 @@ class FieldRule:
         elif isinstance(value, int | float) and not isinstance(value, bool):
             text = normalize_text(str(value))
         else:
-            raise self.error("must be text", "应为文本")
+            raise self.error(Message("must be text"))
         if len(text) > self.limit:
             raise self.error(
-                "is {length} characters long; at most {limit} are allowed",
-                "长度为 {length} 个字符，最多允许 {limit} 个",
+                Message("is {length} characters long; at most {limit} are allowed"),
                 length=len(text),
                 limit=self.limit,
             )
         bad = self.control.search(text)
         if bad is not None:
             if self.one_line and "\n" in text:
-                raise self.error("must be on one line", "应为单行文本")
+                raise self.error(Message("must be on one line"))
             raise self.error(
-                "contains the control character U+{code:04X}; remove it",
-                "含有控制字符 U+{code:04X}，请删除",
+                Message("contains the control character U+{code:04X}; remove it"),
                 code=ord(bad.group()),
             )
         return text
@@ -168,8 +164,7 @@ def _clean_vocabulary(rule: FieldRule, value: Any) -> str:
         return rule.declaration.vocabulary[min(found)].value
     allowed = "、".join(term.value for term in rule.declaration.vocabulary)
     raise rule.error(
-        "{value!r} is not one of the allowed values: {allowed}",
-        "「{value}」不在可选值中，可选值为：{allowed}",
+        Message("{value!r} is not one of the allowed values: {allowed}"),
         value=text,
         allowed=allowed,
     )
@@ -179,8 +174,7 @@ def _clean_year(rule: FieldRule, value: Any) -> int:
     text = rule.text(value).removesuffix("年")
     if not _YEAR.fullmatch(text):
         raise rule.error(
-            "{value!r} is not a year (write four digits, e.g. 2008)",
-            "「{value}」不是年份（请填写四位数字，如 2008）",
+            Message("{value!r} is not a year (write four digits, e.g. 2008)"),
             value=str(value),
         )
     return int(text)
@@ -191,12 +185,7 @@ def _clean_date(rule: FieldRule, value: Any) -> str:
     try:
         parse_date(text)
     except DateNotUnderstood as error:
-        d = rule.declaration
-        raise FieldInvalid(
-            Message(
-                f"{d.label_en} ({d.key}): {error.message}", f"「{d.label_zh}」{error.message.zh}"
-            )
-        ) from None
+        raise FieldInvalid(labelled(rule.declaration, error.message)) from None
     return text
 
 
@@ -205,15 +194,12 @@ def _clean_number_range(rule: FieldRule, value: Any) -> str:
     match = _ELEVATION.match(text.replace("米", "").replace("m", "").strip())
     if not match:
         raise rule.error(
-            "{value!r} is not a number or a range such as 800-1800",
-            "「{value}」不是数字或范围（如 800-1800）",
+            Message("{value!r} is not a number or a range such as 800-1800"),
             value=text,
         )
     low, high = match.group(2), match.group(3)
     if high is not None and float(high) < float(low):
-        raise rule.error(
-            "the range {value} ends below its start", "范围 {value} 的上限低于下限", value=text
-        )
+        raise rule.error(Message("the range {value} ends below its start"), value=text)
     return text
 
 
@@ -224,14 +210,12 @@ def _coordinate(limit: int) -> Callable[[FieldRule, Any], float]:
             number = float(text)
         except ValueError:
             raise rule.error(
-                "{value!r} is not a decimal number of degrees (e.g. 42.0475)",
-                "「{value}」不是十进制度数（如 42.0475）",
+                Message("{value!r} is not a decimal number of degrees (e.g. 42.0475)"),
                 value=text,
             ) from None
         if not -limit <= number <= limit:
             raise rule.error(
-                "{value} is outside -{limit}…{limit}",
-                "{value} 超出 -{limit}～{limit} 的范围",
+                Message("{value} is outside -{limit}…{limit}"),
                 value=text,
                 limit=limit,
             )
@@ -243,9 +227,7 @@ def _coordinate(limit: int) -> Callable[[FieldRule, Any], float]:
 def _clean_rights(rule: FieldRule, value: Any) -> str:
     text = rule.text(value)
     if text.lower().startswith(("http:", "https:")) and not _URI.match(text):
-        raise rule.error(
-            "{value!r} is not a valid web address", "「{value}」不是有效网址", value=text
-        )
+        raise rule.error(Message("{value!r} is not a valid web address"), value=text)
     return text
 
 
@@ -280,7 +262,7 @@ class MetadataRules:
         Empty values count as absent. Unknown keys are reported alone, before anything else.
         """
         if not isinstance(data, Mapping):
-            return {}, {"_": [Message("metadata must be an object", "元数据应为对象")]}
+            return {}, {"_": [Message("metadata must be an object")]}
         unknown = [key for key in data if key not in self.known]
         if unknown:
             return {}, {key: [_unknown_field_message(key, self.profile)] for key in unknown}
@@ -300,9 +282,7 @@ class MetadataRules:
         unpaired = ("latitude" in cleaned) != ("longitude" in cleaned)
         if not errors and self.paired_coordinates and unpaired:
             missing = "longitude" if "latitude" in cleaned else "latitude"
-            errors[missing] = [
-                Message("latitude and longitude go together", "纬度和经度需同时填写")
-            ]
+            errors[missing] = [Message("latitude and longitude go together")]
         return cleaned, errors
 
 
@@ -323,9 +303,17 @@ def _is_empty(value: Any) -> bool:
 
 def _unknown_field_message(key: str, profile: Profile) -> Message:
     known = ", ".join(field.key for field in profile.fields)
-    return Message(
-        f"{key!r} is not a field of the {profile.name} profile (fields: {known})",
-        f"「{key}」不是 {profile.label_zh} 模板的字段（可用字段：{known}）",
+    return Message("{key!r} is not a field of the {profile} profile (fields: {known})").format(
+        key=key, profile=Message.pair(profile.name, profile.label_zh), known=known
+    )
+
+
+def labelled(declaration: Any, problem: Message) -> Message:
+    """``problem`` prefixed with the field's label in the reader's language and its key."""
+    return Message("{label} ({key}): {problem}").format(
+        label=Message.pair(declaration.label_en, declaration.label_zh),
+        key=declaration.key,
+        problem=problem,
     )
 
 

@@ -16,7 +16,7 @@ from werkzeug.security import check_password_hash
 
 from repository.errors import Conflict, HuikuError, NotFound, PermissionDenied
 from repository.extensions import db
-from repository.messages import Message
+from repository.messages import Message, pmessage
 from repository.models import Collection, Library, User, UserRole
 from repository.models.accounts import SignInThrottle
 from repository.models.base import utcnow
@@ -43,27 +43,25 @@ def clean_text(field: str, value: str | None, limit: int, label: Message) -> str
     if "\x00" in value:
         raise InvalidField(
             field,
-            Message("{label} holds a NUL character", "{label}含有 NUL 字符").format(label=label),
+            Message("{label} holds a NUL character").format(label=label),
         )
     if len(value) > limit:
         raise InvalidField(
             field,
-            Message(
-                "{label} is too long: at most {n} characters", "{label}过长：最多 {n} 个字符"
-            ).format(label=label, n=limit),
+            Message("{label} is too long: at most {n} characters").format(label=label, n=limit),
         )
     return value
 
 
-CODE = Message("the library code", "馆代码")
-NAME_ZH = Message("the Chinese name", "中文名称")
-NAME_EN = Message("the English name", "英文名称")
-REGION = Message("the region", "地区")
-WEBSITE = Message("the website", "网站")
-DESCRIPTION_ZH = Message("the Chinese description", "中文简介")
-DESCRIPTION_EN = Message("the English description", "英文简介")
-EMAIL = Message("the e-mail address", "电子邮箱")
-NAME = Message("the name", "姓名")
+CODE = Message("the library code")
+NAME_ZH = Message("the Chinese name")
+NAME_EN = Message("the English name")
+REGION = Message("the region")
+WEBSITE = Message("the website")
+DESCRIPTION_ZH = Message("the Chinese description")
+DESCRIPTION_EN = Message("the English description")
+EMAIL = Message("the e-mail address")
+NAME = pmessage("person", "the name")
 
 
 def library_summary(library: Library) -> dict[str, Any]:
@@ -88,25 +86,21 @@ def create_library(
         raise InvalidField(
             "code",
             Message(
-                "library code {code!r} must be 2–32 capital letters, digits or hyphens, e.g. JL-SL",
-                "馆代码「{code}」应为 2–32 位大写字母、数字或连字符（如 JL-SL）",
+                "library code {code!r} must be 2–32 capital letters, digits or hyphens, e.g. JL-SL"
             ).format(code=code),
         )
     name_zh = clean_text("name_zh", name_zh, 200, NAME_ZH)
     if not name_zh:
-        raise InvalidField(
-            "name_zh", Message("a library needs a Chinese name", "成员馆需要中文名称")
-        )
+        raise InvalidField("name_zh", Message("a library needs a Chinese name"))
     name_en = clean_text("name_en", name_en, 200, NAME_EN)
     region = clean_text("region", region, 100, REGION)
     with unit_of_work():
         if get_library(code, missing_ok=True) is not None:
             raise InvalidField(
                 "code",
-                Message(
-                    "library code {code} exists already: another library has it",
-                    "馆代码 {code} 已存在：其他成员馆正在使用",
-                ).format(code=code),
+                Message("library code {code} exists already: another library has it").format(
+                    code=code
+                ),
             )
         library = Library(code=code, name_zh=name_zh, name_en=name_en, region=region)
         db.session.add(library)
@@ -120,7 +114,7 @@ def create_library(
 def get_library(code: str, *, missing_ok: bool = False) -> Library | None:
     library = db.session.scalar(select(Library).where(Library.code == code.strip().upper()))
     if library is None and not missing_ok:
-        raise NotFound(Message("no library {code}", "没有成员馆 {code}").format(code=code))
+        raise NotFound(Message("no library {code}").format(code=code))
     return library
 
 
@@ -152,9 +146,7 @@ def create_user(
     if not _EMAIL.match(email):
         raise InvalidField(
             "email",
-            Message("{email!r} is not an e-mail address", "「{email}」不是有效的电子邮箱").format(
-                email=email
-            ),
+            Message("{email!r} is not an e-mail address").format(email=email),
         )
     name = clean_text("name", name, 200, NAME)
     if password is not None:
@@ -164,19 +156,15 @@ def create_user(
     except ValueError:
         raise InvalidField(
             "role",
-            Message(
-                "role {role!r} is not one of contributor, reviewer, admin",
-                "角色「{role}」应为 contributor、reviewer 或 admin",
-            ).format(role=role),
+            Message("role {role!r} is not one of contributor, reviewer, admin").format(role=role),
         ) from None
     with unit_of_work():
         if find_user(email) is not None:
             raise InvalidField(
                 "email",
-                Message(
-                    "the e-mail address {email} belongs to another account already",
-                    "电子邮箱 {email} 已被其他账户使用",
-                ).format(email=email),
+                Message("the e-mail address {email} belongs to another account already").format(
+                    email=email
+                ),
             )
         user = User(
             email=email,
@@ -233,23 +221,16 @@ _COMMON_PASSWORDS = frozenset(
 def check_new_password(password: str, email: str = "") -> None:
     """Refuse a password that is short, overlong, one of the most common ones, or the address."""
     if "\x00" in password:
-        raise InvalidField(
-            "password", Message("the password holds a NUL character", "密码含有 NUL 字符")
-        )
+        raise InvalidField("password", Message("the password holds a NUL character"))
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidField(
             "password",
-            Message(
-                "a password needs at least {n} characters",
-                "密码至少需要 {n} 个字符",
-            ).format(n=MIN_PASSWORD_LENGTH),
+            Message("a password needs at least {n} characters").format(n=MIN_PASSWORD_LENGTH),
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise InvalidField(
             "password",
-            Message("a password may have at most {n} characters", "密码最多 {n} 个字符").format(
-                n=MAX_PASSWORD_LENGTH
-            ),
+            Message("a password may have at most {n} characters").format(n=MAX_PASSWORD_LENGTH),
         )
     lowered = password.lower()
     if lowered in _COMMON_PASSWORDS or (
@@ -257,10 +238,7 @@ def check_new_password(password: str, email: str = "") -> None:
     ):
         raise InvalidField(
             "password",
-            Message(
-                "this password is too easy to guess; choose a longer, less common one",
-                "该密码太容易被猜到，请换一个更长、更不常见的密码",
-            ),
+            Message("this password is too easy to guess; choose a longer, less common one"),
         )
 
 
@@ -277,10 +255,9 @@ class TooManySignInAttempts(HuikuError):
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(
-            Message(
-                "too many sign-in attempts with this address; try again in {seconds} s",
-                "该邮箱登录尝试次数过多，请 {seconds} 秒后再试",
-            ).format(seconds=retry_after)
+            Message("too many sign-in attempts with this address; try again in {seconds} s").format(
+                seconds=retry_after
+            )
         )
         self.retry_after = retry_after
 
@@ -413,11 +390,9 @@ def change_password(user: User, old: str, new: str) -> None:
     """
     check_new_password(new, user.email)
     if new == old:
-        raise InvalidField(
-            "new", Message("the new password is the same as the old one", "新密码与原密码相同")
-        )
+        raise InvalidField("new", Message("the new password is the same as the old one"))
     if sign_in(user.email, old) != user:
-        raise WrongPassword(Message("the current password is wrong", "当前密码不正确"))
+        raise WrongPassword(Message("the current password is wrong"))
     with unit_of_work():
         user.set_password(new)
         audit.record(user, "user.password_change", user, library=user.library)

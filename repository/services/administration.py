@@ -42,7 +42,7 @@ from repository.transactions import unit_of_work
 
 LINK_LIFETIME = {"invite": timedelta(days=7), "reset": timedelta(hours=24)}
 
-NOT_ALLOWED = Message("only administrators may do this", "只有管理员可以执行此操作")
+NOT_ALLOWED = Message("only administrators may do this")
 
 
 def _require_admin(actor: User) -> None:
@@ -52,9 +52,7 @@ def _require_admin(actor: User) -> None:
 
 def _require_alliance_admin(actor: User) -> None:
     if not permissions.can_administer_alliance(actor):
-        raise PermissionDenied(
-            Message("only alliance administrators may do this", "只有联盟管理员可以执行此操作")
-        )
+        raise PermissionDenied(Message("only alliance administrators may do this"))
 
 
 # Libraries ------------------------------------------------------------------------------------
@@ -72,7 +70,7 @@ def libraries(actor: User) -> list[Library]:
 def library_for(actor: User, code: str) -> Library:
     library = db.session.scalar(select(Library).where(Library.code == code.strip().upper()))
     if library is None or not permissions.can_administer(actor, library):
-        raise NotFound(Message("no library {code}", "没有成员馆 {code}").format(code=code))
+        raise NotFound(Message("no library {code}").format(code=code))
     return library
 
 
@@ -91,22 +89,17 @@ def update_library(
     """Change a library's names, region and public description (what is not given stays);
     only the alliance (de)activates a library."""
     if not permissions.can_administer(actor, library):
-        raise NotFound(Message("no library {code}", "没有成员馆 {code}").format(code=library.code))
+        raise NotFound(Message("no library {code}").format(code=library.code))
     name_zh = clean_text("name_zh", name_zh, 200, NAME_ZH)
     if not name_zh:
-        raise InvalidField(
-            "name_zh", Message("a library needs a Chinese name", "成员馆需要中文名称")
-        )
+        raise InvalidField("name_zh", Message("a library needs a Chinese name"))
     name_en = clean_text("name_en", name_en, 200, NAME_EN)
     region = clean_text("region", region, 100, REGION)
     website = clean_text("website", library.website if website is None else website, 300, WEBSITE)
     if website and not website.startswith(("https://", "http://")):
         raise InvalidField(
             "website",
-            Message(
-                "the website must start with https:// or http://",
-                "网站须以 https:// 或 http:// 开头",
-            ),
+            Message("the website must start with https:// or http://"),
         )
     descriptions = {
         "description_zh": clean_text(
@@ -127,7 +120,7 @@ def update_library(
         if not active and library.id == actor.library_id:
             raise InvalidField(
                 "active",
-                Message("you cannot deactivate your own library", "不能停用您自己所在的成员馆"),
+                Message("you cannot deactivate your own library"),
             )
     with unit_of_work():
         before = library_summary(library)
@@ -149,7 +142,7 @@ def update_library(
 
 def users_of(actor: User, library: Library) -> list[User]:
     if not permissions.can_administer(actor, library):
-        raise NotFound(Message("no library {code}", "没有成员馆 {code}").format(code=library.code))
+        raise NotFound(Message("no library {code}").format(code=library.code))
     return list(
         db.session.scalars(
             select(User)
@@ -162,7 +155,7 @@ def users_of(actor: User, library: Library) -> list[User]:
 def user_for(actor: User, user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None or not permissions.can_administer(actor, user.library):
-        raise NotFound(Message("no account {id}", "没有编号为 {id} 的账户").format(id=user_id))
+        raise NotFound(Message("no account {id}").format(id=user_id))
     return user
 
 
@@ -196,9 +189,7 @@ def update_user(
     try:
         role = UserRole(role)
     except ValueError:
-        raise InvalidField(
-            "role", Message("role {role!r} is unknown", "未知的角色「{role}」").format(role=role)
-        ) from None
+        raise InvalidField("role", Message("role {role!r} is unknown").format(role=role)) from None
     if alliance_admin is None:
         alliance_admin = user.alliance_admin
     if alliance_admin != user.alliance_admin:
@@ -210,8 +201,7 @@ def update_user(
             "active" if not active else "role",
             Message(
                 "{email} is the last active administrator of {code}; make another account "
-                "administrator first",
-                "{email} 是 {code} 最后一位在职管理员，请先将另一个账户设为管理员",
+                "administrator first"
             ).format(email=user.email, code=user.library.code),
         )
     if (
@@ -222,10 +212,9 @@ def update_user(
     ):
         raise InvalidField(
             "active" if not active else "role",
-            Message(
-                "{email} is the last alliance administrator; make another one first",
-                "{email} 是最后一位联盟管理员，请先指定另一位联盟管理员",
-            ).format(email=user.email),
+            Message("{email} is the last alliance administrator; make another one first").format(
+                email=user.email
+            ),
         )
     with unit_of_work():
         before = user_summary(user)
@@ -267,7 +256,7 @@ def issue_link(actor: User, user: User, purpose: str = "reset") -> str:
     if not user.active:
         raise InvalidField(
             "user",
-            Message("{email} is deactivated", "{email} 已停用").format(email=user.email),
+            Message("{email} is deactivated").format(email=user.email),
         )
     secret = secrets.token_urlsafe(32)
     now = utcnow()
@@ -293,17 +282,10 @@ def issue_link(actor: User, user: User, purpose: str = "reset") -> str:
 
 LINK_UNKNOWN = Message(
     "this link is not valid (it may have been replaced by a newer one); ask an administrator "
-    "for a new link",
-    "该链接无效（可能已被新链接取代），请向管理员索取新链接",
+    "for a new link"
 )
-LINK_USED = Message(
-    "this link has been used already; ask an administrator for a new one",
-    "该链接已使用过，请向管理员索取新链接",
-)
-LINK_EXPIRED = Message(
-    "this link has expired; ask an administrator for a new one",
-    "该链接已过期，请向管理员索取新链接",
-)
+LINK_USED = Message("this link has been used already; ask an administrator for a new one")
+LINK_EXPIRED = Message("this link has expired; ask an administrator for a new one")
 
 
 def link_for(secret: str) -> OneTimeLink:

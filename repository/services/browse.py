@@ -48,10 +48,7 @@ class Page:
         return cursor_of(self.items[-1]) if self.items and self.has_next else None
 
 
-BAD_CURSOR = Message(
-    "the {name} cursor {value!r} is not one this site made; follow the page links",
-    "翻页参数 {name}（“{value}”）无效，请使用页面上的翻页链接",
-)
+BAD_CURSOR = Message("the {name} cursor {value!r} is not one this site made; follow the page links")
 
 
 def cursor_of(record: Record) -> str:
@@ -160,7 +157,7 @@ def visible_record(public_id: str, user: User | None) -> Record:
     """The record if this reader may see it; otherwise 404, so private records stay unknown."""
     record = db.session.scalar(select(Record).where(Record.public_id == public_id))
     if record is None or not (record.is_public or permissions.can_view_private(user, record)):
-        raise NotFound(Message("no record {id}", "没有编号为 {id} 的记录").format(id=public_id))
+        raise NotFound(Message("no record {id}").format(id=public_id))
     return record
 
 

@@ -54,22 +54,20 @@ def create_collection(
         raise InvalidField(
             "slug",
             Message(
-                "collection slug {slug!r} must be lower-case letters, digits and hyphens",
-                "专题库标识「{slug}」只能包含小写字母、数字和连字符",
+                "collection slug {slug!r} must be lower-case letters, digits and hyphens"
             ).format(slug=slug),
         )
     try:
         get_profile(profile)
-    except LookupError as error:
-        raise InvalidField("profile", Message(str(error), f"未知的模板：{profile}")) from None
+    except LookupError:
+        raise InvalidField(
+            "profile", Message("unknown collection profile {profile!r}").format(profile=profile)
+        ) from None
     with unit_of_work():
         if db.session.scalar(select(Collection).where(Collection.slug == slug)) is not None:
             raise InvalidField(
                 "slug",
-                Message(
-                    "the identifier {slug} is taken by another collection",
-                    "标识 {slug} 已被其他专题库使用",
-                ).format(slug=slug),
+                Message("the identifier {slug} is taken by another collection").format(slug=slug),
             )
         collection = Collection(
             slug=slug,
@@ -92,16 +90,15 @@ def create_collection(
 
 
 ALLIANCE_ONLY = Message(
-    "only alliance administrators may create collections or change their coordinating library",
-    "只有联盟管理员可以创建专题库或更改其负责馆",
+    "only alliance administrators may create collections or change their coordinating library"
 )
-SLUG = Message("the identifier", "标识")
+SLUG = Message("the identifier")
 _TEXT_FIELDS = {
-    "title_zh": (200, Message("the Chinese title", "中文标题")),
-    "title_en": (200, Message("the English title", "英文标题")),
-    "description_zh": (5000, Message("the Chinese description", "中文简介")),
-    "description_en": (5000, Message("the English description", "英文简介")),
-    "default_rights": (500, Message("the default rights", "默认权利声明")),
+    "title_zh": (200, Message("the Chinese title")),
+    "title_en": (200, Message("the English title")),
+    "description_zh": (5000, Message("the Chinese description")),
+    "description_en": (5000, Message("the English description")),
+    "default_rights": (500, Message("the default rights")),
 }
 
 
@@ -111,9 +108,7 @@ def _clean_texts(*values: str) -> dict[str, str]:
         for field, value in zip(_TEXT_FIELDS, values, strict=True)
     }
     if not texts["title_zh"]:
-        raise InvalidField(
-            "title_zh", Message("a collection needs a Chinese title", "专题库需要中文标题")
-        )
+        raise InvalidField("title_zh", Message("a collection needs a Chinese title"))
     return texts
 
 
@@ -153,9 +148,7 @@ def update_collection(
     queued in the index outbox in the same transaction.
     """
     if not permissions.can_edit_collection(actor, collection):
-        raise NotFound(
-            Message("no collection {slug}", "没有专题库 {slug}").format(slug=collection.slug)
-        )
+        raise NotFound(Message("no collection {slug}").format(slug=collection.slug))
     moved = coordinating_library != collection.coordinating_library
     if moved and not permissions.can_administer_alliance(actor):
         raise PermissionDenied(ALLIANCE_ONLY)
@@ -257,14 +250,14 @@ def collections_for(actor: User) -> list[Collection]:
 def collection_for(actor: User, slug: str) -> Collection:
     collection = db.session.scalar(select(Collection).where(Collection.slug == slug))
     if collection is None or not permissions.can_edit_collection(actor, collection):
-        raise NotFound(Message("no collection {slug}", "没有专题库 {slug}").format(slug=slug))
+        raise NotFound(Message("no collection {slug}").format(slug=slug))
     return collection
 
 
 def get_collection(slug: str, *, public: bool = False) -> Collection:
     collection = db.session.scalar(select(Collection).where(Collection.slug == slug))
     if collection is None or (public and not collection.published):
-        raise NotFound(Message("no collection {slug}", "没有专题库 {slug}").format(slug=slug))
+        raise NotFound(Message("no collection {slug}").format(slug=slug))
     return collection
 
 

@@ -27,7 +27,7 @@ class Contribution:
 def public_library(code: str) -> Library:
     library = db.session.scalar(select(Library).where(Library.code == code))
     if library is None or not library.active:
-        raise NotFound(Message("no library {code}", "没有成员馆 {code}").format(code=code))
+        raise NotFound(Message("no library {code}").format(code=code))
     return library
 
 
@@ -81,8 +81,7 @@ def is_member(user: User | None, library: Library) -> bool:
 def require_member(user: User | None, library: Library) -> None:
     if not is_member(user, library):
         raise PermissionDenied(
-            Message(
-                "only members of {library} see its drafts and contributors",
-                "只有{library_zh}的成员才能查看其草稿与贡献者统计",
-            ).format(library=library.name("en"), library_zh=library.name("zh"))
+            Message("only members of {library} see its drafts and contributors").format(
+                library=library.name("en"), library_zh=library.name("zh")
+            )
         )

@@ -60,9 +60,7 @@ def propose_edit(
     with unit_of_work():
         locked = db.session.scalar(select(Record).where(Record.id == record.id).with_for_update())
         if locked is None:
-            raise NotFound(
-                Message("no record {id}", "没有编号为 {id} 的记录").format(id=record.public_id)
-            )
+            raise NotFound(Message("no record {id}").format(id=record.public_id))
         if edit_assets is not None:
             savepoint = db.session.begin_nested()
             images_changed = edit_assets(record)
@@ -71,8 +69,7 @@ def propose_edit(
                 raise InvalidTransition(
                     Message(
                         "images of a published record in this collection change only through "
-                        "a reviewer; save the text first, then ask a reviewer to change the images",
-                        "本专题库已发布记录的图片须由审核人员修改；请先保存文字修改，再请审核人员更换图片",
+                        "a reviewer; save the text first, then ask a reviewer to change the images"
                     )
                 )
         if metadata["local_id"] != record.local_id:
@@ -93,10 +90,9 @@ def propose_edit(
         notifications.notify_reviewers(
             record.collection,
             "edit",
-            Message(
-                "An edit of the published record “{title}” waits for review",
-                "已发布记录「{title}」的修改等待审核",
-            ).format(title=record.title[:200]),
+            Message("An edit of the published record “{title}” waits for review").format(
+                title=record.title[:200]
+            ),
             f"/workspace/edits/{pending.id}",
         )
     return True
@@ -106,7 +102,7 @@ def get_pending_edit(user: User, edit_id: int) -> PendingEdit:
     """The edit, if this user may see it (its library or the collection's reviewers)."""
     edit = db.session.get(PendingEdit, edit_id)
     if edit is None or not permissions.can_view_private(user, edit.record):
-        raise NotFound(Message("no edit {id}", "没有编号为 {id} 的修改").format(id=edit_id))
+        raise NotFound(Message("no edit {id}").format(id=edit_id))
     return edit
 
 
@@ -115,9 +111,7 @@ def approve_edit(user: User, edit_id: int, comment: str = "") -> Record:
     with unit_of_work():
         edit = _decide(user, edit_id, PendingEditState.APPROVED, comment)
         record = edit.record
-        note = Message("approved by {name}", "由 {name} 审核通过").format(
-            name=user.name or user.email
-        )
+        note = Message("approved by {name}").format(name=user.name or user.email)
         records.apply_reviewed_edit(
             record,
             edit.metadata_,
@@ -127,9 +121,7 @@ def approve_edit(user: User, edit_id: int, comment: str = "") -> Record:
         notifications.notify(
             [edit.proposed_by_id],
             "edit",
-            Message(
-                "Your edit of “{title}” was approved", "您对「{title}」的修改已通过审核"
-            ).format(title=record.title[:200]),
+            Message("Your edit of “{title}” was approved").format(title=record.title[:200]),
             f"/records/{record.public_id}",
         )
     return record
@@ -138,18 +130,15 @@ def approve_edit(user: User, edit_id: int, comment: str = "") -> Record:
 def reject_edit(user: User, edit_id: int, comment: str) -> PendingEdit:
     """Turn the edit down with what should change; the published version stays as it is."""
     if not comment.strip():
-        raise InvalidTransition(
-            Message("say what should change when returning an edit", "退回修改时请写明修改意见")
-        )
+        raise InvalidTransition(Message("say what should change when returning an edit"))
     with unit_of_work():
         edit = _decide(user, edit_id, PendingEditState.REJECTED, comment.strip())
         notifications.notify(
             [edit.proposed_by_id],
             "returned",
-            Message(
-                "Your edit of “{title}” was returned: {comment}",
-                "您对「{title}」的修改被退回：{comment}",
-            ).format(title=edit.record.title[:200], comment=comment.strip()[:200]),
+            Message("Your edit of “{title}” was returned: {comment}").format(
+                title=edit.record.title[:200], comment=comment.strip()[:200]
+            ),
             f"/workspace/edits/{edit.id}",
         )
     return edit
@@ -158,14 +147,9 @@ def reject_edit(user: User, edit_id: int, comment: str) -> PendingEdit:
 def _decide(user: User, edit_id: int, state: PendingEditState, comment: str) -> PendingEdit:
     edit = db.session.get(PendingEdit, edit_id)
     if edit is None:
-        raise NotFound(Message("no edit {id}", "没有编号为 {id} 的修改").format(id=edit_id))
+        raise NotFound(Message("no edit {id}").format(id=edit_id))
     if not permissions.can_review(user, edit.record.collection):
-        raise PermissionDenied(
-            Message(
-                "only reviewers of this collection decide on edits",
-                "只有本专题库的审核人员可以审核修改",
-            )
-        )
+        raise PermissionDenied(Message("only reviewers of this collection decide on edits"))
     result = db.session.execute(
         update(PendingEdit)
         .where(PendingEdit.id == edit_id, PendingEdit.state == PendingEditState.PENDING)
@@ -173,12 +157,7 @@ def _decide(user: User, edit_id: int, state: PendingEditState, comment: str) -> 
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise Conflict(
-            Message(
-                "another reviewer already decided on this edit",
-                "另一位审核人员已经处理了这项修改",
-            )
-        )
+        raise Conflict(Message("another reviewer already decided on this edit"))
     db.session.refresh(edit)
     return edit
 
@@ -248,9 +227,7 @@ def restore_revision(user: User, record: Record, number: int) -> bool:
     """Bring back the metadata a revision left, as a new revision (or a pending edit, when the
     record's edits need review); a library restores only its own records."""
     if not permissions.can_edit(user, record):
-        raise PermissionDenied(
-            Message("you may not restore this record's history", "您无权恢复此记录的历史版本")
-        )
+        raise PermissionDenied(Message("you may not restore this record's history"))
     revision = db.session.scalar(
         select(RecordRevision).where(
             RecordRevision.record_id == record.id, RecordRevision.number == number
@@ -258,9 +235,7 @@ def restore_revision(user: User, record: Record, number: int) -> bool:
     )
     if revision is None:
         raise NotFound(
-            Message("record {id} has no revision {n}", "记录 {id} 没有第 {n} 版").format(
-                id=record.public_id, n=number
-            )
+            Message("record {id} has no revision {n}").format(id=record.public_id, n=number)
         )
     return records.update_record(
         user,
@@ -290,16 +265,14 @@ def take_step(user: User, record: Record, step: str, comment: str = "") -> Recor
             notifications.notify_reviewers(
                 record.collection,
                 "submitted",
-                Message("“{title}” was submitted for review", "「{title}」已提交审核").format(
-                    title=record.title[:200]
-                ),
+                Message("“{title}” was submitted for review").format(title=record.title[:200]),
                 f"/records/{record.public_id}",
             )
         elif step == "return":
             notifications.notify(
                 [record.created_by_id],
                 "returned",
-                Message("“{title}” was returned: {comment}", "「{title}」被退回：{comment}").format(
+                Message("“{title}” was returned: {comment}").format(
                     title=record.title[:200], comment=comment.strip()[:200]
                 ),
                 f"/records/{record.public_id}",

@@ -55,22 +55,17 @@ def start_bulk_action(
     """A committed, queued job (the caller enqueues its task after this returns)."""
     if action not in BulkAction._value2member_map_:
         raise InvalidTransition(
-            Message("there is no bulk action {action}", "没有名为 {action} 的批量操作").format(
-                action=action[:30]
-            )
+            Message("there is no bulk action {action}").format(action=action[:30])
         )
     if action == BulkAction.RETURN and not comment.strip():
-        raise InvalidTransition(
-            Message("say what should change when returning records", "退回记录时请写明修改意见")
-        )
+        raise InvalidTransition(Message("say what should change when returning records"))
     if filter_args is None and not ids:
-        raise InvalidTransition(Message("choose the records first", "请先选择记录"))
+        raise InvalidTransition(Message("choose the records first"))
     if len(ids) > MAX_IDS:
         raise InvalidTransition(
-            Message(
-                "at most {n} records can be ticked; choose “all matching” for more",
-                "最多勾选 {n} 条记录；更多记录请选择“全部符合条件的记录”",
-            ).format(n=MAX_IDS)
+            Message("at most {n} records can be ticked; choose “all matching” for more").format(
+                n=MAX_IDS
+            )
         )
     job = BulkActionJob(
         user_id=user.id,
@@ -97,9 +92,7 @@ def _selected_ids(user: User, job: BulkActionJob):
 def find_job(user: User, public_id: str) -> BulkActionJob:
     job = db.session.scalar(select(BulkActionJob).where(BulkActionJob.public_id == public_id))
     if job is None or (job.user_id != user.id and not user.is_admin):
-        raise NotFound(
-            Message("no bulk action {id}", "没有编号为 {id} 的批量操作").format(id=public_id)
-        )
+        raise NotFound(Message("no bulk action {id}").format(id=public_id))
     return job
 
 
@@ -222,20 +215,18 @@ def _tell_reviewers_and_authors(job: BulkActionJob) -> None:
                 notifications.notify_reviewers(
                     collection,
                     "submitted",
-                    Message(
-                        "{n} records of {collection} were submitted for review",
-                        "「{collection}」有 {n} 条记录提交审核",
-                    ).format(n=count, collection=collection.title_zh),
+                    Message("{n} records of {collection} were submitted for review").format(
+                        n=count, collection=collection.title_zh
+                    ),
                     f"/workspace/?scope=review&status=submitted&collection={collection.slug}",
                 )
         elif kind == "author":
             notifications.notify(
                 [int(ident)],
                 "returned",
-                Message(
-                    "{n} of your records were returned: {comment}",
-                    "您的 {n} 条记录被退回：{comment}",
-                ).format(n=count, comment=job.comment[:200]),
+                Message("{n} of your records were returned: {comment}").format(
+                    n=count, comment=job.comment[:200]
+                ),
                 "/workspace/?status=draft",
             )
 

@@ -24,7 +24,7 @@ from repository.transactions import unit_of_work
 
 #: The longest a grant may run: a year, after which the alliance decides again.
 LONGEST = timedelta(days=366)
-NOTE = Message("the note", "备注")
+NOTE = Message("the note")
 
 
 def _summary(grant: SupportGrant) -> dict:
@@ -46,32 +46,21 @@ def grant_support(
 ) -> SupportGrant:
     """A new grant, in force from now until ``expires_at``."""
     if not permissions.can_administer_alliance(actor):
-        raise PermissionDenied(
-            Message(
-                "only alliance administrators grant paired support",
-                "只有联盟管理员可以设立结对扶持",
-            )
-        )
+        raise PermissionDenied(Message("only alliance administrators grant paired support"))
     if helper.id == partner.id:
-        raise InvalidField(
-            "partner", Message("a library cannot support itself", "成员馆不能与自身结对")
-        )
+        raise InvalidField("partner", Message("a library cannot support itself"))
     if not helper.active or not partner.active:
-        raise InvalidField(
-            "helper", Message("both libraries must be active", "两个成员馆都必须是在册状态")
-        )
+        raise InvalidField("helper", Message("both libraries must be active"))
     if not collections:
         raise InvalidField(
             "collections",
-            Message("choose at least one collection", "请至少选择一个专题库"),
+            Message("choose at least one collection"),
         )
     now = utcnow()
     if not now < expires_at <= now + LONGEST:
         raise InvalidField(
             "expires_at",
-            Message(
-                "the end must be after now and within a year", "结束时间须晚于现在且不超过一年"
-            ),
+            Message("the end must be after now and within a year"),
         )
     note = clean_text("note", note, 500, NOTE)
     with unit_of_work():
@@ -96,7 +85,7 @@ def revoke_support(actor: User, grant_id: int) -> SupportGrant:
     """End a grant now; its helpers stop at their next request. Revoking twice changes nothing."""
     grant = db.session.get(SupportGrant, grant_id)
     if grant is None or not permissions.can_administer_alliance(actor):
-        raise NotFound(Message("no grant {id}", "没有编号为 {id} 的结对").format(id=grant_id))
+        raise NotFound(Message("no grant {id}").format(id=grant_id))
     if grant.revoked_at is None:
         with unit_of_work():
             grant.revoked_at = utcnow()

@@ -45,23 +45,15 @@ def create_token(admin: User, owner: User, name: str) -> tuple[ApiToken, str]:
     """A new token for ``owner``; returns the stored row and the secret, which is never kept."""
     if not can_manage_tokens(admin, owner):
         raise PermissionDenied(
-            Message(
-                "only an administrator of the same library may create API tokens",
-                "只有同一成员馆的管理员可以创建 API 令牌",
-            )
+            Message("only an administrator of the same library may create API tokens")
         )
     if not owner.is_active:
-        raise Conflict(
-            Message("{email} is not an active account", "{email} 不是有效账户").format(
-                email=owner.email
-            )
-        )
+        raise Conflict(Message("{email} is not an active account").format(email=owner.email))
     name = " ".join(name.split())
     if not name or len(name) > MAX_NAME_LENGTH:
         raise Conflict(
             Message(
-                "give the token a name of 1–{n} characters, e.g. the system that will use it",
-                "请为令牌命名（1–{n} 个字符），如使用它的系统名称",
+                "give the token a name of 1–{n} characters, e.g. the system that will use it"
             ).format(n=MAX_NAME_LENGTH)
         )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -80,9 +72,7 @@ def revoke_token(admin: User, token_id: int) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
     if token is None or not can_manage_tokens(admin, token.user):
         # Another library's tokens are not even acknowledged.
-        raise NotFound(
-            Message("no API token {id}", "没有编号为 {id} 的 API 令牌").format(id=token_id)
-        )
+        raise NotFound(Message("no API token {id}").format(id=token_id))
     if token.revoked_at is None:
         with unit_of_work():
             token.revoked_at = utcnow()

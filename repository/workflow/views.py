@@ -52,7 +52,7 @@ def history(public_id: str) -> str:
     record = visible_record(public_id, current_user)
     if not permissions.can_view_private(current_user, record):
         # Review comments and working history stay within the library and its reviewers.
-        raise NotFound(Message("no record {id}", "没有编号为 {id} 的记录").format(id=public_id))
+        raise NotFound(Message("no record {id}").format(id=public_id))
     locale = current_locale()
     profile = record.collection.profile
     return render_template(
