@@ -136,6 +136,9 @@ class GuardedTransport(httpx2.BaseTransport):
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         url = str(request.url)
         check_url(url, self.hosts)
+        from harvest.runs import heartbeat
+
+        heartbeat()  # a run's lease outlasts the request
         response = self.inner.handle_request(request)
         length = response.headers.get("content-length", "")
         if length.isdigit() and int(length) > self.limit:

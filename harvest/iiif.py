@@ -62,11 +62,17 @@ def _type(value: dict[str, Any]) -> str:
 
 
 def _manifest_mapper(client: httpx2.Client, url: str) -> Callable[[], Mapped]:
+    """The manifest fetched now, before its page's transaction (requests renew the run's lease,
+    which a transaction must not commit half-way), mapped when the page is stored."""
+    try:
+        manifest: dict[str, Any] | None = fetch_json(client, url)
+        failure = ""
+    except HarvestFailed as error:
+        manifest, failure = None, str(error)
+
     def mapped() -> Mapped:
-        try:
-            manifest = fetch_json(client, url)
-        except HarvestFailed as error:
-            raise MappingFailed(str(error)) from error
+        if manifest is None:
+            raise MappingFailed(failure)
         return map_manifest(url, manifest)
 
     return mapped

@@ -11,12 +11,14 @@ cursor, so a failed incremental run is simply done again next time.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import event, or_, select
+from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
 from harvest.settings import setting
@@ -25,12 +27,14 @@ from repository.models.accounts import User
 from repository.models.base import utcnow
 from repository.models.harvest import HarvestRun, HarvestSource, SourceCheck, SourceKind
 from repository.models.jobs import JobState
-from repository.tasks import Lease, LeaseLost, claim
+from repository.tasks import Lease, LeaseLost, claim, lease_seconds
 from repository.transactions import unit_of_work
 
 log = logging.getLogger(__name__)
 
 _PENDING = "huiku_harvest_tasks_after_commit"
+_DEPTH = "huiku_unit_of_work_depth"  # see repository.transactions
+_running: ContextVar[tuple[Lease, list[float]] | None] = ContextVar("harvest_lease", default=None)
 
 
 class HarvestFailed(Exception):
@@ -143,6 +147,14 @@ def run_harvest(public_id: str) -> HarvestRun | None:
     run = find_run(public_id)
     assert run is not None
     lease = Lease(run)
+    token = _running.set((lease, [0.0]))
+    try:
+        return _run_claimed(public_id, run, lease)
+    finally:
+        _running.reset(token)
+
+
+def _run_claimed(public_id: str, run: HarvestRun, lease: Lease) -> HarvestRun | None:
     source = run.source
     if not source.enabled:
         _finish(
@@ -192,6 +204,35 @@ def _harvest(source: HarvestSource, run: HarvestRun, lease: Lease) -> None:
     with unit_of_work():
         finish_listing(source, run)
     _finish(run.public_id, JobState.SUCCEEDED, "")
+
+
+def heartbeat() -> None:
+    """Before each request of a run: make its lease outlast the request (connect and read
+    timeouts included), committed at once, so recovery does not take up a run that is only
+    waiting for a slow server. Between pages only: inside a page's transaction it does nothing.
+    """
+    current = _running.get()
+    if current is None or db.session().info.get(_DEPTH, 0):
+        return
+    lease, last = current
+    if time.monotonic() - last[0] < lease_seconds() / 3:
+        return
+    run = lease.job
+    timeouts = float(setting("HARVEST_CONNECT_TIMEOUT")) + float(setting("HARVEST_READ_TIMEOUT"))
+    result = db.session.execute(
+        update(HarvestRun)
+        .where(
+            HarvestRun.id == run.id,
+            HarvestRun.lease_holder == lease.holder,
+            HarvestRun.attempts == lease.attempt,
+        )
+        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds() + timeouts))
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise LeaseLost(f"harvest run {run.public_id} was taken up by another run")
+    db.session.commit()
+    last[0] = time.monotonic()
 
 
 def pages_of(source: HarvestSource, run: HarvestRun) -> Iterator[Any]:
