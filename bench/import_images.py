@@ -12,7 +12,9 @@ They are packed into a ZIP (stored: JPEGs do not deflate) with a CSV naming one 
    builds. p50/p95 of each step and of their sum.
 2. **End to end.** A fresh instance on the PostgreSQL database given (emptied first: give it
    one of its own) and one ``huiku worker --workers 1`` process (the consumer forks one worker
-   process, which may use both cores). Timed from ``start_import`` and ``queue_import`` (what
+   process, which may use both cores), or with ``--threads N`` one ``huiku worker --workers N
+   --threads`` process (its workers are threads: the import and the derivative tasks run at
+   once, on both cores). Timed from ``start_import`` and ``queue_import`` (what
    the upload view and the API call once the files are received) until the job has finished
    and every asset is ``ready``; images/s, with the worker's CPU time per image and the cores
    it kept busy.
@@ -146,9 +148,13 @@ class Instance:
         library = accounts.create_library("BENCH", "测试馆", "Benchmark Library")
         self.admin = accounts.create_user("admin@bench.example", library, "admin", "pw-12345678")
 
-    def worker(self) -> subprocess.Popen:
+    def worker(self, threads: int) -> subprocess.Popen:
+        """One ``huiku worker`` process: one forked worker process, or ``threads`` threads."""
+        command = [str(Path(sys.executable).with_name("huiku")), "worker", "--workers", "1"]
+        if threads:
+            command[-1:] = [str(threads), "--threads"]
         return subprocess.Popen(
-            [str(Path(sys.executable).with_name("huiku")), "worker", "--workers", "1"],
+            command,
             env=self.env,
             cwd=self.checkout,
             start_new_session=True,
@@ -295,10 +301,11 @@ def part_per_image(folder: Path, archive: Path, sample: int) -> dict[str, Any]:
 def part_end_to_end(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
     archive, table = folder / "photos.zip", folder / "photos.csv"
     bench = Instance(folder / "instance", args.database_url, args.checkout)
-    worker = bench.worker()
+    worker = bench.worker(args.threads)
     try:
         deadline = time.monotonic() + 60
-        while len(process_tree(worker.pid)) < 2 and time.monotonic() < deadline:
+        processes = 1 if args.threads else 2
+        while len(process_tree(worker.pid)) < processes and time.monotonic() < deadline:
             time.sleep(0.2)  # the consumer forks its worker process
         time.sleep(3)  # and the app is loaded in it
         pids = process_tree(worker.pid)
@@ -327,6 +334,7 @@ def part_end_to_end(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
     bench.close()
     return {
         "images": args.images,
+        "worker": f"{args.threads} threads" if args.threads else "1 forked process",
         "seconds": round(seconds, 1),
         "images_per_s": round(args.images / seconds, 2),
         "import_job_seconds": round(job_seconds, 1),
@@ -398,6 +406,13 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=20, help="images timed step by step")
     parser.add_argument("--checkout", type=Path, default=ROOT, help="the tree to run")
     parser.add_argument("--label", default="after")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="run the worker as this many threads of one process (huiku worker --threads)",
+    )
+    parser.add_argument("--note", default="", help="what the measured code does differently")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--no-output", action="store_true")
     parser.add_argument("--keep-log", type=Path, help="copy the worker's log here")
@@ -465,6 +480,7 @@ def main() -> None:
         "end_to_end": end_to_end,
         "per_image": per_image,
         "goal_met": met,
+        **({"note": args.note} if args.note else {}),
     }
     args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(f"written to {args.output}")

@@ -143,14 +143,20 @@ def serve(host: str, port: int, workers: int, consumer: bool | None) -> None:
 
 @click.command("worker")
 @click.option("--workers", default=2, show_default=True, type=int, help="worker processes")
+@click.option(
+    "--threads",
+    is_flag=True,
+    help="run the workers as threads of this one process (image work releases the GIL)",
+)
 @with_appcontext
-def worker(workers: int) -> None:
+def worker(workers: int, threads: bool) -> None:
     """Run background tasks (imports, derivatives, the search outbox …) until stopped."""
     from repository import tasks
 
     app = current_app._get_current_object()
-    click.echo(f"huiku worker: {workers} processes on {tasks.queue_description(app)}")
-    tasks.run_consumer(app, workers=workers)
+    kind = "threads" if threads else "processes"
+    click.echo(f"huiku worker: {workers} {kind} on {tasks.queue_description(app)}")
+    tasks.run_consumer(app, workers=workers, worker_type="thread" if threads else "process")
 
 
 def register_commands(app: Flask) -> None:
