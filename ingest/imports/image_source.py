@@ -343,7 +343,7 @@ class ImageChecker:
             if sound:
                 probed = recordings.verify(local, shown)
                 return CheckedImage(shown, source_name, sha256, size, None, local, probed)
-            verified = self._verify(local, shown)
+            verified = self._verify(local, shown, sha256)
             return CheckedImage(shown, source_name, sha256, size, verified, local)
         self.work_dir.mkdir(parents=True, exist_ok=True)
         handle, temp_name = tempfile.mkstemp(dir=self.work_dir, prefix=".unpacking-")
@@ -351,7 +351,7 @@ class ImageChecker:
         try:
             with os.fdopen(handle, "wb") as out, self.source.open(source_name) as stream:
                 sha256, size = _copy_capped(stream, out, limit, shown, too_large_fix)
-            verified = None if sound else self._verify(temp, shown)
+            verified = None if sound else self._verify(temp, shown, sha256)
             probed = recordings.verify(temp, shown) if sound else None
         except BaseException:
             temp.unlink(missing_ok=True)
@@ -363,9 +363,9 @@ class ImageChecker:
         os.replace(temp, final)
         return CheckedImage(shown, source_name, sha256, size, verified, final, probed)
 
-    def _verify(self, path: Path, shown: str) -> VerifiedImage:
+    def _verify(self, path: Path, shown: str, sha256: str) -> VerifiedImage:
         try:
-            return verify_image(path, shown, max_pixels=self.max_pixels)
+            return verify_image(path, shown, max_pixels=self.max_pixels, sha256=sha256)
         except ImageRejected as error:
             raise ImageProblem(error.message, _REJECTED_FIX) from None
 

@@ -89,10 +89,13 @@ class ImageRejected(Exception):
         self.filename = filename
 
 
-def verify_image(path: Path, filename: str, *, max_pixels: int) -> VerifiedImage:
+def verify_image(
+    path: Path, filename: str, *, max_pixels: int, sha256: str | None = None
+) -> VerifiedImage:
     """Check that ``path`` holds a complete JPEG, PNG, TIFF or WebP image of at most ``max_pixels``.
 
-    ``filename`` is the name the uploader knows the file by; every refusal names it.
+    ``filename`` is the name the uploader knows the file by; every refusal names it. ``sha256``
+    is the file's digest when the caller has already computed it (else it is read again).
     """
     if ImageFile.LOAD_TRUNCATED_IMAGES:
         raise RuntimeError(
@@ -126,7 +129,7 @@ def verify_image(path: Path, filename: str, *, max_pixels: int) -> VerifiedImage
                 image.draft(image.mode, (-(-width // 8), -(-height // 8)))
             image.load()
             if image.format in ("JPEG", "MPO"):
-                _remember(path, image.copy())
+                _remember(path, image.copy(), sha256)
     except ImageRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
@@ -157,13 +160,15 @@ def recently_verified(sha256: str) -> Image.Image | None:
         return _recent.pop(sha256, None)
 
 
-def _remember(path: Path, pixels: Image.Image) -> None:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(1024 * 1024):
-            digest.update(chunk)
+def _remember(path: Path, pixels: Image.Image, sha256: str | None) -> None:
+    if sha256 is None:
+        digest = hashlib.sha256()
+        with path.open("rb") as stream:
+            while chunk := stream.read(1024 * 1024):
+                digest.update(chunk)
+        sha256 = digest.hexdigest()
     with _recent_lock:
-        _recent[digest.hexdigest()] = pixels
+        _recent[sha256] = pixels
         while sum(len(kept.mode) * kept.width * kept.height for kept in _recent.values()) > (
             _RECENT_BYTES
         ):
