@@ -77,7 +77,7 @@ def changes_page(number: int) -> dict:
     total = _count()
     pages = _page_count(total)
     if not 1 <= number <= pages:
-        raise NotFound(Message("no page {page}", "没有第 {page} 页").format(page=number))
+        raise NotFound(Message("no page {page}").format(page=number))
     size = page_size()
     page = {
         "@context": DISCOVERY_CONTEXT,

@@ -85,7 +85,7 @@ def public_record(public_id: str) -> Record:
     """A published record; drafts and withdrawn records have no manifest, even for their owners."""
     record = get_record(public_id)
     if not record.is_public:
-        raise NotFound(Message("no record {id}", "没有编号为 {id} 的记录").format(id=public_id))
+        raise NotFound(Message("no record {id}").format(id=public_id))
     return record
 
 

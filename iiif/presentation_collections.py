@@ -110,7 +110,7 @@ def library_collection(code: str, page: int | None = None) -> str:
     """The public records a library owns or, after a merge, is credited on."""
     library = db.session.scalar(select(Library).where(Library.code == code))
     if library is None:
-        raise NotFound(Message("no library {code}", "没有成员馆 {code}").format(code=code))
+        raise NotFound(Message("no library {code}").format(code=code))
     credited = select(RecordContributor.record_id).where(RecordContributor.library_id == library.id)
     members = Members(
         "iiif_presentation.library_collection",
@@ -154,7 +154,7 @@ def _paged(members: Members, page: int | None, **described: object) -> str:
             return collection.json()
         return _with_items(collection, _manifest_refs(members, where, 0, size, total))
     if pages == 1 or not 1 <= page <= pages:
-        raise NotFound(Message("no page {page}", "没有第 {page} 页").format(page=page))
+        raise NotFound(Message("no page {page}").format(page=page))
     collection = IIIFCollection(
         id=members.url(page),
         label=_page_label(members, page, pages),

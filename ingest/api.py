@@ -53,7 +53,7 @@ blueprint = Blueprint("ingest_api", __name__, url_prefix="/api")
 csrf.exempt(blueprint)  # no cookies are trusted here: every request carries its own token
 
 T = TypeVar("T")
-INVALID_METADATA = Message("invalid metadata", "元数据有误")
+INVALID_METADATA = Message("invalid metadata")
 
 
 class ApiInvalid(HuikuError):
@@ -62,7 +62,7 @@ class ApiInvalid(HuikuError):
     status = 422
 
     def __init__(self, errors: Errors, summary: Message | None = None) -> None:
-        super().__init__(summary or Message("invalid input", "输入有误"))
+        super().__init__(summary or Message("invalid input"))
         self.errors = errors
 
 
@@ -73,10 +73,7 @@ class DuplicateLocalId(HuikuError):
 
     def __init__(self, local_id: str, existing: Record) -> None:
         super().__init__(
-            Message(
-                "your library already has a record with local_id {id}",
-                "本馆已有本馆标识为 {id} 的记录",
-            ).format(id=local_id)
+            Message("your library already has a record with local_id {id}").format(id=local_id)
         )
         self.existing = existing
 
@@ -92,16 +89,13 @@ def require_token() -> Response | None:
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         return _unauthorized(
-            Message(
-                "send an API token: Authorization: Bearer <token>",
-                "请提供 API 令牌：Authorization: Bearer <令牌>",
-            ),
+            Message("send an API token: Authorization: Bearer <token>"),
             presented=False,
         )
     user = tokens.authenticate_token(secret.strip())
     if user is None:
         return _unauthorized(
-            Message("the API token is unknown or revoked", "API 令牌无效或已被撤销"),
+            Message("the API token is unknown or revoked"),
             presented=True,
         )
     g.api_user = user
@@ -163,7 +157,7 @@ def _too_large(error: RequestEntityTooLarge) -> Response:
 
 @blueprint.errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> Response:
-    message = Message(error.description or error.name, error.description or error.name)
+    message = Message.verbatim(error.description or error.name)
     response = _error_response(message, error.code or 500)
     if error.code == 405 and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
@@ -188,14 +182,7 @@ def load_body(schema: Schema) -> dict[str, Any]:
     body = request.get_json(silent=True) if raw.strip() else {}
     if not isinstance(body, dict):
         raise ApiInvalid(
-            {
-                "body": [
-                    Message(
-                        "the body must be a JSON object (Content-Type: application/json)",
-                        "请求体应为 JSON 对象（Content-Type: application/json）",
-                    )
-                ]
-            }
+            {"body": [Message("the body must be a JSON object (Content-Type: application/json)")]}
         )
     return load_input(schema, body)
 
@@ -262,9 +249,7 @@ def contributing_to(slug: str) -> tuple[User, Collection]:
     user = api_user()
     collection = get_collection(slug)
     if not permissions.can_contribute(user, collection):
-        raise PermissionDenied(
-            Message("you cannot contribute to this collection", "您无权向此专题库提交记录")
-        )
+        raise PermissionDenied(Message("you cannot contribute to this collection"))
     return user, collection
 
 
@@ -294,13 +279,7 @@ def _owner(user: User, code: str | None) -> Library | None:
     library = db.session.scalar(select(Library).where(Library.code == code))
     if library is None:
         raise ApiInvalid(
-            {
-                "library": [
-                    Message(
-                        "no member library has the code {code}", "没有代码为 {code} 的成员馆"
-                    ).format(code=code)
-                ]
-            }
+            {"library": [Message("no member library has the code {code}").format(code=code)]}
         )
     return library
 
@@ -321,7 +300,7 @@ def update_record(public_id: str) -> Response:
     user = api_user()
     record = visible_record(public_id, user)
     if not permissions.can_edit(user, record):
-        raise PermissionDenied(Message("you may not edit this record", "您无权编辑此记录"))
+        raise PermissionDenied(Message("you may not edit this record"))
     schema = RecordPatchSchema() if request.method == "PATCH" else RecordWriteSchema()
     metadata = load_body(schema)["metadata"]
     if request.method == "PATCH":
@@ -347,7 +326,7 @@ def add_images(public_id: str) -> Response:
     user = api_user()
     record = visible_record(public_id, user)
     if not permissions.can_edit(user, record):
-        raise PermissionDenied(Message("you may not edit this record", "您无权编辑此记录"))
+        raise PermissionDenied(Message("you may not edit this record"))
     files = [f for f in request.files.getlist("images") if f and f.filename]
     form = {"labels": request.form.getlist("labels"), **({"images": files} if files else {})}
     labels = load_input(ImageUploadSchema(), form)["labels"]
@@ -362,7 +341,7 @@ def add_images(public_id: str) -> Response:
         errors = {**metadata_errors(others), "images": error.errors.get("images", [])}
         raise ApiInvalid(
             {path: messages for path, messages in errors.items() if messages},
-            Message("images refused", "图片未被接受"),
+            Message("images refused"),
         ) from None
     return _record_response(record)
 

@@ -39,9 +39,7 @@ class NewTokenForm(FlaskForm):
 @login_required
 def require_admin() -> None:
     if not current_user.is_admin:
-        raise PermissionDenied(
-            Message("only administrators manage API tokens", "只有管理员可以管理 API 令牌")
-        )
+        raise PermissionDenied(Message("only administrators manage API tokens"))
 
 
 @blueprint.route("/", methods=["GET", "POST"])

@@ -23,6 +23,7 @@ from repository.messages import Message
 from repository.models import JobState, RecordStatus
 from repository.openapi import AnswerSchema, json_content, schema_ref
 from repository.profiles import Field, Kind, Profile, profiles
+from repository.profiles.validation import labelled
 
 Errors = dict[str, list[Message]]
 #: fields whose value may also be sent as a JSON number
@@ -30,14 +31,11 @@ NUMERIC_KINDS = frozenset({Kind.YEAR, Kind.LATITUDE, Kind.LONGITUDE})
 
 #: marshmallow's message for a key a closed body does not declare; ``error_paths`` writes it out
 #: with the key and the keys the body takes
-UNKNOWN_KEY = Message(
-    "{key!r} is not understood here; send only {allowed}",
-    "无法识别「{key}」；只能包含 {allowed}",
-)
+UNKNOWN_KEY = Message("{key!r} is not understood here; send only {allowed}")
 
 
 def _required(key: str) -> dict[str, Message]:
-    return {"required": Message("{key} is required", "缺少 {key}").format(key=key)}
+    return {"required": Message("{key} is required").format(key=key)}
 
 
 class BodySchema(Schema):
@@ -67,7 +65,7 @@ def error_paths(error: ValidationError, schema: Schema, prefix: str = "") -> Err
             if message is UNKNOWN_KEY:
                 message = UNKNOWN_KEY.format(key=leaf.rpartition(".")[2], allowed=allowed)
             elif not isinstance(message, Message):
-                message = Message(str(message), str(message))
+                message = Message.verbatim(str(message))
             paths.setdefault(leaf, []).append(message)
 
     walk(error.messages, prefix)
@@ -127,11 +125,7 @@ class MetadataValue(fields.Field):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         problem = self._type_problem(value)
         if problem is not None:
-            field = self.declaration
-            label = f"{field.label_en} ({field.key})"
-            raise ValidationError(
-                Message(f"{label}: {problem}", f"「{field.label_zh}」{problem.zh}")
-            )
+            raise ValidationError(labelled(self.declaration, problem))
         return value
 
     def _type_problem(self, value: Any) -> Message | None:
@@ -141,18 +135,17 @@ class MetadataValue(fields.Field):
                 isinstance(value, list) and all(isinstance(item, str) for item in value)
             ):
                 return None
-            return Message("must be text or a list of texts", "应为文本或文本列表")
+            return Message("must be text or a list of texts")
         if field.kind in NUMERIC_KINDS and type(value) in (int, float):
             return None
         if isinstance(value, list):
-            return Message("takes one value, not a list", "只能填写一个值")
+            return Message("takes one value, not a list")
         if not isinstance(value, str):
-            return Message("must be text", "应为文本")
+            return Message("must be text")
         if field.vocabulary and value not in vocabulary_inputs(field):
-            return Message(
-                "{value!r} is not one of the allowed values: {allowed}",
-                "「{value}」不在可选值中，可选值为：{allowed}",
-            ).format(value=value, allowed="、".join(term.value for term in field.vocabulary))
+            return Message("{value!r} is not one of the allowed values: {allowed}").format(
+                value=value, allowed="、".join(term.value for term in field.vocabulary)
+            )
         return None
 
 
@@ -220,8 +213,8 @@ class MetadataObject(fields.Field):
     profile once the collection is known); images are files, never metadata."""
 
     default_error_messages = {
-        "invalid": Message("metadata must be an object", "metadata 应为 JSON 对象"),
-        "null": Message("metadata must be an object", "metadata 应为 JSON 对象"),
+        "invalid": Message("metadata must be an object"),
+        "null": Message("metadata must be an object"),
         **_required("metadata"),
     }
 
@@ -230,14 +223,7 @@ class MetadataObject(fields.Field):
             raise self.make_error("invalid")
         if "images" in value:
             raise ValidationError(
-                {
-                    "images": [
-                        Message(
-                            "images are uploaded as files: POST /api/records/<id>/images",
-                            "图片请以文件上传：POST /api/records/<编号>/images",
-                        )
-                    ]
-                }
+                {"images": [Message("images are uploaded as files: POST /api/records/<id>/images")]}
             )
         return value
 
@@ -256,10 +242,7 @@ class RecordWriteSchema(BodySchema):
     )
 
 
-_LIBRARY = Message(
-    "library must be the code of a member library, at most 50 characters",
-    "library 应为成员馆代码，不超过 50 个字符",
-)
+_LIBRARY = Message("library must be the code of a member library, at most 50 characters")
 
 
 class RecordCreateSchema(RecordWriteSchema):
@@ -287,9 +270,7 @@ class RecordPatchSchema(BodySchema):
     )
 
 
-_COMMENT = Message(
-    "comment must be text of at most 5000 characters", "comment 应为不超过 5000 字的文本"
-)
+_COMMENT = Message("comment must be text of at most 5000 characters")
 
 
 class SubmitSchema(BodySchema):
@@ -301,10 +282,7 @@ class SubmitSchema(BodySchema):
     )
 
 
-_NO_IMAGES = Message(
-    "send one or more files as multipart/form-data fields named images",
-    "请以 multipart/form-data 上传一个或多个名为 images 的文件",
-)
+_NO_IMAGES = Message("send one or more files as multipart/form-data fields named images")
 
 
 def _file(description: str, **kwargs: Any) -> fields.Raw:

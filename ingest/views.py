@@ -45,7 +45,7 @@ blueprint = Blueprint("ingest", __name__)
 def new_record(slug: str) -> str | Response:
     collection = get_collection(slug)
     if not permissions.can_contribute(current_user, collection):
-        raise PermissionDenied(Message("you cannot contribute here", "您无权向此专题库提交记录"))
+        raise PermissionDenied(Message("you cannot contribute here"))
     form = record_form_class(collection.profile)()
     owner = Owner(collection, request.form.get("library", "") if request.method == "POST" else "")
     if request.method == "GET" and collection.default_rights:
@@ -85,9 +85,7 @@ class Owner:
             self.library = db.session.scalar(select(Library).where(Library.code == self.code))
             if self.library is None:
                 self.error = localize(
-                    Message(
-                        "no member library has the code {code}", "没有代码为 {code} 的成员馆"
-                    ).format(code=self.code[:50])
+                    Message("no member library has the code {code}").format(code=self.code[:50])
                 )
             elif permissions.acting_for(current_user, self.library, collection) is None:
                 self.error = localize(NotActingFor(self.library).message)
@@ -99,7 +97,7 @@ class Owner:
 def edit_record(public_id: str) -> str | Response:
     record = visible_record(public_id, current_user)
     if not permissions.can_edit(current_user, record):
-        raise PermissionDenied(Message("you may not edit this record", "您无权编辑此记录"))
+        raise PermissionDenied(Message("you may not edit this record"))
     form = record_form_class(record.collection.profile)()
     if request.method == "GET":
         form.fill(record.metadata_)

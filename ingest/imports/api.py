@@ -39,9 +39,7 @@ def _flag(name: str, errors: dict[str, list[Message]]) -> bool:
     if value in _TRUE:
         return True
     if value not in _FALSE:
-        errors[name] = [
-            Message("{name} must be true or false", "{name} 应为 true 或 false").format(name=name)
-        ]
+        errors[name] = [Message("{name} must be true or false").format(name=name)]
     return False
 
 
@@ -49,7 +47,7 @@ def _choice(name: str, allowed: tuple[str, ...], default: str, errors) -> str:
     value = request.form.get(name, default).strip().lower() or default
     if value not in allowed:
         errors[name] = [
-            Message("{name} must be one of: {allowed}", "{name} 应为以下之一：{allowed}").format(
+            Message("{name} must be one of: {allowed}").format(
                 name=name, allowed=", ".join(allowed)
             )
         ]
@@ -63,30 +61,22 @@ def start_import(slug: str) -> Response:
     errors: dict[str, list[Message]] = {}
     for name in sorted((set(request.form) | set(request.files)) - IMPORT_FIELDS):
         errors[name] = [
-            Message(
-                "{name!r} is not understood; send only {allowed}",
-                "无法识别「{name}」；只能包含 {allowed}",
-            ).format(name=name, allowed=", ".join(sorted(IMPORT_FIELDS)))
+            Message("{name!r} is not understood; send only {allowed}").format(
+                name=name, allowed=", ".join(sorted(IMPORT_FIELDS))
+            )
         ]
     table = request.files.get("table")
     if table is None or not table.filename:
-        errors["table"] = [
-            Message("send the CSV or XLSX file as table", "请以 table 字段上传 CSV 或 XLSX 文件")
-        ]
+        errors["table"] = [Message("send the CSV or XLSX file as table")]
     images = request.files.get("images")
     dry_run = _flag("dry_run", errors)
     publish = _flag("publish", errors)
     on_error = _choice("on_error", ON_ERROR, "skip", errors)
     encoding = _choice("encoding", tuple(ENCODINGS), "auto", errors)
     if errors:
-        raise ApiInvalid(errors, Message("invalid import request", "导入请求有误"))
+        raise ApiInvalid(errors, Message("invalid import request"))
     if publish and not permissions.can_review(user, collection):
-        raise PermissionDenied(
-            Message(
-                "only the collection's reviewers may publish on import",
-                "只有本专题库的审核人可以在导入时直接发布",
-            )
-        )
+        raise PermissionDenied(Message("only the collection's reviewers may publish on import"))
     try:
         job = start_uploaded_import(
             user,

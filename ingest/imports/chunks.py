@@ -305,6 +305,5 @@ def _both(message: Message) -> str:
 
 ABORTED = Message(
     "{failed} row(s) have problems, so nothing was imported (on error: abort). Correct them and "
-    "import again.",
-    "有 {failed} 行存在问题，因此未导入任何记录（出错时：全部放弃）。请更正后重新导入。",
+    "import again."
 )

@@ -146,10 +146,9 @@ def acting_user(library: Library, email: str | None) -> User:
         user = accounts.find_user(email)
         if user is None or user.library_id != library.id:
             raise NotFound(
-                Message(
-                    "{email} is not a user of library {code}",
-                    "{email} 不是成员馆 {code} 的用户",
-                ).format(email=email, code=library.code)
+                Message("{email} is not a user of library {code}").format(
+                    email=email, code=library.code
+                )
             )
         return user
     members = db.session.scalars(
@@ -160,10 +159,9 @@ def acting_user(library: Library, email: str | None) -> User:
             if member.role is role:
                 return member
     raise NotFound(
-        Message(
-            "library {code} has no active users; create one with `huiku user create`",
-            "成员馆 {code} 没有可用的用户；请先用 `huiku user create` 创建",
-        ).format(code=library.code)
+        Message("library {code} has no active users; create one with `huiku user create`").format(
+            code=library.code
+        )
     )
 
 

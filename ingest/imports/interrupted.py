@@ -51,7 +51,5 @@ def mark_chunk_interrupted(public_id: str, error: BaseException) -> list[str]:
 
 _INTERRUPTED = Message(
     "The import stopped unexpectedly after {rows} rows ({error}). Rows already imported are "
-    "kept; retry it to finish (it continues after them).",
-    "导入在处理 {rows} 行后意外中止（{error}）。已导入的行均已保存；"
-    "请重试以完成导入（将从中断处继续）。",
+    "kept; retry it to finish (it continues after them)."
 )

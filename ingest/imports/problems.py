@@ -59,12 +59,8 @@ def shorten(value: str, limit: int = 80) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
-CANNOT_CONTRIBUTE = Message(
-    "You cannot contribute records to the collection {slug}.",
-    "您无权向专题库 {slug} 提交记录。",
-)
+CANNOT_CONTRIBUTE = Message("You cannot contribute records to the collection {slug}.")
 CANNOT_PUBLISH = Message(
     "Only reviewers of the collection {slug} and administrators may publish on import; import "
-    "without publishing and submit the records for review.",
-    "只有专题库 {slug} 的审核员和管理员可以在导入时直接发布；请不选发布导入，再提交审核。",
+    "without publishing and submit the records for review."
 )

@@ -239,9 +239,7 @@ def _csv_problem(error: str, row: int, line: int) -> Problem:
     elif "expected after" in error:
         message = _STRAY_QUOTE
     else:
-        message = Message(
-            "row {row} cannot be read as CSV: {error}", "第 {row} 行无法按 CSV 读取：{error}"
-        )
+        message = Message("row {row} cannot be read as CSV: {error}")
     return Problem(message.format(row=row, line=line, error=error), row=row)
 
 
@@ -339,7 +337,7 @@ def _detected_name(path: Path) -> str:
     try:
         encoding, _ = decide_encoding(path, None)
     except TableUnreadable:
-        return Message("neither UTF-8 nor GB18030", "既不是 UTF-8 也不是 GB18030")
+        return Message("neither UTF-8 nor GB18030")
     return _ENCODING_NAMES.get(encoding, encoding)
 
 
@@ -403,7 +401,7 @@ def _locate(
                     header = headers[index] if index < len(headers) else ""
                     header = header.encode("latin-1").decode("utf-8", "replace")
                     shown = shorten(data.decode("utf-8", "replace"), 40)
-                    text_message = (message or Message("", "")).format(
+                    text_message = (message or Message.pair("", "")).format(
                         row=number, column=header or column_letter(index)
                     )
                     found.append(
@@ -478,85 +476,59 @@ def cell_text(value: Any) -> str:
 
 # Messages ----------------------------------------------------------------------------------------
 
-_EMPTY = Message(
-    "The file is empty: put the column headers in row 1 and one record per row below.",
-    "文件为空：请在第 1 行填写列名，从第 2 行起每行填写一条记录。",
-)
+_EMPTY = Message("The file is empty: put the column headers in row 1 and one record per row below.")
 _NO_HEADER = Message(
-    "Row 1 is empty: it must hold the column headers (download the template to see them).",
-    "第 1 行为空：第 1 行应为列名（可下载模板查看）。",
+    "Row 1 is empty: it must hold the column headers (download the template to see them)."
 )
 _OLD_EXCEL = Message(
     "This is an old Excel workbook (.xls), which cannot be read: in Excel choose "
-    "“Save As” → “Excel Workbook (.xlsx)” or “CSV UTF-8”.",
-    "这是旧版 Excel 工作簿（.xls），无法读取："
-    "请在 Excel 中“另存为”“Excel 工作簿（.xlsx）”或“CSV UTF-8”。",
+    "“Save As” → “Excel Workbook (.xlsx)” or “CSV UTF-8”."
 )
 _OPENDOCUMENT = Message(
-    "This is an OpenDocument spreadsheet (.ods); save it as .xlsx or CSV and upload that.",
-    "这是 OpenDocument 表格（.ods）；请另存为 .xlsx 或 CSV 后再上传。",
+    "This is an OpenDocument spreadsheet (.ods); save it as .xlsx or CSV and upload that."
 )
 _NOT_A_TABLE = Message(
     "This is a ZIP archive, not a spreadsheet; upload the table as CSV or .xlsx (a ZIP is for "
-    "the images).",
-    "这是 ZIP 压缩包而不是表格；请以 CSV 或 .xlsx 上传表格（ZIP 用于上传图片）。",
+    "the images)."
 )
 _DAMAGED_XLSX = Message(
-    "The .xlsx file is damaged or not an Excel workbook; open it in Excel and save it again.",
-    "该 .xlsx 文件已损坏或不是 Excel 工作簿；请用 Excel 打开后重新保存。",
+    "The .xlsx file is damaged or not an Excel workbook; open it in Excel and save it again."
 )
 _UNCLOSED_QUOTE = Message(
     'Row {row}: a cell starts with a double quote (") that is never closed, so everything after '
-    'it would be read as one cell. Close the quote, or write a quote inside a cell as two ("").',
-    '第 {row} 行：某个单元格以双引号（"）开头但没有结束引号，其后的内容会被当作同一个单元格。'
-    '请补上结束引号；单元格内的引号请写成两个（""）。',
+    'it would be read as one cell. Close the quote, or write a quote inside a cell as two ("").'
 )
 _CELL_TOO_LONG = Message(
     "Row {row}, column {column}: the cell is longer than {limit:,} characters, more than any "
     "field may hold; shorten it. (If it should be short, look for a double quote that opens it "
-    "and is never closed.)",
-    "第 {row} 行「{column}」列：单元格超过 {limit} 个字符，超出任何字段的长度上限，请缩短。"
-    "（如果它本应很短，请检查是否有未结束的双引号。）",
+    "and is never closed.)"
 )
 _STRAY_QUOTE = Message(
     "Row {row}: a quoted cell has text after its closing quote; write a quote inside a cell "
-    'as two ("").',
-    '第 {row} 行：带引号的单元格在结束引号之后还有内容；单元格内的引号请写成两个（""）。',
+    'as two ("").'
 )
 _NUL_BYTE = Message(
     "Row {row} contains a NUL byte: this is not a text CSV file in UTF-8 or GBK (UTF-16 without "
-    "a byte-order mark, or a binary file renamed to .csv?). Save it from Excel as “CSV UTF-8”.",
-    "第 {row} 行含有空字节（NUL）：这不是 UTF-8 或 GBK 编码的文本 CSV 文件"
-    "（可能是不带字节顺序标记的 UTF-16，或被改名为 .csv 的二进制文件）。"
-    "请在 Excel 中另存为“CSV UTF-8”。",
+    "a byte-order mark, or a binary file renamed to .csv?). Save it from Excel as “CSV UTF-8”."
 )
 _UNREADABLE = Message(
     "Row {row}, column {column}: the text is neither UTF-8 nor GB18030/GBK, the encodings Excel "
-    "uses for Chinese. Save the file from Excel as “CSV UTF-8”, or choose its encoding.",
-    "第 {row} 行「{column}」列：文字既不是 UTF-8 也不是 GB18030/GBK 编码"
-    "（Excel 保存中文所用的编码）。"
-    "请在 Excel 中另存为“CSV UTF-8”，或指定文件编码。",
+    "uses for Chinese. Save the file from Excel as “CSV UTF-8”, or choose its encoding."
 )
 _NOT_IN_CHOSEN = Message(
     "Row {row}, column {column}: the text cannot be read as {chosen}, the encoding chosen; "
-    "the file looks like {detected}. Choose that encoding or let Huiku detect it.",
-    "第 {row} 行「{column}」列：无法按所选编码 {chosen} 读取；文件看起来是 {detected} 编码。"
-    "请选择该编码，或由系统自动识别。",
+    "the file looks like {detected}. Choose that encoding or let Huiku detect it."
 )
 _LOOKS_UTF8 = Message(
     "The file is UTF-8, but {chosen} was chosen: the Chinese text would come out garbled. "
-    "Choose UTF-8 or let Huiku detect the encoding.",
-    "文件是 UTF-8 编码，但选择了 {chosen}：中文会变成乱码。请选择 UTF-8 或由系统自动识别编码。",
+    "Choose UTF-8 or let Huiku detect the encoding."
 )
 _BOM_CONTRADICTS = Message(
     "The file starts with a {found} byte-order mark, but {chosen} was chosen; "
-    "choose {found} or let Huiku detect the encoding.",
-    "文件以 {found} 字节顺序标记开头，但选择了 {chosen}；请选择 {found} 或由系统自动识别编码。",
+    "choose {found} or let Huiku detect the encoding."
 )
 _MIXED = Message(
     "The file mixes text encodings: row {utf8_row} is UTF-8 but row {other_row} is GB18030/GBK "
     "(probably rows pasted from another file). Open it in Excel and save the whole file again "
-    "as “CSV UTF-8”.",
-    "文件混用了多种编码：第 {utf8_row} 行是 UTF-8，而第 {other_row} 行是 GB18030/GBK"
-    "（可能是从其他文件粘贴的行）。请用 Excel 打开后整体另存为“CSV UTF-8”。",
+    "as “CSV UTF-8”."
 )

@@ -115,14 +115,11 @@ def records_with_unqueued_recordings(public_ids: Iterable[str]) -> list[Record]:
 
 
 REJECTED_FIX = Message(
-    "Replace the file with the whole recording (MP3, M4A/AAC, WAV, FLAC, MP4, WebM or MOV).",
-    "请换成完整的音视频文件（MP3、M4A/AAC、WAV、FLAC、MP4、WebM 或 MOV）。",
+    "Replace the file with the whole recording (MP3, M4A/AAC, WAV, FLAC, MP4, WebM or MOV)."
 )
 TOO_LARGE_FIX = Message(
-    "Shorten or compress the recording, or ask an administrator to raise the limit.",
-    "请剪短或压缩该音视频，或联系管理员提高上限。",
+    "Shorten or compress the recording, or ask an administrator to raise the limit."
 )
 NO_FFMPEG_FIX = Message(
-    "Ask the administrator to install FFmpeg, then import this row again; images need nothing.",
-    "请管理员安装 FFmpeg 后重新导入此行；图片不受影响。",
+    "Ask the administrator to install FFmpeg, then import this row again; images need nothing."
 )

@@ -3,8 +3,11 @@
 Entries are plain dicts (one ``ImportReportEntry`` row each) with at least ``row`` (as the
 spreadsheet numbers it, header = 1; 0 for the file as a whole), ``cell``, ``column`` (the header
 as written), ``field`` (profile key), ``value``, ``local_id``, ``outcome`` (created, updated,
-unchanged or failed), ``level`` (error, note or info), ``message_en``/``message_zh``,
-``fix_en``/``fix_zh`` and ``record_id`` (the record's public id, when there is one).
+unchanged or failed), ``level`` (error, note or info), ``message`` and ``fix`` (stored as
+``Message.to_json`` writes them: msgid and parameters, translated when read; rows written before
+hold ``message_en``/``message_zh`` and ``fix_en``/``fix_zh`` instead) and ``record_id`` (the
+record's public id, when there is one). The readers here give every entry, old or new, its
+``message_en``/``message_zh``/``fix_en``/``fix_zh`` texts.
 
 A batch's entries are written in the batch's transaction: the report is always what the
 committed batches did, and a job resumed on another machine just goes on adding to it. Pages
@@ -23,7 +26,7 @@ from sqlalchemy import case, delete, func, or_, select
 from ingest.imports.problems import Problem
 from repository.bulk import insert_rows
 from repository.extensions import db
-from repository.messages import Message
+from repository.messages import Message, pmessage, readable
 from repository.models import ImportReportEntry, IngestJob
 
 OUTCOMES = ("created", "updated", "unchanged", "failed")
@@ -44,18 +47,18 @@ REPORT_COLUMNS = (
 )
 
 OUTCOME_WORDS = {
-    "created": Message("created", "新建"),
-    "updated": Message("updated", "更新"),
-    "unchanged": Message("unchanged", "未变"),
-    "failed": Message("failed", "失败"),
+    "created": pmessage("import outcome", "created"),
+    "updated": Message("updated"),
+    "unchanged": Message("unchanged"),
+    "failed": Message("failed"),
 }
 
 
 #: What a row that was written did to its record.
 DONE = {
-    "created": Message("record {record} created", "已新建记录 {record}"),
-    "updated": Message("record {record} updated", "已更新记录 {record}"),
-    "unchanged": Message("record {record} unchanged", "记录 {record} 无变化"),
+    "created": Message("record {record} created"),
+    "updated": Message("record {record} updated"),
+    "unchanged": Message("record {record} unchanged"),
 }
 
 
@@ -71,10 +74,8 @@ def problem_entry(problem: Problem, *, local_id: str = "") -> dict[str, Any]:
         "field": problem.field,
         "value": problem.value,
         "local_id": local_id,
-        "message_en": str.__str__(problem.message),
-        "message_zh": problem.message.zh,
-        "fix_en": str.__str__(fix) if fix else "",
-        "fix_zh": fix.zh if fix else "",
+        "message": problem.message.to_json(),
+        "fix": fix.to_json() if fix else None,
     }
 
 
@@ -97,10 +98,8 @@ def outcome_entry(
         "field": "",
         "value": "",
         "local_id": local_id,
-        "message_en": str.__str__(message),
-        "message_zh": message.zh,
-        "fix_en": "",
-        "fix_zh": "",
+        "message": message.to_json(),
+        "fix": None,
     }
 
 
@@ -137,7 +136,8 @@ def iter_entries(job: IngestJob) -> Iterator[dict[str, Any]]:
         .where(ImportReportEntry.job_id == job.id)
         .order_by(ImportReportEntry.row, ImportReportEntry.id)
     )
-    yield from db.session.scalars(query.execution_options(yield_per=1000))
+    for entry in db.session.scalars(query.execution_options(yield_per=1000)):
+        yield readable(entry)
 
 
 def entries_to_show(job: IngestJob, limit: int) -> tuple[list[dict[str, Any]], int]:
@@ -150,7 +150,7 @@ def entries_to_show(job: IngestJob, limit: int) -> tuple[list[dict[str, Any]], i
         .limit(limit)
     )
     total = db.session.scalar(select(func.count()).where(ImportReportEntry.job_id == job.id))
-    return list(db.session.scalars(query)), total or 0
+    return [readable(entry) for entry in db.session.scalars(query)], total or 0
 
 
 def record_ids_written(job: IngestJob) -> set[str]:

@@ -238,54 +238,49 @@ def local_id_of(cell: str) -> str:
 
 def how_to_fix(declared: Field) -> Message:
     """What a valid value of this field looks like, from its declaration."""
-    en: list[str] = []
-    zh: list[str] = []
+    parts: list[Message] = []
     kind = declared.kind
     if declared.vocabulary:
-        en.append("Use one of: " + ", ".join(t.value for t in declared.vocabulary))
-        zh.append("请填写以下之一：" + "、".join(t.value for t in declared.vocabulary))
+        values = [t.value for t in declared.vocabulary]
+        parts.append(
+            Message.pair("Use one of: " + ", ".join(values), "请填写以下之一：" + "、".join(values))
+        )
     elif kind is Kind.YEAR:
-        en.append("Write a year as four digits")
-        zh.append("请填写四位数字的年份")
+        parts.append(Message("Write a year as four digits"))
     elif kind is Kind.DATE:
-        en.append(f"Write a date as found, e.g. {ACCEPTED_FORMS}")
-        zh.append(f"请按原样填写日期，如 {ACCEPTED_FORMS}")
+        parts.append(Message("Write a date as found, e.g. {forms}").format(forms=ACCEPTED_FORMS))
     elif kind is Kind.LATITUDE:
-        en.append("Write decimal degrees from -90 to 90 (north positive), with the longitude")
-        zh.append("请填写 -90 至 90 之间的十进制度数（北纬为正），并同时填写经度")
+        parts.append(
+            Message("Write decimal degrees from -90 to 90 (north positive), with the longitude")
+        )
     elif kind is Kind.LONGITUDE:
-        en.append("Write decimal degrees from -180 to 180 (east positive), with the latitude")
-        zh.append("请填写 -180 至 180 之间的十进制度数（东经为正），并同时填写纬度")
+        parts.append(
+            Message("Write decimal degrees from -180 to 180 (east positive), with the latitude")
+        )
     elif kind is Kind.NUMBER_RANGE:
-        en.append("Write a number or a range such as 800-1800")
-        zh.append("请填写数字或范围，如 800-1800")
+        parts.append(Message("Write a number or a range such as 800-1800"))
     elif kind is Kind.RIGHTS:
-        en.append("Write a licence address (https://…) or a short statement")
-        zh.append("请填写许可证网址（https://…）或简短声明")
+        parts.append(Message("Write a licence address (https://…) or a short statement"))
     elif kind is Kind.IDENTIFIER:
-        en.append("Write your library's own identifier, different on every row")
-        zh.append("请填写本馆自己的标识，每行不同")
+        parts.append(Message("Write your library's own identifier, different on every row"))
     else:
         limit = MAX_LENGTH.get(kind, DEFAULT_MAX_LENGTH)
-        lines = "paragraphs" if kind is Kind.LONG_TEXT else "one line"
-        en.append(f"Write text ({lines}, at most {limit:,} characters)")
-        zh.append(
-            f"请填写文本（{'可分段' if kind is Kind.LONG_TEXT else '单行'}，不超过 {limit} 个字符）"
-        )
+        if kind is Kind.LONG_TEXT:
+            text = Message("Write text (paragraphs, at most {limit:,} characters)")
+        else:
+            text = Message("Write text (one line, at most {limit:,} characters)")
+        parts.append(text.format(limit=limit))
     if declared.repeatable:
-        en.append("separate several values with ; or ；")
-        zh.append("多个值用分号（; 或 ；）分隔")
+        parts.append(Message("separate several values with ; or ；"))
     if declared.required:
-        en.append("required")
-        zh.append("必填")
+        parts.append(Message("required"))
     if declared.example:
-        en.append(f"e.g. {declared.example}")
-        zh.append(f"例如：{declared.example}")
-    return Message("; ".join(en) + ".", "；".join(zh) + "。")
+        parts.append(Message("e.g. {example}").format(example=declared.example))
+    return Message("{hint}.").format(hint=Message.join(parts))
 
 
 def _as_message(message: Any) -> Message:
-    return message if isinstance(message, Message) else Message(str(message), str(message))
+    return message if isinstance(message, Message) else Message.verbatim(str(message))
 
 
 def _known_headers(profile: Profile) -> str:
@@ -293,25 +288,16 @@ def _known_headers(profile: Profile) -> str:
 
 
 _UNKNOWN_COLUMN = Message(
-    "Column “{header}” is not a field of this collection. Known columns: {known}.",
-    "列名「{header}」不是本专题库的字段。可用的列名：{known}。",
+    "Column “{header}” is not a field of this collection. Known columns: {known}."
 )
 _UNKNOWN_COLUMN_FIX = Message(
-    "Rename the column to a field key or label, or start its header with # to keep it as a note.",
-    "请把列名改为字段名或字段标签；若只是备注，请在列名前加 #。",
+    "Rename the column to a field key or label, or start its header with # to keep it as a note."
 )
 _REPEATED_COLUMN = Message(
-    "Column “{header}” means the same field as column “{first}” ({first_cell}); keep only one.",
-    "列「{header}」与「{first}」列（{first_cell}）是同一个字段，请只保留一列。",
+    "Column “{header}” means the same field as column “{first}” ({first_cell}); keep only one."
 )
 _MISSING_COLUMN = Message(
-    "The required column {key} ({zh}) is missing; add it (the template has every column).",
-    "缺少必填列 {key}（{zh}）；请添加该列（模板中包含全部列）。",
+    "The required column {key} ({zh}) is missing; add it (the template has every column)."
 )
-_VALUE_WITHOUT_HEADER = Message(
-    "Cell {cell} has a value but its column has no header.",
-    "单元格 {cell} 有内容，但所在列没有列名。",
-)
-_VALUE_WITHOUT_HEADER_FIX = Message(
-    "Give the column a header, or clear the cell.", "请为该列填写列名，或清空该单元格。"
-)
+_VALUE_WITHOUT_HEADER = Message("Cell {cell} has a value but its column has no header.")
+_VALUE_WITHOUT_HEADER_FIX = Message("Give the column a header, or clear the cell.")

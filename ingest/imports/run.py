@@ -560,11 +560,8 @@ def _add(counts: dict[str, int], key: str, value: int) -> None:
 
 
 _FILE_GONE = Message(
-    "The file {name} of this import is no longer there (deleted from the server?); upload it "
-    "again.",
-    "此导入的文件 {name} 已不存在（可能已从服务器上删除）；请重新上传。",
+    "The file {name} of this import is no longer there (deleted from the server?); upload it again."
 )
 _NOT_SAVED = Message(
-    "The row could not be saved: {error}. Import it again; the rows before it are saved.",
-    "此行未能保存：{error}。请重新导入；之前的行已保存。",
+    "The row could not be saved: {error}. Import it again; the rows before it are saved."
 )

@@ -232,8 +232,7 @@ class UploadRefused(HuikuError):
 
 def request_too_large_message(limit: int) -> Message:
     return Message(
-        "The upload is larger than the limit of {limit} per request; send fewer or smaller files.",
-        "上传内容超过了每次请求 {limit} 的限制，请减少或缩小文件。",
+        "The upload is larger than the limit of {limit} per request; send fewer or smaller files."
     ).format(limit=format_size(limit))
 
 
@@ -336,7 +335,7 @@ def visible_job(public_id: str, user: User) -> IngestJob:
     """A job of the user's own library (any job, for an admin); otherwise 404."""
     job = find_job(public_id)
     if job is None or not (user.is_admin or job.library_id == user.library_id):
-        raise NotFound(Message("no import {id}", "没有编号为 {id} 的导入").format(id=public_id))
+        raise NotFound(Message("no import {id}").format(id=public_id))
     return job
 
 
@@ -493,37 +492,17 @@ def job_document(job: IngestJob) -> dict[str, Any]:
     }
 
 
-_BAD_ON_ERROR = Message(
-    "on_error must be skip or abort, not {value!r}.",
-    "出错处理方式应为 skip（跳过）或 abort（全部放弃），而不是「{value}」。",
-)
+_BAD_ON_ERROR = Message("on_error must be skip or abort, not {value!r}.")
 _BAD_ENCODING = Message(
-    "{value!r} is not a known text encoding; use utf-8 or gb18030, or leave it to detection.",
-    "「{value}」不是可识别的文字编码；请使用 utf-8 或 gb18030，或由系统自动识别。",
+    "{value!r} is not a known text encoding; use utf-8 or gb18030, or leave it to detection."
 )
-_OTHER_LIBRARY_JOB = Message(
-    "Only the library that uploaded these files can import them.",
-    "只有上传这些文件的成员馆可以导入它们。",
-)
-_FILES_GONE = Message(
-    "The files of import {id} are no longer kept; upload them again.",
-    "导入 {id} 的文件已不再保留，请重新上传。",
-)
-_DRY_RUN_FILES_GONE = Message(
-    "The files of this dry run are no longer kept; upload them again.",
-    "此次试运行的文件已不再保留，请重新上传。",
-)
-_NO_FILE = Message("{name} does not exist or is not a file.", "{name} 不存在或不是文件。")
-_EMPTY_FILE = Message("{name} is empty (0 bytes).", "{name} 是空文件（0 字节）。")
+_OTHER_LIBRARY_JOB = Message("Only the library that uploaded these files can import them.")
+_FILES_GONE = Message("The files of import {id} are no longer kept; upload them again.")
+_DRY_RUN_FILES_GONE = Message("The files of this dry run are no longer kept; upload them again.")
+_NO_FILE = Message("{name} does not exist or is not a file.")
+_EMPTY_FILE = Message("{name} is empty (0 bytes).")
 _FOLDER_TOO_BIG = Message(
-    "The folder {name} holds {count} files; at most {limit} are accepted in one batch.",
-    "文件夹 {name} 中有 {count} 个文件，每批最多接受 {limit} 个。",
+    "The folder {name} holds {count} files; at most {limit} are accepted in one batch."
 )
-_CANNOT_CANCEL = Message(
-    "This import has already ended ({state}); there is nothing to cancel.",
-    "此导入已结束（{state}），无需取消。",
-)
-_CANNOT_RETRY = Message(
-    "Only a failed or cancelled import can be retried; this one is {state}.",
-    "只有失败或已取消的导入可以重试；此导入的状态为 {state}。",
-)
+_CANNOT_CANCEL = Message("This import has already ended ({state}); there is nothing to cancel.")
+_CANNOT_RETRY = Message("Only a failed or cancelled import can be retried; this one is {state}.")

@@ -93,19 +93,11 @@ def repeated_problem(
 
 
 _TOO_MANY_ROWS = Message(
-    "The file has more than {limit} rows, the most one import takes; split it into several files.",
-    "文件超过 {limit} 行，即单次导入的上限；请拆分为多个文件。",
+    "The file has more than {limit} rows, the most one import takes; split it into several files."
 )
-_NO_ROWS = Message(
-    "The file has column headers but no rows to import.",
-    "文件只有列名，没有可导入的行。",
-)
+_NO_ROWS = Message("The file has column headers but no rows to import.")
 _REPEATED_LOCAL_ID = Message(
     "The local identifier {id} is also used in row(s) {others} of this file; none of these rows "
-    "is imported.",
-    "本馆标识 {id} 在本文件第 {others} 行也出现了；这些行均未导入。",
+    "is imported."
 )
-_REPEATED_LOCAL_ID_FIX = Message(
-    "Give each record its own local_id, or delete the repeated row.",
-    "请为每条记录使用不同的本馆标识，或删除重复的行。",
-)
+_REPEATED_LOCAL_ID_FIX = Message("Give each record its own local_id, or delete the repeated row.")

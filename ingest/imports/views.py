@@ -116,7 +116,7 @@ class JobActionForm(FlaskForm):
 def _contributable(slug: str) -> Collection:
     collection = get_collection(slug)
     if not permissions.can_contribute(current_user, collection):
-        raise PermissionDenied(Message("you cannot contribute here", "您无权向此专题库提交记录"))
+        raise PermissionDenied(Message("you cannot contribute here"))
     return collection
 
 

@@ -313,42 +313,33 @@ def _named_others(candidates: list[DuplicateCandidate], record_pk: int) -> Messa
     named = ", ".join(other.public_id for other in others if other.status is RecordStatus.PUBLISHED)
     waiting = sum(other.status is not RecordStatus.PUBLISHED for other in others)
     if not waiting:
-        return Message(named, named)
+        return Message.verbatim(named)
     unpublished = _AWAITING_REVIEW.format(count=waiting)
     return _LISTED_AND_WAITING.format(named=named, waiting=unpublished) if named else unpublished
 
 
 _PREDICTED = {
-    "created": Message("would be created", "将新建"),
-    "updated": Message("would update record {record}", "将更新记录 {record}"),
-    "unchanged": Message("record {record} would stay unchanged", "记录 {record} 将保持不变"),
+    "created": Message("would be created"),
+    "updated": Message("would update record {record}"),
+    "unchanged": Message("record {record} would stay unchanged"),
 }
-_AND_PUBLISHED = Message("{done} and published", "{done}并已发布")
+_AND_PUBLISHED = Message("{done} and published")
 _POSSIBLE_DUPLICATES = Message(
     "Possibly describes the same thing as {count} record(s) of other libraries ({others}); "
-    "a reviewer will compare them.",
-    "可能与其他馆的 {count} 条记录（{others}）描述的是同一对象；审核员将进行比对。",
+    "a reviewer will compare them."
 )
-_AWAITING_REVIEW = Message("{count} awaiting review", "{count} 条待审核")
-_LISTED_AND_WAITING = Message("{named}; {waiting}", "{named}；{waiting}")
+_AWAITING_REVIEW = Message("{count} awaiting review")
+_LISTED_AND_WAITING = Message("{named}; {waiting}")
 _OTHER_COLLECTION = Message(
     "Your library's record {record} in another collection already has the local identifier "
-    "{id}; local identifiers are unique across your library.",
-    "本馆在另一个专题库中的记录 {record} 已使用本馆标识 {id}；本馆标识在全馆范围内唯一。",
+    "{id}; local identifiers are unique across your library."
 )
 _OTHER_COLLECTION_FIX = Message(
-    "Give this row a different local_id, or import it into that record's collection.",
-    "请为此行换一个本馆标识，或将其导入该记录所在的专题库。",
+    "Give this row a different local_id, or import it into that record's collection."
 )
 _UNDER_REVIEW = Message(
     "Record {record} is awaiting review and cannot be changed until the reviewer publishes or "
-    "returns it.",
-    "记录 {record} 正在审核中，审核员发布或退回之前不能修改。",
+    "returns it."
 )
-_UNDER_REVIEW_FIX = Message(
-    "Import this row again after the review.", "请在审核完成后重新导入此行。"
-)
-_NOT_EDITABLE = Message(
-    "Record {record} is {status} and cannot be changed by an import.",
-    "记录 {record} 的状态为「{status}」，不能通过导入修改。",
-)
+_UNDER_REVIEW_FIX = Message("Import this row again after the review.")
+_NOT_EDITABLE = Message("Record {record} is {status} and cannot be changed by an import.")

@@ -146,18 +146,14 @@ def resolve(source: str, arguments: Arguments) -> Selected:
         code = _single(arguments, "code")
         library = db.session.scalar(select(Library).where(Library.code == code))
         if library is None:
-            raise NotFound(Message("no library {code}", "没有成员馆 {code}").format(code=code))
+            raise NotFound(Message("no library {code}").format(code=code))
         query = _published().where(Record.library_id == library.id)
         used = db.session.scalars(query.with_only_columns(Record.collection_id).distinct()).all()
         profiles = [public.collections[c][1] for c in sorted(used)]
         return Selected(library.code, _count(query), _columns(profiles), public, query)
     found_by = record_source(source)
     if found_by is None:
-        raise UnknownSelection(
-            Message("nothing to export called {name}", "没有名为 {name} 的导出范围").format(
-                name=source
-            )
-        )
+        raise UnknownSelection(Message("nothing to export called {name}").format(name=source))
     found = found_by(arguments)
     wanted = set(found.collections) if found.collections is not None else None
     profiles = [

@@ -99,7 +99,7 @@ def start_export(
 def find_export(public_id: str) -> ExportJob:
     job = db.session.scalar(select(ExportJob).where(ExportJob.public_id == public_id))
     if job is None:
-        raise NotFound(Message("no export {id}", "没有编号为 {id} 的导出").format(id=public_id))
+        raise NotFound(Message("no export {id}").format(id=public_id))
     return job
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from repository.extensions import db
+from repository.messages import readable
 from repository.models.base import JSONType, UTCDateTime, enum_column, new_public_id, utcnow
 
 
@@ -70,14 +71,16 @@ class IngestJob(LeasedJob, db.Model):
 
     @property
     def report(self) -> list[dict[str, Any]]:
-        """The whole report, in row order (``ingest.imports.report`` reads it in pieces)."""
-        return list(
-            db.session.scalars(
+        """The whole report, in row order, each message in both languages whichever shape it
+        was stored in (``ingest.imports.report`` reads it in pieces)."""
+        return [
+            readable(entry)
+            for entry in db.session.scalars(
                 select(ImportReportEntry.entry)
                 .where(ImportReportEntry.job_id == self.id)
                 .order_by(ImportReportEntry.row, ImportReportEntry.id)
             )
-        )
+        ]
 
 
 class ImportChunk(LeasedJob, db.Model):

@@ -12,7 +12,7 @@ from ingest.imports.report import (
     problem_entry,
 )
 from repository.extensions import db
-from repository.messages import Message
+from repository.messages import Message, readable
 from tests.ingest.imports.conftest import HEADERS, ROWS, csv_bytes
 
 
@@ -23,11 +23,14 @@ def job(run, write):
 
 
 def created(row: int) -> dict:
-    return outcome_entry(row, "created", f"A-{row}", Message("created", "已新建"), record_id="x7")
+    """The line as read back, its message in both languages."""
+    message = Message.pair("created", "已新建")
+    return readable(outcome_entry(row, "created", f"A-{row}", message, record_id="x7"))
 
 
 def bad_date(row: int) -> dict:
-    return problem_entry(Problem(Message("bad date", "日期有误"), row=row), local_id=f"A-{row}")
+    problem = Problem(Message.pair("bad date", "日期有误"), row=row)
+    return readable(problem_entry(problem, local_id=f"A-{row}"))
 
 
 def test_lines_of_a_batch_that_was_rolled_back_are_not_in_the_report(job):
