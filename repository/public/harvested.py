@@ -6,6 +6,8 @@ the original, and it carries no citation metadata that would present it as Huiku
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -16,7 +18,7 @@ from wtforms.validators import DataRequired, Length
 
 from repository.errors import HuikuError
 from repository.i18n import current_locale, localize
-from repository.models import Collection
+from repository.models import Collection, HarvestedRecord
 from repository.profiles import Field, MetadataInvalid, get_profile
 from repository.public import blueprint
 from repository.services import harvested as service
@@ -54,9 +56,9 @@ def adopt_harvested(public_id: str) -> Response | tuple[str, int]:
             if key.startswith(FIELD_PREFIX)
         }
         record = service.adopt(found, collection, current_user, values)
-    except MetadataInvalid as invalid:
-        assert collection is not None
-        missing = [f for f in collection.profile.metadata_fields if f.key in invalid.errors]
+    except MetadataInvalid as invalid:  # raised by adopt, once the collection is known
+        profile = collection.profile if collection is not None else None
+        missing = [f for f in profile.metadata_fields if f.key in invalid.errors] if profile else []
         errors = [localize(m) for messages in invalid.errors.values() for m in messages]
         return _page(found, errors=errors, chosen=collection, missing=missing), invalid.status
     except HuikuError as error:
@@ -69,11 +71,11 @@ def adopt_harvested(public_id: str) -> Response | tuple[str, int]:
 
 
 def _page(
-    found,
+    found: HarvestedRecord,
     *,
-    errors: list[str] = (),
+    errors: Sequence[str] = (),
     chosen: Collection | None = None,
-    missing: list[Field] = (),
+    missing: Sequence[Field] = (),
 ) -> str:
     locale = current_locale()
     items = get_profile("generic").display_items(found.metadata_, locale)
