@@ -25,6 +25,7 @@ class Answer:
     content_type: str = "text/xml; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering
+    length_known: bool = True  # False: no Content-Length, the body ends when the server closes
 
 
 Route = Callable[[dict[str, str]], Answer]
@@ -58,7 +59,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             self.send_response(answer.status)
             self.send_header("Content-Type", answer.content_type)
-            self.send_header("Content-Length", str(len(body)))
+            if answer.length_known:
+                self.send_header("Content-Length", str(len(body)))
             for name, value in answer.headers.items():
                 self.send_header(name, value)
             self.end_headers()

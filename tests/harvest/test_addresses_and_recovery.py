@@ -127,3 +127,24 @@ def test_asking_twice_gives_the_run_under_way(faulty, make_source):
     first = request_run(source, enqueue=False)
     db.session.flush()
     assert request_run(source, full=True, enqueue=False) is first
+
+
+@pytest.mark.parametrize("length_known", [True, False])
+def test_an_answer_larger_than_the_cap_is_refused_unread(
+    app, monkeypatch, faulty, make_source, length_known
+):
+    monkeypatch.setitem(app.config, "HARVEST_MAX_RESPONSE_BYTES", 10_000)
+    body = list_records([dc_record(f"r{n}") for n in range(200)]).body
+    faulty.route(
+        "/oai",
+        lambda q: (
+            identify() if q.get("verb") == "Identify" else Answer(body, length_known=length_known)
+        ),
+    )
+    source = make_source(f"{faulty.url}/oai")
+    run = request_run(source, full=True)
+    db.session.commit()
+    db.session.refresh(run)
+    assert run.state is JobState.FAILED
+    assert "longer than 10000 bytes" in run.message or "more than 10000" in run.message
+    assert run.created == 0
