@@ -86,9 +86,14 @@ def test_an_admin_adds_a_source_checks_it_and_harvests_it(harvesting_server, chi
     page.fill("#slug", "self")
     page.fill("#name", "Our own repository")
     page.select_option("#kind", "oai")
-    page.fill("#base_url", f"{base}/oai")
+    page.fill("#base_url", "http://10.0.0.1/oai")
     page.fill("#interval_hours", "0")
     page.select_option("#library", "HV-HQ")
+    page.click("form.admin-form button[type=submit]")
+    refusal = page.locator(".form-row.has-error").inner_text()
+    assert "10.0.0.1 is a private, loopback or reserved address" in refusal, refusal
+    _shot(page, "harvest-source-refused")
+    page.fill("#base_url", f"{base}/oai")
     page.click("form.admin-form button[type=submit]")
     assert page.url == f"{base}/admin/sources/self"
 
