@@ -134,8 +134,7 @@ def probe(path: Path, filename: str, config: Mapping[str, Any]) -> ProbedMedia:
             raise reject(
                 "unsupported",
                 Message("its {what} codec {codec} is not accepted"),
-                what=stream["codec_type"],
-                what_zh="视频" if stream["codec_type"] == "video" else "音频",
+                what=Message("video") if stream["codec_type"] == "video" else Message("audio"),
                 codec=stream.get("codec_name", "?"),
             )
     duration = _duration(info, video or audio)

@@ -82,6 +82,6 @@ def require_member(user: User | None, library: Library) -> None:
     if not is_member(user, library):
         raise PermissionDenied(
             Message("only members of {library} see its drafts and contributors").format(
-                library=library.name("en"), library_zh=library.name("zh")
+                library=Message.pair(library.name("en"), library.name("zh"))
             )
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import pickle
 from pathlib import Path
+from string import Formatter
 
 from babel.messages.pofile import read_po
 from flask import Flask
@@ -90,6 +91,25 @@ def test_messages_as_parameters_give_their_own_language() -> None:
 def test_a_context_tells_two_translations_of_one_english_text_apart() -> None:
     assert pmessage("person", "the name").zh == _chinese_of("the name", "person")
     assert pmessage("person", "the name").zh != Message("the name").zh
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _text, name, _spec, _conversion in Formatter().parse(text) if name is not None}
+
+
+def test_every_placeholder_of_a_translation_is_one_of_its_msgid() -> None:
+    """A ``{name}`` the msgid lacks would fail when the Chinese is shown, not when it is made."""
+    with PO.open("rb") as handle:
+        catalog = read_po(handle, locale="zh_Hans_CN")
+    wrong = [
+        f"{entry.id!r} -> {entry.string!r}"
+        for entry in catalog
+        if entry.id
+        and isinstance(entry.id, str)
+        and "{" in (entry.string or "")
+        and not _fields(entry.string) <= _fields(entry.id)
+    ]
+    assert wrong == [], "translations with placeholders their msgid lacks:\n  " + "\n  ".join(wrong)
 
 
 def test_the_old_two_text_form_still_works_with_parameters() -> None:
