@@ -236,3 +236,12 @@ def test_deleted_headers_mark_records_deleted(faulty, make_source):
     assert (second.created, second.updated, second.deleted) == (0, 0, 1)
     assert set(_titles(source)) == {"b"}
     assert source.cursor == "2026-02-01T00:00:00Z"
+
+
+def test_a_redirect_within_the_source_host_is_followed(faulty, make_source):
+    faulty.route("/old-oai", Answer("", status=301, headers={"Location": f"{faulty.url}/oai"}))
+    _healthy(faulty, "/oai")
+    source = make_source(f"{faulty.url}/old-oai")
+    run = _run(source)
+    assert run.state is JobState.SUCCEEDED, run.message
+    assert _titles(source) == {"g": "A title"}
