@@ -192,6 +192,9 @@ def _harvest(source: HarvestSource, run: HarvestRun, lease: Lease) -> None:
                 run.highest_seen = page.highest
             run.pages += 1
             lease.renew(force=True)
+        current = _running.get()
+        if current is not None:
+            current[1][0] = 0.0  # the renewal is shorter than a request may take: extend again
         if lease.cancel_requested():
             raise HarvestCancelled()
         if run.pages > int(setting("HARVEST_MAX_PAGES")):
