@@ -138,7 +138,7 @@ def demo_logins() -> list[dict[str, str]]:
             "password": alliance.password,
             "role": u["role"],
             "library": u["library"],
-            "reviews": ", ".join(u.get("reviews", [])),
+            "reviews": "(all)" if u["role"] == "admin" else ", ".join(u.get("reviews", [])),
         }
         for u in alliance.users
     ]
