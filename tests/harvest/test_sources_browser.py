@@ -102,7 +102,8 @@ def test_an_admin_adds_a_source_checks_it_and_harvests_it(harvesting_server, chi
     assert check.get_attribute("data-check") == "ok", check.inner_text()
     assert "Check passed" in check.inner_text()
 
-    page.click("button:has-text('Harvest now')")
+    with page.expect_navigation():  # the harvest runs in that request on this server
+        page.click("button:has-text('Harvest now')")
     page.reload()
     row = page.locator("table.runs tbody tr").first
     assert row.locator("[data-state]").get_attribute("data-state") == "succeeded", row.inner_text()
@@ -116,3 +117,9 @@ def test_an_admin_adds_a_source_checks_it_and_harvests_it(harvesting_server, chi
     assert "Our own repository" in listed and "Check passed" in listed
     assert "3 new, 0 updated, 0 deleted, 0 failed" in listed
     _shot(page, "harvest-sources")
+
+    page.goto(f"{base}/lang/zh_Hans_CN")
+    page.goto(f"{base}/admin/sources/self")
+    chinese = page.locator("main").inner_text() if page.locator("main").count() else page.content()
+    assert "检查通过" in chinese and "新增 3，更新 0，删除 0，失败 0" in chinese
+    _shot(page, "harvest-source-zh")

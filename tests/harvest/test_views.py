@@ -349,3 +349,36 @@ def test_moving_a_source_to_another_library_reindexes_its_records(
     assert queue.names() == ["check_source_task"]  # the address did not change: no new check
     page = browser.get("/admin/sources/museum?lang=en").get_data(as_text=True)
     assert "JL-TH" in page and "By hand only" in page
+
+
+def test_the_history_of_runs_is_paged_newest_first(login, alliance_admin, queue):
+    from datetime import timedelta
+
+    from repository.models.base import utcnow
+    from repository.models.jobs import JobState
+
+    source = make_source(alliance_admin, alliance_admin.library)
+    start = utcnow() - timedelta(days=30)
+    runs = [
+        HarvestRun(
+            source_id=source.id,
+            state=JobState.SUCCEEDED,
+            full=n == 0,
+            created_at=start + timedelta(days=n),
+            created=n,
+            errors=[{"where": f"page {n}", "message": f"record {n} has no title"}],
+        )
+        for n in range(25)
+    ]
+    db.session.add_all(runs)
+    db.session.commit()
+    browser = login(alliance_admin)
+    first = browser.get("/admin/sources/museum?lang=en").get_data(as_text=True)
+    row = 'data-run="{}"'.format
+    assert row(runs[24].public_id) in first and row(runs[5].public_id) in first
+    assert row(runs[4].public_id) not in first and "Page 1 of 2" in first
+    assert first.index(row(runs[24].public_id)) < first.index(row(runs[23].public_id))
+    assert "record 24 has no title" in first  # the last run's errors are listed
+    second = browser.get("/admin/sources/museum?page=2&lang=en").get_data(as_text=True)
+    assert row(runs[0].public_id) in second and row(runs[24].public_id) not in second
+    assert "Full" in second
