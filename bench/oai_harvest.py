@@ -17,6 +17,7 @@ The database is emptied first: give it one of its own. Settings fall back to
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -192,8 +194,37 @@ def floor(app) -> dict[str, float]:
     }
 
 
-def harvest(args: argparse.Namespace, instance: Path) -> dict[str, float]:
-    """Start ``huiku serve`` and harvest every record with sickle, timing each page."""
+@contextlib.contextmanager
+def serving(database_url: str, port: int, instance: Path) -> Iterator[str]:
+    """``huiku serve`` (gunicorn, no consumer) on the database; yields its ``/oai`` address."""
+    environment = {
+        **os.environ,
+        "HUIKU_DATABASE_URL": database_url,
+        "HUIKU_INSTANCE_PATH": str(instance),
+        "PYTHONPATH": str(ROOT),
+    }
+    huiku = Path(sys.executable).with_name("huiku")
+    log = open(instance / "gunicorn.log", "w")  # noqa: SIM115 - closed below
+    server = subprocess.Popen(
+        [str(huiku), "serve", "--host", "127.0.0.1", "--port", str(port), "--no-consumer"],
+        cwd=ROOT,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    endpoint = f"http://127.0.0.1:{port}/oai"
+    try:
+        _wait(endpoint + "?verb=Identify", server)
+        yield endpoint
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        log.close()
+
+
+def sickle_harvest(endpoint: str) -> dict[str, float]:
+    """Every record of the endpoint through sickle's ``ListRecords``, each page timed."""
     from sickle import Sickle
 
     page_ms: list[float] = []
@@ -205,36 +236,13 @@ def harvest(args: argparse.Namespace, instance: Path) -> dict[str, float]:
             page_ms.append((time.perf_counter() - started) * 1000)
             return response
 
-    environment = {
-        **os.environ,
-        "HUIKU_DATABASE_URL": args.database_url,
-        "HUIKU_INSTANCE_PATH": str(instance),
-        "PYTHONPATH": str(ROOT),
-    }
-    huiku = Path(sys.executable).with_name("huiku")
-    log = open(instance / "gunicorn.log", "w")  # noqa: SIM115 - closed below
-    server = subprocess.Popen(
-        [str(huiku), "serve", "--host", "127.0.0.1", "--port", str(args.port), "--no-consumer"],
-        cwd=ROOT,
-        env=environment,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    endpoint = f"http://127.0.0.1:{args.port}/oai"
-    try:
-        _wait(endpoint + "?verb=Identify", server)
-        client = TimedSickle(endpoint, max_retries=0, timeout=120)
-        started = time.perf_counter()
-        count = 0
-        for record in client.ListRecords(metadataPrefix="oai_dc", ignore_deleted=False):
-            count += 1
-            assert record.header.identifier
-        elapsed = time.perf_counter() - started
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-        log.close()
+    client = TimedSickle(endpoint, max_retries=0, timeout=120)
+    started = time.perf_counter()
+    count = 0
+    for record in client.ListRecords(metadataPrefix="oai_dc", ignore_deleted=False):
+        count += 1
+        assert record.header.identifier
+    elapsed = time.perf_counter() - started
     page_ms.sort()
     return {
         "records": count,
@@ -245,6 +253,12 @@ def harvest(args: argparse.Namespace, instance: Path) -> dict[str, float]:
         "page_p95_ms": round(page_ms[max(0, int(len(page_ms) * 0.95) - 1)], 1),
         "server_share": round(sum(page_ms) / 1000 / elapsed, 3),
     }
+
+
+def harvest(args: argparse.Namespace, instance: Path) -> dict[str, float]:
+    """Start ``huiku serve`` and harvest every record with sickle, timing each page."""
+    with serving(args.database_url, args.port, instance) as endpoint:
+        return sickle_harvest(endpoint)
 
 
 def _wait(url: str, server: subprocess.Popen) -> None:
