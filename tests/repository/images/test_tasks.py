@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -15,14 +16,16 @@ from ingest.uploads import ImageUpload
 from repository.extensions import db
 from repository.images import file_store
 from repository.images.derivatives import has_pyramid, load_derivative_set
-from repository.images.tasks import MAX_ATTEMPTS, build_asset_derivatives
+from repository.images.pixels import load_jpeg
+from repository.images.storage import FileStore
+from repository.images.tasks import MAX_ATTEMPTS, build_asset_derivatives, build_image_files
 from repository.images.tiles import load_tile_set
 from repository.models import Asset, DerivativeState
 from repository.models.base import utcnow
 from repository.services import records
 from repository.tasks import recover_jobs
 from tests.factories import SAMPLE_METADATA
-from tests.ingest.image_factory import RED, YELLOW, quadrants
+from tests.ingest.image_factory import BLUE, GREEN, RED, YELLOW, quadrants
 from tests.repository.images.queue import Queue, task_queue  # noqa: F401 (the queue fixture)
 
 LARGE = (2600, 1800)  # longer side past 2048: its full resolution is cut into tiles
@@ -175,3 +178,32 @@ def test_a_task_that_cannot_write_leaves_the_asset_pending_for_a_retry(
 
     asset = refreshed(asset)
     assert asset.derivative_state is DerivativeState.PENDING and asset.derivative_attempts == 1
+
+
+def test_photographs_built_at_once_by_two_threads_each_get_their_own_pyramid(tmp_path):
+    """What ``huiku worker --threads`` does: two builds at once in one process, sharing the
+    pixel memory Pillow keeps between builds, never mixing their pictures."""
+    store = FileStore(tmp_path / "store")
+    orders = [(RED, GREEN, BLUE, YELLOW), (YELLOW, BLUE, GREEN, RED)] * 2
+    stored = []
+    for number, colours in enumerate(orders):
+        path = tmp_path / f"photo-{number}.jpg"
+        picture = quadrants(LARGE, colours)
+        picture.save(path, "JPEG", quality=95, comment=f"photo {number}".encode())
+        stored.append(store.put_original(path))
+
+    with ThreadPoolExecutor(2) as threads:
+        list(threads.map(lambda original: build_image_files(store, original.sha256), stored))
+
+    for original, colours in zip(stored, orders, strict=True):
+        derivatives = load_derivative_set(store, original.sha256)
+        assert has_pyramid(derivatives)
+        tiles = load_tile_set(store, original.sha256)
+        assert {level.scale_factor for level in tiles.levels} == {1, 2, 4}
+        for level in tiles.levels:
+            first = load_jpeg(level.tile_path(0, 0))
+            last = load_jpeg(level.tile_path(level.columns - 1, level.rows - 1))
+            assert near(first.getpixel((0, 0)), colours[0])
+            assert near(last.getpixel((last.width - 1, last.height - 1)), colours[3])
+        with Image.open(derivatives.levels[-1].path) as smallest:
+            assert near(smallest.getpixel((0, 0)), colours[0])
