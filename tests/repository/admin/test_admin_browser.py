@@ -131,7 +131,7 @@ def test_an_alliance_admin_sets_up_a_library_in_the_browser(live_server, chief, 
     _shot(page, "06-audit")
 
     # The invited cataloguer sets a password through the link, then signs in.
-    other = page.context.browser.new_page()
+    other = page.context.browser.new_page(locale="zh-CN")
     other.goto(link)
     other.fill("#password", "my own passphrase")
     other.fill("#repeat", "my own passphrase")
