@@ -40,7 +40,9 @@ def reindex_command(queue: bool) -> None:
     except SearchUnavailable as error:
         raise _unavailable(error) from None
     click.echo("", err=True)
-    click.echo(f"reindexed {count} published records into {backend.status().name}")
+    click.echo(
+        f"reindexed {count} public records (harvested ones included) into {backend.status().name}"
+    )
 
 
 @search_cli.command("status")
@@ -59,7 +61,7 @@ def status_command(check_ids: bool) -> None:
         *([("start-up check", "ok" if check.ok else check.problem)] if check else []),
         ("index", report.index),
         ("documents in the index", report.indexed),
-        ("published records in the database", report.published),
+        ("public records in the database (harvested ones included)", report.published),
         ("outbox rows pending", report.outbox.pending),
         ("outbox rows that failed at least once", report.outbox.failing),
     ]

@@ -20,6 +20,14 @@ from search.text import fold
 
 Document = dict[str, Any]
 
+#: The facet telling this repository's records from harvested ones, by source.
+SOURCE_FACET = "source"
+#: The source facet's value for this repository's own (contributed) records.
+OWN_SOURCE = "huiku"
+#: A filter-only field (never shown as a facet): "record" or "harvested", so exports of search
+#: results can keep to contributed records whatever source filter the search has.
+KIND_FIELD = "kind"
+
 
 @dataclass(frozen=True)
 class FacetDefinition:
@@ -43,9 +51,12 @@ def facet_definitions() -> tuple[FacetDefinition, ...]:
     facets = [
         FacetDefinition("collection", "专题库", "Collection"),
         FacetDefinition("library", "贡献馆", "Library"),
+        # This repository's own records, or the harvested source a record comes from (or a
+        # contributed record's harvested copies came from): search.harvested.
+        FacetDefinition(SOURCE_FACET, "来源", "Source"),
         FacetDefinition("media", "音视频", "Audio and video"),
     ]
-    seen = {"collection", "library", "media"}
+    seen = {"collection", "library", SOURCE_FACET, "media"}
     for profile in profiles():
         for field in profile.facet_fields:
             if field.key not in seen:
@@ -108,9 +119,12 @@ class IndexSource:
     updated_at: datetime
     thumbnail: str | None  # the first image's asset id
     media: tuple[str, ...] = ()  # "audio", "video": the record's recordings (repository.media)
+    #: Harvested copies of the record (search.harvested.origins_for): {"id", "source", "name",
+    #: "url"} each; their sources join the source facet and hits show them as "also in".
+    origins: tuple[dict[str, str], ...] = ()
 
     @classmethod
-    def of(cls, record: Record) -> IndexSource:
+    def of(cls, record: Record, origins: tuple[dict[str, str], ...] = ()) -> IndexSource:
         return cls(
             public_id=record.public_id,
             local_id=record.local_id,
@@ -126,11 +140,12 @@ class IndexSource:
             updated_at=record.updated_at,
             thumbnail=record.assets[0].public_id if record.assets else first_recording_id(record),
             media=media_kinds(record),
+            origins=origins,
         )
 
 
-def build_document(record: Record) -> Document:
-    return document_from(IndexSource.of(record))
+def build_document(record: Record, origins: tuple[dict[str, str], ...] = ()) -> Document:
+    return document_from(IndexSource.of(record, origins))
 
 
 def document_from(source: IndexSource) -> Document:
@@ -153,12 +168,15 @@ def document_from(source: IndexSource) -> Document:
         (names if _is_name(field) else texts).extend(shown)
     if source.media:  # the "has audio / has video" facet
         facets["media"] = list(source.media)
+    facets[SOURCE_FACET] = list(dict.fromkeys([OWN_SOURCE, *(o["source"] for o in source.origins)]))
+    facets[KIND_FIELD] = ["record"]
     title = source.title or profile.title_of(metadata)
     pinyin_title, title_initials = name_pinyin([title])
     pinyin_names, name_initials = name_pinyin(names)
     return {
         "id": source.public_id,
         "version": micros(source.updated_at),
+        "kind": "record",
         "collection": source.collection,
         "profile": profile.name,
         "libraries": source.libraries,
@@ -168,6 +186,7 @@ def document_from(source: IndexSource) -> Document:
         "year_end": source.year_end,
         "published_at": (source.published_at or source.updated_at).isoformat(),
         "thumbnail": source.thumbnail,
+        "origins": [dict(origin) for origin in source.origins],
         "facets": facets,
         "search_title": fold(title),
         "search_names": fold("\n".join(names)),

@@ -4,6 +4,7 @@
 The source parses the same arguments as the search page, then walks every match with the
 ``after`` cursor, one page of ids at a time, in the page's order; what it yields are only
 public ids, which the export reads again from the database (published records only).
+Harvested records never come out: the search is kept to contributed records.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from repository.errors import HuikuError
 from repository.messages import Message
 from repository.profiles.validation import flatten_errors
 from repository.record_sources import FoundRecords, register_record_source
+from search.documents import KIND_FIELD
 from search.engine import search_backend
 from search.query import SearchRequest
 from search.request_schema import parse_search_args
@@ -43,7 +45,10 @@ def _request(arguments: Mapping[str, list[str]]) -> SearchRequest:
         raise SearchArgumentsInvalid(message) from None
     if parsed.collection and parsed.collection not in public_collection_labels():
         raise SearchArgumentsInvalid(UnknownCollection(parsed.collection).message)
-    return replace(parsed, page=1, per_page=PAGE, after=None, facet_size=0)
+    # Harvested records are other repositories' and never exported as this one's: whatever
+    # the source filter, only contributed records (the filter-only "kind" field) are read.
+    filters = {**parsed.filters, KIND_FIELD: ("record",)}
+    return replace(parsed, filters=filters, page=1, per_page=PAGE, after=None, facet_size=0)
 
 
 def _pairs(arguments: Mapping[str, list[str]]) -> Iterator[tuple[str, str]]:

@@ -8,7 +8,7 @@ from typing import Any
 from markupsafe import Markup
 
 from search.documents import Document
-from search.query import Hit, Suggestion
+from search.query import Hit, Origin, Suggestion
 from search.text import QueryTerm, fold, highlight, match_spans
 
 SNIPPET_LENGTH = 120
@@ -24,7 +24,7 @@ def hit_from_document(
     display = document["display"]
     return Hit(
         id=document["id"],
-        collection=document["collection"],
+        collection=document["collection"] or "",
         libraries=tuple(document["libraries"]),
         local_id=document["local_id"],
         title=display["title"],
@@ -36,6 +36,9 @@ def hit_from_document(
         score=score,
         sort_values=sort_values,
         names=tuple(display.get("names", ())),
+        kind=document.get("kind", "record"),
+        origins=tuple(Origin(**origin) for origin in document.get("origins", ())),
+        thumbnail_url=document.get("thumbnail_url"),
     )
 
 
@@ -61,4 +64,6 @@ def rank_suggestions(prefix: str, candidates: Iterable[Document], limit: int) ->
             d["title_sort"],
         ),
     )
-    return [Suggestion(d["id"], d["display"]["title"], d["collection"]) for d in ordered[:limit]]
+    return [
+        Suggestion(d["id"], d["display"]["title"], d["collection"] or "") for d in ordered[:limit]
+    ]

@@ -21,6 +21,13 @@ from repository.models import (
 from repository.models.base import utcnow
 from search.backends import SearchBackend
 from search.documents import Document, IndexSource, document_from, micros
+from search.harvested import (
+    harvested_changed_since,
+    harvested_changes,
+    origins_for,
+    public_harvested_documents,
+    public_harvested_ids,
+)
 from search.outbox import (
     OutboxState,
     drain_outbox,
@@ -80,6 +87,7 @@ def published_documents(
         media = media_kinds_by_record(ids)
         recordings = first_recording_ids(ids)  # stand for records without images
         credited = _credited_libraries(ids)
+        origins = origins_for(ids)
         for row in rows:
             yield document_from(
                 IndexSource(
@@ -97,6 +105,7 @@ def published_documents(
                     updated_at=row.updated_at,
                     thumbnail=thumbnails.get(row.id) or recordings.get(row.id),
                     media=media.get(row.id, ()),
+                    origins=origins.get(row.id, ()),
                 )
             )
         last_id = ids[-1]
@@ -130,6 +139,20 @@ def _credited_libraries(record_ids: list[int]) -> dict[int, list[str]]:
     return credited
 
 
+def _every_document(progress: Callable[[int], None] | None) -> Iterator[Document]:
+    """Contributed records' documents, then the public, unmatched harvested records'."""
+    done = 0
+
+    def counted(count: int) -> None:
+        nonlocal done
+        done = count
+        if progress:
+            progress(count)
+
+    yield from published_documents(counted)
+    yield from public_harvested_documents(progress, done=done)
+
+
 def reindex(backend: SearchBackend, progress: Callable[[int], None] | None = None) -> int:
     """Build a fresh index from the database and switch searches to it in one step.
 
@@ -137,7 +160,7 @@ def reindex(backend: SearchBackend, progress: Callable[[int], None] | None = Non
     afterwards (versions make that safe), so nothing is lost in the swap.
     """
     started = utcnow()
-    count = backend.rebuild(published_documents(progress))
+    count = backend.rebuild(_every_document(progress))
     changed = records_for_index(
         list(db.session.scalars(select(Record.id).where(Record.updated_at >= started)))
     )
@@ -147,6 +170,9 @@ def reindex(backend: SearchBackend, progress: Callable[[int], None] | None = Non
         records.setdefault(tombstone.record_public_id, None)
         removed_at[tombstone.record_public_id] = micros(tombstone.created_at)
     documents, deletions = index_changes(records, removed_at)
+    harvested = harvested_changes(harvested_changed_since(started, changed))
+    documents += harvested[0]
+    deletions += harvested[1]
     if documents or deletions:
         backend.apply(documents, deletions, refresh=True)
     db.session.commit()
@@ -176,6 +202,10 @@ class IndexReport:
 def index_report(backend: SearchBackend, kind: str, *, compare_ids: bool = False) -> IndexReport:
     status = backend.status()
     published = db.session.scalar(select(func.count()).select_from(_public_records().subquery()))
+    harvested = public_harvested_ids().subquery()
+    published = (published or 0) + (
+        db.session.scalar(select(func.count()).select_from(harvested)) or 0
+    )
     missing: tuple[str, ...] = ()
     extra: tuple[str, ...] = ()
     if compare_ids:
@@ -184,11 +214,12 @@ def index_report(backend: SearchBackend, kind: str, *, compare_ids: bool = False
                 select(Record.public_id).where(Record.id.in_(_public_records().scalar_subquery()))
             )
         )
+        public_ids |= set(db.session.scalars(public_harvested_ids()))
         indexed_ids = backend.ids()
         missing = tuple(sorted(public_ids - indexed_ids))
         extra = tuple(sorted(indexed_ids - public_ids))
     return IndexReport(
-        kind, status.name, status.documents, published or 0, outbox_state(), missing, extra
+        kind, status.name, status.documents, published, outbox_state(), missing, extra
     )
 
 

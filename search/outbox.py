@@ -17,16 +17,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, event, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from repository.extensions import db
 from repository.models import IndexTask, Record, RecordContributor
 from repository.models.base import utcnow
+from repository.models.harvest import HarvestedRecord
 from repository.transactions import INDEX_TASKS_QUEUED, committed
 from search.backends import Deletion, SearchBackend, SearchUnavailable
 from search.documents import Document, build_document, document_version, micros
 from search.engine import search_backend
+from search.harvested import (
+    Wanted,
+    harvested_changes,
+    is_harvested_id,
+    matched_to,
+    origins_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +82,11 @@ def index_changes(
     else nothing. A record gone from the database is deleted with the version ``removed_at``."""
     documents: list[Document] = []
     deletions: list[Deletion] = []
+    public = [record for record in records.values() if record is not None and record.is_public]
+    origins = origins_for([record.id for record in public])
     for public_id, record in records.items():
         if record is not None and record.is_public:
-            documents.append(build_document(record))
+            documents.append(build_document(record, origins.get(record.id, ())))
         else:
             version = document_version(record) if record is not None else removed_at[public_id]
             deletions.append(Deletion(public_id, version))
@@ -84,15 +94,37 @@ def index_changes(
 
 
 def _changes_for_tasks(tasks: Sequence[IndexTask]) -> tuple[list[Document], list[Deletion]]:
-    loaded = records_for_index(sorted({task.record_id for task in tasks}))
+    """Contributed records' rows and harvested records' rows ("h-" ids, search.harvested).
+
+    A contributed record applied takes the harvested records matched to it along: they leave
+    the index while it is public and come back when it is not."""
+    contributed = [task for task in tasks if not is_harvested_id(task.record_public_id)]
+    loaded = records_for_index(sorted({task.record_id for task in contributed}))
     records: dict[str, Record | None] = {}
     removed_at: dict[str, int] = {}
+    asked_at: dict[int, datetime] = {}  # contributed record id -> its latest row
+    wanted: dict[int, Wanted] = {}
     for task in tasks:
+        if is_harvested_id(task.record_public_id):
+            _want(wanted, task.record_id, task.record_public_id, task.created_at)
+            continue
         records[task.record_public_id] = loaded.get(task.record_id)
         removed_at[task.record_public_id] = max(
             removed_at.get(task.record_public_id, 0), micros(task.created_at)
         )
-    return index_changes(records, removed_at)
+        previous = asked_at.get(task.record_id)
+        asked_at[task.record_id] = max(previous or task.created_at, task.created_at)
+    for harvested_id, public_id, record_id in matched_to(asked_at):
+        _want(wanted, harvested_id, public_id, asked_at[record_id])
+    documents, deletions = index_changes(records, removed_at)
+    harvested_documents, harvested_deletions = harvested_changes(wanted)
+    return documents + harvested_documents, deletions + harvested_deletions
+
+
+def _want(wanted: dict[int, Wanted], harvested_id: int, public_id: str, at: datetime) -> None:
+    earlier = wanted.get(harvested_id)
+    if earlier is None or earlier.asked_at < at:
+        wanted[harvested_id] = Wanted(public_id, at)
 
 
 def _due(now):
@@ -212,5 +244,25 @@ class _CommitHook:
 commit_hook = _CommitHook()
 
 
+def _harvested_of_deleted_records(session: Session, _context: object, _instances: object) -> None:
+    """A contributed record deleted unlinks its harvested copies (the foreign key sets their
+    match to NULL), which must then come back to the index: queue them while they are known."""
+    deleted = [obj.id for obj in session.deleted if isinstance(obj, Record) and obj.id]
+    if not deleted:
+        return
+    with session.no_autoflush:
+        copies = session.execute(
+            select(HarvestedRecord.id, HarvestedRecord.public_id).where(
+                HarvestedRecord.matched_record_id.in_(deleted)
+            )
+        ).all()
+    for harvested_id, public_id in copies:
+        session.add(IndexTask(record_id=harvested_id, record_public_id=public_id, action="upsert"))
+    if copies:
+        session.info[INDEX_TASKS_QUEUED] = True
+
+
 def connect(app: Flask) -> None:
     committed.connect(commit_hook)
+    if not event.contains(Session, "before_flush", _harvested_of_deleted_records):
+        event.listen(Session, "before_flush", _harvested_of_deleted_records)

@@ -68,6 +68,16 @@ class SearchRequest:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """A harvested copy of what a hit describes: the source it came from and its page there."""
+
+    id: str  # the harvested record's public id
+    source: str  # the source's slug
+    name: str  # the source's name when indexed
+    url: str  # the record's page at the source
+
+
+@dataclass(frozen=True)
 class Hit:
     id: str
     collection: str
@@ -82,6 +92,15 @@ class Hit:
     score: float | None
     sort_values: tuple[Any, ...]
     names: tuple[str, ...] = ()  # other names (aliases, scientific names), for "did you mean"
+    kind: str = "record"  # "record" (contributed) or "harvested" (search.harvested)
+    #: For a harvested hit, its own source; for a contributed one, the harvested copies merged
+    #: into it (shown as "also in").
+    origins: tuple[Origin, ...] = ()
+    thumbnail_url: str | None = None  # a harvested record's remote thumbnail
+
+    @property
+    def harvested(self) -> bool:
+        return self.kind == "harvested"
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from search.backends.elasticsearch_query import (
     facet_values,
     year_counts,
 )
-from search.documents import Document, facet_definitions
+from search.documents import KIND_FIELD, Document, facet_definitions
 from search.hits import hit_from_document, rank_suggestions
 from search.query import CursorInvalid, Hit, SearchRequest, SearchResult, Suggestion
 from search.related import SharedValue
@@ -91,6 +91,7 @@ def index_mapping() -> dict[str, Any]:
         for facet in facet_definitions()
         if facet.name not in TOP_FIELDS
     }
+    facets[KIND_FIELD] = keyword  # filter only: exports keep to contributed records
     return {
         "dynamic": False,
         "properties": {

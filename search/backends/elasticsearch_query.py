@@ -44,6 +44,9 @@ HIT_SOURCE = [
     "year_start",
     "year_end",
     "display",
+    "kind",
+    "origins",
+    "thumbnail_url",
 ]
 SUGGESTION_SOURCE = ["id", "collection", "search_title", "title_sort", "display.title"]
 SUGGESTION_CANDIDATES = 40  # fetched, then put in order by rank_suggestions

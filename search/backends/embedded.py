@@ -403,7 +403,7 @@ def _store(connection: sqlite3.Connection, prefix: str, document: Document) -> N
             version,
             document["title_sort"] or "",
             document["search_title"] or "",
-            document["collection"],
+            document["collection"] or "",  # harvested records belong to no collection
             document.get("year_start"),
             document.get("year_end"),
             _microseconds(document["published_at"]),
@@ -413,7 +413,7 @@ def _store(connection: sqlite3.Connection, prefix: str, document: Document) -> N
         f"INSERT INTO {prefix}bodies (doc, document) VALUES (?, ?)",
         (doc, json.dumps(document, ensure_ascii=False, separators=(",", ":"))),
     )
-    values = [("collection", document["collection"])]
+    values = [("collection", document["collection"])] if document["collection"] else []
     values += [("library", code) for code in document["libraries"]]
     for name, facet_values in document["facets"].items():
         values += [(name, str(value)) for value in facet_values]
