@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
+from flask_babel import force_locale, gettext
 
 from repository.profiles import Field
 
@@ -49,3 +50,9 @@ def _language_names(locale: str) -> dict[str, str]:
         return dict(Locale.parse(locale).languages)
     except (UnknownLocaleError, ValueError):
         return {}
+
+
+def own_source_label(locale: str) -> str:
+    """The source facet's name for this repository's own records, in the reader's language."""
+    with force_locale(locale):
+        return gettext("This repository")

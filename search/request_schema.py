@@ -1,6 +1,7 @@
 """Reading a search from URL parameters (the page and the API share them).
 
-``q`` text · ``f`` facet filter as ``name:value`` (repeatable) · ``collection`` scope ·
+``q`` text · ``f`` facet filter as ``name:value`` (repeatable) · ``source`` a harvest source's
+slug or ``huiku`` (repeatable; the same as ``f=source:…``) · ``collection`` scope ·
 ``from``/``to`` years · ``sort`` · ``page`` · ``per_page`` (API) · ``after`` cursor (API).
 Every error is a bilingual message naming the parameter.
 """
@@ -15,7 +16,7 @@ from marshmallow.validate import Length, OneOf, Range
 from werkzeug.datastructures import MultiDict
 
 from repository.messages import Message
-from search.documents import facet_names
+from search.documents import SOURCE_FACET, facet_names
 from search.query import MAX_PER_PAGE, CursorInvalid, SearchRequest, Sort, decode_cursor
 
 MAX_FILTERS = 30
@@ -93,6 +94,16 @@ class SearchArgsSchema(Schema):
             ),
         ),
     )
+    source = fields.List(
+        fields.String(
+            validate=Length(
+                min=1,
+                max=200,
+                error=_message("a source is 1–200 characters", "来源应为 1–200 个字符"),
+            )
+        ),
+        load_default=list,
+    )
     collection = fields.String(load_default=None, validate=Length(max=64))
     year_from = _integer("from", YEARS)
     year_to = _integer("to", YEARS)
@@ -125,7 +136,8 @@ class SearchArgsSchema(Schema):
     @post_load
     def _to_request(self, data: dict[str, Any], **kwargs) -> SearchRequest:
         filters: dict[str, list[str]] = {}
-        for name, value in data["f"]:
+        chosen = [*data["f"], *((SOURCE_FACET, slug.strip()) for slug in data["source"])]
+        for name, value in chosen:
             if value not in filters.setdefault(name, []):
                 filters[name].append(value)
         return SearchRequest(
@@ -148,8 +160,9 @@ def parse_search_args(args: MultiDict | Mapping[str, Any]) -> SearchRequest:
         value = args.get(key)
         if value not in (None, ""):
             data[key] = value
-    if isinstance(args, MultiDict):
-        data["f"] = [value for value in args.getlist("f") if value]
-    elif args.get("f"):
-        data["f"] = list(args["f"]) if isinstance(args["f"], list | tuple) else [args["f"]]
+    for key in ("f", "source"):
+        if isinstance(args, MultiDict):
+            data[key] = [value for value in args.getlist(key) if value]
+        elif args.get(key):
+            data[key] = list(args[key]) if isinstance(args[key], list | tuple) else [args[key]]
     return SearchArgsSchema().load(data)

@@ -33,6 +33,8 @@ DESCRIPTIONS = {
     "simplified characters match each other; Han words match as contiguous characters.",
     "f": "A facet filter `name:value`; repeat it. Values of one facet combine with OR, "
     "facets with AND. Facet names: {facets}",
+    "source": "Only records from this source: a harvest source's slug, or huiku for this "
+    "repository's own records; repeat it (the same as f=source:slug).",
     "collection": "Search within one collection (its slug).",
     "from": "Records whose years reach this year or later.",
     "to": "Records whose years reach this year or earlier; not before from.",
@@ -101,20 +103,56 @@ class MessageSchema(AnswerSchema):
     zh = fields.String(required=True)
 
 
+class SearchOriginSchema(AnswerSchema):
+    id = fields.String(required=True, metadata={"description": "the harvested record's id"})
+    source = fields.String(required=True, metadata={"description": "the harvest source's slug"})
+    source_name = fields.String(required=True)
+    url = fields.String(required=True, metadata={"description": "its page at the source"})
+
+
 class SearchHitSchema(AnswerSchema):
-    id = fields.String(required=True, metadata={"description": "the record's public id"})
+    id = fields.String(
+        required=True,
+        metadata={"description": "the record's public id (a harvested record's begins h-)"},
+    )
     title = fields.String(required=True)
     title_html = fields.String(metadata={"description": "title with <mark> around matches"})
     snippet = fields.String(metadata={"description": "HTML passage with <mark> matches"})
-    collection = fields.String(required=True, metadata={"description": "collection slug"})
-    collection_title = fields.String()
-    library = fields.String(required=True, metadata={"description": "code of the owning library"})
+    collection = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "collection slug; null if harvested"},
+    )
+    collection_title = fields.String(allow_none=True)
+    library = fields.String(
+        required=True,
+        metadata={"description": "code of the owning library (a harvest source's library)"},
+    )
     libraries = fields.List(fields.String())
-    local_id = fields.String(required=True, metadata={"description": "the owning library's own id"})
+    local_id = fields.String(
+        required=True,
+        metadata={"description": "the owning library's own id (a harvested record's identifier)"},
+    )
     years = fields.List(fields.Integer(), allow_none=True, validate=Length(2, 2))
     thumbnail = fields.String(allow_none=True, metadata={"format": "uri"})
     url = fields.String(required=True, metadata={"format": "uri"})
-    json_url = fields.String(required=True, metadata={"format": "uri"})
+    json_url = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"format": "uri", "description": "null if harvested"},
+    )
+    kind = fields.String(required=True, validate=OneOf(["record", "harvested"]))
+    source = fields.String(
+        allow_none=True, metadata={"description": "huiku, or the harvest source's slug"}
+    )
+    source_name = fields.String(allow_none=True)
+    original_url = fields.String(
+        allow_none=True, metadata={"description": "a harvested record's page at its source"}
+    )
+    also_in = fields.List(
+        fields.Nested(SearchOriginSchema),
+        metadata={"description": "harvested copies of a contributed record, merged into it"},
+    )
 
 
 class SearchFacetValueSchema(AnswerSchema):
@@ -182,6 +220,7 @@ def describe_search(spec: APISpec) -> None:
     marshmallow_converter(spec).add_attribute_function(_search_argument_attributes)
     for name, schema in (
         ("Message", MessageSchema),
+        ("SearchOrigin", SearchOriginSchema),
         ("SearchHit", SearchHitSchema),
         ("SearchFacetValue", SearchFacetValueSchema),
         ("SearchFacet", SearchFacetSchema),

@@ -15,8 +15,10 @@ from repository.messages import Message
 from repository.models import Collection, Library
 from repository.transactions import committed
 from search.backends import SearchBackend
-from search.documents import facet_definition, facet_definitions
-from search.query import MAX_WINDOW, SearchRequest, SearchResult
+from search.documents import OWN_SOURCE, SOURCE_FACET, facet_definition, facet_definitions
+from search.harvested import source_names
+from search.labels import own_source_label
+from search.query import MAX_WINDOW, FacetValue, SearchRequest, SearchResult
 from search.relaxed import FALLBACK_BELOW, did_you_mean, relax
 from search.years import YearBar, year_bars
 
@@ -64,6 +66,7 @@ class SearchOutcome:
     facets: tuple[FacetView, ...]
     collections: dict[str, CollectionLabel]
     libraries: dict[str, LibraryLabel]
+    sources: dict[str, str] = field(default_factory=dict)  # harvest sources' names by slug
     notices: tuple[Message, ...] = field(default=())
     relaxed: bool = False  # the hits match most of the words, not all (search.relaxed)
     did_you_mean: str | None = None  # a query one slip away that names a record
@@ -118,12 +121,15 @@ def search_records(backend: SearchBackend, request: SearchRequest, locale: str) 
     result, exact_total = answer.result, answer.exact_total
     relaxed, suggestion = answer.relaxed, answer.did_you_mean
     libraries = library_labels()
+    sources = source_labels()
     scope_profile = collections[request.collection].profile_name if request.collection else None
     facets = []
     for definition in facet_definitions():
         values = result.facets.get(definition.name)
         if not values or (request.collection and definition.name == "collection"):
             continue
+        if definition.name == SOURCE_FACET and _only_own_records(values):
+            continue  # nothing harvested among the hits: the facet would say nothing
         facet = facet_definition(definition.name, scope_profile)
         facets.append(
             FacetView(
@@ -132,7 +138,7 @@ def search_records(backend: SearchBackend, request: SearchRequest, locale: str) 
                 tuple(
                     FacetOption(
                         v.value,
-                        _value_label(facet.name, v.value, locale, collections, libraries)
+                        _value_label(facet.name, v.value, locale, collections, libraries, sources)
                         or facet.value_label(v.value, locale),
                         v.count,
                         v.selected,
@@ -152,6 +158,7 @@ def search_records(backend: SearchBackend, request: SearchRequest, locale: str) 
         tuple(facets),
         collections,
         libraries,
+        sources,
         tuple(notices),
         relaxed=relaxed,
         did_you_mean=suggestion,
@@ -201,6 +208,14 @@ def library_labels() -> dict[str, LibraryLabel]:
     return _cached(_cache_key("libraries"), _load_library_labels)
 
 
+def source_labels() -> dict[str, str]:
+    return _cached(_cache_key("sources"), source_names)
+
+
+def _only_own_records(values: tuple[FacetValue, ...]) -> bool:
+    return all(v.value == OWN_SOURCE and not v.selected for v in values)
+
+
 def _cache_key(kind: str) -> str:
     return f"{kind}:{db.engine.url}"
 
@@ -225,11 +240,14 @@ def _value_label(
     locale: str,
     collections: dict[str, CollectionLabel],
     libraries: dict[str, LibraryLabel],
+    sources: dict[str, str],
 ) -> str | None:
     if facet == "collection" and value in collections:
         return collections[value].title(locale)
     if facet == "library" and value in libraries:
         return libraries[value].name(locale)
+    if facet == SOURCE_FACET:
+        return own_source_label(locale) if value == OWN_SOURCE else sources.get(value)
     return None
 
 

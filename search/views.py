@@ -12,8 +12,10 @@ from repository.i18n import current_locale, localize
 from repository.messages import Message
 from repository.profiles.validation import flatten_errors
 from search.backends import SearchUnavailable
+from search.documents import OWN_SOURCE, SOURCE_FACET
 from search.engine import search_backend
-from search.query import CursorInvalid, encode_cursor
+from search.harvested import is_harvested_id
+from search.query import CursorInvalid, Hit, Origin, encode_cursor
 from search.record_page import field_links, related_records
 from search.request_schema import parse_search_args
 from search.schemas import MAX_SUGGEST_PREFIX, SuggestArgsSchema
@@ -30,9 +32,16 @@ def search_url(*, toggle: str | None = None, drop: tuple[str, ...] = (), **chang
     """This search's URL with a filter toggled, parameters dropped or changed (page reset)."""
     args = MultiDict(request.args)
     if toggle is not None:
-        filters = args.getlist("f")
-        filters = [f for f in filters if f != toggle] if toggle in filters else [*filters, toggle]
-        args.setlist("f", filters)
+        name, _, value = toggle.partition(":")
+        sources = args.getlist(SOURCE_FACET)
+        if name == SOURCE_FACET and value in sources:  # chosen as ?source=slug
+            args.setlist(SOURCE_FACET, [s for s in sources if s != value])
+        else:
+            filters = args.getlist("f")
+            filters = (
+                [f for f in filters if f != toggle] if toggle in filters else [*filters, toggle]
+            )
+            args.setlist("f", filters)
     for key in drop:
         args.pop(key, None)
     if "page" not in changes:
@@ -43,6 +52,17 @@ def search_url(*, toggle: str | None = None, drop: tuple[str, ...] = (), **chang
         else:
             args[key] = value
     return url_for("search.search_page", **args.to_dict(flat=False))
+
+
+@blueprint.app_template_global()
+def export_arguments() -> MultiDict:
+    """This search's parameters for its export links: a ``source`` chosen as ``?source=slug``
+    goes as the facet filter ``f=source:slug`` (the export's address has its own source)."""
+    args = MultiDict(request.args)
+    chosen = args.poplist(SOURCE_FACET)
+    for slug in chosen:
+        args.add("f", f"{SOURCE_FACET}:{slug}")
+    return args
 
 
 @blueprint.app_context_processor
@@ -174,6 +194,8 @@ def search_document(outcome: SearchOutcome, locale: str) -> dict[str, Any]:
 
 
 def _hit_document(hit, outcome: SearchOutcome, locale: str, urls: _RecordUrls) -> dict[str, Any]:
+    if hit.harvested:
+        return _harvested_hit_document(hit, outcome, urls)
     collection = outcome.collections.get(hit.collection)
     return {
         "id": hit.id,
@@ -189,7 +211,50 @@ def _hit_document(hit, outcome: SearchOutcome, locale: str, urls: _RecordUrls) -
         "thumbnail": urls.thumbnail(hit.thumbnail) if hit.thumbnail else None,
         "url": urls.page(hit.id),
         "json_url": urls.json(hit.id),
+        "kind": hit.kind,
+        "source": OWN_SOURCE,
+        "also_in": [_origin_document(origin, outcome) for origin in hit.origins],
     }
+
+
+def _harvested_hit_document(hit: Hit, outcome: SearchOutcome, urls: _RecordUrls) -> dict[str, Any]:
+    """A harvested record's hit: its page here, its source and its original page there."""
+    origin = hit.origins[0] if hit.origins else None
+    return {
+        "id": hit.id,
+        "title": hit.title,
+        "title_html": str(hit.title_html),
+        "snippet": str(hit.snippet),
+        "collection": None,
+        "collection_title": None,
+        "library": hit.libraries[0] if hit.libraries else None,
+        "libraries": list(hit.libraries),
+        "local_id": hit.local_id,
+        "years": [hit.year_start, hit.year_end] if hit.year_start is not None else None,
+        "thumbnail": hit.thumbnail_url,
+        "url": urls.harvested(hit.id),
+        "json_url": None,
+        "kind": hit.kind,
+        "source": origin.source if origin else None,
+        "source_name": source_name(origin, outcome) if origin else None,
+        "original_url": origin.url if origin else None,
+        "also_in": [],
+    }
+
+
+def _origin_document(origin: Origin, outcome: SearchOutcome) -> dict[str, Any]:
+    return {
+        "id": origin.id,
+        "source": origin.source,
+        "source_name": source_name(origin, outcome),
+        "url": origin.url,
+    }
+
+
+@blueprint.app_template_global()
+def source_name(origin: Origin, outcome: SearchOutcome) -> str:
+    """The source's name as it is now, or as it was when the record was indexed."""
+    return outcome.sources.get(origin.source) or origin.name
 
 
 class _RecordUrls:
@@ -201,12 +266,20 @@ class _RecordUrls:
         self._page = url_for("public.record", public_id=self._SLOT, _external=True)
         self._json = url_for("public.record_json", public_id=self._SLOT, _external=True)
         self._thumbnail = url_for("ingest.thumbnail", asset_id=self._SLOT, size=200, _external=True)
+        self._harvested = ""  # made when a harvested hit first needs it
 
     def page(self, record_id: str) -> str:
         return self._page.replace(self._SLOT, record_id)
 
     def json(self, record_id: str) -> str:
         return self._json.replace(self._SLOT, record_id)
+
+    def harvested(self, public_id: str) -> str:
+        if not self._harvested:
+            self._harvested = url_for(
+                "public.harvested_record", public_id=self._SLOT, _external=True
+            )
+        return self._harvested.replace(self._SLOT, public_id)
 
     def thumbnail(self, asset_id: str) -> str:
         return self._thumbnail.replace(self._SLOT, asset_id)
@@ -227,7 +300,10 @@ def suggest_api() -> Response | tuple[Response, int]:
                 "id": s.id,
                 "title": s.title,
                 "collection": s.collection,
-                "url": url_for("public.record", public_id=s.id),
+                "url": url_for(
+                    "public.harvested_record" if is_harvested_id(s.id) else "public.record",
+                    public_id=s.id,
+                ),
             }
             for s in suggestions
         ]

@@ -45,6 +45,7 @@ def test_every_documented_parameter_is_accepted(client, spec, herbarium):
     examples = {
         "q": "虎",
         "f": "kingdom:动物",
+        "source": "huiku",
         "collection": "changbai",
         "from": "1900",
         "to": "2100",
