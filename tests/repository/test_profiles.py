@@ -109,7 +109,7 @@ def test_line_breaks_are_refused_in_one_line_fields_but_kept_in_paragraphs():
 def test_metadata_that_is_not_an_object_is_refused_with_a_message():
     with pytest.raises(MetadataInvalid) as caught:
         NATURAL.validate(["local_id", "A-1"])
-    assert caught.value.errors["_"][0].zh == "元数据应为对象"
+    assert caught.value.errors["_"][0].zh == "metadata 应为 JSON 对象"
 
 
 def test_year_fields_take_four_digits():
