@@ -25,7 +25,7 @@ SOURCE_FACET = "source"
 #: The source facet's value for this repository's own (contributed) records.
 OWN_SOURCE = "huiku"
 #: A filter-only field (never shown as a facet): "record" or "harvested", so exports of search
-#: results can keep to contributed records whatever source filter the search has.
+#: results can leave harvested records out whatever source filter the search has.
 KIND_FIELD = "kind"
 
 

@@ -22,6 +22,7 @@ from repository.profiles.validation import flatten_errors
 from repository.record_sources import FoundRecords, register_record_source
 from search.documents import KIND_FIELD
 from search.engine import search_backend
+from search.harvested import HARVESTED
 from search.query import SearchRequest
 from search.request_schema import parse_search_args
 from search.service import UnknownCollection, public_collection_labels
@@ -46,9 +47,9 @@ def _request(arguments: Mapping[str, list[str]]) -> SearchRequest:
     if parsed.collection and parsed.collection not in public_collection_labels():
         raise SearchArgumentsInvalid(UnknownCollection(parsed.collection).message)
     # Harvested records are other repositories' and never exported as this one's: whatever
-    # the source filter, only contributed records (the filter-only "kind" field) are read.
-    filters = {**parsed.filters, KIND_FIELD: ("record",)}
-    return replace(parsed, filters=filters, page=1, per_page=PAGE, after=None, facet_size=0)
+    # the source filter, they are left out of the matches and of their count.
+    without = {KIND_FIELD: (HARVESTED,)}
+    return replace(parsed, without=without, page=1, per_page=PAGE, after=None, facet_size=0)
 
 
 def _pairs(arguments: Mapping[str, list[str]]) -> Iterator[tuple[str, str]]:

@@ -41,6 +41,10 @@ class SearchRequest:
     after: tuple[Any, ...] | None = None  # a cursor from a previous result's ``next_after``
     facet_size: int = 20
     relaxed: bool = False  # match most of the words, not all (search.relaxed); set by the service
+    #: Documents holding any of these facet (or filter-only field) values are left out of hits
+    #: and counts alike: exports leave harvested records out this way (search.exports), which
+    #: works on an index built before contributed documents carried the field.
+    without: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @cached_property
     def query(self) -> ParsedQuery:

@@ -97,8 +97,10 @@ def _main_query(
     year_from: int | None,
     year_to: int | None,
     relaxation: Relaxation | None = None,
+    without: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
-    """Words and years narrow hits and facet counts alike (unlike facet filters).
+    """Words, years and left-out values narrow hits and facet counts alike (unlike facet
+    filters).
 
     With a ``relaxation`` (search.relaxed) most of its units must match, and records matching
     every word get a constant above any other score."""
@@ -116,6 +118,11 @@ def _main_query(
         }
     if parsed.excluded:
         clauses["must_not"] = [_term_clause(term, pinyin=False) for term in parsed.excluded]
+    if without:
+        clauses["must_not"] = [
+            *clauses.get("must_not", ()),
+            *({"terms": {facet_field(name): list(values)}} for name, values in without.items()),
+        ]
     years = []
     if year_from is not None:  # the record's range overlaps the asked one; undated ones drop out
         years.append({"range": {"year_end": {"gte": year_from}}})
@@ -177,6 +184,7 @@ def build_query_body(request: SearchRequest) -> dict[str, Any]:
             request.year_from,
             request.year_to,
             relax(request.query) if request.relaxed else None,
+            request.without,
         ),
         "sort": sort,
         "track_total_hits": True,

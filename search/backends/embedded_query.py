@@ -141,6 +141,12 @@ def collect_matches(
         if excluded:
             conditions.append("d.doc NOT IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
             parameters.append(_any_of(excluded))
+    for name, values in request.without.items():
+        conditions.append(
+            "d.doc NOT IN (SELECT doc FROM facets WHERE name = ? AND value IN "
+            f"({', '.join('?' * len(values))}))"
+        )
+        parameters += [name, *values]
     if request.year_from is not None:
         conditions.append("d.year_end >= ?")
         parameters.append(request.year_from)

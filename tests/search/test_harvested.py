@@ -324,6 +324,19 @@ class TestReindex:
         assert harvested.public_id not in report.missing
 
 
+def test_leaving_harvested_records_out_keeps_documents_indexed_before_the_kind_field(
+    empty_backend,
+):
+    """An index built before documents said their kind still exports its contributed records."""
+    from tests.search.corpus import corpus_documents
+
+    older = corpus_documents()[0]
+    del older["facets"]["kind"]
+    empty_backend.apply([older], refresh=True)
+    without = {"kind": ("harvested",)}
+    assert found(empty_backend, "人参", without=without) == [older["id"]]
+
+
 class TestExports:
     def test_search_results_export_only_contributed_records(
         self, client, app_backend, make_collection, make_record, make_source, harvest
