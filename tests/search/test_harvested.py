@@ -135,6 +135,15 @@ class TestFinding:
         assert f'src="{harvested.thumbnail_url}"' in page
         assert "吉林古籍数字化平台" in page and "吉林省图书馆" in page
 
+    def test_a_title_suggestion_leads_to_the_harvested_records_page(
+        self, client, app_backend, make_source, harvest
+    ):
+        harvested = harvest(make_source(), "满文老档")
+        (suggestion,) = client.get("/api/suggest?q=满文").get_json()["suggestions"]
+        assert suggestion["id"] == harvested.public_id
+        assert suggestion["url"] == f"/harvested/{harvested.public_id}"
+        assert suggestion["collection"] == ""
+
 
 class TestSourceFacet:
     @pytest.fixture
