@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from harvest.mapping import Mapped, MappingFailed
 from harvest.runs import add_error
-from ingest.duplicates.harvested import queue_harvested, rematch_harvested
+from ingest.duplicates.harvested import queue_harvested_page, rematch_page
 from repository.extensions import db
 from repository.models.base import utcnow
 from repository.models.harvest import HarvestedRecord, HarvestRun, HarvestSource, SourceKind
@@ -79,14 +79,17 @@ def store_page(source: HarvestSource, run: HarvestRun, page: Page) -> None:
         )
     }
     now = utcnow()
+    changed: list[HarvestedRecord] = []  # new or updated: matched again, indexed again
+    gone: list[HarvestedRecord] = []  # deleted at the source now
+    seen: list[int] = []  # stored before and unchanged: only seen again
     for identifier, item in latest.items():
         record = existing.get(identifier)
         if item.deleted:
             if record is not None and not record.deleted:
                 _delete(record, item.datestamp, now)
-                run.deleted += 1
+                gone.append(record)
             elif record is not None:
-                record.harvested_at = now
+                seen.append(record.id)
             continue
         try:
             assert item.mapped is not None
@@ -96,25 +99,38 @@ def store_page(source: HarvestSource, run: HarvestRun, page: Page) -> None:
             reason = str(error) if isinstance(error, MappingFailed) else repr(error)[:300]
             add_error(run, identifier, reason)
             if record is not None:  # kept as it was, not taken for gone from the source
-                record.harvested_at = now
+                seen.append(record.id)
             continue
         for warning in mapped.warnings:
             add_error(run, identifier, warning)
         if record is None:
             record = HarvestedRecord(source_id=source.id, identifier=identifier, harvested_at=now)
             db.session.add(record)
-            _apply(record, mapped, item.datestamp, now)
-            db.session.flush()
             run.created += 1
         elif record.deleted or _differs(record, mapped, item.datestamp):
-            _apply(record, mapped, item.datestamp, now)
             run.updated += 1
         else:
-            record.harvested_at = now
+            seen.append(record.id)
             continue
-        rematch_harvested(record, queue_self=False)
-        queue_harvested(record, "upsert")
+        _apply(record, mapped, item.datestamp, now)
+        changed.append(record)
+    run.deleted += len(gone)
+    if seen:
+        db.session.execute(
+            update(HarvestedRecord)
+            .where(HarvestedRecord.id.in_(seen))
+            .values(harvested_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    _matched_and_queued(changed, gone)
+
+
+def _matched_and_queued(changed: list[HarvestedRecord], gone: list[HarvestedRecord]) -> None:
+    """Store the records (new ones in batched INSERTs), match them all at once (a deleted
+    record matches nothing) and queue them for the index in one INSERT."""
     db.session.flush()
+    rematch_page([*changed, *gone], queue_self=False)
+    queue_harvested_page([(r, "upsert") for r in changed] + [(r, "delete") for r in gone])
 
 
 def finish_listing(source: HarvestSource, run: HarvestRun) -> None:
@@ -137,6 +153,7 @@ def mark_unseen_deleted(source: HarvestSource, since: datetime) -> int:
     now = utcnow()
     for record in gone:
         _delete(record, record.datestamp, now)
+    _matched_and_queued([], list(gone))
     return len(gone)
 
 
@@ -145,8 +162,6 @@ def _delete(record: HarvestedRecord, datestamp: str, now: datetime) -> None:
     record.datestamp = datestamp or record.datestamp
     record.updated_at = now
     record.harvested_at = now
-    rematch_harvested(record, queue_self=False)  # a deleted record matches nothing
-    queue_harvested(record, "delete")
 
 
 def _apply(record: HarvestedRecord, mapped: Mapped, datestamp: str, now: datetime) -> None:

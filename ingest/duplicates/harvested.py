@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import selectinload
 
 from ingest.duplicates.keys import MatchKeys, match_keys, reasons_for
 from repository.extensions import db
@@ -27,40 +28,52 @@ from repository.transactions import INDEX_TASKS_QUEUED
 #: The index merges the two only while the contributed record is public.
 MATCHED_STATUSES = (RecordStatus.DRAFT, RecordStatus.SUBMITTED, RecordStatus.PUBLISHED)
 MAX_MATCHES = 50
+#: Harvested records matched in one go (bounds the statements' parameters).
+PAGE_CHUNK = 1000
 
 
 def harvested_keys(harvested: HarvestedRecord) -> MatchKeys:
     return match_keys(get_profile("generic"), harvested.metadata_ or {})
 
 
-def store_harvested_keys(harvested: HarvestedRecord, keys: MatchKeys | None) -> None:
-    """Bring the record's ``harvested_key`` rows in line with its keys (None: no rows)."""
-    wanted: set[tuple[str, str]] = set()
-    if keys is not None:
-        wanted = {("name", n) for n in keys.names} | {("place", p) for p in keys.places}
-        if keys.taxon:
-            wanted.add(("taxon", keys.taxon))
-    stored = {
-        (row.kind, row.key): row.id
-        for row in db.session.scalars(
-            select(HarvestedKey).where(HarvestedKey.harvested_id == harvested.id)
-        )
-    }
-    stale = [row_id for pair, row_id in stored.items() if pair not in wanted]
-    if stale:
-        db.session.execute(delete(HarvestedKey).where(HarvestedKey.id.in_(stale)))
-    for kind, key in sorted(wanted - stored.keys()):
-        db.session.add(HarvestedKey(harvested_id=harvested.id, kind=kind, key=key))
-
-
 def rematch_harvested(harvested: HarvestedRecord, *, queue_self: bool = True) -> None:
     """Store the harvested record's keys and find the contributed record it describes, if any
     (a deleted one matches nothing); queue the index work a changed match needs (the harvested
     record's own only with ``queue_self``: a harvest queues it anyway)."""
-    keys = None if harvested.deleted else harvested_keys(harvested)
-    store_harvested_keys(harvested, keys)
-    found = _best_contributed(keys) if keys is not None else None
-    _set_match(harvested, found.id if found is not None else None, queue_self=queue_self)
+    rematch_page([harvested], queue_self=queue_self)
+
+
+def rematch_page(records: Sequence[HarvestedRecord], *, queue_self: bool = True) -> None:
+    """``rematch_harvested`` for a page of records (flushed: they have ids) in a few
+    statements whatever their number, so a harvest costs little more per record than reading
+    it: their keys are replaced by one DELETE and one INSERT, and all of them are looked up in
+    ``duplicate_key`` at once."""
+    for start in range(0, len(records), PAGE_CHUNK):
+        chunk = records[start : start + PAGE_CHUNK]
+        keys = {record.id: None if record.deleted else harvested_keys(record) for record in chunk}
+        _replace_keys(keys)
+        found = _best_contributed(keys)
+        _set_matches(chunk, found, queue_self=queue_self)
+
+
+def _replace_keys(keys: dict[int, MatchKeys | None]) -> None:
+    """The records' ``harvested_key`` rows, replaced by their keys (None: no rows)."""
+    db.session.execute(delete(HarvestedKey).where(HarvestedKey.harvested_id.in_(list(keys))))
+    rows = [
+        {"harvested_id": harvested_id, "kind": kind, "key": key}
+        for harvested_id, record_keys in keys.items()
+        if record_keys is not None
+        for kind, key in sorted(_key_pairs(record_keys))
+    ]
+    if rows:
+        db.session.execute(insert(HarvestedKey), rows)
+
+
+def _key_pairs(keys: MatchKeys) -> set[tuple[str, str]]:
+    pairs = {("name", n) for n in keys.names} | {("place", p) for p in keys.places}
+    if keys.taxon:
+        pairs.add(("taxon", keys.taxon))
+    return pairs
 
 
 def match_contributed(record: Record, keys: MatchKeys) -> None:
@@ -135,71 +148,132 @@ def _stored_keys(harvested: HarvestedRecord) -> MatchKeys:
     )
 
 
-def _best_contributed(keys: MatchKeys) -> Record | None:
-    """The contributed record the keys describe: a published one before others, then the
-    oldest."""
-    wanted = sorted(keys.names | ({keys.taxon} if keys.taxon else set()))
-    if not wanted:
-        return None
+def _looked_up(keys: MatchKeys) -> set[str]:
+    """The keys a match is found by: names and the scientific name (places only confirm)."""
+    return set(keys.names) | ({keys.taxon} if keys.taxon else set())
+
+
+def _best_contributed(keys: dict[int, MatchKeys | None]) -> dict[int, int]:
+    """For each harvested record (by id), the contributed record its keys describe: a
+    published one before others, then the oldest. One look-up for all the keys; as for a single
+    record, only the ``MAX_MATCHES`` oldest records sharing a key are compared."""
+    present = {hid: record_keys for hid, record_keys in keys.items() if record_keys is not None}
+    wanted = {hid: _looked_up(record_keys) for hid, record_keys in present.items()}
+    every_key = sorted(set().union(*wanted.values()))
+    if not every_key:
+        return {}
     collections = list(db.session.scalars(select(Collection.id)))
     if not collections:
-        return None
-    ids = list(
-        db.session.scalars(
-            select(DuplicateKey.record_id)
-            .join(Record, Record.id == DuplicateKey.record_id)
-            .where(
-                DuplicateKey.collection_id.in_(collections),
-                DuplicateKey.key.in_(wanted),
-                Record.status.in_(MATCHED_STATUSES),
-            )
-            .distinct()
-            .order_by(DuplicateKey.record_id)
-            .limit(MAX_MATCHES)
+        return {}
+    pairs = (
+        select(DuplicateKey.key, DuplicateKey.record_id)
+        .join(Record, Record.id == DuplicateKey.record_id)
+        .where(
+            DuplicateKey.collection_id.in_(collections),
+            DuplicateKey.key.in_(every_key),
+            Record.status.in_(MATCHED_STATUSES),
         )
+        .distinct()
+        .subquery()
     )
+    ranked = select(
+        pairs.c.key,
+        pairs.c.record_id,
+        func.row_number().over(partition_by=pairs.c.key, order_by=pairs.c.record_id).label("n"),
+    ).subquery()
+    sharing: dict[str, set[int]] = {}
+    for key, record_id in db.session.execute(
+        select(ranked.c.key, ranked.c.record_id).where(ranked.c.n <= MAX_MATCHES)
+    ):
+        sharing.setdefault(key, set()).add(record_id)
+    # The oldest MAX_MATCHES of the records sharing any key are among each key's oldest.
+    candidates = {
+        hid: sorted(set().union(*(sharing.get(key, set()) for key in looked_up)))[:MAX_MATCHES]
+        for hid, looked_up in wanted.items()
+    }
+    ids = set().union(*candidates.values())
     if not ids:
-        return None
-    records = db.session.scalars(select(Record).where(Record.id.in_(ids))).all()
-    alike = [
-        record
-        for record in records
-        if reasons_for(keys, match_keys(record.collection.profile, record.metadata_)) is not None
-    ]
-    alike.sort(key=lambda r: (r.status is not RecordStatus.PUBLISHED, r.id))
-    return alike[0] if alike else None
+        return {}
+    contributed = {
+        record.id: record
+        for record in db.session.scalars(
+            select(Record).where(Record.id.in_(ids)).options(selectinload(Record.collection))
+        )
+    }
+    their_keys = {
+        record.id: match_keys(record.collection.profile, record.metadata_)
+        for record in contributed.values()
+    }
+    found: dict[int, int] = {}
+    for hid, record_ids in candidates.items():
+        alike = [
+            contributed[record_id]
+            for record_id in record_ids
+            if record_id in contributed
+            and reasons_for(present[hid], their_keys[record_id]) is not None
+        ]
+        alike.sort(key=lambda r: (r.status is not RecordStatus.PUBLISHED, r.id))
+        if alike:
+            found[hid] = alike[0].id
+    return found
 
 
-def _set_match(
-    harvested: HarvestedRecord, record_id: int | None, *, queue_self: bool = True
+def _set_matches(
+    records: Sequence[HarvestedRecord], found: dict[int, int], *, queue_self: bool
 ) -> None:
-    """Change the match and queue both sides (and the side it left) for the index."""
-    before = harvested.matched_record_id
-    if before == record_id:
-        return
-    harvested.matched_record_id = record_id
+    """Change the matches and queue both sides (and the sides they left) for the index, in
+    one look-up and one INSERT."""
+    changed: list[HarvestedRecord] = []
+    contributed: set[int] = set()
+    for harvested in records:
+        record_id = found.get(harvested.id)
+        before = harvested.matched_record_id
+        if before == record_id:
+            continue
+        harvested.matched_record_id = record_id
+        changed.append(harvested)
+        contributed.update(other for other in (before, record_id) if other is not None)
     if queue_self:
-        queue_harvested(harvested, "delete" if harvested.deleted else "upsert")
-    queue_contributed(record_id for record_id in (before, record_id) if record_id is not None)
+        queue_harvested_page([(h, "delete" if h.deleted else "upsert") for h in changed])
+    queue_contributed(contributed)
+
+
+def _set_match(harvested: HarvestedRecord, record_id: int | None) -> None:
+    """Change the match and queue both sides (and the side it left) for the index."""
+    _set_matches([harvested], {harvested.id: record_id} if record_id else {}, queue_self=True)
 
 
 def queue_harvested(harvested: HarvestedRecord, action: str) -> None:
-    db.session.add(
-        IndexTask(record_id=harvested.id, record_public_id=harvested.public_id, action=action)
-    )
-    db.session.info[INDEX_TASKS_QUEUED] = True
+    queue_harvested_page([(harvested, action)])
+
+
+def queue_harvested_page(queued: Sequence[tuple[HarvestedRecord, str]]) -> None:
+    """Outbox rows for harvested records (flushed: they have ids), in one INSERT."""
+    _queue([(harvested.id, harvested.public_id, action) for harvested, action in queued])
 
 
 def queue_contributed(record_ids: Iterable[int]) -> None:
     """Index again the public ones of these contributed records (their documents carry the
     origins of the harvested records they match)."""
-    ids = list(record_ids)
+    ids = sorted(set(record_ids))
     if not ids:
         return
-    for record_id, public_id in db.session.execute(
+    rows = db.session.execute(
         select(Record.id, Record.public_id).where(
             Record.id.in_(ids), Record.status == RecordStatus.PUBLISHED
         )
-    ):
-        db.session.add(IndexTask(record_id=record_id, record_public_id=public_id, action="upsert"))
-        db.session.info[INDEX_TASKS_QUEUED] = True
+    )
+    _queue([(record_id, public_id, "upsert") for record_id, public_id in rows])
+
+
+def _queue(rows: Sequence[tuple[int, str, str]]) -> None:
+    if not rows:
+        return
+    db.session.execute(
+        insert(IndexTask),
+        [
+            {"record_id": record_id, "record_public_id": public_id, "action": action}
+            for record_id, public_id, action in rows
+        ],
+    )
+    db.session.info[INDEX_TASKS_QUEUED] = True
