@@ -1,12 +1,16 @@
-"""Range requests for a recording's playable copy through nginx (the app answers with
-``X-Accel-Redirect``, nginx sends the bytes) against nginx sending the same file as a static
-file: what seeking costs a player once Huiku is behind nginx.
+"""Range requests for a recording's playable copy: through the nginx profile of
+docs/nginx-iiif.conf (the kept file sent by ``try_files``, no Python), through nginx with
+``X-Accel-Redirect`` (Huiku answers each request, nginx sends the bytes), and from nginx as a
+plain static file: what seeking costs a player once Huiku is behind nginx.
 
 A 20-second 720p H.264/AAC MP4 is saved with a published record (its copy built), Huiku is
-served by gunicorn (2 workers) behind Debian's nginx (tests/media/nginx_media.py). Each side
-gets the same seeded list of 64 KB ranges over one keep-alive connection, the sides
-alternating request by request after a warm-up. Reported: p50/p95 milliseconds per request
-and the ratio of the static p50 to the proxied p50 (how close to nginx alone).
+served by gunicorn (2 workers, ``HUIKU_IIIF_PUBLIC_ANSWERS=1``) behind Debian's nginx: the
+documented profile (tests/iiif/nginx_profile.py, its local-disk server) and the X-Accel setup
+of docs/media.md (tests/media/nginx_media.py). The first request through the profile reaches
+Huiku, which keeps the file under its URL; the warm-up takes that one. Each side then gets the
+same seeded list of 64 KB ranges over one keep-alive connection, the sides alternating request
+by request. Reported: p50/p95 milliseconds per request, requests/s, and the ratio of the
+static p50 to each side's p50 (1.0: as fast as nginx alone), with the load average.
 
     .venv/bin/python bench/media_ranges.py [--requests 500] [--output FILE]
 """
@@ -52,6 +56,33 @@ def fetch(connection: http.client.HTTPConnection, path: str, start: int) -> floa
     return elapsed
 
 
+def gunicorn(root: Path, port: int, environment: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            str(REPO / ".venv/bin/gunicorn"),
+            *("--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"),
+            "repository.app:create_app()",
+        ],
+        env={**os.environ, "HUIKU_INSTANCE_PATH": str(root), **environment},
+        cwd=REPO,
+    )
+
+
+def wait_for(port: int, seconds: float = 120) -> None:
+    """Until gunicorn's workers answer (slow to start on a busy machine)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", "/robots.txt")
+            connection.getresponse().read()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def prepare(root: Path) -> tuple[str, str, Path]:
     """An instance with one published record holding the clip; its id and play file."""
     from flask_migrate import upgrade
@@ -77,7 +108,8 @@ def prepare(root: Path) -> tuple[str, str, Path]:
     (root / "huiku.cfg").write_text(
         f"DATABASE_URL = 'sqlite:///{root / 'huiku.sqlite3'}'\n"
         f"STORAGE_ROOT = '{root / 'storage'}'\n"
-        "MEDIA_X_ACCEL_PREFIX = '/_media/'\nSECRET_KEY = 'bench'\n"
+        f"IIIF_CACHE_ROOT = '{root / 'iiif-cache'}'\nIIIF_PUBLIC_ANSWERS = True\n"
+        "SECRET_KEY = 'bench'\n"
     )
     os.environ["HUIKU_INSTANCE_PATH"] = str(root)
     app = create_app({"TASKS_IMMEDIATE": True})
@@ -109,44 +141,60 @@ def main() -> None:
     parser.add_argument("--output", default=str(REPO / "bench/results/media_ranges.json"))
     options = parser.parse_args()
 
+    from tests.iiif.nginx_profile import Profile, nginx
     from tests.media.nginx_media import free_port, nginx_for_media
 
     load_start = os.getloadavg()
     root = Path(tempfile.mkdtemp(prefix="huiku-ranges-"))
-    recording_id, relative, play = prepare(root)
+    recording_id, _, play = prepare(root)
     size = play.stat().st_size
-    app_port = free_port()
-    server = subprocess.Popen(
-        [
-            str(REPO / ".venv/bin/gunicorn"),
-            *("--workers", "2", "--bind", f"127.0.0.1:{app_port}", "--log-level", "warning"),
-            "repository.app:create_app()",
-        ],
-        env={**os.environ, "HUIKU_INSTANCE_PATH": str(root)},
-        cwd=REPO,
-    )
-    proxied, static = [], []
+    app_port, accel_port = free_port(), free_port()
+    servers = [
+        gunicorn(root, app_port, {}),  # the profile's: only its first request reaches it
+        gunicorn(root, accel_port, {"HUIKU_MEDIA_X_ACCEL_PREFIX": "/_media/"}),
+    ]
+    public = root / "iiif-cache" / "public"
+    ports = {name: free_port() for name in ("disk", "s3", "static")}
+    profile = Profile(app_port, ports["disk"], ports["s3"], public)
+    times: dict[str, list[float]] = {"profile": [], "x_accel": [], "static": []}
+    spent = dict.fromkeys(times, 0.0)
     try:
-        time.sleep(4)
-        with nginx_for_media(root / "nginx", root / "storage", app_port) as (proxy_url, peer_url):
+        wait_for(app_port)
+        wait_for(accel_port)
+        with (
+            nginx_for_media(root / "nginx", root / "storage", accel_port) as (proxy_url, _),
+            nginx(root / "nginx-profile", profile, ports["static"]),
+        ):
+            static = f"127.0.0.1:{ports['static']}"
             sides = {
-                "proxied": (proxy_url, f"/media/{recording_id}/play", proxied),
-                "static": (peer_url, f"/static/{relative}", static),
+                "profile": (f"127.0.0.1:{ports['disk']}", f"/media/{recording_id}/play"),
+                "x_accel": (proxy_url.removeprefix("http://"), f"/media/{recording_id}/play"),
+                # the peer: the very file the profile sends, as a plain static file
+                "static": (
+                    static,
+                    f"/static/media/{recording_id}/play.mp4",
+                ),
             }
             connections = {
-                name: http.client.HTTPConnection(url.removeprefix("http://"), timeout=30)
-                for name, (url, _, _) in sides.items()
+                name: http.client.HTTPConnection(host, timeout=30)
+                for name, (host, _) in sides.items()
             }
+            # The profile's first answer comes from Huiku, which keeps the file under its URL.
+            fetch(connections["profile"], sides["profile"][1], 0)
+            kept = sorted(p.name for p in (public / "media" / recording_id).glob("*"))
+            assert kept == ["play.mp4"], f"the profile kept nothing: {kept}"
             starts = random.Random(19).choices(range(size - CHUNK), k=options.requests + 50)
             for number, start in enumerate(starts):
-                for name, (_, path, times) in sides.items():
+                for name, (_, path) in sides.items():
                     elapsed = fetch(connections[name], path, start)
                     if number >= 50:  # warm-up
-                        times.append(elapsed)
+                        times[name].append(elapsed)
+                        spent[name] += elapsed
     finally:
-        server.terminate()
-        server.wait(timeout=20)
-    ratio = statistics.median(static) / statistics.median(proxied)
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+    static_p50 = statistics.median(times["static"])
     result = {
         "benchmark": "media_ranges",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -159,21 +207,28 @@ def main() -> None:
             "load_average_at_end": os.getloadavg(),
             "note": "a shared machine: other people's work runs on the same cores",
         },
-        "proxied_ms": {
-            "p50": statistics.median(proxied) * 1e3,
-            "p95": percentile(proxied, 0.95) * 1e3,
+        "sides": {
+            "profile": "docs/nginx-iiif.conf, local disk: the kept file by try_files",
+            "x_accel": "nginx asks Huiku, which answers X-Accel-Redirect (docs/media.md)",
+            "static": "nginx sending the same file as a plain static file",
         },
-        "static_ms": {
-            "p50": statistics.median(static) * 1e3,
-            "p95": percentile(static, 0.95) * 1e3,
+        **{
+            f"{name}_ms": {
+                "p50": statistics.median(values) * 1e3,
+                "p95": percentile(values, 0.95) * 1e3,
+            }
+            for name, values in times.items()
         },
-        "ratio_static_over_proxied_p50": ratio,
+        "requests_per_second": {name: len(times[name]) / spent[name] for name in times},
+        "ratio_static_over_profile_p50": static_p50 / statistics.median(times["profile"]),
+        "ratio_static_over_x_accel_p50": static_p50 / statistics.median(times["x_accel"]),
     }
-    print(f"{'':10} {'p50 ms':>8} {'p95 ms':>8}")
-    for name, values in (("proxied", proxied), ("static", static)):
+    print(f"{'':10} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8} {'static÷':>8}")
+    for name, values in times.items():
         shown = milliseconds(values)
-        print(f"{name:10} {shown['p50']:8.2f} {shown['p95']:8.2f}")
-    print(f"static p50 / proxied p50: {ratio:.2f}")
+        rate = result["requests_per_second"][name]
+        ratio = static_p50 / statistics.median(values)
+        print(f"{name:10} {shown['p50']:8.2f} {shown['p95']:8.2f} {rate:8.0f} {ratio:8.2f}")
     Path(options.output).write_text(json.dumps(result, indent=1) + "\n")
 
 

@@ -29,6 +29,7 @@ DEFAULTS = {
     "MAX_RECORDING_BYTES": 2 * 1024 * 1024 * 1024,  # larger than images': a film is big
     "MAX_RECORDING_SECONDS": 4 * 3600,
     "MEDIA_TIMEOUT_SECONDS": 3600,  # one ffmpeg run; a hung process must not hold a worker
+    "MEDIA_X_ACCEL_PREFIX": "",  # e.g. /_media/: nginx sends the files (docs/media.md)
 }
 
 
