@@ -77,6 +77,7 @@ def _template_helpers(app: Flask) -> None:
             ),
             "label": pmessage("recording", "Label"),
             "remove": pmessage("recording", "Remove"),
+            "order": pmessage("recording", "Order"),
             "upload_hint": Message(
                 "Recordings too: MP3, M4A/AAC, WAV, FLAC, MP4, WebM or MOV (audio and video)."
             ),

@@ -186,38 +186,60 @@ def attach_recordings(record: Record, stored: Iterable[StoredRecording]) -> list
 
 @dataclass(frozen=True)
 class RecordingChange:
-    """What the edit form says about a recording the record already has."""
+    """What the edit form says about a recording the record already has; or, with ``image``,
+    where it puts one of the record's images, so the two kinds are ordered together."""
 
     recording_id: str
     label: str
     remove: bool = False
+    position: int | None = None  # 0-based, in the sequence images and recordings share
+    image: bool = False
 
 
 def recording_changes(form: Mapping[str, Any], record: Record) -> list[RecordingChange]:
-    """The edit form's fields for the record's recordings (templates/media/form_recordings.html)."""
+    """The edit form's fields for the record's recordings (templates/media/form_recordings.html),
+    and the order numbers it gives the images (``images-<n>-position``)."""
     removed = set(form.getlist("remove_recording")) if hasattr(form, "getlist") else set()
     changes = []
     for recording in record.recordings:
         label = form.get(f"recording_label-{recording.public_id}")
-        if label is not None or recording.public_id in removed:
+        position = _position(form.get(f"recording_position-{recording.public_id}"))
+        if label is not None or position is not None or recording.public_id in removed:
             changes.append(
                 RecordingChange(
                     recording.public_id,
                     recording.label if label is None else str(label),
                     recording.public_id in removed,
+                    position,
                 )
             )
+    if changes:
+        for key, value in form.items():
+            if key.startswith("images-") and key.endswith("-asset_id"):
+                place = _position(form.get(key.removesuffix("asset_id") + "position"))
+                changes.append(RecordingChange(str(value), "", position=place, image=True))
     return changes
 
 
+def _position(value: Any) -> int | None:
+    """A 1-based order number from the form as a 0-based position; None when not a number
+    (a blank or a wrong box keeps the item where it was)."""
+    try:
+        return max(int(str(value).strip()), 1) - 1
+    except (TypeError, ValueError):
+        return None
+
+
 def change_recordings(record: Record, changes: Iterable[RecordingChange]) -> bool:
-    """Relabel and remove recordings (inside the caller's transaction); whether anything
-    changed. A removed recording's files stay: other records may share the bytes."""
+    """Relabel, reorder and remove recordings (inside the caller's transaction, after the
+    images' own changes); whether anything changed. A removed recording's files stay: other
+    records may share the bytes."""
+    changes = list(changes)
     by_id = {recording.public_id: recording for recording in record.recordings}
     changed = False
     for change in changes:
         recording = by_id.get(change.recording_id)
-        if recording is None:
+        if recording is None or change.image:
             continue
         if change.remove:
             if recording in record.recordings:
@@ -225,7 +247,30 @@ def change_recordings(record: Record, changes: Iterable[RecordingChange]) -> boo
             changed = True
         elif recording.label != change.label.strip()[:300]:
             recording.label, changed = change.label.strip()[:300], True
-    return changed
+    return _reorder(record, changes) or changed
+
+
+def _reorder(record: Record, changes: list[RecordingChange]) -> bool:
+    """Number images and recordings in one sequence, by the form's numbers where it gave them
+    (an image before a recording given the same number), else where they were."""
+    wanted = {(change.image, change.recording_id): change.position for change in changes}
+    if all(position is None for position in wanted.values()):
+        return False
+    items = [(asset, True) for asset in record.assets]
+    items += [(recording, False) for recording in record.recordings]
+
+    def key(item: tuple[Any, bool]) -> tuple[int, int, int]:
+        row, is_image = item
+        position = wanted.get((is_image, row.public_id))
+        return (row.position if position is None else position, 0 if is_image else 1, row.position)
+
+    ordered = sorted(items, key=key)
+    before = {id(row): row.position for row, _ in items}
+    for position, (row, _) in enumerate(ordered):
+        row.position = position
+    record.assets.sort(key=lambda asset: asset.position)
+    record.recordings.sort(key=lambda recording: recording.position)
+    return any(before[id(row)] != row.position for row, _ in items)
 
 
 def _remove_unreferenced(created: list[str]) -> None:

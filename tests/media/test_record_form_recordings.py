@@ -52,3 +52,51 @@ def test_recordings_through_the_form_then_relabelled_and_removed(
     records.publish_record(make_user("admin", library=contributor.library), record)
     manifest = client.get(f"/iiif/3/manifests/{record.public_id}").get_json()
     assert [canvas["label"] for canvas in manifest["items"]] == [{"none": ["二人转《西厢》选段"]}]
+
+
+def test_the_edit_form_orders_images_and_recordings_together(login, make_user, ich, sample):
+    from tests.factories import jpeg_bytes
+
+    browser = login(make_user("contributor"))
+    files = [
+        ("舞台.jpg", jpeg_bytes().getvalue()),
+        ("二人转.mp4", sample("clip.mp4").read_bytes()),
+        ("号子.wav", sample("tone.wav").read_bytes()),
+    ]
+    assert post(browser, files).status_code == 302
+    record = db.session.scalar(select(Record).where(Record.local_id == FIELDS["local_id"]))
+    [photo] = record.assets
+    film, song = record.recordings
+    edit = f"/workspace/records/{record.public_id}/edit"
+    page = browser.get(edit).get_data(as_text=True)
+    assert f'name="recording_position-{film.public_id}" value="2"' in page
+
+    # The sound first, then the photograph, then the video.
+    data = {
+        "csrf_token": csrf_token_from(browser, edit),
+        **FIELDS,
+        "images-0-asset_id": photo.public_id,
+        "images-0-caption": photo.label,
+        "images-0-position": "2",
+        f"recording_label-{film.public_id}": film.label,
+        f"recording_position-{film.public_id}": "3",
+        f"recording_label-{song.public_id}": song.label,
+        f"recording_position-{song.public_id}": "1",
+    }
+    response = browser.post(edit, data=data, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+
+    db.session.expire_all()
+    record = db.session.get(Record, record.id)
+    places = sorted(
+        [(a.position, a.public_id) for a in record.assets]
+        + [(r.position, r.public_id) for r in record.recordings]
+    )
+    assert [public_id for _, public_id in places] == [
+        song.public_id,
+        photo.public_id,
+        film.public_id,
+    ]
+    page = browser.get(edit).get_data(as_text=True)
+    assert f'name="recording_position-{song.public_id}" value="1"' in page
+    assert f'name="recording_position-{film.public_id}" value="3"' in page
