@@ -248,6 +248,10 @@ def _value_label(
         return libraries[value].name(locale)
     if facet == SOURCE_FACET:
         return own_source_label(locale) if value == OWN_SOURCE else sources.get(value)
+    if facet == "media":
+        from repository.media.discovery import media_kind_label
+
+        return media_kind_label(value, locale)
     return None
 
 

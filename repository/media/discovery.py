@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from repository.extensions import db
@@ -13,6 +15,17 @@ from repository.models import Record
 
 #: The facet's values, in the order they are listed.
 KINDS = ("audio", "video")
+#: How they read on the search page and in the API's facet labels.
+KIND_LABELS = {"audio": _l("Has audio"), "video": _l("Has video")}
+
+
+def media_kind_label(value: str, locale: str) -> str | None:
+    """A value of the ``media`` facet in the reader's language; None for an unknown value."""
+    label = KIND_LABELS.get(value)
+    if label is None:
+        return None
+    with force_locale(locale):
+        return str(label)
 
 
 def media_kinds(record: Record) -> tuple[str, ...]:

@@ -26,6 +26,12 @@ def test_the_media_facet_and_the_hit_picture(client, record_with, sample):
     found = {hit["id"]: hit for hit in answer["hits"]}
     assert film.public_id in found and not {song.public_id, photo.public_id} & set(found)
     assert "media" in {facet["name"] for facet in answer["facets"]}
+    for lang, video in (("en", "Has video"), ("zh", "有视频")):
+        labelled = client.get(
+            "/api/search", query_string={"f": "media:video", "lang": lang}
+        ).get_json()
+        [media] = [facet for facet in labelled["facets"] if facet["name"] == "media"]
+        assert {value["value"]: value["label"] for value in media["values"]}["video"] == video
     hit = found[film.public_id]
     picture = client.get(hit["thumbnail"].removeprefix("http://huiku.test"))
     assert picture.status_code == 200 and picture.mimetype == "image/jpeg"
