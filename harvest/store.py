@@ -10,18 +10,25 @@ named in the run's errors; the others of the page are stored.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from harvest.mapping import Mapped, MappingFailed
 from harvest.runs import add_error
-from ingest.duplicates.harvested import queue_harvested_page, rematch_page
+from ingest.duplicates.harvested import keep_new_matches, new_matches, queue_index, rematch_page
 from repository.extensions import db
 from repository.models.base import utcnow
-from repository.models.harvest import HarvestedRecord, HarvestRun, HarvestSource, SourceKind
+from repository.models.harvest import (
+    HarvestedRecord,
+    HarvestRun,
+    HarvestSource,
+    SourceKind,
+    new_harvested_id,
+)
 
 IDENTIFIER_LENGTH = 500
 #: A run's message while a Collection walk stopped short of its end (so nothing is deleted).
@@ -79,7 +86,9 @@ def store_page(source: HarvestSource, run: HarvestRun, page: Page) -> None:
         )
     }
     now = utcnow()
-    changed: list[HarvestedRecord] = []  # new or updated: matched again, indexed again
+    source_id = source.id
+    fresh: list[dict[str, Any]] = []  # new: inserted in one statement, with their match
+    changed: list[HarvestedRecord] = []  # updated: matched again, indexed again
     gone: list[HarvestedRecord] = []  # deleted at the source now
     seen: list[int] = []  # stored before and unchanged: only seen again
     for identifier, item in latest.items():
@@ -104,16 +113,14 @@ def store_page(source: HarvestSource, run: HarvestRun, page: Page) -> None:
         for warning in mapped.warnings:
             add_error(run, identifier, warning)
         if record is None:
-            record = HarvestedRecord(source_id=source.id, identifier=identifier, harvested_at=now)
-            db.session.add(record)
+            fresh.append(_new_row(source_id, identifier, mapped, item.datestamp, now))
             run.created += 1
         elif record.deleted or _differs(record, mapped, item.datestamp):
+            _apply(record, mapped, item.datestamp, now)
+            changed.append(record)
             run.updated += 1
         else:
             seen.append(record.id)
-            continue
-        _apply(record, mapped, item.datestamp, now)
-        changed.append(record)
     run.deleted += len(gone)
     if seen:
         db.session.execute(
@@ -122,15 +129,65 @@ def store_page(source: HarvestSource, run: HarvestRun, page: Page) -> None:
             .values(harvested_at=now)
             .execution_options(synchronize_session=False)
         )
-    _matched_and_queued(changed, gone)
+    _matched_and_queued(changed, gone, _inserted(fresh))
 
 
-def _matched_and_queued(changed: list[HarvestedRecord], gone: list[HarvestedRecord]) -> None:
-    """Store the records (new ones in batched INSERTs), match them all at once (a deleted
-    record matches nothing) and queue them for the index in one INSERT."""
+def _new_row(
+    source_id: int, identifier: str, mapped: Mapped, datestamp: str, now: datetime
+) -> dict[str, Any]:
+    """A new record's row: what ``_apply`` sets, for an INSERT of the page's new records."""
+    return {
+        "public_id": new_harvested_id(),
+        "source_id": source_id,
+        "identifier": identifier,
+        "deleted": False,
+        "datestamp": datestamp[:64],
+        "metadata_": mapped.metadata,
+        "title": mapped.title,
+        "year_start": mapped.year_start,
+        "year_end": mapped.year_end,
+        "original_url": mapped.original_url,
+        "thumbnail_url": mapped.thumbnail_url,
+        "manifest_url": mapped.manifest_url,
+        "updated_at": now,
+        "harvested_at": now,
+    }
+
+
+def _inserted(rows: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """Insert the page's new records, each with the contributed record it matches, and their
+    keys; their (id, public id)."""
+    if not rows:
+        return []
+    matches = new_matches([row["metadata_"] for row in rows])
+    for row, (_keys, match) in zip(rows, matches, strict=True):
+        row["matched_record_id"] = match
+    stored = db.session.execute(
+        insert(HarvestedRecord).returning(
+            HarvestedRecord.id, HarvestedRecord.public_id, sort_by_parameter_order=True
+        ),
+        rows,
+    ).all()
+    keep_new_matches(
+        [(row.id, keys, match) for row, (keys, match) in zip(stored, matches, strict=True)]
+    )
+    return [(row.id, row.public_id) for row in stored]
+
+
+def _matched_and_queued(
+    changed: list[HarvestedRecord],
+    gone: list[HarvestedRecord],
+    inserted: Sequence[tuple[int, str]] = (),
+) -> None:
+    """Store the changed records, match them all at once (a deleted record matches nothing)
+    and queue them, and the new ones, for the index in one INSERT."""
     db.session.flush()
     rematch_page([*changed, *gone], queue_self=False)
-    queue_harvested_page([(r, "upsert") for r in changed] + [(r, "delete") for r in gone])
+    queue_index(
+        [(record_id, public_id, "upsert") for record_id, public_id in inserted]
+        + [(r.id, r.public_id, "upsert") for r in changed]
+        + [(r.id, r.public_id, "delete") for r in gone]
+    )
 
 
 def finish_listing(source: HarvestSource, run: HarvestRun) -> None:

@@ -11,7 +11,8 @@ whenever a match starts, ends or moves, both sides are queued for the index.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import selectinload
@@ -56,9 +57,34 @@ def rematch_page(records: Sequence[HarvestedRecord], *, queue_self: bool = True)
         _set_matches(chunk, found, queue_self=queue_self)
 
 
+def new_matches(metadata: Sequence[Mapping[str, Any]]) -> list[tuple[MatchKeys, int | None]]:
+    """The keys and the matched contributed record (or None) of records about to be stored
+    for the first time, in one look-up: a new record is inserted with its match."""
+    keys = [match_keys(get_profile("generic"), each or {}) for each in metadata]
+    found: dict[int, int] = {}
+    for start in range(0, len(keys), PAGE_CHUNK):
+        chunk = keys[start : start + PAGE_CHUNK]
+        found.update(
+            (start + n, record_id)
+            for n, record_id in _best_contributed(dict(enumerate(chunk))).items()
+        )
+    return [(each, found.get(n)) for n, each in enumerate(keys)]
+
+
+def keep_new_matches(stored: Sequence[tuple[int, MatchKeys, int | None]]) -> None:
+    """After new records (id, keys, match) were inserted: their keys, in one INSERT, and the
+    contributed records they match queued for the index (their documents gain an origin)."""
+    _insert_keys({harvested_id: keys for harvested_id, keys, _match in stored})
+    queue_contributed(match for _id, _keys, match in stored if match is not None)
+
+
 def _replace_keys(keys: dict[int, MatchKeys | None]) -> None:
     """The records' ``harvested_key`` rows, replaced by their keys (None: no rows)."""
     db.session.execute(delete(HarvestedKey).where(HarvestedKey.harvested_id.in_(list(keys))))
+    _insert_keys(keys)
+
+
+def _insert_keys(keys: Mapping[int, MatchKeys | None]) -> None:
     rows = [
         {"harvested_id": harvested_id, "kind": kind, "key": key}
         for harvested_id, record_keys in keys.items()
@@ -249,7 +275,7 @@ def queue_harvested(harvested: HarvestedRecord, action: str) -> None:
 
 def queue_harvested_page(queued: Sequence[tuple[HarvestedRecord, str]]) -> None:
     """Outbox rows for harvested records (flushed: they have ids), in one INSERT."""
-    _queue([(harvested.id, harvested.public_id, action) for harvested, action in queued])
+    queue_index([(harvested.id, harvested.public_id, action) for harvested, action in queued])
 
 
 def queue_contributed(record_ids: Iterable[int]) -> None:
@@ -263,10 +289,11 @@ def queue_contributed(record_ids: Iterable[int]) -> None:
             Record.id.in_(ids), Record.status == RecordStatus.PUBLISHED
         )
     )
-    _queue([(record_id, public_id, "upsert") for record_id, public_id in rows])
+    queue_index([(record_id, public_id, "upsert") for record_id, public_id in rows])
 
 
-def _queue(rows: Sequence[tuple[int, str, str]]) -> None:
+def queue_index(rows: Sequence[tuple[int, str, str]]) -> None:
+    """Outbox rows (record id, public id, action), in one INSERT."""
     if not rows:
         return
     db.session.execute(
