@@ -16,6 +16,7 @@ Only with ``IIIF_PUBLIC_ANSWERS`` on: the deployment profile of docs/nginx-iiif.
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from pathlib import Path
@@ -59,14 +60,18 @@ def keep_play(recording: Recording, name: str, mime_type: str) -> None:
         return
     store = public_cache.public_store()
     url_path = f"{recording_tree(recording.public_id)}/play"
-    if store.shared:
+    if store.shared:  # in the bucket, typed by the object's Content-Type
         key = public_cache.key_for(url_path)
-        public_cache._quietly("keep", lambda: _copy_in_bucket(recording, name, key, mime_type))
-    else:
+        keep = functools.partial(_copy_in_bucket, recording, name, key, mime_type)
+    else:  # on disk, typed by the extension
         key = public_cache.key_for(f"{url_path}.{extension}")
+        keep = functools.partial(_link_on_disk, recording, name, store, key)
+    try:
         if store.exists(key):
             return
-        public_cache._quietly("keep", lambda: _link_on_disk(recording, name, store, key))
+    except (OSError, ValueError):
+        return
+    public_cache._quietly("keep", keep)
     if not public_cache._record_is_public(recording.record_id):  # withdrawn meanwhile
         public_cache.remove_all(recording_tree(recording.public_id))
 
@@ -98,8 +103,6 @@ def _copy_in_bucket(recording: Recording, name: str, key: str, mime_type: str) -
 
     store = file_store()
     assert isinstance(store, S3Store)
-    if store.exists(key):
-        return
     if name == "original":
         source_key = store._original_key(recording.sha256)
     else:
