@@ -33,15 +33,15 @@ MAX_INTERVAL_HOURS = 8760  # a year
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _PREFIX = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
 
-SLUG = Message("the identifier", "标识")
-NAME = Message("the name", "名称")
-BASE_URL = Message("the address", "地址")
-SET_SPEC = Message("the set", "集合")
-PREFIX = Message("the metadata prefix", "元数据前缀")
+SLUG = Message("the identifier")
+NAME = Message("the name")
+BASE_URL = Message("the address")
+SET_SPEC = Message("the set")
+PREFIX = Message("the metadata prefix")
 
 
 def _not_found(slug: str) -> NotFound:
-    return NotFound(Message("no harvested source {slug}", "没有采集来源 {slug}").format(slug=slug))
+    return NotFound(Message("no harvested source {slug}").format(slug=slug))
 
 
 # Reading ----------------------------------------------------------------------------------------
@@ -71,7 +71,7 @@ def run_for(actor: User, source: HarvestSource, public_id: str) -> HarvestRun:
         )
     )
     if run is None or not permissions.can_administer(actor, source.library):
-        raise NotFound(Message("no run {id}", "没有采集批次 {id}").format(id=public_id))
+        raise NotFound(Message("no run {id}").format(id=public_id))
     return run
 
 
@@ -151,9 +151,7 @@ def runs_of(source: HarvestSource, page: int = 1) -> RunPage:
 
 def _required(field: str, value: str, label: Message) -> str:
     if not value:
-        raise InvalidField(
-            field, Message("{label} is required", "{label}为必填项").format(label=label)
-        )
+        raise InvalidField(field, Message("{label} is required").format(label=label))
     return value
 
 
@@ -163,8 +161,7 @@ def clean_slug(value: str | None) -> str:
         raise InvalidField(
             "slug",
             Message(
-                "the identifier {slug!r} must be lower-case letters, digits and hyphens",
-                "标识「{slug}」只能包含小写字母、数字和连字符",
+                "the identifier {slug!r} must be lower-case letters, digits and hyphens"
             ).format(slug=slug),
         )
     return slug
@@ -176,7 +173,7 @@ def clean_kind(value: SourceKind | str | None) -> SourceKind:
     except ValueError:
         raise InvalidField(
             "kind",
-            Message("kind {kind!r} is unknown", "未知的来源类型「{kind}」").format(kind=value),
+            Message("kind {kind!r} is unknown").format(kind=value),
         ) from None
 
 
@@ -186,33 +183,25 @@ def clean_base_url(value: str | None) -> str:
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
         raise InvalidField(
             "base_url",
-            Message("the address must not contain spaces", "地址中不能含有空格"),
+            Message("the address must not contain spaces"),
         )
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https"):
         raise InvalidField(
             "base_url",
-            Message(
-                "the address must start with https:// or http://",
-                "地址须以 https:// 或 http:// 开头",
-            ),
+            Message("the address must start with https:// or http://"),
         )
     if "@" in parts.netloc:
         raise InvalidField(
             "base_url",
-            Message(
-                "the address must not contain a user name or password",
-                "地址中不能含有用户名或密码",
-            ),
+            Message("the address must not contain a user name or password"),
         )
     try:
         parts.port  # noqa: B018 - raises on a port that is not a number
     except ValueError:
-        raise InvalidField(
-            "base_url", Message("the address has an invalid port", "地址中的端口无效")
-        ) from None
+        raise InvalidField("base_url", Message("the address has an invalid port")) from None
     if not parts.hostname:
-        raise InvalidField("base_url", Message("the address has no host name", "地址中缺少主机名"))
+        raise InvalidField("base_url", Message("the address has no host name"))
     refusal = _address_refusal(url)
     if refusal is not None:
         raise InvalidField("base_url", refusal)
@@ -238,8 +227,7 @@ def _address_refusal(url: str) -> Message | None:
         addresses.check_host(host, port)
     except addresses.AddressRefused:
         return Message(
-            "{host} is a private, loopback or reserved address, which is not harvested",
-            "{host} 是内网、本机或保留地址，不能采集",
+            "{host} is a private, loopback or reserved address, which is not harvested"
         ).format(host=host)
     return None
 
@@ -252,10 +240,9 @@ def clean_interval(value: int | str | None) -> int:
     if not 0 <= hours <= MAX_INTERVAL_HOURS:
         raise InvalidField(
             "interval_hours",
-            Message(
-                "the interval must be a whole number of hours from 0 to {max}",
-                "间隔须为 0 到 {max} 之间的整数小时",
-            ).format(max=MAX_INTERVAL_HOURS),
+            Message("the interval must be a whole number of hours from 0 to {max}").format(
+                max=MAX_INTERVAL_HOURS
+            ),
         )
     return hours
 
@@ -282,21 +269,16 @@ def _clean(
     if not _PREFIX.match(values["metadata_prefix"]):
         raise InvalidField(
             "metadata_prefix",
-            Message(
-                "the metadata prefix may hold only letters, digits, '_', '-' and '.'",
-                "元数据前缀只能包含字母、数字、“_”、“-”和“.”",
-            ),
+            Message("the metadata prefix may hold only letters, digits, '_', '-' and '.'"),
         )
     if values["kind"] is not SourceKind.OAI:
         values["set_spec"], values["metadata_prefix"] = "", "oai_dc"
     if library is None:
-        raise InvalidField(
-            "library", Message("choose the library the source belongs to", "请选择来源所属的成员馆")
-        )
+        raise InvalidField("library", Message("choose the library the source belongs to"))
     if not permissions.can_administer(actor, library):
         raise InvalidField(
             "library",
-            Message("you may add sources only for {code}", "您只能为 {code} 添加采集来源").format(
+            Message("you may add sources only for {code}").format(
                 code=actor.library.code if actor.library else "—"
             ),
         )
@@ -349,10 +331,7 @@ def create_source(
         if db.session.scalar(select(HarvestSource.id).where(HarvestSource.slug == slug)):
             raise InvalidField(
                 "slug",
-                Message(
-                    "the identifier {slug} is taken by another source",
-                    "标识 {slug} 已被其他来源使用",
-                ).format(slug=slug),
+                Message("the identifier {slug} is taken by another source").format(slug=slug),
             )
         source = HarvestSource(slug=slug, created_by_id=actor.id, **values)
         db.session.add(source)
@@ -432,12 +411,7 @@ def start_run(actor: User, source: HarvestSource, *, full: bool) -> HarvestRun:
     """Queue a harvest of an enabled source; one already queued or under way is returned."""
     source = source_for(actor, source.slug)
     if not source.enabled:
-        raise Conflict(
-            Message(
-                "the source is disabled; enable it before harvesting",
-                "该来源已停用，请先启用再采集",
-            )
-        )
+        raise Conflict(Message("the source is disabled; enable it before harvesting"))
     with unit_of_work():
         run = runs.request_run(source, full=full, user=actor)
     return run

@@ -32,9 +32,7 @@ blueprint = Blueprint("harvest", __name__, url_prefix="/admin/sources")
 @login_required
 def require_admin() -> None:
     if not (current_user.is_active and current_user.is_admin):
-        raise PermissionDenied(
-            Message("only administrators may open these pages", "只有管理员可以打开这些页面")
-        )
+        raise PermissionDenied(Message("only administrators may open these pages"))
 
 
 def _form(source: HarvestSource | None = None, **kwargs) -> SourceForm:
@@ -128,12 +126,7 @@ def _posted(slug: str) -> HarvestSource:
     chosen = sources.source_for(current_user, slug)
     form = ConfirmForm()
     if not form.validate_on_submit():
-        raise PermissionDenied(
-            Message(
-                "the form expired; reload the page and try again",
-                "表单已过期，请重新加载页面后再试",
-            )
-        )
+        raise PermissionDenied(Message("the form expired; reload the page and try again"))
     return chosen
 
 

@@ -42,7 +42,7 @@ def _request(arguments: Mapping[str, list[str]]) -> SearchRequest:
         problems = [(name, m) for name, ms in flatten_errors(error.messages).items() for m in ms]
         en = "; ".join(f"{name}: {m}" for name, m in problems)
         zh = "；".join(f"{name}：{getattr(m, 'zh', m)}" for name, m in problems)
-        message = Message(f"invalid search: {en}", f"检索参数有误：{zh}")
+        message = Message("invalid search: {problems}").format(problems=Message.pair(en, zh))
         raise SearchArgumentsInvalid(message) from None
     if parsed.collection and parsed.collection not in public_collection_labels():
         raise SearchArgumentsInvalid(UnknownCollection(parsed.collection).message)

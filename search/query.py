@@ -139,8 +139,7 @@ def encode_cursor(values: tuple[Any, ...] | None) -> str | None:
 
 class CursorInvalid(ValueError):
     message = Message(
-        "The 'after' cursor is not one this search returned; start from the first page.",
-        "翻页游标无效，请从第一页重新开始。",
+        "The 'after' cursor is not one this search returned; start from the first page."
     )
 
 

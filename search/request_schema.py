@@ -23,10 +23,6 @@ MAX_FILTERS = 30
 YEARS = Range(-3000, 3000)
 
 
-def _message(en: str, zh: str) -> Message:
-    return Message(en, zh)
-
-
 class FacetFilter(fields.String):
     """``name:value`` with a known facet name."""
 
@@ -36,20 +32,18 @@ class FacetFilter(fields.String):
         name, chosen = name.strip(), chosen.strip()
         if not separator or not chosen:
             raise ValidationError(
-                _message(
-                    "filter {text!r} must be written name:value, e.g. kingdom:植物",
-                    "筛选条件「{text}」应写作 名称:值，如 kingdom:植物",
-                ).format(text=text[:60])
+                Message("filter {text!r} must be written name:value, e.g. kingdom:植物").format(
+                    text=text[:60]
+                )
             )
         if name not in facet_names():
             raise ValidationError(
-                _message(
-                    "there is no facet {name!r}; facets are: {known}",
-                    "没有名为「{name}」的分面；可用分面：{known}",
-                ).format(name=name[:40], known=", ".join(sorted(facet_names())))
+                Message("there is no facet {name!r}; facets are: {known}").format(
+                    name=name[:40], known=", ".join(sorted(facet_names()))
+                )
             )
         if len(chosen) > 200:
-            raise ValidationError(_message("a filter value is too long", "筛选值过长"))
+            raise ValidationError(Message("a filter value is too long"))
         return name, chosen
 
 
@@ -71,13 +65,12 @@ def _integer(name: str, validate: Range) -> fields.Integer:
         strict=False,
         validate=Range(
             **bounds,
-            error=_message(
-                f"{name} must be between {validate.min} and {validate.max}",
-                f"参数 {name} 应在 {validate.min} 到 {validate.max} 之间",
+            error=Message("{name} must be between {low} and {high}").format(
+                name=name, low=validate.min, high=validate.max
             ),
         ),
         error_messages={
-            "invalid": _message(f"{name} must be a whole number", f"参数 {name} 应为整数"),
+            "invalid": Message("{name} must be a whole number").format(name=name),
         },
     )
 
@@ -89,9 +82,7 @@ class SearchArgsSchema(Schema):
         load_default=list,
         validate=Length(
             max=MAX_FILTERS,
-            error=_message(
-                f"at most {MAX_FILTERS} filters at once", f"最多同时使用 {MAX_FILTERS} 个筛选条件"
-            ),
+            error=Message("at most {count} filters at once").format(count=MAX_FILTERS),
         ),
     )
     source = fields.List(
@@ -99,7 +90,7 @@ class SearchArgsSchema(Schema):
             validate=Length(
                 min=1,
                 max=200,
-                error=_message("a source is 1–200 characters", "来源应为 1–200 个字符"),
+                error=Message("a source is 1–200 characters"),
             )
         ),
         load_default=list,
@@ -111,9 +102,10 @@ class SearchArgsSchema(Schema):
         load_default=Sort.RELEVANCE.value,
         validate=OneOf(
             [s.value for s in Sort],
-            error=_message(
-                "sort must be one of: " + ", ".join(s.value for s in Sort),
-                "排序方式应为：" + "、".join(s.value for s in Sort),
+            error=Message("sort must be one of: {choices}").format(
+                choices=Message.pair(
+                    ", ".join(s.value for s in Sort), "、".join(s.value for s in Sort)
+                )
             ),
         ),
     )
@@ -126,10 +118,9 @@ class SearchArgsSchema(Schema):
         start, end = data.get("year_from"), data.get("year_to")
         if start is not None and end is not None and start > end:
             raise ValidationError(
-                _message(
-                    "the year range starts after it ends ({start}–{end})",
-                    "年代范围的起始晚于结束（{start}–{end}）",
-                ).format(start=start, end=end),
+                Message("the year range starts after it ends ({start}–{end})").format(
+                    start=start, end=end
+                ),
                 "from",
             )
 

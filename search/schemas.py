@@ -77,11 +77,7 @@ def _search_argument_attributes(self: Any, field: fields.Field, ret: dict, **kwa
 class SuggestArgsSchema(Schema):
     q = fields.String(
         required=True,
-        error_messages={
-            "required": Message(
-                "q is required: the text typed so far", "缺少参数 q（已输入的文字）"
-            )
-        },
+        error_messages={"required": Message("q is required: the text typed so far")},
         metadata={
             "description": f"The text typed so far (only its first {MAX_SUGGEST_PREFIX} "
             "characters count; empty suggests nothing)"

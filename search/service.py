@@ -85,9 +85,7 @@ class SearchOutcome:
 
 class UnknownCollection(LookupError):
     def __init__(self, slug: str) -> None:
-        self.message = Message(
-            "there is no public collection {slug!r}", "没有公开的专题库「{slug}」"
-        ).format(slug=slug[:64])
+        self.message = Message("there is no public collection {slug!r}").format(slug=slug[:64])
 
 
 @dataclass(frozen=True)
@@ -169,13 +167,9 @@ def search_records(backend: SearchBackend, request: SearchRequest, locale: str) 
 def _near_misses(exact_total: int) -> Message:
     if exact_total:
         return Message(
-            "Only {count} record(s) match every word; records matching most of the words follow.",
-            "只有 {count} 条记录包含全部检索词；其后列出包含大部分检索词的记录。",
+            "Only {count} record(s) match every word; records matching most of the words follow."
         ).format(count=exact_total)
-    return Message(
-        "No record matches every word; these records match most of them.",
-        "没有记录包含全部检索词；以下是包含大部分检索词的记录。",
-    )
+    return Message("No record matches every word; these records match most of them.")
 
 
 #: Every search shows names of collections and libraries; they change rarely, so each process
@@ -259,11 +253,9 @@ def _past_the_end(request: SearchRequest, total: int) -> Message:
     if request.offset >= MAX_WINDOW and total > MAX_WINDOW:
         return Message(
             "Only the first {max} results can be paged through; narrow the search with filters "
-            "(the API's 'after' cursor reaches every result).",
-            "只能翻阅前 {max} 条结果，请用分面缩小范围（API 的 after 游标可取得全部结果）。",
+            "(the API's 'after' cursor reaches every result)."
         ).format(max=MAX_WINDOW)
     last = max(1, -(-total // request.per_page))
-    return Message(
-        "Page {page} is past the last page of results ({last}).",
-        "第 {page} 页超出了结果的最后一页（第 {last} 页）。",
-    ).format(page=request.page, last=last)
+    return Message("Page {page} is past the last page of results ({last}).").format(
+        page=request.page, last=last
+    )

@@ -115,10 +115,7 @@ def parse_query(raw: str) -> ParsedQuery:
     if len(text) > MAX_QUERY_LENGTH:
         text = text[:MAX_QUERY_LENGTH]
         notices.append(
-            Message(
-                "The query was cut to its first {n} characters.",
-                "检索词过长，只使用了前 {n} 个字符。",
-            ).format(n=MAX_QUERY_LENGTH)
+            Message("The query was cut to its first {n} characters.").format(n=MAX_QUERY_LENGTH)
         )
     terms: list[QueryTerm] = []
     position = 0
@@ -137,10 +134,7 @@ def parse_query(raw: str) -> ParsedQuery:
             end = text.find(closing, position + 1)
             if end < 0:
                 notices.append(
-                    Message(
-                        "A quotation mark was not closed; the phrase runs to the end.",
-                        "引号未闭合，已将其后全部内容作为词组。",
-                    )
+                    Message("A quotation mark was not closed; the phrase runs to the end.")
                 )
                 end = len(text)
             _add_term(terms, text[position + 1 : end], excluded, quoted=True)
@@ -154,10 +148,7 @@ def parse_query(raw: str) -> ParsedQuery:
     if len(terms) > MAX_QUERY_TERMS:
         terms = terms[:MAX_QUERY_TERMS]
         notices.append(
-            Message(
-                "Only the first {n} words of the query were used.",
-                "只使用了前 {n} 个检索词。",
-            ).format(n=MAX_QUERY_TERMS)
+            Message("Only the first {n} words of the query were used.").format(n=MAX_QUERY_TERMS)
         )
     return ParsedQuery(tuple(terms), tuple(notices))
 

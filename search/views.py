@@ -128,7 +128,7 @@ def _invalid(error: str, errors: dict[str, list[Message]]) -> tuple[Response, in
 
 def _empty_parameters() -> dict[str, list[Message]]:
     return {
-        name: [Message("{name} is empty", "参数 {name} 为空").format(name=name)]
+        name: [Message("{name} is empty").format(name=name)]
         for name in _NOT_EMPTY
         if "" in request.args.getlist(name)
     }

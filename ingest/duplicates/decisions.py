@@ -52,8 +52,7 @@ def get_candidate(candidate_id: int, *, for_update: bool = False) -> DuplicateCa
     if candidate is None:
         raise NotFound(
             Message(
-                "no pair of possible duplicates {id}; one of its records may have been deleted",
-                "没有编号为 {id} 的疑似重复记录对，其中的记录可能已被删除",
+                "no pair of possible duplicates {id}; one of its records may have been deleted"
             ).format(id=candidate_id)
         )
     return candidate
@@ -63,10 +62,7 @@ def require_reviewer(user: User, candidate: DuplicateCandidate) -> None:
     """Only the collection's reviewers (and admins) decide; others learn nothing of the pair."""
     if not permissions.can_review(user, candidate.collection):
         raise PermissionDenied(
-            Message(
-                "only reviewers of this collection decide on possible duplicates",
-                "只有本专题库的审核人员可以处理疑似重复记录",
-            )
+            Message("only reviewers of this collection decide on possible duplicates")
         )
 
 
@@ -93,12 +89,7 @@ def merge_pair(
         elif survivor_public_id == high.public_id:
             survivor, merged = high, low
         else:
-            raise NotOneOfThePair(
-                Message(
-                    "choose which of the two records remains",
-                    "请选择保留两条记录中的哪一条",
-                )
-            )
+            raise NotOneOfThePair(Message("choose which of the two records remains"))
         _claim(
             candidate,
             user,
@@ -164,40 +155,28 @@ def _locked_records(candidate: DuplicateCandidate) -> tuple[Record, Record]:
     }
     low, high = found.get(candidate.record_low_id), found.get(candidate.record_high_id)
     if low is None or high is None:
-        raise Conflict(
-            Message(
-                "one of the two records no longer exists; nothing to decide",
-                "两条记录之一已不存在，无需处理",
-            )
-        )
+        raise Conflict(Message("one of the two records no longer exists; nothing to decide"))
     return low, high
 
 
 def _require_undecided(candidate: DuplicateCandidate, low: Record, high: Record) -> None:
     if candidate.state is DuplicateState.MERGED:
-        raise Conflict(Message("these records were already merged", "这两条记录已经合并过了"))
+        raise Conflict(Message("these records were already merged"))
     if candidate.state is DuplicateState.KEPT_BOTH:
-        raise Conflict(
-            Message(
-                "a reviewer already decided to keep both records",
-                "已有审核人员决定保留这两条记录",
-            )
-        )
+        raise Conflict(Message("a reviewer already decided to keep both records"))
     for record in (low, high):
         if record.status is RecordStatus.WITHDRAWN:
             raise Conflict(
                 Message(
                     "record {id} was withdrawn or merged into another record since the pair "
-                    "was flagged",
-                    "记录 {id} 在标记之后已被撤回或并入其他记录",
+                    "was flagged"
                 ).format(id=record.public_id)
             )
         if record.status not in REVIEWABLE_STATUSES:
             raise Conflict(
-                Message(
-                    "record {id} is a draft again; decide once its library submits it",
-                    "记录 {id} 已退回为草稿，请在其所属馆重新提交后再处理",
-                ).format(id=record.public_id)
+                Message("record {id} is a draft again; decide once its library submits it").format(
+                    id=record.public_id
+                )
             )
 
 
@@ -214,12 +193,7 @@ def _claim(candidate: DuplicateCandidate, user: User, **values) -> None:
         .execution_options(synchronize_session="fetch")
     )
     if result.rowcount != 1:
-        raise Conflict(
-            Message(
-                "another reviewer decided on this pair a moment ago",
-                "另一位审核人员刚刚处理了这对记录",
-            )
-        )
+        raise Conflict(Message("another reviewer decided on this pair a moment ago"))
 
 
 def _values_taken(
@@ -234,10 +208,9 @@ def _values_taken(
             continue
         if chosen not in (low.public_id, high.public_id):
             raise NotOneOfThePair(
-                Message(
-                    "for {field}, choose the value of one of the two records",
-                    "「{field}」请选择两条记录之一的值",
-                ).format(field=survivor.collection.profile.field(key).label_en)
+                Message("for {field}, choose the value of one of the two records").format(
+                    field=survivor.collection.profile.field(key).label_en
+                )
             )
         if chosen == merged.public_id and merged.metadata_.get(key) != survivor.metadata_.get(key):
             taken[key] = merged.metadata_.get(key)

@@ -137,10 +137,9 @@ def announce_new_pairs(collection: Collection, count: int) -> None:
     notifications.notify_reviewers(
         collection,
         "duplicate",
-        Message(
-            "New possible duplicates across libraries in {collection}: {n}",
-            "「{collection}」新发现 {n} 对疑似跨馆重复记录",
-        ).format(n=count, collection=collection.title_zh),
+        Message("New possible duplicates across libraries in {collection}: {n}").format(
+            n=count, collection=collection.title_zh
+        ),
         "/workspace/duplicates/",
     )
 

@@ -65,11 +65,7 @@ def candidate_for(user: User, candidate_id: int) -> DuplicateCandidate:
     """The pair, if this user reviews its collection; otherwise 404, as if it did not exist."""
     candidate = get_candidate(candidate_id)
     if not permissions.can_review(user, candidate.collection):
-        raise NotFound(
-            Message(
-                "no pair of possible duplicates {id}", "没有编号为 {id} 的疑似重复记录对"
-            ).format(id=candidate_id)
-        )
+        raise NotFound(Message("no pair of possible duplicates {id}").format(id=candidate_id))
     return candidate
 
 

@@ -27,7 +27,7 @@ def scan_records(
     if slug:
         collection = db.session.scalar(select(Collection).where(Collection.slug == slug))
         if collection is None:
-            raise NotFound(Message("no collection {slug}", "没有专题库 {slug}").format(slug=slug))
+            raise NotFound(Message("no collection {slug}").format(slug=slug))
         query = query.where(Record.collection_id == collection.id)
     last_id, scanned = 0, 0
     while True:

@@ -47,9 +47,7 @@ class DecisionForm(FlaskForm):
 @login_required
 def waiting() -> str:
     if not (current_user.is_admin or current_user.role == UserRole.REVIEWER):
-        raise PermissionDenied(
-            Message("only reviewers see possible duplicates", "只有审核人员可以查看疑似重复记录")
-        )
+        raise PermissionDenied(Message("only reviewers see possible duplicates"))
     page = waiting_pairs(current_user, request.args.get("page", 1, type=int))
     return render_template("duplicates/list.html", page=page)
 

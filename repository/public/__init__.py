@@ -155,10 +155,7 @@ def _headers_of(error: HTTPException) -> list[tuple[str, str]]:
     ]
 
 
-DATABASE_DOWN = Message(
-    "The database cannot be reached just now; please try again in a minute.",
-    "数据库暂时无法连接，请稍后再试。",
-)
+DATABASE_DOWN = Message("The database cannot be reached just now; please try again in a minute.")
 
 
 def handle_database_down(error: DBAPIError) -> tuple[str | Response, int, dict[str, str]]:

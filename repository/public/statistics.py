@@ -85,18 +85,16 @@ def _scope(args, library_id: int | None = None, private: bool = False) -> stats.
         value = (args.get(name) or "").strip() or None
         if value is not None and not _is_month(value):
             raise BadInput(
-                Message(
-                    "{name}: {value!r} is not a month; write YYYY-MM, e.g. 2026-03",
-                    "参数 {name}：“{value}”不是有效的月份，请写成 YYYY-MM，例如 2026-03",
-                ).format(name=name, value=value[:40])
+                Message("{name}: {value!r} is not a month; write YYYY-MM, e.g. 2026-03").format(
+                    name=name, value=value[:40]
+                )
             )
         months[name] = value
     if months["from"] and months["to"] and months["from"] > months["to"]:
         raise BadInput(
-            Message(
-                "from ({start}) is after to ({end}): the range is empty",
-                "起始月份 from（{start}）晚于结束月份 to（{end}），范围为空",
-            ).format(start=months["from"], end=months["to"])
+            Message("from ({start}) is after to ({end}): the range is empty").format(
+                start=months["from"], end=months["to"]
+            )
         )
     return stats.Scope(library_id, private, months["from"], months["to"])
 

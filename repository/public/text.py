@@ -5,53 +5,47 @@ Templates show them with ``|localize``, so they need no entry in the gettext cat
 
 from __future__ import annotations
 
-from repository.messages import Message
+from repository.messages import Message, pmessage
 
 TEXT: dict[str, Message] = {
-    "statistics": Message("Statistics", "统计"),
-    "alliance_statistics": Message("Contribution statistics", "贡献统计"),
-    "library_statistics": Message("Statistics of {library}", "{library}统计"),
+    "statistics": Message("Statistics"),
+    "alliance_statistics": Message("Contribution statistics"),
+    "library_statistics": Message("Statistics of {library}"),
     "public_intro": Message(
         "Published records and their images, by library, collection and month they were "
-        "created. The figures are exact at the moment this page was made.",
-        "已发布的记录及其图像，按成员馆、专题库及创建月份统计。数字为本页生成时的准确值。",
+        "created. The figures are exact at the moment this page was made."
     ),
     "private_intro": Message(
         "All records of your library, drafts included, and who contributed them. Only "
-        "members of the library see this page.",
-        "本馆的全部记录（含草稿）及其贡献者。此页仅本馆成员可见。",
+        "members of the library see this page."
     ),
-    "from": Message("From month", "起始月份"),
-    "to": Message("To month", "结束月份"),
-    "apply": Message("Show", "查看"),
-    "records": Message("Records", "记录"),
-    "images": Message("Images", "图像"),
-    "cumulative": Message("Records in all (growth)", "累计记录（增长）"),
-    "total": Message("Total", "合计"),
-    "name": Message("Name", "名称"),
-    "month": Message("Month", "月份"),
-    "none": Message("No records in this range.", "此范围内没有记录。"),
-    "download": Message("The same figures as", "同样的数据："),
-    "growth": Message("Growth over time", "增长趋势"),
-    "per_month": Message("Records created per month", "每月新建记录"),
-    "libraries": Message("Member libraries", "成员馆"),
+    "from": Message("From month"),
+    "to": Message("To month"),
+    "apply": pmessage("filter button", "Show"),
+    "records": Message("Records"),
+    "images": pmessage("facet", "Images"),
+    "cumulative": Message("Records in all (growth)"),
+    "total": Message("Total"),
+    "name": Message("Name"),
+    "month": Message("Month"),
+    "none": Message("No records in this range."),
+    "download": Message("The same figures as"),
+    "growth": Message("Growth over time"),
+    "per_month": Message("Records created per month"),
+    "libraries": Message("Member libraries"),
     "libraries_intro": Message(
-        "The libraries of the alliance that build the special collections together.",
-        "共同建设特色馆藏的联盟成员馆。",
+        "The libraries of the alliance that build the special collections together."
     ),
-    "region": Message("Region", "地区"),
-    "website": Message("Website", "网站"),
-    "contributions": Message("Contributions", "贡献"),
-    "collection": Message("Collection", "专题库"),
-    "coordinates": Message("Coordinates", "牵头建设"),
-    "no_contributions": Message("No published records yet.", "尚无已发布的记录。"),
-    "published_records": Message("Published records", "已发布记录"),
-    "members_statistics": Message(
-        "Your library's statistics, drafts and contributors included",
-        "本馆统计（含草稿与贡献者）",
-    ),
-    "all_statistics": Message("Statistics of the whole alliance", "全联盟统计"),
-    "library_page": Message("Library page", "成员馆主页"),
+    "region": Message("Region"),
+    "website": Message("Website"),
+    "contributions": Message("Contributions"),
+    "collection": Message("Collection"),
+    "coordinates": Message("Coordinates"),
+    "no_contributions": Message("No published records yet."),
+    "published_records": Message("Published records"),
+    "members_statistics": Message("Your library's statistics, drafts and contributors included"),
+    "all_statistics": Message("Statistics of the whole alliance"),
+    "library_page": Message("Library page"),
     "harvested": Message("Harvested from other repositories"),
     "harvested_intro": Message(
         "Records brought into the one-stop search from other repositories, by source: counted "

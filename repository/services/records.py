@@ -39,7 +39,7 @@ from repository.transactions import INDEX_TASKS_QUEUED, unit_of_work
 def get_record(public_id: str) -> Record:
     record = db.session.scalar(select(Record).where(Record.public_id == public_id))
     if record is None:
-        raise NotFound(Message("no record {id}", "没有编号为 {id} 的记录").format(id=public_id))
+        raise NotFound(Message("no record {id}").format(id=public_id))
     return record
 
 
@@ -67,9 +67,7 @@ def create_record(
     the draft is the partner's and the user's library is credited as a contributor.
     """
     if not permissions.can_contribute(user, collection):
-        raise PermissionDenied(
-            Message("you cannot contribute to this collection", "您无权向此专题库提交记录")
-        )
+        raise PermissionDenied(Message("you cannot contribute to this collection"))
     owner_id = user.library_id
     if library is not None and library.id != user.library_id:
         if permissions.acting_for(user, library, collection) is None:
@@ -106,8 +104,7 @@ class NotActingFor(PermissionDenied):
     def __init__(self, library: Library) -> None:
         super().__init__(
             Message(
-                "your library has no paired support in force for {code} in this collection",
-                "本馆在此专题库没有对 {code} 生效的结对扶持授权",
+                "your library has no paired support in force for {code} in this collection"
             ).format(code=library.code)
         )
 
@@ -195,9 +192,7 @@ def return_record(user: User, record: Record, comment: str) -> Record:
     _require(permissions.can_review(user, record.collection), "return")
     _require_status(record, {RecordStatus.SUBMITTED}, "return")
     if not comment.strip():
-        raise InvalidTransition(
-            Message("say what should change when returning a record", "退回时请写明修改意见")
-        )
+        raise InvalidTransition(Message("say what should change when returning a record"))
     return _transition(user, record, RecordStatus.DRAFT, "return", comment=comment.strip())
 
 
@@ -387,8 +382,7 @@ def _ensure_local_id_free(library_id: int, local_id: str) -> None:
             {
                 "local_id": [
                     Message(
-                        "Local identifier (local_id): your library already has a record with {id}",
-                        "「本馆标识」本馆已有标识为 {id} 的记录",
+                        "Local identifier (local_id): your library already has a record with {id}"
                     ).format(id=local_id)
                 ]
             }
@@ -399,29 +393,40 @@ def _tombstone(record: Record, reason: str) -> None:
     db.session.add(Tombstone.for_record(record, reason))
 
 
-# action → (verb, past participle, Chinese verb), for messages.
+# action → (refused for want of rights, refused in the record's {status}), for messages.
 _ACTIONS = {
-    "edit": ("edit", "edited", "编辑"),
-    "submit": ("submit", "submitted", "提交"),
-    "publish": ("publish", "published", "发布"),
-    "return": ("return", "returned", "退回"),
-    "withdraw": ("withdraw", "withdrawn", "撤回"),
-    "delete": ("delete", "deleted", "删除"),
+    "edit": (
+        Message("you may not edit this record"),
+        Message("a record that is {status} cannot be edited"),
+    ),
+    "submit": (
+        Message("you may not submit this record"),
+        Message("a record that is {status} cannot be submitted"),
+    ),
+    "publish": (
+        Message("you may not publish this record"),
+        Message("a record that is {status} cannot be published"),
+    ),
+    "return": (
+        Message("you may not return this record"),
+        Message("a record that is {status} cannot be returned"),
+    ),
+    "withdraw": (
+        Message("you may not withdraw this record"),
+        Message("a record that is {status} cannot be withdrawn"),
+    ),
+    "delete": (
+        Message("you may not delete this record"),
+        Message("a record that is {status} cannot be deleted"),
+    ),
 }
 
 
 def _require(allowed: bool, action: str) -> None:
     if not allowed:
-        verb, _, zh = _ACTIONS[action]
-        raise PermissionDenied(Message(f"you may not {verb} this record", f"您无权{zh}此记录"))
+        raise PermissionDenied(_ACTIONS[action][0])
 
 
 def _require_status(record: Record, allowed: set[RecordStatus], action: str) -> None:
     if record.status not in allowed:
-        _, participle, zh = _ACTIONS[action]
-        raise InvalidTransition(
-            Message(
-                f"a record that is {{status}} cannot be {participle}",
-                f"状态为「{{status}}」的记录不能{zh}",
-            ).format(status=record.status.value)
-        )
+        raise InvalidTransition(_ACTIONS[action][1].format(status=record.status.value))

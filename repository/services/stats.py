@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from repository.extensions import db
-from repository.messages import Message
+from repository.messages import Message, pmessage
 from repository.models import (
     Asset,
     Collection,
@@ -136,17 +136,17 @@ class Report:
 
 
 TABLES = {
-    "library": Message("By library", "按成员馆"),
-    "collection": Message("By collection", "按专题库"),
-    "status": Message("By status", "按状态"),
-    "month": Message("By month created", "按创建月份"),
-    "contributor": Message("Top contributors", "主要贡献者"),
+    "library": Message("By library"),
+    "collection": Message("By collection"),
+    "status": Message("By status"),
+    "month": Message("By month created"),
+    "contributor": Message("Top contributors"),
 }
 STATUS_LABELS = {
-    "draft": Message("draft", "草稿"),
-    "submitted": Message("submitted", "待审核"),
-    "published": Message("published", "已发布"),
-    "withdrawn": Message("withdrawn", "已撤回"),
+    "draft": Message("draft"),
+    "submitted": pmessage("record status", "submitted"),
+    "published": pmessage("record status", "published"),
+    "withdrawn": pmessage("record status", "withdrawn"),
 }
 TOP_CONTRIBUTORS = 10
 
@@ -255,20 +255,18 @@ def _named(rows: list[tuple], model, name) -> list[Row]:
 
 
 def _both(name, item) -> Message:
-    return Message(name(item, "en"), name(item, "zh"))
+    return Message.pair(name(item, "en"), name(item, "zh"))
 
 
 def _people(rows: list[tuple]) -> list[Row]:
     users = {
         u.id: u for u in db.session.scalars(select(User).where(User.id.in_([r[0] for r in rows])))
     }
-    unknown = Message("not recorded", "未记录")
+    unknown = Message("not recorded")
     return [
         Row(
             str(key),
-            Message(users[key].name or users[key].email, users[key].name or users[key].email)
-            if key in users
-            else unknown,
+            Message.verbatim(users[key].name or users[key].email) if key in users else unknown,
             n,
             i,
         )
@@ -291,7 +289,7 @@ def _months(scope: Scope, where) -> list[Row]:
     for month in _month_range(min(rows), max(rows)):
         n, i = rows.get(month, (0, 0))
         running += n
-        out.append(Row(month, Message(month, month), n, i, running))
+        out.append(Row(month, Message.verbatim(month), n, i, running))
     return out
 
 

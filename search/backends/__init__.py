@@ -22,12 +22,7 @@ class SearchUnavailable(HuikuError):
     status = 503
 
     def __init__(self, detail: str = "") -> None:
-        super().__init__(
-            Message(
-                "Search is unavailable at the moment; please try again later.",
-                "检索服务暂时不可用，请稍后再试。",
-            )
-        )
+        super().__init__(Message("Search is unavailable at the moment; please try again later."))
         self.detail = detail
 
 

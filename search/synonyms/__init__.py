@@ -141,7 +141,7 @@ def with_synonyms(parsed: ParsedQuery) -> ParsedQuery:
     also = [word for term in expanded for word in term.synonyms]
     if not also:
         return parsed
-    notice = Message("Also searched: {words}", "同时检索：{words}").format(words="、".join(also))
+    notice = Message("Also searched: {words}").format(words="、".join(also))
     return ParsedQuery(expanded, (*parsed.notices, notice))
 
 

@@ -35,17 +35,8 @@ PO = ROOT / "repository" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "mess
 #: Modules still on the old ``Message(en, zh)`` form, converted later with the same tooling
 #: (entries ending in ``/`` are folders). Empty it as they move to the catalogue.
 OLD_FORM_ALLOWED = (
-    "search/",
-    "repository/public/",
-    "repository/services/stats.py",
-    "repository/services/records.py",
-    "repository/services/harvested.py",
-    "repository/security.py",
     "repository/images/",
-    "repository/derivative_state.py",
-    "ingest/duplicates/",
     "ingest/imports/image_source.py",
-    "harvest/",
 )
 
 RECORD_CREATED = "record {record} created"
