@@ -5,8 +5,9 @@ served by ``huiku serve --no-consumer``. Its floor is the same endpoint harveste
 which only parses each page: what the endpoint can serve. The harvester is a second Huiku on a
 database of its own, with the peer registered as an OAI-PMH source, running
 ``huiku harvest run --full`` in the foreground; it maps, stores and matches every record and
-writes its index outbox rows. Then ``huiku search sync`` applies the outbox, and the time from
-the run's end until the index holds every record is reported too (the goal: within a minute).
+writes its index outbox rows, which each page's commit applies (so the run's time includes
+indexing). Then ``huiku search sync`` applies whatever is left, and the time from the run's end
+until the index holds every record is reported too (the goal: within a minute).
 
     python bench/source_harvest.py --database-url postgresql+psycopg://huiku@127.0.0.1:54330/peer \\
         --harvester-database-url postgresql+psycopg://huiku@127.0.0.1:54330/harvester
