@@ -412,80 +412,46 @@ def iter_folder_files(root: Path) -> Iterator[Path]:
 
 
 _NOT_A_ZIP = Message(
-    "{name} is not a ZIP archive or is damaged; pack the images again as a .zip file.",
-    "{name} 不是 ZIP 压缩包或已损坏；请将图片重新打包为 .zip 文件。",
+    "{name} is not a ZIP archive or is damaged; pack the images again as a .zip file."
 )
 _TOO_MANY_ENTRIES = Message(
-    "{name} holds {count} entries; at most {limit} are accepted in one batch.",
-    "{name} 中有 {count} 个条目，每批最多接受 {limit} 个。",
+    "{name} holds {count} entries; at most {limit} are accepted in one batch."
 )
 _UNSAFE_ENTRY = Message(
     "{name} contains the entry “{entry}”, whose path points outside the archive (an absolute "
-    "path or “..”); the archive is refused. Pack the images again from their folder.",
-    "{name} 中的条目「{entry}」的路径指向压缩包之外（绝对路径或“..”），整个压缩包被拒绝。"
-    "请从图片所在文件夹重新打包。",
+    "path or “..”); the archive is refused. Pack the images again from their folder."
 )
 _BOMB = Message(
     "{name}: the entry “{entry}” would unpack to {ratio} times its packed size (more than "
-    "{limit}×), which is how ZIP bombs look; the archive is refused.",
-    "{name}：条目「{entry}」解压后将是压缩大小的 {ratio} 倍（超过 {limit} 倍），"
-    "这是“压缩炸弹”的特征，整个压缩包被拒绝。",
+    "{limit}×), which is how ZIP bombs look; the archive is refused."
 )
 _TOO_BIG_UNPACKED = Message(
     "{name} would unpack to {size}, more than the {limit} one batch may hold; split the images "
-    "into several batches.",
-    "{name} 解压后共 {size}，超过每批 {limit} 的上限；请将图片分成多批导入。",
+    "into several batches."
 )
-_AMBIGUOUS = Message(
-    "Image “{name}” matches several files: {candidates}.",
-    "图片「{name}」对应多个文件：{candidates}。",
-)
+_AMBIGUOUS = Message("Image “{name}” matches several files: {candidates}.")
 _AMBIGUOUS_FIX = Message(
-    "Write the image's folder too (e.g. photos/{name}), or rename the files apart.",
-    "请连同所在文件夹一起填写（如 photos/文件名），或将文件改为不同的名称。",
+    "Write the image's folder too (e.g. photos/{name}), or rename the files apart."
 )
-_MISSING = Message(
-    "Image “{name}” is not in {source}.",
-    "图片「{name}」不在 {source} 中。",
-)
-_MISSING_RECORDING = Message(
-    "Recording “{name}” is not in {source}.",
-    "音视频「{name}」不在 {source} 中。",
-)
+_MISSING = Message("Image “{name}” is not in {source}.")
+_MISSING_RECORDING = Message("Recording “{name}” is not in {source}.")
 _NO_FILES_RECORDING = Message(
-    "Recording “{name}” is named, but no ZIP or folder was uploaded with the table.",
-    "填写了音视频「{name}」，但没有随表格上传 ZIP 压缩包或文件夹。",
+    "Recording “{name}” is named, but no ZIP or folder was uploaded with the table."
 )
 _MISSING_FIX = Message(
-    "Check the file name (case does not matter) or add the image to the ZIP or folder.",
-    "请核对文件名（不区分大小写），或把该图片加入 ZIP 压缩包或文件夹。",
+    "Check the file name (case does not matter) or add the image to the ZIP or folder."
 )
 _MISSING_FIX_CLOSE = Message(
-    "Did you mean “{candidate}”? Correct the name in the cell or rename the file.",
-    "是否应为「{candidate}」？请更正单元格中的文件名，或重命名该文件。",
+    "Did you mean “{candidate}”? Correct the name in the cell or rename the file."
 )
-_NO_IMAGES = Message(
-    "Image “{name}” is named, but no images were uploaded with the table.",
-    "填写了图片「{name}」，但没有随表格上传图片。",
-)
+_NO_IMAGES = Message("Image “{name}” is named, but no images were uploaded with the table.")
 _NO_IMAGES_FIX = Message(
-    "Upload the images as a ZIP (or give the folder), or clear the images cell.",
-    "请以 ZIP 压缩包上传图片（或指定图片文件夹），或清空图片单元格。",
+    "Upload the images as a ZIP (or give the folder), or clear the images cell."
 )
-_ENCRYPTED = Message(
-    "{name} is password-protected inside the ZIP and cannot be read.",
-    "{name} 在 ZIP 中设置了密码，无法读取。",
-)
-_ENCRYPTED_FIX = Message("Pack the images again without a password.", "请不设密码重新打包图片。")
-_DAMAGED_ENTRY = Message(
-    "{name} is damaged inside the ZIP and cannot be unpacked.",
-    "{name} 在 ZIP 中已损坏，无法解压。",
-)
+_ENCRYPTED = Message("{name} is password-protected inside the ZIP and cannot be read.")
+_ENCRYPTED_FIX = Message("Pack the images again without a password.")
+_DAMAGED_ENTRY = Message("{name} is damaged inside the ZIP and cannot be unpacked.")
 _TOO_LARGE_FIX = Message(
-    "Reduce the image (e.g. save it as a JPEG of high quality) or ask an administrator.",
-    "请缩小图片（如另存为高质量 JPEG），或联系管理员。",
+    "Reduce the image (e.g. save it as a JPEG of high quality) or ask an administrator."
 )
-_REJECTED_FIX = Message(
-    "Replace the file with the real image (JPEG, PNG, TIFF or WebP).",
-    "请换成真实的图像文件（JPEG、PNG、TIFF 或 WebP）。",
-)
+_REJECTED_FIX = Message("Replace the file with the real image (JPEG, PNG, TIFF or WebP).")

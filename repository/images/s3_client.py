@@ -109,15 +109,12 @@ class TranslatedErrors:
         return False
 
 
-_UNREACHABLE = Message(
-    "the object storage ({where}) cannot be reached", "无法连接对象存储（{where}）"
-)
-_NO_BUCKET = Message("the storage bucket “{bucket}” does not exist", "存储桶“{bucket}”不存在")
+_UNREACHABLE = Message("the object storage ({where}) cannot be reached")
+_NO_BUCKET = Message("the storage bucket “{bucket}” does not exist")
 _REFUSED = Message(
-    "the object storage refused access to the bucket “{bucket}” (check its credentials)",
-    "对象存储拒绝访问存储桶“{bucket}”（请检查访问密钥）",
+    "the object storage refused access to the bucket “{bucket}” (check its credentials)"
 )
-_FAILED = Message("the object storage reported an error ({code})", "对象存储报告了错误（{code}）")
+_FAILED = Message("the object storage reported an error ({code})")
 
 
 def _client_reason(code: str, settings: S3Settings) -> Message:

@@ -64,14 +64,10 @@ def size_limit_message(max_bytes: int, filename: str | None = None) -> Message:
     """The bilingual "file too large" message, shared by the store and upload pre-checks."""
     limit = format_size(max_bytes)
     if filename:
-        return Message(
-            "{name} is larger than the upload limit of {limit}.",
-            "{name} 超过了 {limit} 的上传大小限制。",
-        ).format(name=filename, limit=limit)
-    return Message(
-        "The file is larger than the upload limit of {limit}.",
-        "文件超过了 {limit} 的上传大小限制。",
-    ).format(limit=limit)
+        return Message("{name} is larger than the upload limit of {limit}.").format(
+            name=filename, limit=limit
+        )
+    return Message("The file is larger than the upload limit of {limit}.").format(limit=limit)
 
 
 class FileTooLarge(Exception):
@@ -99,24 +95,23 @@ class StorageUnavailable(HuikuError):
             self.status = 507
 
 
-RECEIVING = Message("receiving the uploaded files", "接收上传的文件")
-STORING = Message("storing the images", "保存图片")
-DERIVING = Message("making the thumbnails and tiles", "生成缩略图和切片")
+RECEIVING = Message("receiving the uploaded files")
+STORING = Message("storing the images")
+DERIVING = Message("making the thumbnails and tiles")
 _NOTHING_SAVED = Message(
     "Nothing was saved: {step} failed because {reason}. Please try again later; if it keeps "
-    "failing, tell the repository's administrators.",
-    "未保存任何内容：{step}时出错，{reason}。请稍后重试；如仍然失败，请联系管理员。",
+    "failing, tell the repository's administrators."
 )
 _FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 _REASONS = (
-    (_FULL, Message("the storage is full", "存储空间已满")),
+    (_FULL, Message("the storage is full")),
     (
         frozenset({errno.EACCES, errno.EPERM, errno.EROFS}),
-        Message("the storage cannot be written to", "存储不可写入"),
+        Message("the storage cannot be written to"),
     ),
     (
         frozenset({errno.ENOENT, errno.ENOTDIR, errno.EEXIST}),
-        Message("a storage folder is missing or is not a folder", "存储目录缺失或不是目录"),
+        Message("a storage folder is missing or is not a folder"),
     ),
 )
 
@@ -129,9 +124,7 @@ def _reason(error: OSError) -> Message:
         if error.errno in codes:
             return reason
     name = errno.errorcode.get(error.errno or 0, "unknown")
-    return Message("the storage reported an error ({name})", "存储报告了错误（{name}）").format(
-        name=name
-    )
+    return Message("the storage reported an error ({name})").format(name=name)
 
 
 @dataclass(frozen=True)

@@ -251,7 +251,7 @@ def _format_list(chinese: bool) -> str:
 def _rejection(code: str, filename: str, **values: str) -> ImageRejected:
     template = _MESSAGES[code]
     message = template.format(
-        name=filename, formats=Message(_format_list(False), _format_list(True)), **values
+        name=filename, formats=Message.pair(_format_list(False), _format_list(True)), **values
     )
     return ImageRejected(code, message, filename)
 
@@ -271,29 +271,17 @@ def _too_many_pixels(filename: str, width: int, height: int, limit: int) -> Imag
 
 
 _MESSAGES = {
-    "empty": Message(
-        "{name} is empty (0 bytes); please upload it again.",
-        "{name} 是空文件（0 字节），请重新上传。",
-    ),
-    "not_image": Message(
-        "{name} is not an image file (the content is not {formats}).",
-        "{name} 不是图像文件（其内容不是 {formats} 格式）。",
-    ),
+    "empty": Message("{name} is empty (0 bytes); please upload it again."),
+    "not_image": Message("{name} is not an image file (the content is not {formats})."),
     "unsupported_format": Message(
-        "{name} is in {found} format, which is not accepted; please upload {formats}.",
-        "{name} 是 {found} 格式的图像，不受支持；请上传 {formats} 格式的图像。",
+        "{name} is in {found} format, which is not accepted; please upload {formats}."
     ),
     "damaged": Message(
-        "{name} is damaged or incomplete and cannot be read; please upload it again.",
-        "{name} 已损坏或不完整，无法读取；请重新上传。",
+        "{name} is damaged or incomplete and cannot be read; please upload it again."
     ),
     "too_many_pixels": Message(
         "{name} is {width} × {height} pixels ({pixels} pixels), more than the limit of "
-        "{limit} pixels.",
-        "{name} 的尺寸为 {width} × {height} 像素（共 {pixels} 像素），超过了 {limit} 像素的上限。",
+        "{limit} pixels."
     ),
-    "too_many_pixels_unknown": Message(
-        "{name} has more pixels than the limit of {limit} pixels.",
-        "{name} 的像素数超过了 {limit} 像素的上限。",
-    ),
+    "too_many_pixels_unknown": Message("{name} has more pixels than the limit of {limit} pixels."),
 }
