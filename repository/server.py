@@ -28,7 +28,8 @@ class _Gunicorn(BaseApplication):
 
     def load_config(self) -> None:
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # settings of newer gunicorns are skipped on older ones
+                self.cfg.set(key, value)
 
     def load(self):
         return create_app()
@@ -61,6 +62,9 @@ def serve_with_gunicorn(host: str, port: int, workers: int, *, consumer: bool) -
                 "worker_class": "gthread",
                 "timeout": 120,
                 "accesslog": "-",
+                # One path per user by default: a second instance on the machine would take it
+                # over. Huiku does not use gunicorn's control interface.
+                "control_socket_disable": True,
             }
         ).run()
     finally:
