@@ -12,6 +12,7 @@ from repository.errors import NotFound
 from repository.i18n import current_locale
 from repository.messages import Message
 from repository.models import RecordStatus
+from repository.public.presentation import mark_chinese
 from repository.services import notifications, records, review, workspace
 from repository.services.browse import visible_record
 from repository.workflow.blueprint import ReviewForm, blueprint, form_errors
@@ -27,12 +28,17 @@ def workspace_home() -> tuple[str, int]:
     choices = workspace.filter_choices(current_user)
     page = workspace.records_page(current_user, chosen, **paging)
     reviewer = _reviews_anything()
+    locale = current_locale()
     return render_template(
         "workflow/workspace.html",
         page=page,
         chosen=chosen,
         errors=errors,
         choices=choices,
+        # Each row's collection name, made once per page rather than once per row.
+        collection_names={
+            c.id: mark_chinese(c.title(locale), locale) for c in choices["collections"]
+        },
         collections=workspace.contributable_collections(current_user, choices["collections"]),
         queue_count=workspace.review_queue_count(current_user) if reviewer else 0,
         pending_edits=review.pending_edits(current_user, 20) if reviewer else [],
