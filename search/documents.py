@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from repository.media.discovery import first_recording_id, media_kinds
 from repository.models import Record
-from repository.profiles import Field, Kind, get_profile, profiles
+from repository.profiles import Field, Kind, Profile, get_profile, profiles
 from search.labels import value_label
 from search.pinyin import name_pinyin
 from search.text import fold
@@ -148,31 +148,82 @@ def build_document(record: Record, origins: tuple[dict[str, str], ...] = ()) -> 
     return document_from(IndexSource.of(record, origins))
 
 
+@dataclass(frozen=True)
+class _IndexedField:
+    """How a profile field's values enter a document, worked out once per profile: a rebuild
+    makes hundreds of thousands of documents from the same few fields."""
+
+    key: str
+    facet: bool
+    role: str | None  # "names", "texts", or None when not searched
+    bilingual: bool  # a vocabulary's values are searched in both languages
+    english: dict[str, str]  # vocabulary value → English label (its Chinese label is the value)
+
+
+@cache
+def _indexed_fields(profile: Profile) -> tuple[_IndexedField, ...]:
+    indexed = []
+    for field in profile.metadata_fields:
+        english: dict[str, str] = {}
+        for term in field.vocabulary:  # the first term of a value wins, as in Field.term
+            english.setdefault(term.value, term.label("en"))
+        searched = field.searchable and field.key != "title"
+        role = ("names" if _is_name(field) else "texts") if searched else None
+        indexed.append(
+            _IndexedField(field.key, field.facet, role, field.kind is Kind.VOCABULARY, english)
+        )
+    return tuple(indexed)
+
+
+def _values(value: Any) -> list[str]:
+    """``field_values``, quicker for the usual single string."""
+    if type(value) is str:
+        value = value.strip()
+        return [value] if value else []
+    return field_values(value) if value is not None else []
+
+
+@lru_cache(maxsize=65_536)
+def _folded(text: str) -> str:
+    """``fold`` of titles and names, which repeat across a collection's records."""
+    return fold(text)
+
+
+@lru_cache(maxsize=65_536)
+def _title_pinyin(title: str) -> tuple[str, str]:
+    return name_pinyin([title])
+
+
+@lru_cache(maxsize=65_536)
+def _names_pinyin(names: tuple[str, ...]) -> tuple[str, str]:
+    return name_pinyin(list(names))
+
+
 def document_from(source: IndexSource) -> Document:
     profile = get_profile(source.profile)
     metadata = source.metadata
-    names: list[str] = []
-    texts: list[str] = []
+    lines: dict[str, list[str]] = {"names": [], "texts": []}
     facets: dict[str, list[str]] = {}
-    for field in profile.metadata_fields:
-        values = field_values(metadata.get(field.key))
+    for field in _indexed_fields(profile):
+        values = _values(metadata.get(field.key))
         if not values:
             continue
         if field.facet:
             facets[field.key] = values
-        if not field.searchable or field.key == "title":
+        if field.role is None:
             continue
-        shown = [field.display_value(v, "zh") for v in values]
-        if field.kind is Kind.VOCABULARY:
-            shown += [field.display_value(v, "en") for v in values]
-        (names if _is_name(field) else texts).extend(shown)
+        shown = lines[field.role]
+        shown += values  # the Chinese label of a vocabulary term is its value
+        if field.bilingual:
+            shown += [field.english.get(v, v) for v in values]
+    names, texts = lines["names"], lines["texts"]
     if source.media:  # the "has audio / has video" facet
         facets["media"] = list(source.media)
     facets[SOURCE_FACET] = list(dict.fromkeys([OWN_SOURCE, *(o["source"] for o in source.origins)]))
     facets[KIND_FIELD] = ["record"]
     title = source.title or profile.title_of(metadata)
-    pinyin_title, title_initials = name_pinyin([title])
-    pinyin_names, name_initials = name_pinyin(names)
+    pinyin_title, title_initials = _title_pinyin(title)
+    pinyin_names, name_initials = _names_pinyin(tuple(names))
     return {
         "id": source.public_id,
         "version": micros(source.updated_at),
@@ -188,8 +239,8 @@ def document_from(source: IndexSource) -> Document:
         "thumbnail": source.thumbnail,
         "origins": [dict(origin) for origin in source.origins],
         "facets": facets,
-        "search_title": fold(title),
-        "search_names": fold("\n".join(names)),
+        "search_title": _folded(title),
+        "search_names": _folded("\n".join(names)),
         "search_text": fold("\n".join(texts)),
         # Toneless pinyin of the title and other names, and their initials (search.pinyin).
         "pinyin_title": pinyin_title,

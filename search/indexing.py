@@ -6,12 +6,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from repository.extensions import db
 from repository.media.discovery import first_recording_ids, media_kinds_by_record
+from repository.media.models import Recording
 from repository.models import (
     Asset,
     Collection,
+    HarvestedRecord,
     Library,
     Record,
     RecordContributor,
@@ -83,11 +86,15 @@ def published_documents(
         if not rows:
             return
         ids = [row.id for row in rows]
-        thumbnails = _first_images(ids)
-        media = media_kinds_by_record(ids)
-        recordings = first_recording_ids(ids)  # stand for records without images
-        credited = _credited_libraries(ids)
-        origins = origins_for(ids)
+        first, last = ids[0], ids[-1]
+        thumbnails = _first_images(first, last)
+        with_recordings = _having(Recording.record_id, first, last)
+        media = media_kinds_by_record(with_recordings) if with_recordings else {}
+        # recordings stand for records without images
+        recordings = first_recording_ids(with_recordings) if with_recordings else {}
+        credited = _credited_libraries(first, last)
+        copied = _having(HarvestedRecord.matched_record_id, first, last)
+        origins = origins_for(copied) if copied else {}
         for row in rows:
             yield document_from(
                 IndexSource(
@@ -114,11 +121,23 @@ def published_documents(
             progress(done)
 
 
-def _first_images(record_ids: list[int]) -> dict[int, str]:
+# The batch's images and credits are read by the range of its record ids: a list of hundreds of
+# ids costs more to send than the few rows of records in the range that are not public.
+
+
+def _having(record_id: InstrumentedAttribute[int], first_id: int, last_id: int) -> list[int]:
+    """The records of the range that have any row in ``record_id``'s table: usually few, so
+    the lookups by a list of ids are made for those alone, or not at all."""
+    return list(
+        db.session.scalars(select(record_id).where(record_id.between(first_id, last_id)).distinct())
+    )
+
+
+def _first_images(first_id: int, last_id: int) -> dict[int, str]:
     first: dict[int, str] = {}
     rows = db.session.execute(
         select(Asset.record_id, Asset.public_id)
-        .where(Asset.record_id.in_(record_ids))
+        .where(Asset.record_id.between(first_id, last_id))
         .order_by(Asset.record_id, Asset.position.desc())
     )
     for record_id, public_id in rows:
@@ -126,13 +145,13 @@ def _first_images(record_ids: list[int]) -> dict[int, str]:
     return first
 
 
-def _credited_libraries(record_ids: list[int]) -> dict[int, list[str]]:
+def _credited_libraries(first_id: int, last_id: int) -> dict[int, list[str]]:
     """Libraries credited on merged records, besides the owner."""
     credited: dict[int, list[str]] = {}
     rows = db.session.execute(
         select(RecordContributor.record_id, Library.code)
         .join(Library, RecordContributor.library_id == Library.id)
-        .where(RecordContributor.record_id.in_(record_ids))
+        .where(RecordContributor.record_id.between(first_id, last_id))
     )
     for record_id, code in rows:
         credited.setdefault(record_id, []).append(code)

@@ -35,12 +35,17 @@ _HAN_CHAR = re.compile(rf"[{_HAN}]")
 
 #: Simplified characters that OpenCC keeps apart but writers use for one another, folded to one:
 #: 長白山江岡志略 becomes 江冈志略, while catalogues usually print it 江岗志略.
-VARIANTS = str.maketrans({"岗": "冈"})
+VARIANTS = {"岗": "冈"}
 
 
 def fold(text: str) -> str:
     """Simplified, NFKC-normalised, case-folded: the form both index and queries are compared in."""
-    return to_simplified(text).casefold().translate(VARIANTS) if text else ""
+    if not text:
+        return ""
+    folded = to_simplified(text).casefold()
+    for variant, common in VARIANTS.items():  # replace: much quicker than str.translate
+        folded = folded.replace(variant, common)
+    return folded
 
 
 def tokens(text: str) -> list[str]:

@@ -116,18 +116,25 @@ def write_actions(
             }
 
 
+# One encoder each, made once: json.dumps with options builds a new one for every call.
+_META_ENCODER = json.JSONEncoder()
+_DOCUMENT_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def encoded_chunks(documents: Iterable[Document]) -> Iterator[tuple[int, bytes]]:
     """Bulk bodies of ``BULK_CHUNK`` versioned index actions each, for whichever index the
     request names, and how many documents each holds."""
     lines: list[str] = []
+    encode_meta = _META_ENCODER.encode
+    encode = _DOCUMENT_ENCODER.encode
     for document in documents:
         meta = {
             "_id": document["id"],
             "version": document["version"],
             "version_type": "external_gte",
         }
-        lines.append(json.dumps({"index": meta}))
-        lines.append(json.dumps(document, ensure_ascii=False, separators=(",", ":")))
+        lines.append(encode_meta({"index": meta}))
+        lines.append(encode(document))
         if len(lines) == 2 * BULK_CHUNK:
             yield BULK_CHUNK, ("\n".join(lines) + "\n").encode()
             lines.clear()
