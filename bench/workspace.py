@@ -13,7 +13,10 @@ of the collection finds all 10,000.
     python bench/workspace.py --database-url postgresql+psycopg://huiku@127.0.0.1:54330/bench_ws \
         --elasticsearch-url http://127.0.0.1:9251
 
-The database is emptied first: give it one of its own.
+The database is emptied first: give it one of its own. ``--reuse`` measures the records a
+previous run loaded (after migrating the schema to the newest revision), ``--pages-only`` leaves
+out the bulk publish, and ``--change`` names what the run measures; each run is appended to the
+results file's ``runs``, so a change is read against the runs before it.
 """
 
 from __future__ import annotations
@@ -47,6 +50,11 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=60, help="per URL, after 5 warm-ups")
     parser.add_argument("--checkout", type=Path, default=ROOT)
     parser.add_argument("--output", type=Path, default=ROOT / "bench/results/workspace.json")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the records a previous run loaded"
+    )
+    parser.add_argument("--pages-only", action="store_true", help="no bulk publish")
+    parser.add_argument("--change", default="", help="what this run measures, for the results")
     args = parser.parse_args()
     if not args.database_url:
         parser.error("--database-url or HUIKU_BENCH_DATABASE_URL is needed")
@@ -77,7 +85,7 @@ def load(app, args: argparse.Namespace) -> dict[str, object]:
     from repository.chinese import pinyin_sort_key
     from repository.extensions import db
     from repository.models import Collection
-    from repository.services import accounts
+    from repository.services import accounts, stats
 
     with app.app_context():
         with db.engine.begin() as connection:
@@ -156,7 +164,38 @@ def load(app, args: argparse.Namespace) -> dict[str, object]:
         )
         connection.commit()
         cursor.execute("ANALYZE")
+    with app.app_context():  # the kept counts, as the ORM would have them after each insert
+        stats.recount()
+        db.session.commit()
     return {**ids, "copy_s": round(time.perf_counter() - started, 1)}
+
+
+def reloaded(app) -> dict[str, object]:
+    """The ids of a previous run's load (``--reuse``), its records untouched and its schema
+    brought to the newest migration (an index added since is built on the loaded records)."""
+    from flask_migrate import upgrade
+    from sqlalchemy import select, text
+
+    from repository.extensions import db
+    from repository.models import Collection, Library, User
+
+    with app.app_context():
+        upgrade()
+        with db.engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+        libraries = {lib.code: lib.id for lib in db.session.scalars(select(Library))}
+        people = db.session.scalars(select(User).order_by(User.id)).all()
+        collections = db.session.scalars(select(Collection.id).order_by(Collection.id)).all()
+        ids = {
+            "home": libraries["BENCH-A"],
+            "other": libraries["BENCH-B"],
+            "collections": list(collections),
+            "people": [p.id for p in people if p.library_id == libraries["BENCH-A"]],
+            "reviewer": next(p.id for p in people if p.email == "rev@bench.test"),
+            "copy_s": 0.0,
+        }
+        db.session.remove()
+    return ids
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -275,16 +314,28 @@ def bulk_publish(app, args: argparse.Namespace, ids: dict) -> dict[str, object]:
     }
 
 
+def previous_runs(path: Path) -> list[dict[str, object]]:
+    """Earlier runs kept in the results file, newest last, so a change is read against them."""
+    if not path.exists():
+        return []
+    kept = json.loads(path.read_text())
+    return kept.get("runs", [kept])
+
+
 def main() -> None:
     args = arguments()
     with tempfile.TemporaryDirectory(prefix="huiku-bench-ws-") as folder:
         app = setup(args, Path(folder))
-        loaded = load(app, args)
-        print(f"loaded {args.records} + {args.bulk} + 20000 records in {loaded['copy_s']} s")
+        if args.reuse:
+            loaded = reloaded(app)
+        else:
+            loaded = load(app, args)
+            print(f"loaded {args.records} + {args.bulk} + 20000 records in {loaded['copy_s']} s")
         pages = measure_pages(app, args, loaded)
-        bulk = bulk_publish(app, args, loaded)
+        bulk = None if args.pages_only else bulk_publish(app, args, loaded)
     result = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "change": args.change,
         "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cpus",
         "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "note": "in-process (Flask test client, signed in; no HTTP server); shared, loaded machine",
@@ -294,7 +345,9 @@ def main() -> None:
         "bulk_publish": bulk,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    runs = previous_runs(args.output)
+    document = {"goal_p95_ms": GOAL_P95_MS, "runs": [*runs, result]}
+    args.output.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
     print(f"load average {result['load_average_1_5_15']}; written to {args.output}")
 
 
