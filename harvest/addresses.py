@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import httpx2
 
 from harvest.settings import setting
+from repository.messages import Message
 
 
 class AddressRefused(Exception):
@@ -53,15 +54,12 @@ def check_url(url: str, hosts: Iterable[str] | None = None) -> None:
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
-        raise AddressRefused(f"{url}: only http and https addresses are harvested")
+        raise AddressRefused(_NOT_HTTP.format(url=str(url)))
     host = (parts.hostname or "").lower()
     if not host:
-        raise AddressRefused(f"{url}: the address names no host")
+        raise AddressRefused(_NO_HOST.format(url=str(url)))
     if hosts is not None and host not in {h.lower() for h in hosts}:
-        raise AddressRefused(
-            f"{url}: {host} is neither the source's host nor in HARVEST_ALLOWED_HOSTS "
-            f"(a redirect or a link to another host is not followed)"
-        )
+        raise AddressRefused(_OTHER_HOST.format(url=str(url), host=host))
     check_host(host, parts.port or (443 if parts.scheme == "https" else 80))
 
 
@@ -74,18 +72,14 @@ def check_host(host: str, port: int = 80) -> None:
         if address in allowed:
             continue
         if not is_public(address):
-            raise AddressRefused(
-                f"{host} resolves to {address}, a private, loopback, link-local or reserved "
-                "address; harvesting refuses it unless HARVEST_ALLOW_PRIVATE_ADDRESSES lists "
-                "the host"
-            )
+            raise AddressRefused(_PRIVATE.format(host=host, address=address))
 
 
 def resolve(host: str, port: int) -> list[str]:
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
-        raise AddressRefused(f"{host}: the name could not be resolved ({error})") from error
+        raise AddressRefused(_UNRESOLVED.format(host=host, error=str(error))) from error
     return sorted({str(info[4][0]).split("%")[0] for info in found})
 
 
@@ -115,10 +109,7 @@ class _CappedStream(httpx2.SyncByteStream):
         for chunk in self.inner:
             size += len(chunk)
             if size > self.limit:
-                raise ResponseTooLarge(
-                    f"{self.url}: the answer is longer than {self.limit} bytes "
-                    "(HARVEST_MAX_RESPONSE_BYTES); not read further"
-                )
+                raise ResponseTooLarge(_TOO_LONG.format(url=self.url, limit=self.limit))
             yield chunk
 
     def close(self) -> None:
@@ -178,27 +169,52 @@ def guarded_client(base_url: str, *, accept: str = "*/*") -> httpx2.Client:
 
 def get(client: httpx2.Client, url: str, **kwargs: object) -> httpx2.Response:
     """GET ``url``; any failure becomes a ``HarvestFailed`` that names the address and why."""
-    from harvest.runs import HarvestFailed
+    from harvest.runs import HarvestFailed, message_of
 
     try:
         response = client.get(url, **kwargs)  # type: ignore[arg-type]
     except (AddressRefused, ResponseTooLarge) as error:
-        raise HarvestFailed(str(error)) from error
+        raise HarvestFailed(message_of(error)) from error
     except httpx2.TimeoutException as error:
-        raise HarvestFailed(f"{url}: no answer in time ({type(error).__name__})") from error
+        raise HarvestFailed(NO_ANSWER.format(url=url, error=type(error).__name__)) from error
     except httpx2.TooManyRedirects as error:
-        raise HarvestFailed(f"{url}: too many redirects") from error
+        raise HarvestFailed(_REDIRECTS.format(url=url)) from error
     except httpx2.HTTPError as error:
-        raise HarvestFailed(f"{url}: {type(error).__name__}: {error}") from error
+        raise HarvestFailed(not_reached(url, error)) from error
     if response.status_code >= 400:
         raise HarvestFailed(
-            f"{response.url}: HTTP {response.status_code} instead of an answer "
-            f"({snippet(response.content)})"
+            _HTTP_STATUS.format(
+                url=str(response.url), status=response.status_code, answer=snippet(response.content)
+            )
         )
     return response
+
+
+def not_reached(url: str, error: BaseException) -> Message:
+    """A request that failed below HTTP: the address and the client's own words, as they are."""
+    return Message.verbatim(f"{url}: {type(error).__name__}: {str(error)[:500]}")
 
 
 def snippet(content: bytes, length: int = 160) -> str:
     """The start of what came back, on one line, to show in an error."""
     text = content[: length * 4].decode("utf-8", "replace")
     return " ".join(text.split())[:length]
+
+
+_NOT_HTTP = Message("{url}: only http and https addresses are harvested")
+_NO_HOST = Message("{url}: the address names no host")
+_OTHER_HOST = Message(
+    "{url}: {host} is neither the source's host nor in HARVEST_ALLOWED_HOSTS (a redirect or a "
+    "link to another host is not followed)"
+)
+_PRIVATE = Message(
+    "{host} resolves to {address}, a private, loopback, link-local or reserved address; "
+    "harvesting refuses it unless HARVEST_ALLOW_PRIVATE_ADDRESSES lists the host"
+)
+_UNRESOLVED = Message("{host}: the name could not be resolved ({error})")
+_TOO_LONG = Message(
+    "{url}: the answer is longer than {limit} bytes (HARVEST_MAX_RESPONSE_BYTES); not read further"
+)
+NO_ANSWER = Message("{url}: no answer in time ({error})")
+_REDIRECTS = Message("{url}: too many redirects")
+_HTTP_STATUS = Message("{url}: HTTP {status} instead of an answer ({answer})")

@@ -67,7 +67,7 @@ def run(slug: str, full: bool) -> None:
         f"{done.state.value}: {done.pages} pages, {done.created} new, {done.updated} updated, "
         f"{done.deleted} deleted, {done.failed} failed"
     )
-    for error in done.errors:
+    for error in done.error_list:
         click.echo(f"  {error['where']}: {error['message']}")
     if done.message:
         click.echo(done.message)

@@ -27,9 +27,10 @@ import httpx2
 
 from harvest.addresses import get, guarded_client, snippet
 from harvest.mapping import Mapped, MappingFailed, map_manifest
-from harvest.runs import HarvestFailed, add_error
+from harvest.runs import HarvestFailed, add_error, clip
 from harvest.settings import setting
 from harvest.store import INCOMPLETE, Item, Page
+from repository.messages import Message
 from repository.models.harvest import HarvestRun, HarvestSource
 
 ACCEPT = "application/ld+json, application/json;q=0.9"
@@ -42,12 +43,12 @@ def fetch_json(client: httpx2.Client, url: str) -> dict[str, Any]:
     try:
         document = response.json()
     except ValueError as error:
-        kind = "an HTML page" if b"<html" in response.content[:1000].lower() else "not JSON"
+        html = b"<html" in response.content[:1000].lower()
         raise HarvestFailed(
-            f"{url}: {kind} came back instead of IIIF JSON ({snippet(response.content)})"
+            (_HTML if html else _NOT_JSON).format(url=url, answer=snippet(response.content))
         ) from error
     if not isinstance(document, dict):
-        raise HarvestFailed(f"{url}: the answer is JSON but not a IIIF document")
+        raise HarvestFailed(_NOT_IIIF.format(url=url))
     return document
 
 
@@ -66,13 +67,13 @@ def _manifest_mapper(client: httpx2.Client, url: str) -> Callable[[], Mapped]:
     which a transaction must not commit half-way), mapped when the page is stored."""
     try:
         manifest: dict[str, Any] | None = fetch_json(client, url)
-        failure = ""
+        failure: Message | None = None
     except HarvestFailed as error:
-        manifest, failure = None, str(error)
+        manifest, failure = None, error.message
 
     def mapped() -> Mapped:
         if manifest is None:
-            raise MappingFailed(failure)
+            raise MappingFailed(failure or Message.verbatim(url))
         return map_manifest(url, manifest)
 
     return mapped
@@ -97,7 +98,7 @@ def walk_collection(
         visited.add(current)
         document = fetch_json(client, current)
         if _type(document) != "Collection":
-            raise HarvestFailed(f"{current}: not a IIIF Collection (type {_type(document)!r})")
+            raise HarvestFailed(_NOT_COLLECTION.format(url=current, type=clip(_type(document))))
         nested = []
         for item in document.get("items") or []:
             if not isinstance(item, dict):
@@ -109,20 +110,15 @@ def walk_collection(
                 manifests.setdefault(target, None)
                 if len(manifests) >= cap:
                     if run is not None:
-                        add_error(
-                            run,
-                            url,
-                            f"the collection lists more than {cap} manifests "
-                            "(HARVEST_MAX_MANIFESTS); the rest were left out",
-                        )
+                        add_error(run, url, _TOO_MANY_MANIFESTS.format(limit=cap))
                     return list(manifests), False
             elif _type(item) == "Collection":
                 if target in visited and run is not None:
-                    add_error(run, current, f"{target} is listed again (a cycle); not walked twice")
+                    add_error(run, current, _CYCLE.format(url=clip(target)))
                 nested.append(target)
         stack.extend(reversed(nested))
         if len(visited) > int(setting("HARVEST_MAX_PAGES")):
-            raise HarvestFailed(f"{url}: more nested collections than HARVEST_MAX_PAGES")
+            raise HarvestFailed(_TOO_DEEP.format(url=url))
     return list(manifests), True
 
 
@@ -164,20 +160,18 @@ def newest_activities(
     oldest first."""
     stream = fetch_json(client, url)
     if _type(stream) != "OrderedCollection":
-        raise HarvestFailed(f"{url}: not a Change Discovery OrderedCollection")
+        raise HarvestFailed(_NOT_STREAM.format(url=url))
     page_url = _id(stream.get("last"))
     if not page_url:
-        raise HarvestFailed(f"{url}: the stream names no last page")
+        raise HarvestFailed(_NO_LAST.format(url=url))
     newest: dict[str, tuple[datetime, str, str]] = {}
     visited: set[str] = set()
     while page_url:
         if page_url in visited:
-            raise HarvestFailed(
-                f"{page_url}: the stream leads back to a page already read (a cycle); stopped"
-            )
+            raise HarvestFailed(_STREAM_CYCLE.format(url=clip(page_url)))
         visited.add(page_url)
         if len(visited) > int(setting("HARVEST_MAX_PAGES")):
-            raise HarvestFailed(f"{url}: more pages than HARVEST_MAX_PAGES")
+            raise HarvestFailed(_TOO_MANY_PAGES.format(url=url))
         page = fetch_json(client, page_url)
         reached_cursor = False
         for activity in reversed(page.get("orderedItems") or []):
@@ -219,17 +213,35 @@ def discovery_pages(source: HarvestSource, run: HarvestRun) -> Iterator[Page]:
             yield Page(items=items, resume_after=last, highest=last, where=source.base_url)
 
 
-def check_iiif(source: HarvestSource) -> str:
+def check_iiif(source: HarvestSource) -> Message:
     with guarded_client(source.base_url, accept=ACCEPT) as client:
         document = fetch_json(client, source.base_url)
         kind = _type(document)
         if source.kind.value == "iiif_discovery":
             if kind != "OrderedCollection" or not _id(document.get("last")):
-                raise HarvestFailed(
-                    f"{source.base_url}: not a Change Discovery stream "
-                    f"(type {kind!r}, a last page is needed)"
-                )
-            return f"OK: a Change Discovery stream of {document.get('totalItems', '?')} activities."
+                raise HarvestFailed(_NOT_A_STREAM.format(url=source.base_url, type=clip(kind)))
+            return _OK_STREAM.format(count=clip(document.get("totalItems", "?")))
         if kind != "Collection":
-            raise HarvestFailed(f"{source.base_url}: not a IIIF Collection (type {kind!r})")
-        return f"OK: a IIIF Collection listing {len(document.get('items') or [])} items."
+            raise HarvestFailed(_NOT_COLLECTION.format(url=source.base_url, type=clip(kind)))
+        return _OK_COLLECTION.format(count=len(document.get("items") or []))
+
+
+_HTML = Message("{url}: an HTML page came back instead of IIIF JSON ({answer})")
+_NOT_JSON = Message("{url}: not JSON came back instead of IIIF JSON ({answer})")
+_NOT_IIIF = Message("{url}: the answer is JSON but not a IIIF document")
+_NOT_COLLECTION = Message("{url}: not a IIIF Collection (type '{type}')")
+_TOO_MANY_MANIFESTS = Message(
+    "the collection lists more than {limit} manifests (HARVEST_MAX_MANIFESTS); the rest were left "
+    "out"
+)
+_CYCLE = Message("{url} is listed again (a cycle); not walked twice")
+_TOO_DEEP = Message("{url}: more nested collections than HARVEST_MAX_PAGES")
+_NOT_STREAM = Message("{url}: not a Change Discovery OrderedCollection")
+_NO_LAST = Message("{url}: the stream names no last page")
+_STREAM_CYCLE = Message("{url}: the stream leads back to a page already read (a cycle); stopped")
+_TOO_MANY_PAGES = Message("{url}: more pages than HARVEST_MAX_PAGES")
+_NOT_A_STREAM = Message(
+    "{url}: not a Change Discovery stream (type '{type}', a last page is needed)"
+)
+_OK_STREAM = Message("OK: a Change Discovery stream of {count} activities.")
+_OK_COLLECTION = Message("OK: a IIIF Collection listing {count} items.")

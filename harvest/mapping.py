@@ -19,6 +19,7 @@ from functools import cache
 from typing import Any
 
 from harvest.settings import setting
+from repository.messages import Message
 from repository.profiles import Field, Profile, get_profile
 from repository.profiles.dates import DateNotUnderstood, parse_date
 
@@ -33,6 +34,10 @@ MAX_VALUES = 100  # values of one repeatable field
 class MappingFailed(Exception):
     """The record cannot be made into a harvested record; the message says why."""
 
+    def __init__(self, message: Message) -> None:
+        super().__init__(message)
+        self.message = message
+
 
 @dataclass
 class Mapped:
@@ -43,7 +48,7 @@ class Mapped:
     original_url: str = ""
     thumbnail_url: str = ""
     manifest_url: str = ""
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Message] = field(default_factory=list)
 
 
 def generic_profile() -> Profile:
@@ -92,7 +97,7 @@ def map_dublin_core(identifier: str, elements: Mapping[str, Iterable[str | None]
 def map_manifest(identifier: str, manifest: Mapping[str, Any]) -> Mapped:
     """A IIIF Presentation 3 manifest's descriptive properties in the generic profile's keys."""
     if not isinstance(manifest, Mapping) or manifest.get("type") not in ("Manifest", None):
-        raise MappingFailed(f"not a IIIF Manifest (type {manifest.get('type')!r})")
+        raise MappingFailed(_NOT_MANIFEST.format(type=str(manifest.get("type"))[:200]))
     metadata: dict[str, Any] = {}
     _place(metadata, _fields_by_dc().get("title", ()), language_values(manifest.get("label")))
     summary = language_values(manifest.get("summary"))
@@ -161,20 +166,17 @@ def _finish(
     thumbnail_url: str = "",
     manifest_url: str = "",
 ) -> Mapped:
-    warnings: list[str] = []
+    warnings: list[Message] = []
     title = str(metadata.get("title") or "").strip()
     if not title:
         title = f"[Untitled: {identifier}]"[:500]
         metadata["title"] = title
-        warnings.append("the record has no title; stored under a placeholder title")
+        warnings.append(_NO_TITLE)
     limit = int(setting("HARVEST_MAX_DESCRIPTION"))
     description = metadata.get("description")
     if isinstance(description, str) and len(description) > limit:
         metadata["description"] = description[:limit] + "…"
-        warnings.append(
-            f"the description has {len(description)} characters; cut to {limit} "
-            "(HARVEST_MAX_DESCRIPTION)"
-        )
+        warnings.append(_LONG_DESCRIPTION.format(length=len(description), limit=limit))
     year_start = year_end = None
     date = metadata.get("date")
     if date:
@@ -216,3 +218,10 @@ def _first_id(value: Any) -> str:
 
 def _clean(text: str) -> str:
     return " ".join(str(text).split()) if "\n" not in str(text) else str(text).strip()
+
+
+_NOT_MANIFEST = Message("not a IIIF Manifest (type '{type}')")
+_NO_TITLE = Message("the record has no title; stored under a placeholder title")
+_LONG_DESCRIPTION = Message(
+    "the description has {length} characters; cut to {limit} (HARVEST_MAX_DESCRIPTION)"
+)

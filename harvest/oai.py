@@ -22,10 +22,18 @@ from oaipmh_scythe import Scythe
 from oaipmh_scythe.exceptions import BadResumptionToken, NoRecordsMatch, OAIPMHException
 from oaipmh_scythe.models import Record as OAIRecord
 
-from harvest.addresses import AddressRefused, ResponseTooLarge, guarded_client, snippet
+from harvest.addresses import (
+    NO_ANSWER,
+    AddressRefused,
+    ResponseTooLarge,
+    guarded_client,
+    not_reached,
+    snippet,
+)
 from harvest.mapping import map_dublin_core
-from harvest.runs import HarvestFailed, add_error
+from harvest.runs import HarvestFailed, add_error, clip, message_of
 from harvest.store import Item, Page
+from repository.messages import Message
 from repository.models.harvest import HarvestRun, HarvestSource
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
@@ -53,29 +61,27 @@ def request(scythe: Scythe, query: dict[str, str]) -> etree._Element:
     try:
         response = scythe.harvest(query)
     except (AddressRefused, ResponseTooLarge) as error:
-        raise HarvestFailed(str(error)) from error
+        raise HarvestFailed(message_of(error)) from error
     except httpx2.TimeoutException as error:
-        raise HarvestFailed(f"{url}: no answer in time ({type(error).__name__})") from error
+        raise HarvestFailed(NO_ANSWER.format(url=url, error=type(error).__name__)) from error
     except httpx2.HTTPStatusError as error:
         content = error.response.content
         raise HarvestFailed(
-            f"{url}: HTTP {error.response.status_code} instead of OAI-PMH ({snippet(content)})"
+            _HTTP_STATUS.format(url=url, status=error.response.status_code, answer=snippet(content))
         ) from error
     except httpx2.HTTPError as error:
-        raise HarvestFailed(f"{url}: {type(error).__name__}: {error}") from error
+        raise HarvestFailed(not_reached(url, error)) from error
     content = response.http_response.content
     if _looks_like_html(content, response.http_response.headers.get("content-type", "")):
-        raise HarvestFailed(
-            f"{url}: an HTML page came back instead of OAI-PMH XML ({snippet(content)})"
-        )
+        raise HarvestFailed(_HTML.format(url=url, answer=snippet(content)))
     try:
         root = etree.fromstring(content, parser=_STRICT)
     except etree.XMLSyntaxError as error:
         raise HarvestFailed(
-            f"{url}: the answer is not well-formed XML ({error}); it began: {snippet(content)}"
+            _NOT_XML.format(url=url, error=clip(error), answer=snippet(content))
         ) from error
     if root.tag != f"{OAI}OAI-PMH":
-        raise HarvestFailed(f"{url}: the answer is XML but not OAI-PMH (root {root.tag})")
+        raise HarvestFailed(_NOT_OAI.format(url=url, root=clip(root.tag)))
     return root
 
 
@@ -90,10 +96,12 @@ def granularity(scythe: Scythe) -> str:
         root = request(scythe, {"verb": "Identify"})
         _raise_oai_error(root)
     except OAIPMHException as error:
-        raise HarvestFailed(f"{scythe.endpoint}?verb=Identify: {error}") from error
+        raise HarvestFailed(
+            _IDENTIFY_FAILED.format(url=scythe.endpoint, error=_oai_error(error))
+        ) from error
     found = root.findtext(f"{OAI}Identify/{OAI}granularity") or "YYYY-MM-DD"
     if root.find(f"{OAI}Identify") is None:
-        raise HarvestFailed(f"{scythe.endpoint}: the answer to Identify has no Identify element")
+        raise HarvestFailed(_NO_IDENTIFY.format(url=scythe.endpoint))
     return found.strip()
 
 
@@ -131,36 +139,32 @@ def oai_pages(source: HarvestSource, run: HarvestRun) -> Iterator[Page]:
             except BadResumptionToken as error:
                 if restarted or "resumptionToken" not in query:
                     raise HarvestFailed(
-                        f"{url}: the resumption token was refused ({error})"
+                        _TOKEN_REFUSED.format(url=url, error=clip(error))
                     ) from error
                 restarted = True
-                add_error(
-                    run,
-                    url,
-                    f"The resumption token was refused as expired or bad ({error}); the listing "
-                    f"started again from {run.from_cursor or 'the beginning'}. Records stored "
-                    "before are kept and not counted twice.",
+                again = (
+                    _STARTED_AGAIN.format(error=clip(error), cursor=run.from_cursor)
+                    if run.from_cursor
+                    else _STARTED_OVER.format(error=clip(error))
                 )
+                add_error(run, url, again)
                 query, seen_tokens, seen_pages = first, set(), set()
                 continue
             except NoRecordsMatch:
                 return
             except OAIPMHException as error:
-                raise HarvestFailed(
-                    f"{url}: the endpoint answered with an OAI-PMH error: "
-                    f"{type(error).__name__} {error}"
-                ) from error
+                raise HarvestFailed(_OAI_ERROR.format(url=url, error=_oai_error(error))) from error
             listing = root.find(f"{OAI}ListRecords")
             if listing is None:
-                raise HarvestFailed(f"{url}: the answer has no ListRecords element")
+                raise HarvestFailed(_NO_LIST.format(url=url))
             token = (listing.findtext(f"{OAI}resumptionToken") or "").strip()
             page = _page(listing, url, token)
             digest = _digest(listing)
             if (token and token in seen_tokens) or (digest in seen_pages and page.items):
                 raise HarvestFailed(
-                    f"{url}: the endpoint gave the same page or resumption token again "
-                    f"({token or 'no token'}); stopped so the harvest does not go round forever. "
-                    "Records stored before are kept."
+                    _SAME_TOKEN.format(url=url, token=clip(token))
+                    if token
+                    else _SAME_PAGE.format(url=url)
                 )
             seen_tokens.add(token)
             seen_pages.add(digest)
@@ -184,12 +188,12 @@ def _raise_oai_error(root: etree._Element) -> None:
 def _page(listing: etree._Element, url: str, token: str) -> Page:
     items: list[Item] = []
     highest = ""
-    notes: list[str] = []
+    notes: list[Message] = []
     for element in listing.findall(f"{OAI}record"):
         try:
             record = OAIRecord(element)
         except ValueError as error:
-            notes.append(f"a record without a header was skipped ({error})")
+            notes.append(_NO_HEADER.format(error=clip(error)))
             continue
         identifier = (record.header.identifier or "").strip()
         datestamp = (record.header.datestamp or "").strip()
@@ -211,14 +215,20 @@ def _digest(listing: etree._Element) -> str:
     return hashlib.sha256(b"".join(records)).hexdigest()
 
 
-def check_oai(source: HarvestSource) -> str:
+def _oai_error(error: Exception) -> str:
+    return clip(f"{type(error).__name__} {error}")
+
+
+def check_oai(source: HarvestSource) -> Message:
     """Identify, then the first page of the listing: what an administrator needs to know."""
     with scythe_for(source) as scythe:
         try:
             root = request(scythe, {"verb": "Identify"})
             _raise_oai_error(root)
         except OAIPMHException as error:
-            raise HarvestFailed(f"{scythe.endpoint}: Identify failed: {error}") from error
+            raise HarvestFailed(
+                _IDENTIFY_FAILED.format(url=scythe.endpoint, error=_oai_error(error))
+            ) from error
         name = root.findtext(f"{OAI}Identify/{OAI}repositoryName") or "?"
         grain = root.findtext(f"{OAI}Identify/{OAI}granularity") or "YYYY-MM-DD"
         query = {"verb": "ListRecords", "metadataPrefix": source.metadata_prefix}
@@ -228,10 +238,43 @@ def check_oai(source: HarvestSource) -> str:
             first = request(scythe, query)
             _raise_oai_error(first)
         except NoRecordsMatch:
-            return f"OK: {name} (granularity {grain}); no records yet in this set and format."
+            return _OK_EMPTY.format(name=clip(name), granularity=clip(grain))
         except OAIPMHException as error:
             raise HarvestFailed(
-                f"{scythe.endpoint}: ListRecords failed: {type(error).__name__} {error}"
+                _LIST_FAILED.format(url=scythe.endpoint, error=_oai_error(error))
             ) from error
         count = len(first.findall(f"{OAI}ListRecords/{OAI}record"))
-        return f"OK: {name} (granularity {grain}); the first page has {count} records."
+        return _OK_RECORDS.format(name=clip(name), granularity=clip(grain), count=count)
+
+
+_HTTP_STATUS = Message("{url}: HTTP {status} instead of OAI-PMH ({answer})")
+_HTML = Message("{url}: an HTML page came back instead of OAI-PMH XML ({answer})")
+_NOT_XML = Message("{url}: the answer is not well-formed XML ({error}); it began: {answer}")
+_NOT_OAI = Message("{url}: the answer is XML but not OAI-PMH (root {root})")
+_IDENTIFY_FAILED = Message("{url}: Identify failed: {error}")
+_NO_IDENTIFY = Message("{url}: the answer to Identify has no Identify element")
+_TOKEN_REFUSED = Message("{url}: the resumption token was refused ({error})")
+_STARTED_AGAIN = Message(
+    "The resumption token was refused as expired or bad ({error}); the listing started again "
+    "from {cursor}. Records stored before are kept and not counted twice."
+)
+_STARTED_OVER = Message(
+    "The resumption token was refused as expired or bad ({error}); the listing started again "
+    "from the beginning. Records stored before are kept and not counted twice."
+)
+_OAI_ERROR = Message("{url}: the endpoint answered with an OAI-PMH error: {error}")
+_NO_LIST = Message("{url}: the answer has no ListRecords element")
+_SAME_TOKEN = Message(
+    "{url}: the endpoint gave the same resumption token again ({token}); stopped so the harvest "
+    "does not go round forever. Records stored before are kept."
+)
+_SAME_PAGE = Message(
+    "{url}: the endpoint gave the same page again; stopped so the harvest does not go round "
+    "forever. Records stored before are kept."
+)
+_NO_HEADER = Message("a record without a header was skipped ({error})")
+_LIST_FAILED = Message("{url}: ListRecords failed: {error}")
+_OK_EMPTY = Message(
+    "OK: {name} (granularity {granularity}); no records yet in this set and format."
+)
+_OK_RECORDS = Message("OK: {name} (granularity {granularity}); the first page has {count} records.")

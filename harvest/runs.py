@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from harvest.settings import setting
 from repository.extensions import db
+from repository.messages import Message
 from repository.models.accounts import User
 from repository.models.base import utcnow
 from repository.models.harvest import HarvestRun, HarvestSource, SourceCheck, SourceKind
@@ -39,6 +40,24 @@ _running: ContextVar[tuple[Lease, list[float]] | None] = ContextVar("harvest_lea
 
 class HarvestFailed(Exception):
     """The run cannot go on: what went wrong, in words an administrator can act on."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def message_of(error: BaseException) -> Message:
+    """The error's ``Message`` when it carries one; else its own words, as they are."""
+    found = error.args[0] if error.args else None
+    if isinstance(found, Message):
+        return found
+    return Message.verbatim(f"{type(error).__name__}: {str(error)[:500]}")
+
+
+def clip(text: object, length: int = 500) -> str:
+    """A message parameter from outside (an address, an answer, another library's error),
+    plain and short enough to store."""
+    return str.__str__(str(text))[:length]
 
 
 class HarvestCancelled(Exception):
@@ -74,7 +93,7 @@ def request_run(
 def request_check(source: HarvestSource) -> None:
     """Mark the source's check pending and check it in a task after the caller's commit."""
     source.check_state = SourceCheck.PENDING
-    source.check_message = ""
+    source.set_check_message(None)
     db.session.add(source)
     db.session.flush()
     _after_commit("check", source.id)
@@ -134,9 +153,10 @@ def find_run(public_id: str) -> HarvestRun | None:
     return db.session.scalar(select(HarvestRun).where(HarvestRun.public_id == public_id))
 
 
-def add_error(run: HarvestRun, where: str, message: str) -> None:
-    """Note a problem in the run's errors, keeping only the newest ``HARVEST_MAX_ERRORS``."""
-    errors = [*run.errors, {"where": where[:500], "message": message[:1000]}]
+def add_error(run: HarvestRun, where: str, message: Message) -> None:
+    """Note a problem in the run's errors, keeping only the newest ``HARVEST_MAX_ERRORS``; the
+    message is kept as msgid and parameters, to be read in the reader's language."""
+    errors = [*run.errors, {"where": where[:500], "message": message.to_json()}]
     run.errors = errors[-int(setting("HARVEST_MAX_ERRORS")) :]
 
 
@@ -160,7 +180,7 @@ def _run_claimed(public_id: str, run: HarvestRun, lease: Lease) -> HarvestRun | 
         _finish(
             public_id,
             JobState.CANCELLED,
-            "The source is disabled; enable it to harvest it. 该来源已停用，启用后才能采集。",
+            Message("The source is disabled; enable it to harvest it."),
         )
         return find_run(public_id)
     try:
@@ -170,14 +190,14 @@ def _run_claimed(public_id: str, run: HarvestRun, lease: Lease) -> HarvestRun | 
         return find_run(public_id)
     except HarvestCancelled:
         db.session.rollback()
-        _finish(public_id, JobState.CANCELLED, "Stopped on request. 已按要求停止。")
+        _finish(public_id, JobState.CANCELLED, Message("Stopped on request."))
     except HarvestFailed as error:
         db.session.rollback()
-        _finish(public_id, JobState.FAILED, str(error))
+        _finish(public_id, JobState.FAILED, error.message)
     except Exception as error:
         log.exception("harvest run %s of %s stopped", public_id, source.slug)
         db.session.rollback()
-        _finish(public_id, JobState.FAILED, f"{type(error).__name__}: {str(error)[:500]}")
+        _finish(public_id, JobState.FAILED, message_of(error))
     return find_run(public_id)
 
 
@@ -199,14 +219,15 @@ def _harvest(source: HarvestSource, run: HarvestRun, lease: Lease) -> None:
             raise HarvestCancelled()
         if run.pages > int(setting("HARVEST_MAX_PAGES")):
             raise HarvestFailed(
-                f"The source gave more than {setting('HARVEST_MAX_PAGES')} pages in one run; "
-                "stopped. 一次采集超过页数上限，已停止。"
+                Message("The source gave more than {limit} pages in one run; stopped.").format(
+                    limit=int(setting("HARVEST_MAX_PAGES"))
+                )
             )
     from harvest.store import finish_listing
 
     with unit_of_work():
         finish_listing(source, run)
-    _finish(run.public_id, JobState.SUCCEEDED, "")
+    _finish(run.public_id, JobState.SUCCEEDED, None)
 
 
 def heartbeat() -> None:
@@ -253,14 +274,14 @@ def pages_of(source: HarvestSource, run: HarvestRun) -> Iterator[Any]:
     return collection_pages(source, run)
 
 
-def _finish(public_id: str, state: JobState, message: str) -> None:
+def _finish(public_id: str, state: JobState, message: Message | None) -> None:
     """End the run; a successful one moves the source's cursor, every one its next run."""
     with unit_of_work():
         run = find_run(public_id)
         assert run is not None
         now = utcnow()
         run.state = state
-        run.message = message
+        run.set_message(message)
         run.finished_at = now
         run.lease_holder = None
         run.lease_expires_at = None
@@ -284,22 +305,22 @@ def check_source(source_id: int) -> HarvestSource | None:
         message = _check(source)
         state = SourceCheck.OK
     except HarvestFailed as error:
-        message, state = str(error), SourceCheck.FAILED
+        message, state = error.message, SourceCheck.FAILED
     except Exception as error:
         log.exception("checking harvest source %s failed", source.slug)
-        message, state = f"{type(error).__name__}: {str(error)[:500]}", SourceCheck.FAILED
+        message, state = message_of(error), SourceCheck.FAILED
     db.session.rollback()
     with unit_of_work():
         source = db.session.get(HarvestSource, source_id)
         if source is not None:
             source.check_state = state
-            source.check_message = message[:2000]
+            source.set_check_message(message)
             source.checked_at = utcnow()
     return source
 
 
-def _check(source: HarvestSource) -> str:
-    checker: Callable[[HarvestSource], str]
+def _check(source: HarvestSource) -> Message:
+    checker: Callable[[HarvestSource], Message]
     if source.kind is SourceKind.OAI:
         from harvest.oai import check_oai as checker
     else:

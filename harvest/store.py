@@ -21,6 +21,7 @@ from harvest.mapping import Mapped, MappingFailed
 from harvest.runs import add_error
 from ingest.duplicates.harvested import keep_new_matches, new_matches, queue_index, rematch_page
 from repository.extensions import db
+from repository.messages import Message
 from repository.models.base import utcnow
 from repository.models.harvest import (
     HarvestedRecord,
@@ -53,7 +54,7 @@ class Page:
     resume_after: str
     highest: str = ""  # the newest datestamp or activity time on the page
     where: str = ""  # the address the page came from, for errors
-    notes: list[str] = field(default_factory=list)  # problems of the page, kept in the errors
+    notes: list[Message] = field(default_factory=list)  # problems of the page, kept in the errors
 
 
 def store_page(source: HarvestSource, run: HarvestRun, page: Page) -> None:
@@ -65,14 +66,14 @@ def store_page(source: HarvestSource, run: HarvestRun, page: Page) -> None:
             add_error(
                 run,
                 item.identifier,
-                "the identifier appears more than once in one answer; the last one was stored",
+                _REPEATED,
             )
             del latest[item.identifier]
         latest[item.identifier] = item
     too_long = [key for key in latest if len(key) > IDENTIFIER_LENGTH or not key.strip()]
     for key in too_long:
         run.failed += 1
-        add_error(run, key[:200] or page.where, "an empty or over-long identifier; not stored")
+        add_error(run, key[:200] or page.where, _BAD_IDENTIFIER)
         del latest[key]
     if not latest:
         return
@@ -105,7 +106,11 @@ def store_page(source: HarvestSource, run: HarvestRun, page: Page) -> None:
             mapped = item.mapped()
         except Exception as error:  # a record the mapping cannot read; the others go on
             run.failed += 1
-            reason = str(error) if isinstance(error, MappingFailed) else repr(error)[:300]
+            reason = (
+                error.message
+                if isinstance(error, MappingFailed)
+                else Message.verbatim(repr(error)[:300])
+            )
             add_error(run, identifier, reason)
             if record is not None:  # kept as it was, not taken for gone from the source
                 seen.append(record.id)
@@ -244,3 +249,7 @@ def _differs(record: HarvestedRecord, mapped: Mapped, datestamp: str) -> bool:
         or record.manifest_url != mapped.manifest_url
         or (bool(datestamp) and record.datestamp != datestamp[:64])
     )
+
+
+_REPEATED = Message("the identifier appears more than once in one answer; the last one was stored")
+_BAD_IDENTIFIER = Message("an empty or over-long identifier; not stored")

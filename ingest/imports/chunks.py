@@ -161,6 +161,7 @@ def rerun_chunks(job: IngestJob) -> int:
             cancel_requested=False,
             attempts=0,
             error="",
+            error_json=None,
             finished_at=None,
             lease_holder=None,
             lease_expires_at=None,
@@ -211,18 +212,18 @@ def settle_job(job_id: int) -> list[str]:
     if not failed and not cancelled and aborting and not counts["failed"]:
         return _start_writing(job, chunks)
     if failed:
-        state, error = JobState.FAILED, failed[0].error
+        state, error = JobState.FAILED, failed[0].error_message
     elif cancelled:
-        state, error = JobState.CANCELLED, ""
+        state, error = JobState.CANCELLED, None
     elif aborting:
-        state, error = JobState.FAILED, _both(ABORTED.format(failed=counts["failed"]))
+        state, error = JobState.FAILED, ABORTED.format(failed=counts["failed"])
     else:
-        state, error = JobState.SUCCEEDED, ""
+        state, error = JobState.SUCCEEDED, None
     if not _ended(job, state):
         db.session.rollback()
         return []
     notifications.tell_owner_of_finished_job(job)
-    job.error = error
+    job.set_error(error)
     job.counts = counts
     job.processed_rows = sum(chunk.processed_rows for chunk in chunks)
     if state is JobState.SUCCEEDED:
@@ -297,10 +298,6 @@ def forgotten_jobs() -> list[int]:
             )
         )
     )
-
-
-def _both(message: Message) -> str:
-    return f"{message} / {message.zh}"
 
 
 ABORTED = Message(

@@ -20,9 +20,9 @@ def mark_interrupted(public_id: str, error: BaseException) -> None:
     job = db.session.scalar(select(IngestJob).where(IngestJob.public_id == public_id))
     if job is None or job.state in JobState.final():
         return
-    message = _INTERRUPTED.format(rows=job.processed_rows, error=str(error)[:300] or repr(error))
+    message = _INTERRUPTED.format(rows=job.processed_rows, error=_words(error))
     job.state = JobState.FAILED
-    job.error = f"{message} / {message.zh}"
+    job.set_error(message)
     job.finished_at = utcnow()
     job.lease_holder = None
     job.lease_expires_at = None
@@ -39,14 +39,19 @@ def mark_chunk_interrupted(public_id: str, error: BaseException) -> list[str]:
     rows = db.session.scalar(
         select(db.func.sum(ImportChunk.processed_rows)).where(ImportChunk.job_id == chunk.job_id)
     )
-    message = _INTERRUPTED.format(rows=rows, error=str(error)[:300] or repr(error))
+    message = _INTERRUPTED.format(rows=rows, error=_words(error))
     chunk.state = JobState.FAILED
-    chunk.error = f"{message} / {message.zh}"
+    chunk.set_error(message)
     chunk.finished_at = utcnow()
     chunk.lease_holder = None
     chunk.lease_expires_at = None
     db.session.commit()
     return settle_job(chunk.job_id)
+
+
+def _words(error: BaseException) -> str:
+    """The error's own words, plain and short, to keep as a message parameter."""
+    return str.__str__(str(error))[:300] or repr(error)[:300]
 
 
 _INTERRUPTED = Message(

@@ -511,7 +511,7 @@ class ImportRun:
         """The chunk's end, committed; then the job's, if this was its last chunk."""
         chunk = self.chunk
         chunk.state = state
-        chunk.error = f"{error} / {error.zh}" if error else ""
+        chunk.set_error(error)
         chunk.finished_at = utcnow()
         chunk.lease_holder = None
         chunk.lease_expires_at = None
@@ -533,7 +533,7 @@ class ImportRun:
         if state is JobState.FAILED and not start_over:
             clear_entries(job, keep_failed=True)
         job.state = state
-        job.error = f"{error} / {error.zh}" if error else ""
+        job.set_error(error)
         job.finished_at = utcnow()
         job.lease_holder = None
         job.lease_expires_at = None

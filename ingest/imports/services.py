@@ -45,6 +45,7 @@ from ingest.imports.tasks import queue_chunks, queue_import
 from repository import permissions
 from repository.errors import Conflict, HuikuError, NotFound, PermissionDenied
 from repository.extensions import db
+from repository.i18n import localize
 from repository.images import file_store
 from repository.images.storage import format_size, size_limit_message
 from repository.messages import Message
@@ -392,6 +393,7 @@ def retry_import(job: IngestJob) -> IngestJob:
             state=phase_state(job),
             cancel_requested=False,
             error="",
+            error_json=None,
             finished_at=None,
         )
         if not again:
@@ -408,6 +410,7 @@ def retry_import(job: IngestJob) -> IngestJob:
         state=JobState.QUEUED,
         cancel_requested=False,
         error="",
+        error_json=None,
         finished_at=None,
         attempts=0,
         lease_holder=None,
@@ -483,7 +486,7 @@ def job_document(job: IngestJob) -> dict[str, Any]:
         "processed_rows": processed,
         "percent": percent,
         "counts": {key: int(value) for key, value in (job.counts or {}).items()},
-        "error": job.error or "",
+        "error": localize(job.error_message),
         "attempts": job.attempts or 0,
         "cancel_requested": bool(job.cancel_requested),
         "created": job.created_at.isoformat(),

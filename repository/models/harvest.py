@@ -15,8 +15,9 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from repository.extensions import db
+from repository.messages import Message
 from repository.models.base import JSONType, UTCDateTime, enum_column, new_public_id, utcnow
-from repository.models.jobs import JobState, LeasedJob
+from repository.models.jobs import JobState, LeasedJob, stored_message
 
 if TYPE_CHECKING:
     from repository.models.accounts import Library, User
@@ -64,7 +65,9 @@ class HarvestSource(db.Model):
     check_state: Mapped[SourceCheck] = mapped_column(
         enum_column(SourceCheck), default=SourceCheck.PENDING
     )
+    #: What the check found, in English; ``check_message_json`` shows it in the reader's language.
     check_message: Mapped[str] = mapped_column(Text, default="")
+    check_message_json: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Where the next incremental run starts: the highest OAI datestamp harvested (sent as
     #: ``from``), or the end time of the newest Change Discovery activity taken in.
@@ -76,6 +79,14 @@ class HarvestSource(db.Model):
 
     library: Mapped[Library] = relationship()
     created_by: Mapped[User | None] = relationship()
+
+    @property
+    def check_text(self) -> Message:
+        return stored_message(self.check_message, self.check_message_json)
+
+    def set_check_message(self, message: Message | None) -> None:
+        self.check_message = str.__str__(message) if message else ""
+        self.check_message_json = message.to_json() if message else None
 
     def __repr__(self) -> str:
         return f"<HarvestSource {self.slug} {self.kind.value}>"
@@ -107,15 +118,42 @@ class HarvestRun(LeasedJob, db.Model):
     updated: Mapped[int] = mapped_column(Integer, default=0)
     deleted: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
-    #: The run's problems, newest last, capped: [{"where": ..., "message": ...}].
+    #: The run's problems, newest last, capped: [{"where": ..., "message": ...}], the message as
+    #: ``Message.to_json`` wrote it (rows from before hold its English text).
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    #: How the run ended, in English; ``message_json`` shows it in the reader's language.
     message: Mapped[str] = mapped_column(Text, default="")
+    message_json: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     source: Mapped[HarvestSource] = relationship()
+
+    @property
+    def message_text(self) -> Message:
+        return stored_message(self.message, self.message_json)
+
+    def set_message(self, message: Message | None) -> None:
+        self.message = str.__str__(message) if message else ""
+        self.message_json = message.to_json() if message else None
+
+    @property
+    def error_list(self) -> list[dict[str, Any]]:
+        """The errors, each ``{"where", "message"}`` with a ``Message`` whichever way it was
+        stored."""
+        return [
+            {
+                "where": error.get("where", ""),
+                "message": (
+                    Message.from_json(error["message"])
+                    if isinstance(error.get("message"), dict)
+                    else Message.verbatim(str(error.get("message") or ""))
+                ),
+            }
+            for error in self.errors or []
+        ]
 
     def __repr__(self) -> str:
         return f"<HarvestRun {self.public_id} {self.state.value}>"

@@ -10,8 +10,38 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from repository.extensions import db
-from repository.messages import readable
+from repository.messages import Message, readable
 from repository.models.base import JSONType, UTCDateTime, enum_column, new_public_id, utcnow
+
+
+def stored_message(text: str, stored: dict[str, Any] | None) -> Message:
+    """A message kept as its English text beside its msgid and parameters (``Message.to_json``).
+
+    The JSON is read only while it still says what the text column says: a row written before
+    the JSON column (or by code that writes the text alone, such as recovery giving a job up)
+    shows its text as it was written.
+    """
+    if stored and text:
+        message = Message.from_json(stored)
+        if str.__str__(message) == text:
+            return message
+    return Message.verbatim(text or "")
+
+
+class StoredError:
+    """``error`` (English, as before) with ``error_json``, the msgid and parameters that show it
+    in the reader's language."""
+
+    error: str
+    error_json: dict[str, Any] | None
+
+    @property
+    def error_message(self) -> Message:
+        return stored_message(self.error, self.error_json)
+
+    def set_error(self, message: Message | None) -> None:
+        self.error = str.__str__(message) if message else ""
+        self.error_json = message.to_json() if message else None
 
 
 class JobState(enum.StrEnum):
@@ -43,7 +73,7 @@ class LeasedJob:
     cancel_requested: Mapped[bool] = mapped_column(default=False)
 
 
-class IngestJob(LeasedJob, db.Model):
+class IngestJob(StoredError, LeasedJob, db.Model):
     """A batch import: its files, options, progress and per-row report."""
 
     __tablename__ = "ingest_job"
@@ -62,6 +92,7 @@ class IngestJob(LeasedJob, db.Model):
     processed_rows: Mapped[int] = mapped_column(Integer, default=0)
     counts: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
     error: Mapped[str] = mapped_column(Text, default="")
+    error_json: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     #: 0 while the job's own run does its rows; else the rows went to this many ``ImportChunk``
     #: rows, whose leases keep the job alive (its own lease is then given up)
     chunk_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -83,7 +114,7 @@ class IngestJob(LeasedJob, db.Model):
         ]
 
 
-class ImportChunk(LeasedJob, db.Model):
+class ImportChunk(StoredError, LeasedJob, db.Model):
     """A range of a large import's rows, run by a task of its own beside the other chunks.
 
     It has the lease columns of a job, so recovery takes up a chunk whose worker died as it
@@ -109,6 +140,7 @@ class ImportChunk(LeasedJob, db.Model):
     processed_rows: Mapped[int] = mapped_column(Integer, default=0)
     counts: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
     error: Mapped[str] = mapped_column(Text, default="")
+    error_json: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

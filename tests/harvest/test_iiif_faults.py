@@ -82,7 +82,7 @@ def test_nested_collections_with_a_cycle_are_walked_once_and_a_broken_manifest_f
     assert run.state is JobState.SUCCEEDED, run.message
     assert (run.created, run.failed) == (2, 1)
     assert faulty.requests.count("/top") == 1
-    assert any("HTTP 500" in e["message"] for e in run.errors if e["where"].endswith("broken"))
+    assert any("HTTP 500" in e["message"] for e in run.error_list if e["where"].endswith("broken"))
     first = db.session.scalar(
         select(HarvestedRecord).where(HarvestedRecord.identifier == f"{faulty.url}/m/1")
     )

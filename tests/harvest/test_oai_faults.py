@@ -115,7 +115,7 @@ def test_an_expired_token_restarts_the_listing_without_duplicates(faulty, make_s
     assert run.state is JobState.SUCCEEDED, run.message
     assert _titles(source) == {"a": "Alpha", "b": "Beta", "c": "Gamma"}
     assert (run.created, run.updated) == (3, 0)
-    assert any("started again" in error["message"] for error in run.errors)
+    assert any("started again" in error["message"] for error in run.error_list)
     count = db.session.scalar(select(func.count()).where(HarvestedRecord.source_id == source.id))
     assert count == 3
 
@@ -134,7 +134,7 @@ def test_duplicate_identifiers_in_one_answer_store_the_last_once(faulty, make_so
     assert run.state is JobState.SUCCEEDED
     assert _titles(source) == {"a": "Second"}
     assert run.created == 1
-    assert any("more than once" in error["message"] for error in run.errors)
+    assert any("more than once" in error["message"] for error in run.error_list)
 
 
 def test_a_day_granularity_endpoint_is_sent_from_as_a_day(faulty, make_source):
@@ -185,7 +185,7 @@ def test_records_without_title_or_with_a_huge_description_are_stored_with_warnin
     assert untitled.original_url == "https://example.org/items/oai:x:untitled"
     long = db.session.scalar(select(HarvestedRecord).where(HarvestedRecord.identifier == "long"))
     assert len(long.metadata_["description"]) == 1001
-    messages = {error["where"]: error["message"] for error in run.errors}
+    messages = {error["where"]: error["message"] for error in run.error_list}
     assert "no title" in messages["oai:x:untitled"]
     assert "cut to 1000" in messages["long"]
 
@@ -213,7 +213,7 @@ def test_the_same_page_forever_is_stopped_by_the_loop_guard(faulty, make_source)
     source = make_source(f"{faulty.url}/oai")
     run = _run(source)
     assert run.state is JobState.FAILED
-    assert "the same page or resumption token again" in run.message
+    assert "the same resumption token again (again)" in run.message
     assert _titles(source) == {"a": "Alpha"}
     assert len(faulty.requests) < 5
 

@@ -205,7 +205,8 @@ def test_abort_imports_nothing_when_a_row_fails(login, collection, contributor):
     job = job_from(upload(browser, good_and_bad_table(), mode="import", on_error="abort"))
     assert job.state is JobState.FAILED
     assert db.session.scalar(select(Record)) is None
-    assert job.error in browser.get(f"/imports/{job.public_id}").get_data(as_text=True)
+    shown = browser.get(f"/imports/{job.public_id}").get_data(as_text=True)
+    assert job.error_message.localized("zh_Hans_CN") in shown  # the default language
 
 
 def test_a_reviewer_may_publish_on_import_and_a_contributor_may_not(
