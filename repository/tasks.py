@@ -34,6 +34,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from repository.extensions import db
+from repository.messages import Message
 from repository.models.base import utcnow
 from repository.models.jobs import JobState
 
@@ -299,9 +300,11 @@ def recover_kind(kind: JobKind, pending_ids: set[str]) -> dict[str, int]:
         elif job.attempts >= max_attempts:
             job.state = JobState.FAILED
             job.finished_at = now
-            job.error = (
-                f"The job stopped {job.attempts} times without finishing (its worker died); "
-                "it was given up. 任务多次中断（处理进程退出），已放弃。"
+            job.give_up(
+                Message(
+                    "The job stopped {attempts} times without finishing (its worker died); "
+                    "it was given up."
+                ).format(attempts=job.attempts)
             )
             counts["failed"] += 1
         else:

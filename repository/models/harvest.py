@@ -139,6 +139,9 @@ class HarvestRun(LeasedJob, db.Model):
         self.message = str.__str__(message) if message else ""
         self.message_json = message.to_json() if message else None
 
+    def give_up(self, message: Message) -> None:
+        self.set_message(message)
+
     @property
     def error_list(self) -> list[dict[str, Any]]:
         """The errors, each ``{"where", "message"}`` with a ``Message`` whichever way it was

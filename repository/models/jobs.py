@@ -43,6 +43,9 @@ class StoredError:
         self.error = str.__str__(message) if message else ""
         self.error_json = message.to_json() if message else None
 
+    def give_up(self, message: Message) -> None:
+        self.set_error(message)
+
 
 class JobState(enum.StrEnum):
     QUEUED = "queued"
@@ -71,6 +74,10 @@ class LeasedJob:
     lease_holder: Mapped[str | None] = mapped_column(String(120))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     cancel_requested: Mapped[bool] = mapped_column(default=False)
+
+    def give_up(self, message: Message) -> None:
+        """Record why the job failed; kinds that keep the message's msgid override this."""
+        self.error = str.__str__(message)
 
 
 class IngestJob(StoredError, LeasedJob, db.Model):

@@ -93,7 +93,9 @@ class TestLeases:
         tasks.recover_kind(kind, pending_ids=set())
         db.session.refresh(doomed)
         assert doomed.state is JobState.FAILED
-        assert "given up" in doomed.error and "已放弃" in doomed.error
+        assert "given up" in doomed.error  # English where logs and the CLI read it
+        assert "given up" in doomed.error_message.localized("en")
+        assert "已放弃" in doomed.error_message.localized("zh_Hans_CN")
         assert doomed.finished_at is not None
         assert enqueued == []
 
