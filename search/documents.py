@@ -175,14 +175,6 @@ def _indexed_fields(profile: Profile) -> tuple[_IndexedField, ...]:
     return tuple(indexed)
 
 
-def _values(value: Any) -> list[str]:
-    """``field_values``, quicker for the usual single string."""
-    if type(value) is str:
-        value = value.strip()
-        return [value] if value else []
-    return field_values(value) if value is not None else []
-
-
 @lru_cache(maxsize=65_536)
 def _folded(text: str) -> str:
     """``fold`` of titles and names, which repeat across a collection's records."""
@@ -205,9 +197,18 @@ def document_from(source: IndexSource) -> Document:
     lines: dict[str, list[str]] = {"names": [], "texts": []}
     facets: dict[str, list[str]] = {}
     for field in _indexed_fields(profile):
-        values = _values(metadata.get(field.key))
-        if not values:
+        value = metadata.get(field.key)
+        if value is None:
             continue
+        if type(value) is str:  # the usual single value, without field_values' generality
+            value = value.strip()
+            if not value:
+                continue
+            values = [value]
+        else:
+            values = field_values(value)
+            if not values:
+                continue
         if field.facet:
             facets[field.key] = values
         if field.role is None:
@@ -219,7 +220,11 @@ def document_from(source: IndexSource) -> Document:
     names, texts = lines["names"], lines["texts"]
     if source.media:  # the "has audio / has video" facet
         facets["media"] = list(source.media)
-    facets[SOURCE_FACET] = list(dict.fromkeys([OWN_SOURCE, *(o["source"] for o in source.origins)]))
+    facets[SOURCE_FACET] = (
+        list(dict.fromkeys([OWN_SOURCE, *(o["source"] for o in source.origins)]))
+        if source.origins
+        else [OWN_SOURCE]
+    )
     facets[KIND_FIELD] = ["record"]
     title = source.title or profile.title_of(metadata)
     pinyin_title, title_initials = _title_pinyin(title)
