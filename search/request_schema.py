@@ -156,4 +156,9 @@ def parse_search_args(args: MultiDict | Mapping[str, Any]) -> SearchRequest:
             data[key] = [value for value in args.getlist(key) if value]
         elif args.get(key):
             data[key] = list(args[key]) if isinstance(args[key], list | tuple) else [args[key]]
-    return SearchArgsSchema().load(data)
+    return _SCHEMA.load(data)
+
+
+#: One schema for every request: making one copies all its fields, which costs more than
+#: reading the parameters; loading keeps no state in the schema.
+_SCHEMA = SearchArgsSchema()

@@ -175,15 +175,19 @@ def _near_misses(exact_total: int) -> Message:
 #: Every search shows names of collections and libraries; they change rarely, so each process
 #: keeps them for a while and forgets them whenever it commits a change of its own.
 LABELS_TTL = 30.0
-_labels: dict[str, tuple[float, Any]] = {}
+#: (kind, id of the database engine) → (when loaded, the engine, the labels); the engine is kept
+#: so that an id reused by a later engine is never taken for it.
+_labels: dict[tuple[str, int], tuple[float, Any, Any]] = {}
 
 
-def _cached(key: str, load: Callable[[], Any]) -> Any:
+def _cached(kind: str, load: Callable[[], Any]) -> Any:
+    engine = db.engine
+    key = (kind, id(engine))
     now = time.monotonic()
     hit = _labels.get(key)
-    if hit is None or now - hit[0] > LABELS_TTL:
-        hit = _labels[key] = (now, load())
-    return hit[1]
+    if hit is None or hit[1] is not engine or now - hit[0] > LABELS_TTL:
+        hit = _labels[key] = (now, engine, load())
+    return hit[2]
 
 
 def forget_labels(*_args: Any, **_kwargs: Any) -> None:
@@ -195,23 +199,19 @@ committed.connect(forget_labels)
 
 def public_collection_labels() -> dict[str, CollectionLabel]:
     """Names of the public collections (cached, see LABELS_TTL)."""
-    return _cached(_cache_key("collections"), _load_collection_labels)
+    return _cached("collections", _load_collection_labels)
 
 
 def library_labels() -> dict[str, LibraryLabel]:
-    return _cached(_cache_key("libraries"), _load_library_labels)
+    return _cached("libraries", _load_library_labels)
 
 
 def source_labels() -> dict[str, str]:
-    return _cached(_cache_key("sources"), source_names)
+    return _cached("sources", source_names)
 
 
 def _only_own_records(values: tuple[FacetValue, ...]) -> bool:
     return all(v.value == OWN_SOURCE and not v.selected for v in values)
-
-
-def _cache_key(kind: str) -> str:
-    return f"{kind}:{db.engine.url}"
 
 
 def _load_collection_labels() -> dict[str, CollectionLabel]:

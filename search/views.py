@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
@@ -155,7 +164,7 @@ def search_api() -> Response | tuple[Response, int]:
 def search_document(outcome: SearchOutcome, locale: str) -> dict[str, Any]:
     """The API's answer: the request as understood, the hits and the facets."""
     search_request, result = outcome.request, outcome.result
-    urls = _RecordUrls()
+    urls = _RecordUrls.here()
     return {
         "query": {
             "q": search_request.text,
@@ -258,9 +267,24 @@ def source_name(origin: Origin, outcome: SearchOutcome) -> str:
 
 
 class _RecordUrls:
-    """A hit's absolute URLs, from templates built once per answer rather than per hit."""
+    """A hit's absolute URLs, from templates built once per address the app is reached at
+    (scheme, host and prefix) rather than per hit or per answer."""
 
     _SLOT = "HUIKUSLOT"
+    #: (id of the app, root URL) → (the app, its templates); the app is kept so that an id
+    #: reused by a later app is never taken for it
+    _made: dict[tuple[int, str], tuple[Flask, _RecordUrls]] = {}
+
+    @classmethod
+    def here(cls) -> _RecordUrls:
+        app = current_app._get_current_object()
+        key = (id(app), request.url_root)
+        made = cls._made.get(key)
+        if made is None or made[0] is not app:
+            if len(cls._made) > 64:  # hosts named by clients: keep a few
+                cls._made.clear()
+            made = cls._made[key] = (app, cls())
+        return made[1]
 
     def __init__(self) -> None:
         self._page = url_for("public.record", public_id=self._SLOT, _external=True)

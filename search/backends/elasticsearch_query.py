@@ -8,7 +8,6 @@ so Lucene syntax in a query is plain text.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from copy import deepcopy
 from typing import Any
 
 from search.documents import facet_definitions
@@ -172,7 +171,9 @@ def build_query_body(request: SearchRequest) -> dict[str, Any]:
     query is plain text. Facet filters go into ``post_filter`` so that each facet's counts can
     ignore its own selection. Raises CursorInvalid for an ``after`` cursor of another sort.
     """
-    sort = deepcopy(SORTS[request.effective_sort])
+    sort = [
+        {name: dict(order) for name, order in key.items()} for key in SORTS[request.effective_sort]
+    ]
     filters = {
         name: {"terms": {facet_field(name): list(values)}}
         for name, values in request.all_filters().items()
