@@ -54,7 +54,9 @@ def to_simplified(text: str) -> str:
     """Fold traditional characters (and full-width forms) to simplified, so 長白山 meets 长白山."""
     if not text:
         return text
-    return _traditional_to_simplified().convert(unicodedata.normalize("NFKC", text))
+    if not unicodedata.is_normalized("NFKC", text):  # a quick check; most text already is
+        text = unicodedata.normalize("NFKC", text)
+    return _traditional_to_simplified().convert(text)
 
 
 @lru_cache(maxsize=8_192)
