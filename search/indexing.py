@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -187,6 +189,19 @@ def _every_document(progress: Callable[[int], None] | None) -> Iterator[Document
     yield from public_harvested_documents(progress, done=done)
 
 
+@contextmanager
+def _long_lived_objects_set_aside() -> Iterator[None]:
+    """Leave what exists before a rebuild (the pinyin and OpenCC dictionaries, the app) out of
+    the collector's passes while it runs: the documents' many short-lived objects set off
+    collections that went over those hundreds of thousands of objects again and again, a fifth
+    of a rebuild's time. They are handed back, and collected as usual, afterwards."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def reindex(backend: SearchBackend, progress: Callable[[int], None] | None = None) -> int:
     """Build a fresh index from the database and switch searches to it in one step.
 
@@ -194,7 +209,8 @@ def reindex(backend: SearchBackend, progress: Callable[[int], None] | None = Non
     afterwards (versions make that safe), so nothing is lost in the swap.
     """
     started = utcnow()
-    count = backend.rebuild(_every_document(progress))
+    with _long_lived_objects_set_aside():
+        count = backend.rebuild(_every_document(progress))
     changed = records_for_index(
         list(db.session.scalars(select(Record.id).where(Record.updated_at >= started)))
     )

@@ -2,7 +2,7 @@
 of a rebuild.
 
 A rebuild sends hundreds of thousands of documents. Its documents are encoded into bulk bodies
-(NDJSON, ``BULK_CHUNK`` actions each) in the thread that reads them from the database, and
+(NDJSON, about ``REBUILD_BODY_BYTES`` each) in the thread that reads them from the database, and
 ``REBUILD_SENDERS`` threads send the finished bodies, each over a connection of its own: reading,
 encoding and the engine's indexing overlap, and no document is turned into an intermediate
 action dictionary and re-encoded by the client. The benchmark's anchor (bench/search.py) sends
@@ -24,6 +24,11 @@ from search.backends import Deletion, SearchUnavailable
 from search.documents import Document
 
 BULK_CHUNK = 500
+#: A rebuild's bulk bodies are this large, or a little larger (the document that passes it is
+#: the last). Large: the sending thread waits its turn for the interpreter several times per
+#: request while the producing thread keeps it busy, and the engine sits idle meanwhile; with
+#: 500 documents (0.7 MB) a request, that idle time made up a third of a rebuild.
+REBUILD_BODY_BYTES = 4_000_000
 #: Bulk requests a rebuild keeps in flight at once, each on its own connection. One: building
 #: the documents in Python is slower than the engine indexes them (bench/search.py), so a second
 #: request in flight would only compete with the producer for the processor.
@@ -122,9 +127,10 @@ _DOCUMENT_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def encoded_chunks(documents: Iterable[Document]) -> Iterator[tuple[int, bytes]]:
-    """Bulk bodies of ``BULK_CHUNK`` versioned index actions each, for whichever index the
-    request names, and how many documents each holds."""
-    lines: list[str] = []
+    """Bulk bodies of about ``REBUILD_BODY_BYTES`` of versioned index actions each, for
+    whichever index the request names, and how many documents each holds."""
+    lines: list[bytes] = []
+    size = 0
     encode_meta = _META_ENCODER.encode
     encode = _DOCUMENT_ENCODER.encode
     for document in documents:
@@ -133,13 +139,15 @@ def encoded_chunks(documents: Iterable[Document]) -> Iterator[tuple[int, bytes]]
             "version": document["version"],
             "version_type": "external_gte",
         }
-        lines.append(encode_meta({"index": meta}))
-        lines.append(encode(document))
-        if len(lines) == 2 * BULK_CHUNK:
-            yield BULK_CHUNK, ("\n".join(lines) + "\n").encode()
+        action = f"{encode_meta({'index': meta})}\n{encode(document)}\n".encode()
+        lines.append(action)
+        size += len(action)
+        if size >= REBUILD_BODY_BYTES:
+            yield len(lines), b"".join(lines)
             lines.clear()
+            size = 0
     if lines:
-        yield len(lines) // 2, ("\n".join(lines) + "\n").encode()
+        yield len(lines), b"".join(lines)
 
 
 def send_chunk(client: Elasticsearch, index: str, body: bytes) -> None:

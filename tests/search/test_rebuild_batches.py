@@ -4,6 +4,8 @@ record gets when it is published on its own."""
 
 from __future__ import annotations
 
+import json
+
 from repository.extensions import db
 from repository.media.models import MediaKind, Recording
 from repository.models import RecordContributor, RecordStatus
@@ -53,3 +55,22 @@ def test_a_batch_of_records_with_and_without_their_extras(
     assert len(rebuilt[merged.public_id]["libraries"]) == 2
     assert rebuilt[copied.public_id]["facets"]["source"] == ["huiku", "jlgj"]
     assert rebuilt[with_images.public_id]["thumbnail"] == with_images.assets[0].public_id
+
+
+def test_bulk_bodies_are_cut_by_size_and_hold_every_document_once(monkeypatch):
+    from search.backends import elasticsearch_bulk
+
+    monkeypatch.setattr(elasticsearch_bulk, "REBUILD_BODY_BYTES", 1_000)
+    documents = [{"id": f"r{n}", "version": n, "title": "长白山" * n} for n in range(40)]
+    bodies = list(elasticsearch_bulk.encoded_chunks(documents))
+
+    assert len(bodies) > 1
+    assert all(len(body) >= 1_000 for _, body in bodies[:-1])
+    lines = [json.loads(line) for _, body in bodies for line in body.decode().splitlines()]
+    assert sum(count for count, _ in bodies) == len(documents) == len(lines) // 2
+    assert lines[0::2] == [
+        {"index": {"_id": d["id"], "version": d["version"], "version_type": "external_gte"}}
+        for d in documents
+    ]
+    assert lines[1::2] == documents
+    assert all(body.endswith(b"\n") for _, body in bodies)
