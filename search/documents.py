@@ -175,18 +175,18 @@ def _indexed_fields(profile: Profile) -> tuple[_IndexedField, ...]:
     return tuple(indexed)
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=16_384)
 def _folded(text: str) -> str:
     """``fold`` of titles and names, which repeat across a collection's records."""
     return fold(text)
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=16_384)
 def _title_pinyin(title: str) -> tuple[str, str]:
     return name_pinyin([title])
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=16_384)
 def _names_pinyin(names: tuple[str, ...]) -> tuple[str, str]:
     return name_pinyin(list(names))
 
