@@ -158,7 +158,14 @@ def search_api() -> Response | tuple[Response, int]:
     except CursorInvalid as error:
         message = {"en": str(error.message), "zh": error.message.zh}
         return jsonify(error="invalid search", errors={"after": [message]}), 400
-    return jsonify(search_document(outcome, locale))
+    return _json_answer(search_document(outcome, locale))
+
+
+def _json_answer(document: dict[str, Any]) -> Response:
+    """Compact JSON with the keys in the order they are written: sorting them, as ``jsonify``
+    does, takes a fifth of the time spent encoding a page of hits and facets."""
+    text = current_app.json.dumps(document, sort_keys=False, separators=(",", ":"))
+    return current_app.response_class(f"{text}\n", mimetype="application/json")
 
 
 def search_document(outcome: SearchOutcome, locale: str) -> dict[str, Any]:
