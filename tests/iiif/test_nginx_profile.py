@@ -7,12 +7,14 @@ being public takes its kept answers with it, so nginx must ask Huiku again, whic
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import boto3
 import pytest
@@ -33,6 +35,8 @@ from tests.iiif.nginx_profile import Profile, find_nginx, free_port, nginx
 
 TILE = "0,0,512,512/256,256/0/default.jpg"
 FULL_RESOLUTION_TILE = "0,0,256,256/256,256/0/default.jpg"  # canonically .../max/...
+T = TypeVar("T")
+
 PRESENTATION = 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"'
 
 
@@ -78,16 +82,25 @@ def counting(app: Flask, seen: list[str]):
     return wsgi
 
 
-@pytest.fixture(params=["disk", "s3"])
-def site(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
+@contextlib.contextmanager
+def running_profile(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, publish: Callable[[], T]
+) -> Iterator[tuple[Flask, str, list[str], T, str | None]]:
+    """Huiku (SQLite, public answers kept) behind Debian's nginx in the deployment profile, its
+    files on ``backend`` ("disk" or "s3"), filled by ``publish``.
+
+    Yields the app, the address of the backend's nginx server, the paths that reached Huiku,
+    what ``publish`` returned, and the bucket (None on disk).
+    """
     if find_nginx() is None:
         if REQUIRE_SERVICES:
             pytest.fail("nginx is not installed (scripts/services/nginx.sh ensure)")
         pytest.skip("nginx is not installed (scripts/services/nginx.sh ensure)")
     ports = {name: free_port() for name in ("app", "disk", "s3", "static")}
+    database = f"sqlite:///{tmp_path / 'huiku.sqlite3'}"
     config = {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'huiku.sqlite3'}",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'huiku.sqlite3'}",
+        "DATABASE_URL": database,
+        "SQLALCHEMY_DATABASE_URI": database,
         "SECRET_KEY": "nginx-profile-test",
         "STORAGE_ROOT": str(tmp_path / "storage"),
         "SEARCH_INDEX_PATH": str(tmp_path / "search.sqlite3"),
@@ -95,11 +108,11 @@ def site(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[S
         "ELASTICSEARCH_URL": None,
         "TASKS_IMMEDIATE": True,
         "IIIF_PUBLIC_ANSWERS": True,
-        "BASE_URL": f"http://127.0.0.1:{ports[request.param]}",
+        "BASE_URL": f"http://127.0.0.1:{ports[backend]}",
     }
     bucket = None
     s3_url = "http://127.0.0.1:9"
-    if request.param == "s3":
+    if backend == "s3":
         s3_url = service_url("HUIKU_TEST_S3_URL", "An S3 server")
         if not s3_url:
             pytest.skip("HUIKU_TEST_S3_URL is not set (scripts/services/s3.sh start)")
@@ -116,7 +129,7 @@ def site(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[S
     app.instance_path = str(tmp_path)
     with app.app_context():
         upgrade()
-        record_id, asset_id = publish_record()
+        published = publish()
         db.session.remove()
     seen: list[str] = []
     server = make_server("127.0.0.1", ports["app"], counting(app, seen), threaded=True)
@@ -133,8 +146,7 @@ def site(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[S
     )
     try:
         with nginx(tmp_path / "nginx", profile, ports["static"]):
-            url = f"http://127.0.0.1:{ports[request.param]}"
-            yield Site(app, url, seen, record_id, asset_id, bucket)
+            yield app, f"http://127.0.0.1:{ports[backend]}", seen, published, bucket
     finally:
         server.shutdown()
         thread.join(timeout=5)
@@ -142,6 +154,13 @@ def site(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[S
             db.engine.dispose()
         if bucket is not None:
             remove_bucket(s3_url, bucket)
+
+
+@pytest.fixture(params=["disk", "s3"])
+def site(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
+    with running_profile(request.param, tmp_path, monkeypatch, publish_record) as running:
+        app, url, seen, (record_id, asset_id), bucket = running
+        yield Site(app, url, seen, record_id, asset_id, bucket)
 
 
 def remove_bucket(s3_url: str, bucket: str) -> None:

@@ -5,7 +5,6 @@ longer sent by nginx, and Huiku answers 404."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,20 +12,15 @@ from pathlib import Path
 import boto3
 import pytest
 from flask import Flask
-from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
 from ingest.services import save_new_record
 from ingest.uploads import ImageUpload
-from repository.app import create_app
 from repository.extensions import db
 from repository.models import User
 from repository.services import accounts, collections, records
 from repository.services.records import get_record
-from tests.conftest import REQUIRE_SERVICES, service_url
 from tests.factories import PASSWORD, SAMPLE_METADATA
-from tests.iiif.nginx_profile import Profile, find_nginx, free_port, nginx
-from tests.iiif.test_nginx_profile import counting, get, make_public_bucket, remove_bucket
+from tests.iiif.test_nginx_profile import get, running_profile
 
 
 @dataclass
@@ -57,69 +51,11 @@ class Site:
 def site(
     request, sample: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Site]:
-    if find_nginx() is None:
-        if REQUIRE_SERVICES:
-            pytest.fail("nginx is not installed (scripts/services/nginx.sh ensure)")
-        pytest.skip("nginx is not installed (scripts/services/nginx.sh ensure)")
-    ports = {name: free_port() for name in ("app", "disk", "s3", "static")}
-    database = f"sqlite:///{tmp_path / 'huiku.sqlite3'}"
-    config = {
-        "DATABASE_URL": database,
-        "SQLALCHEMY_DATABASE_URI": database,
-        "SECRET_KEY": "nginx-media-test",
-        "STORAGE_ROOT": str(tmp_path / "storage"),
-        "SEARCH_INDEX_PATH": str(tmp_path / "search.sqlite3"),
-        "IIIF_CACHE_ROOT": str(tmp_path / "iiif-cache"),
-        "ELASTICSEARCH_URL": None,
-        "TASKS_IMMEDIATE": True,
-        "IIIF_PUBLIC_ANSWERS": True,
-        "BASE_URL": f"http://127.0.0.1:{ports[request.param]}",
-    }
-    bucket = None
-    s3_url = "http://127.0.0.1:9"
-    if request.param == "s3":
-        s3_url = service_url("HUIKU_TEST_S3_URL", "An S3 server")
-        if not s3_url:
-            pytest.skip("HUIKU_TEST_S3_URL is not set (scripts/services/s3.sh start)")
-        bucket = f"huiku-media-{free_port()}"
-        for variable, value in (("AWS_ACCESS_KEY_ID", "t"), ("AWS_SECRET_ACCESS_KEY", "t")):
-            monkeypatch.setenv(variable, value)
-        monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        make_public_bucket(s3_url, bucket)
-        config.update(
-            S3_BUCKET=bucket, S3_ENDPOINT_URL=s3_url, S3_PREFIX="huiku", S3_REGION="us-east-1"
-        )
-        config["S3_ADDRESSING_STYLE"] = "path"
-    app = create_app(config)
-    app.instance_path = str(tmp_path)
-    with app.app_context():
-        upgrade()
-        record_id, film, tone = publish_recordings(sample)
-        db.session.remove()
-    seen: list[str] = []
-    server = make_server("127.0.0.1", ports["app"], counting(app, seen), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    profile = Profile(
-        app_port=ports["app"],
-        disk_port=ports["disk"],
-        s3_port=ports["s3"],
-        public_root=tmp_path / "iiif-cache" / "public",
-        s3_url=s3_url,
-        bucket=bucket or "unused",
-        prefix="huiku",
-    )
-    try:
-        with nginx(tmp_path / "nginx", profile, ports["static"]):
-            url = f"http://127.0.0.1:{ports[request.param]}"
-            yield Site(app, url, seen, record_id, film, tone, bucket)
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        with app.app_context():
-            db.engine.dispose()
-        if bucket is not None:
-            remove_bucket(s3_url, bucket)
+    with running_profile(
+        request.param, tmp_path, monkeypatch, lambda: publish_recordings(sample)
+    ) as running:
+        app, url, seen, (record_id, film, tone), bucket = running
+        yield Site(app, url, seen, record_id, film, tone, bucket)
 
 
 def publish_recordings(sample: Callable[..., Path]) -> tuple[str, str, str]:
