@@ -1,31 +1,19 @@
 """In a real Chromium, an administrator adds a harvested source (the live server's own /oai),
 sees its check pass after a reload, starts a harvest and finds its counts on the source page.
 Needs Chromium (``HUIKU_CHROMIUM``, default /usr/bin/chromium) and Playwright; skipped without
-them, except in CI. Screenshots go to ``HUIKU_SCREENSHOT_DIR`` when it is set."""
+them, except in CI. Screenshots go to ``HUIKU_SCREENSHOTS`` when it is set."""
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import pytest
 
 from repository.extensions import db
 from repository.services import accounts
-from tests.conftest import REQUIRE_SERVICES
 from tests.factories import PASSWORD
 from tests.harvest.test_views import publish_on
+from tests.repository.browser_pages import chromium, new_page, shot  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = os.environ.get("HUIKU_CHROMIUM") or "/usr/bin/chromium"
-
-
-def require(condition: bool, why: str) -> None:
-    if not condition:
-        if REQUIRE_SERVICES:
-            pytest.fail(f"{why} (HUIKU_REQUIRE_SERVICES=1)")
-        pytest.skip(why)
 
 
 @pytest.fixture
@@ -52,23 +40,10 @@ def chief(harvesting_server) -> str:
 
 
 @pytest.fixture
-def page(live_server):
-    require(Path(CHROMIUM).is_file(), f"Chromium not found at {CHROMIUM} (set HUIKU_CHROMIUM)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "Playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser.new_page(viewport={"width": 1280, "height": 1000}, locale="en-US")
-        browser.close()
-
-
-def _shot(page, name: str) -> None:
-    folder = os.environ.get("HUIKU_SCREENSHOT_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+def page(chromium):  # noqa: F811 (the fixture)
+    page = new_page(chromium, "en-US")
+    yield page
+    page.close()
 
 
 def test_an_admin_adds_a_source_checks_it_and_harvests_it(harvesting_server, chief, page):
@@ -92,7 +67,7 @@ def test_an_admin_adds_a_source_checks_it_and_harvests_it(harvesting_server, chi
     page.click("form.admin-form button[type=submit]")
     refusal = page.locator(".form-row.has-error").inner_text()
     assert "10.0.0.1 is a private, loopback or reserved address" in refusal, refusal
-    _shot(page, "harvest-source-refused")
+    shot(page, "harvest-source-refused")
     page.fill("#base_url", f"{base}/oai")
     page.click("form.admin-form button[type=submit]")
     assert page.url == f"{base}/admin/sources/self"
@@ -110,16 +85,16 @@ def test_an_admin_adds_a_source_checks_it_and_harvests_it(harvesting_server, chi
     assert row.locator("td.count-new").inner_text() == "3"
     assert row.locator("td.count-failed").inner_text() == "0"
     assert "3 new, 0 updated, 0 deleted, 0 failed" in page.locator("section.last-run").inner_text()
-    _shot(page, "harvest-source")
+    shot(page, "harvest-source")
 
     page.click("nav.breadcrumbs >> text=Harvested sources")
     listed = page.locator("table.sources tbody tr").first.inner_text()
     assert "Our own repository" in listed and "Check passed" in listed
     assert "3 new, 0 updated, 0 deleted, 0 failed" in listed
-    _shot(page, "harvest-sources")
+    shot(page, "harvest-sources")
 
     page.goto(f"{base}/lang/zh_Hans_CN")
     page.goto(f"{base}/admin/sources/self")
     chinese = page.locator("main").inner_text() if page.locator("main").count() else page.content()
     assert "检查通过" in chinese and "新增 3，更新 0，删除 0，失败 0" in chinese
-    _shot(page, "harvest-source-zh")
+    shot(page, "harvest-source-zh")

@@ -79,6 +79,14 @@ def screenshots(tmp_path: Path) -> Path:
     return Path(os.environ.get("HUIKU_SCREENSHOTS") or tmp_path)
 
 
+def shot(page, name: str) -> None:
+    """A full-page screenshot into ``HUIKU_SCREENSHOTS``, when it is set, to look at."""
+    folder = os.environ.get("HUIKU_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
 @pytest.fixture(scope="session")
 def axe_script() -> str:
     """axe-core's script, installed with npm ci the first time (and when the lock changes)."""

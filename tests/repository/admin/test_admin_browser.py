@@ -1,30 +1,18 @@
 """In a real Chromium, an alliance administrator adds a library, its accounts and a collection,
 and finds each step in the audit log. Needs Chromium (``HUIKU_CHROMIUM``, default
 /usr/bin/chromium) and Playwright; skipped without them, except in CI. Screenshots go to
-``HUIKU_SCREENSHOT_DIR`` when it is set."""
+``HUIKU_SCREENSHOTS`` when it is set."""
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import pytest
 
 from repository.extensions import db
 from repository.services import accounts
-from tests.conftest import REQUIRE_SERVICES
 from tests.factories import PASSWORD
+from tests.repository.browser_pages import chromium, new_page, shot  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = os.environ.get("HUIKU_CHROMIUM") or "/usr/bin/chromium"
-
-
-def require(condition: bool, why: str) -> None:
-    if not condition:
-        if REQUIRE_SERVICES:
-            pytest.fail(f"{why} (HUIKU_REQUIRE_SERVICES=1)")
-        pytest.skip(why)
 
 
 @pytest.fixture
@@ -47,23 +35,10 @@ def chief(live_server) -> str:
 
 
 @pytest.fixture
-def page(live_server, tmp_path):
-    require(Path(CHROMIUM).is_file(), f"Chromium not found at {CHROMIUM} (set HUIKU_CHROMIUM)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "Playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        browser.close()
-
-
-def _shot(page, name: str) -> None:
-    folder = os.environ.get("HUIKU_SCREENSHOT_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+def page(chromium):  # noqa: F811 (the fixture)
+    page = new_page(chromium, "zh-CN")
+    yield page
+    page.close()
 
 
 def test_an_alliance_admin_sets_up_a_library_in_the_browser(live_server, chief, page):
@@ -74,7 +49,7 @@ def test_an_alliance_admin_sets_up_a_library_in_the_browser(live_server, chief, 
     page.click("form.narrow-form button[type=submit]")
     page.click("header >> text=管理")
     assert page.url == f"{base}/admin/"
-    _shot(page, "01-libraries")
+    shot(page, "01-libraries")
 
     page.click("text=添加成员馆")
     page.fill("#code", "jl-bs")  # lower case: the service makes it JL-BS
@@ -93,7 +68,7 @@ def test_an_alliance_admin_sets_up_a_library_in_the_browser(live_server, chief, 
     page.fill(f"{new_account} #password", "12345678")  # too common: refused, named
     page.click(f"{new_account} button[type=submit]")
     assert "该密码太容易被猜到" in page.inner_text("main")
-    _shot(page, "02-weak-password")
+    shot(page, "02-weak-password")
     page.fill(f"{new_account} #email", "admin@bs.example.org")
     page.select_option(f"{new_account} #role", "admin")
     page.select_option(f"{new_account} #how", "password")
@@ -105,7 +80,7 @@ def test_an_alliance_admin_sets_up_a_library_in_the_browser(live_server, chief, 
     page.click(f"{new_account} button[type=submit]")  # invited: a one-time link
     link = page.inner_text("[data-link]")
     assert "/account/link/" in link
-    _shot(page, "03-invitation")
+    shot(page, "03-invitation")
 
     page.goto(f"{base}/admin/collections/new")
     page.fill("#slug", "baishan-ich")
@@ -115,20 +90,20 @@ def test_an_alliance_admin_sets_up_a_library_in_the_browser(live_server, chief, 
     page.fill("#description_zh", "长白山区的传统技艺、民俗与口头文学。")
     page.fill("#default_rights", "https://creativecommons.org/licenses/by-nc/4.0/")
     page.select_option("#coordinating_library", "JL-BS")
-    _shot(page, "04-new-collection")
+    shot(page, "04-new-collection")
     page.click("form.admin-form button[type=submit]")
     assert page.url.endswith("/admin/collections/baishan-ich")
 
     page.goto(f"{base}/admin/libraries/JL-BS")
     accounts_table = page.inner_text("main table")
     assert "admin@bs.example.org" in accounts_table and "已邀请" in accounts_table
-    _shot(page, "05-library")
+    shot(page, "05-library")
 
     page.goto(f"{base}/admin/audit")
     log = page.inner_text("main table")
     for action in ("library.create", "user.create", "user.invite_link", "collection.create"):
         assert action in log
-    _shot(page, "06-audit")
+    shot(page, "06-audit")
 
     # The invited cataloguer sets a password through the link, then signs in.
     other = page.context.browser.new_page(locale="zh-CN")
