@@ -31,7 +31,6 @@ from sqlalchemy import Select, bindparam, select
 from werkzeug.http import is_resource_modified
 from werkzeug.wsgi import wrap_file
 
-from iiif import public_cache
 from iiif.image_cache import CacheEntry, cache_entry, store_response
 from iiif.image_info import CONTEXT, PROFILE_URI, info_document
 from iiif.image_render import StoredImage, render
@@ -43,6 +42,7 @@ from iiif.image_request import (
     resolve,
 )
 from iiif.presentation_http import SharedResponse as Response
+from repository import public_answers
 from repository.extensions import db
 from repository.images import file_store
 from repository.images.derivatives import DerivativeSet, build_thumbnails, load_derivative_set
@@ -209,7 +209,7 @@ def _keep_public_answer(
     if not config.get("IIIF_PUBLIC_ANSWERS") or config.get("IIIF_X_ACCEL_PREFIX"):
         return
     paths = {asked, plan.canonical} if fresh else {asked}
-    public_cache.publish_image(image.public_id, sorted(paths), entry.path)
+    public_answers.publish_image(image.public_id, sorted(paths), entry.path)
 
 
 def _cached_file(entry: CacheEntry, plan: ResolvedRequest) -> Response | None:
@@ -340,5 +340,5 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(blueprint)
     app.cli.add_command(image_cli)
-    public_cache.init_app(app)
+    public_answers.init_app(app)
     public_http.init_app(app)

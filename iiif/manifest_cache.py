@@ -21,10 +21,10 @@ from pathlib import Path
 
 from flask import current_app
 
-from iiif import public_cache
 from iiif.av import av_fingerprint
 from iiif.manifests import build_manifest
 from iiif.presentation_http import public_root
+from repository import public_answers
 from repository.models import Record
 
 #: Bump when the builder's output changes, so manifests cached by an older release are rebuilt.
@@ -69,7 +69,7 @@ def cached_manifest(record: Record, fingerprint: str | None = None) -> CachedMan
     except FileNotFoundError:
         body = build_manifest(record).encode()
         _store(folder, path, body)
-    public_cache.publish_manifest(record, body)
+    public_answers.publish_manifest(record, body)
     return CachedManifest(fingerprint, body)
 
 

@@ -1,10 +1,10 @@
 """Kept public answers sent before Flask is involved: no routing, no session, no database.
 
 A ``GET`` or ``HEAD`` of a canonical image request or a manifest whose answer is kept
-(``iiif.public_cache``) is sent from the file, or from the bucket, with the headers Huiku's views
-give it (CORS, content type, Cache-Control, Link, validators). Anything else, a miss included,
-goes on to the application, which then keeps the answer for next time. Its file is the proof
-that the answer is public, so nothing else needs to be asked.
+(``repository.public_answers``) is sent from the file, or from the bucket, with the headers
+Huiku's views give it (CORS, content type, Cache-Control, Link, validators). Anything else, a
+miss included, goes on to the application, which then keeps the answer for next time. Its file
+is the proof that the answer is public, so nothing else needs to be asked.
 
 The ETag is ``"<mtime hex>-<size hex>"``, the form nginx gives a file, so a validator from one
 is good at the other. The first answer, from the view, carries the view's own ETag (a digest of
@@ -30,7 +30,7 @@ from werkzeug.wsgi import wrap_file
 from iiif.image_api import IMAGE_CACHE_CONTROL
 from iiif.image_info import PROFILE_URI
 from iiif.presentation_http import EXPOSED_HEADERS, PRESENTATION_TYPE, prefers_plain_json
-from iiif.public_cache import IMAGE_PATH, key_for, public_store
+from repository.public_answers import IMAGE_PATH, key_for, public_store
 
 MANIFEST_CACHE_CONTROL = "public, no-cache"
 IMAGE_TYPES = {

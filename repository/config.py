@@ -20,7 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "SEARCH_APPLY_ON_COMMIT": True,  # apply the index outbox after each commit that wrote to it
     "IIIF_CACHE_ROOT": None,  # rendered IIIF responses; defaults to <instance>/iiif-cache
     "IIIF_X_ACCEL_PREFIX": None,  # e.g. "/_iiif_cache/": nginx sends cached files
-    "IIIF_PUBLIC_ANSWERS": False,  # keep public IIIF answers by URL for nginx (iiif.public_cache)
+    "IIIF_PUBLIC_ANSWERS": False,  # keep public answers by URL for nginx (public_answers.py)
     "IIIF_MAX_WIDTH": 10000,
     "IIIF_MAX_HEIGHT": 10000,
     "IIIF_MAX_AREA": 40_000_000,

@@ -1,6 +1,6 @@
 """A public recording's playable file kept under its URL, so nginx sends it, ranges and all.
 
-The IIIF public answers (iiif.public_cache) already keep what anyone may read below
+The IIIF public answers (repository.public_answers) already keep what anyone may read below
 ``public/``; a recording's playable file joins them, by the same rules::
 
     public/media/<recording id>/play.<ext>    on local disk: nginx finds it with try_files
@@ -10,7 +10,7 @@ The IIIF public answers (iiif.public_cache) already keep what anyone may read be
 It is kept when Huiku first sends it to anyone (``/media/<id>/play`` of a public record whose
 playable copy is built), as a hard link on the same disk, a server-side copy in the bucket: a
 recording of gigabytes is not written twice. It goes the moment the recording changes (a new
-copy being built) or its record stops being public, through iiif.public_cache's listeners.
+copy being built) or its record stops being public, through repository.public_answers' listeners.
 Only with ``IIIF_PUBLIC_ANSWERS`` on: the deployment profile of docs/nginx-iiif.conf.
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from iiif import public_cache
+from repository import public_answers
 from repository.images import file_store
 from repository.images.storage import FileStore
 from repository.media.models import Recording
@@ -58,22 +58,22 @@ def keep_play(recording: Recording, name: str, mime_type: str) -> None:
         return
     if not recording.ready or not recording.record.is_public:
         return
-    store = public_cache.public_store()
+    store = public_answers.public_store()
     url_path = f"{recording_tree(recording.public_id)}/play"
     if store.shared:  # in the bucket, typed by the object's Content-Type
-        key = public_cache.key_for(url_path)
+        key = public_answers.key_for(url_path)
         keep = functools.partial(_copy_in_bucket, recording, name, key, mime_type)
     else:  # on disk, typed by the extension
-        key = public_cache.key_for(f"{url_path}.{extension}")
+        key = public_answers.key_for(f"{url_path}.{extension}")
         keep = functools.partial(_link_on_disk, recording, name, store, key)
     try:
         if store.exists(key):
             return
     except (OSError, ValueError):
         return
-    public_cache._quietly("keep", keep)
-    if not public_cache._record_is_public(recording.record_id):  # withdrawn meanwhile
-        public_cache.remove_all(recording_tree(recording.public_id))
+    public_answers._quietly("keep", keep)
+    if not public_answers._record_is_public(recording.record_id):  # withdrawn meanwhile
+        public_answers.remove_all(recording_tree(recording.public_id))
 
 
 def _link_on_disk(recording: Recording, name: str, store: FileStore, key: str) -> None:
@@ -122,4 +122,4 @@ def _record_trees(record: Record) -> list[str]:
     return [recording_tree(recording.public_id) for recording in record.recordings]
 
 
-public_cache.keep_trees_of(Recording, _row_trees, _record_trees)
+public_answers.keep_trees_of(Recording, _row_trees, _record_trees)

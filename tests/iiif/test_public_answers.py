@@ -16,9 +16,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 
-from iiif import public_cache
 from ingest.services import save_new_record
 from ingest.uploads import ImageUpload
+from repository import public_answers as answers_store
 from repository.models import Record, RecordStatus
 from repository.services import records
 from repository.transactions import unit_of_work
@@ -175,7 +175,7 @@ def test_an_answer_written_while_its_record_was_withdrawn_is_taken_back(
     rendered.write_bytes(jpeg_bytes().getvalue())
 
     with app.test_request_context():
-        public_cache.publish_image(asset, [TILE], rendered)
+        answers_store.publish_image(asset, [TILE], rendered)
 
     assert kept(public_answers) == []
 

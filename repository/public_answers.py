@@ -22,6 +22,9 @@ Only with ``IIIF_PUBLIC_ANSWERS`` on (``HUIKU_IIIF_PUBLIC_ANSWERS=1``, the deplo
 of docs/nginx-iiif.conf). Manifests are kept only when ``BASE_URL`` is set (their ids would
 otherwise name whichever host asked first) and every image's derivatives are ready (the
 thumbnails are in the manifest).
+
+It lives in the core because both the IIIF package and recordings (``repository.media.public``)
+keep files here; the IIIF package installs its listeners (``init_app``).
 """
 
 from __future__ import annotations
