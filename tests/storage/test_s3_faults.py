@@ -237,5 +237,6 @@ def test_an_import_whose_worker_cannot_reach_the_server_fails_with_the_reason(
     job = db.session.get(IngestJob, job.id)
     assert job.state is JobState.FAILED
     assert "the object storage" in job.error and "cannot be reached" in job.error
-    assert "retry" in job.error and "请重试" in job.error
+    assert "retry" in job.error  # English where logs and the CLI read it
+    assert "请重试" in job.error_message.localized("zh_Hans_CN")
     assert count(Record) == 0
