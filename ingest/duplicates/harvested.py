@@ -107,20 +107,21 @@ def match_contributed(record: Record, keys: MatchKeys) -> None:
     as their match, and those that matched it and no longer do look for another."""
     wanted = sorted(keys.names | ({keys.taxon} if keys.taxon else set()))
     candidate_ids: set[int] = set()
-    if wanted:
+    with db.session.no_autoflush:  # a flush per saved record would slow a batch
+        if wanted:
+            candidate_ids.update(
+                db.session.scalars(
+                    select(HarvestedKey.harvested_id)
+                    .where(HarvestedKey.key.in_(wanted), HarvestedKey.kind.in_(("name", "taxon")))
+                    .distinct()
+                    .limit(MAX_MATCHES)
+                )
+            )
         candidate_ids.update(
             db.session.scalars(
-                select(HarvestedKey.harvested_id)
-                .where(HarvestedKey.key.in_(wanted), HarvestedKey.kind.in_(("name", "taxon")))
-                .distinct()
-                .limit(MAX_MATCHES)
+                select(HarvestedRecord.id).where(HarvestedRecord.matched_record_id == record.id)
             )
         )
-    candidate_ids.update(
-        db.session.scalars(
-            select(HarvestedRecord.id).where(HarvestedRecord.matched_record_id == record.id)
-        )
-    )
     if not candidate_ids:
         return
     takes_part = record.status in MATCHED_STATUSES

@@ -307,9 +307,12 @@ def queue_matched_harvested(
     public; deleted (``unmatch``: the foreign key empties the match), withdrawn or merged away
     (``rematch_to``: the survivor describes the same thing), it must come back on its own.
     """
-    matched = db.session.scalars(
-        select(HarvestedRecord).where(HarvestedRecord.matched_record_id == record.id)
-    ).all()
+    if record.id is None:  # not flushed yet: nothing can be matched to it
+        return
+    with db.session.no_autoflush:  # a flush per record would slow a batch of publications
+        matched = db.session.scalars(
+            select(HarvestedRecord).where(HarvestedRecord.matched_record_id == record.id)
+        ).all()
     for harvested in matched:
         if unmatch or rematch_to is not None:
             harvested.matched_record_id = rematch_to.id if rematch_to is not None else None
