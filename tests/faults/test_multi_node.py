@@ -28,7 +28,7 @@ from tests.storage.s3_server import object_names
 
 pytestmark = pytest.mark.faults
 
-LEASE = "JOB_LEASE_SECONDS = 6\n"
+LEASE = "JOB_LEASE_SECONDS = 20\n"
 IMAGES = {f"p{n}.jpg": jpeg((640, 480), colour) for n, colour in enumerate(["olive", "teal"])}
 
 
