@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import delete, event, func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from repository.extensions import db
 from repository.models import IndexTask, Record, RecordContributor
 from repository.models.base import utcnow
-from repository.models.harvest import HarvestedRecord
 from repository.transactions import INDEX_TASKS_QUEUED, committed
 from search.backends import Deletion, SearchBackend, SearchUnavailable
 from search.documents import Document, build_document, document_version, micros
@@ -244,25 +243,5 @@ class _CommitHook:
 commit_hook = _CommitHook()
 
 
-def _harvested_of_deleted_records(session: Session, _context: object, _instances: object) -> None:
-    """A contributed record deleted unlinks its harvested copies (the foreign key sets their
-    match to NULL), which must then come back to the index: queue them while they are known."""
-    deleted = [obj.id for obj in session.deleted if isinstance(obj, Record) and obj.id]
-    if not deleted:
-        return
-    with session.no_autoflush:
-        copies = session.execute(
-            select(HarvestedRecord.id, HarvestedRecord.public_id).where(
-                HarvestedRecord.matched_record_id.in_(deleted)
-            )
-        ).all()
-    for harvested_id, public_id in copies:
-        session.add(IndexTask(record_id=harvested_id, record_public_id=public_id, action="upsert"))
-    if copies:
-        session.info[INDEX_TASKS_QUEUED] = True
-
-
 def connect(app: Flask) -> None:
     committed.connect(commit_hook)
-    if not event.contains(Session, "before_flush", _harvested_of_deleted_records):
-        event.listen(Session, "before_flush", _harvested_of_deleted_records)
