@@ -11,6 +11,7 @@ from repository.extensions import db
 from repository.models import Library
 from repository.models.harvest import HarvestSource, SourceKind
 from tests.harvest.faulty import faulty  # noqa: F401 - the ``faulty`` fixture
+from tests.harvest.peer import Peer, publish_corpus
 
 
 @pytest.fixture(autouse=True)
@@ -40,3 +41,9 @@ def make_source(make_library) -> Callable[..., HarvestSource]:
         return source
 
     return make
+
+
+@pytest.fixture(scope="module")
+def peer(live_server) -> Peer:
+    """A second Huiku with three published records, one per test module (the tests change it)."""
+    return publish_corpus(live_server)

@@ -7,12 +7,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from harvest.runs import request_due_runs, request_run
+from harvest.runs import request_due_runs
 from repository.extensions import db
 from repository.models.base import utcnow
 from repository.models.harvest import HarvestedRecord, HarvestRun, SourceKind
 from repository.models.jobs import JobState
 from tests.harvest.faulty import Answer
+from tests.harvest.running import run_now
 
 
 def _json(document: dict) -> Answer:
@@ -34,13 +35,6 @@ def _manifest(url: str, label: str) -> Answer:
             "homepage": [{"id": f"{url}/page", "type": "Text"}],
         }
     )
-
-
-def _run(source) -> HarvestRun:
-    run = request_run(source, full=True)
-    db.session.commit()
-    db.session.expire_all()
-    return db.session.get(HarvestRun, run.id)
 
 
 def test_nested_collections_with_a_cycle_are_walked_once_and_a_broken_manifest_fails_alone(
@@ -78,7 +72,7 @@ def test_nested_collections_with_a_cycle_are_walked_once_and_a_broken_manifest_f
     faulty.route("/m/2", _manifest(f"{faulty.url}/m/2", "第二"))
     faulty.route("/m/broken", Answer("<html><body>Oops</body></html>", 500, "text/html"))
     source = make_source(top, SourceKind.IIIF_COLLECTION)
-    run = _run(source)
+    run = run_now(source, full=True)
     assert run.state is JobState.SUCCEEDED, run.message
     assert (run.created, run.failed) == (2, 1)
     assert faulty.requests.count("/top") == 1
@@ -114,7 +108,7 @@ def test_a_stream_whose_pages_go_round_fails_with_what_it_stored_kept(faulty, ma
     faulty.route("/p/2", page(2, 1))
     faulty.route("/p/1", page(1, 2))
     source = make_source(stream, SourceKind.IIIF_DISCOVERY)
-    run = _run(source)
+    run = run_now(source, full=True)
     assert run.state is JobState.FAILED
     assert "a page already read" in run.message and f"{faulty.url}/p/2" in run.message
 

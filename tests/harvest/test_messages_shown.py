@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from harvest.runs import check_source, request_run
+from harvest.runs import check_source
 from repository.extensions import db
 from repository.messages import Message
 from repository.models import User
-from repository.models.harvest import HarvestRun, HarvestSource, SourceCheck
+from repository.models.harvest import HarvestRun, SourceCheck
 from repository.models.jobs import JobState
 from repository.services import accounts
 from tests.factories import PASSWORD
 from tests.harvest.faulty import Answer, dc_record, identify, list_records
+from tests.harvest.running import run_now
 
 ZH, EN = "?lang=zh_Hans_CN", "?lang=en"
 
@@ -31,13 +32,6 @@ def _page(browser, path: str, lang: str) -> str:
     response = browser.get(path + lang)
     assert response.status_code == 200
     return response.get_data(as_text=True)
-
-
-def _run(source: HarvestSource) -> HarvestRun:
-    run = request_run(source)
-    db.session.commit()  # the task runs after the commit (inline in tests)
-    db.session.expire_all()
-    return db.session.get(HarvestRun, run.id)
 
 
 def test_a_failed_check_reads_in_the_readers_language(faulty, make_source, login, admin):
@@ -79,7 +73,7 @@ def test_a_failed_run_and_its_errors_read_in_the_readers_language(
 
     faulty.route("/oai", answer)
     source = make_source(f"{faulty.url}/oai")
-    run = _run(source)
+    run = run_now(source)
     assert run.state is JobState.FAILED and run.created == 2
     assert "HTTP 500 instead of OAI-PMH" in run.message  # English for the CLI and the logs
     browser = login(admin)
@@ -101,7 +95,7 @@ def test_a_stored_run_error_reads_in_both_languages(faulty, make_source):
     faulty.route(
         "/oai", lambda q: list_records([dc_record("x", title="One"), dc_record("x", title="Two")])
     )
-    run = _run(make_source(f"{faulty.url}/oai"))
+    run = run_now(make_source(f"{faulty.url}/oai"))
     assert run.state is JobState.SUCCEEDED
     [error] = run.error_list
     assert error["where"] == "x"

@@ -8,18 +8,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from harvest.runs import request_run
 from repository.extensions import db
-from repository.models.harvest import HarvestedRecord, HarvestRun, HarvestSource
+from repository.models.harvest import HarvestedRecord, HarvestSource
 from repository.models.jobs import JobState
 from tests.harvest.faulty import Answer, dc_record, identify, list_records, oai_error
-
-
-def _run(source: HarvestSource, *, full: bool = False) -> HarvestRun:
-    run = request_run(source, full=full)
-    db.session.commit()  # the task runs after the commit (inline in tests)
-    db.session.expire_all()
-    return db.session.get(HarvestRun, run.id)
+from tests.harvest.running import run_now
 
 
 def _titles(source: HarvestSource) -> dict[str, str]:
@@ -54,7 +47,7 @@ def _healthy(faulty, path: str = "/good") -> None:
 def _assert_other_source_harvests(faulty, make_source, library) -> None:
     _healthy(faulty)
     other = make_source(f"{faulty.url}/good", library=library)
-    run = _run(other)
+    run = run_now(other)
     assert run.state is JobState.SUCCEEDED
     assert _titles(other) == {"g": "A title"}
 
@@ -62,7 +55,7 @@ def _assert_other_source_harvests(faulty, make_source, library) -> None:
 def test_malformed_xml_fails_the_run_naming_the_address_and_keeps_page_one(faulty, make_source):
     _two_pages(faulty, Answer("<OAI-PMH><ListRecords><record><header>oops</ListRecords>"))
     source = make_source(f"{faulty.url}/oai")
-    run = _run(source)
+    run = run_now(source)
     assert run.state is JobState.FAILED
     assert "not well-formed XML" in run.message
     assert f"{faulty.url}/oai?verb=ListRecords&resumptionToken=t1" in run.message
@@ -76,7 +69,7 @@ def test_an_html_error_page_fails_the_run_saying_what_came_back(faulty, make_sou
     page = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head></html>"
     _two_pages(faulty, Answer(page, content_type="text/html"))
     source = make_source(f"{faulty.url}/oai")
-    run = _run(source)
+    run = run_now(source)
     assert run.state is JobState.FAILED
     assert "an HTML page came back instead of OAI-PMH XML" in run.message
     assert "502 Bad Gateway" in run.message
@@ -86,7 +79,7 @@ def test_an_html_error_page_fails_the_run_saying_what_came_back(faulty, make_sou
 def test_an_endpoint_timing_out_mid_list_fails_the_run_and_keeps_page_one(faulty, make_source):
     _two_pages(faulty, Answer(list_records([dc_record("c")]).body, delay=3.5))
     source = make_source(f"{faulty.url}/oai")
-    run = _run(source)
+    run = run_now(source)
     assert run.state is JobState.FAILED
     assert "no answer in time" in run.message and "resumptionToken=t1" in run.message
     assert _titles(source) == {"a": "Alpha", "b": "Beta"}
@@ -111,7 +104,7 @@ def test_an_expired_token_restarts_the_listing_without_duplicates(faulty, make_s
 
     faulty.route("/oai", answer)
     source = make_source(f"{faulty.url}/oai")
-    run = _run(source)
+    run = run_now(source)
     assert run.state is JobState.SUCCEEDED, run.message
     assert _titles(source) == {"a": "Alpha", "b": "Beta", "c": "Gamma"}
     assert (run.created, run.updated) == (3, 0)
@@ -130,7 +123,7 @@ def test_duplicate_identifiers_in_one_answer_store_the_last_once(faulty, make_so
         ),
     )
     source = make_source(f"{faulty.url}/oai")
-    run = _run(source)
+    run = run_now(source)
     assert run.state is JobState.SUCCEEDED
     assert _titles(source) == {"a": "Second"}
     assert run.created == 1
@@ -150,7 +143,7 @@ def test_a_day_granularity_endpoint_is_sent_from_as_a_day(faulty, make_source):
 
     faulty.route("/oai", answer)
     source = make_source(f"{faulty.url}/oai", cursor="2026-03-01T10:11:12Z")
-    run = _run(source)
+    run = run_now(source)
     assert run.state is JobState.SUCCEEDED, run.message
     assert asked == ["2026-03-01"]
     assert source.cursor == "2026-03-04"
@@ -174,7 +167,7 @@ def test_records_without_title_or_with_a_huge_description_are_stored_with_warnin
         ),
     )
     source = make_source(f"{faulty.url}/oai")
-    run = _run(source)
+    run = run_now(source)
     assert run.state is JobState.SUCCEEDED
     assert run.created == 2 and run.failed == 0
     untitled = db.session.scalar(
@@ -196,7 +189,7 @@ def test_a_redirect_to_another_host_is_refused(faulty, make_source):
         Answer("", status=302, headers={"Location": "http://localhost:9/elsewhere"}),
     )
     source = make_source(f"{faulty.url}/oai", cursor="2026-01-01")
-    run = _run(source)
+    run = run_now(source)
     assert run.state is JobState.FAILED
     assert "localhost is neither the source's host nor in HARVEST_ALLOWED_HOSTS" in run.message
 
@@ -211,7 +204,7 @@ def test_the_same_page_forever_is_stopped_by_the_loop_guard(faulty, make_source)
         ),
     )
     source = make_source(f"{faulty.url}/oai")
-    run = _run(source)
+    run = run_now(source)
     assert run.state is JobState.FAILED
     assert "the same resumption token again (again)" in run.message
     assert _titles(source) == {"a": "Alpha"}
@@ -231,8 +224,8 @@ def test_deleted_headers_mark_records_deleted(faulty, make_source):
 
     faulty.route("/oai", answer)
     source = make_source(f"{faulty.url}/oai")
-    assert _run(source).created == 2
-    second = _run(source)
+    assert run_now(source).created == 2
+    second = run_now(source)
     assert (second.created, second.updated, second.deleted) == (0, 0, 1)
     assert set(_titles(source)) == {"b"}
     assert source.cursor == "2026-02-01T00:00:00Z"
@@ -242,6 +235,6 @@ def test_a_redirect_within_the_source_host_is_followed(faulty, make_source):
     faulty.route("/old-oai", Answer("", status=301, headers={"Location": f"{faulty.url}/oai"}))
     _healthy(faulty, "/oai")
     source = make_source(f"{faulty.url}/old-oai")
-    run = _run(source)
+    run = run_now(source)
     assert run.state is JobState.SUCCEEDED, run.message
     assert _titles(source) == {"g": "A title"}

@@ -4,25 +4,14 @@ the next run."""
 
 from __future__ import annotations
 
-import pytest
-
-from harvest.runs import request_run
-from repository.extensions import db
 from repository.models.harvest import HarvestRun, HarvestSource
 from repository.models.jobs import JobState
-from tests.harvest.peer import Peer, change_corpus, publish_corpus
-
-
-@pytest.fixture(scope="module")
-def peer(live_server) -> Peer:
-    return publish_corpus(live_server)
+from tests.harvest.peer import change_corpus
+from tests.harvest.running import run_now
 
 
 def harvest(source: HarvestSource, *, full: bool = False) -> HarvestRun:
-    run = request_run(source, full=full)
-    db.session.commit()
-    db.session.expire_all()
-    done = db.session.get(HarvestRun, run.id)
+    done = run_now(source, full=full)
     assert done.state is JobState.SUCCEEDED, done.message
     return done
 

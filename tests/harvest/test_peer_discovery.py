@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
-from harvest.runs import request_run
 from repository.extensions import db
-from repository.models.harvest import HarvestedRecord, HarvestRun, HarvestSource, SourceKind
+from repository.models.harvest import HarvestedRecord, HarvestSource, SourceKind
 from repository.models.jobs import JobState
-from tests.harvest.peer import Peer, change_corpus, publish_corpus
-
-
-@pytest.fixture(scope="module")
-def peer(live_server) -> Peer:
-    return publish_corpus(live_server)
-
-
-def _run(source: HarvestSource, *, full: bool = False) -> HarvestRun:
-    run = request_run(source, full=full)
-    db.session.commit()
-    db.session.expire_all()
-    return db.session.get(HarvestRun, run.id)
+from tests.harvest.peer import change_corpus
+from tests.harvest.running import run_now
 
 
 def _by_public_id(source: HarvestSource) -> dict[str, HarvestedRecord]:
@@ -35,7 +22,7 @@ def test_the_collection_then_the_stream_bring_exactly_the_changes(peer, make_sou
     collection = make_source(
         f"{peer.server.url}/iiif/3/collections/peer-docs", SourceKind.IIIF_COLLECTION
     )
-    walked = _run(collection, full=True)
+    walked = run_now(collection, full=True)
     assert walked.state is JobState.SUCCEEDED, walked.message
     assert (walked.created, walked.failed) == (3, 0)
     first = _by_public_id(collection)[peer.ids["P-0"]]
@@ -44,13 +31,13 @@ def test_the_collection_then_the_stream_bring_exactly_the_changes(peer, make_sou
     assert first.original_url.startswith(peer.server.url)
 
     stream = make_source(f"{peer.server.url}/iiif/discovery/changes", SourceKind.IIIF_DISCOVERY)
-    full = _run(stream, full=True)
+    full = run_now(stream, full=True)
     assert full.state is JobState.SUCCEEDED, full.message
     assert (full.created, full.updated, full.deleted, full.failed) == (3, 0, 0, 0)
     assert stream.cursor.startswith("2026-01-03")
 
     change_corpus(peer)
-    incremental = _run(stream)
+    incremental = run_now(stream)
 
     assert incremental.state is JobState.SUCCEEDED, incremental.message
     assert (incremental.created, incremental.updated, incremental.deleted) == (1, 1, 1)
@@ -61,5 +48,5 @@ def test_the_collection_then_the_stream_bring_exactly_the_changes(peer, make_sou
     assert not harvested[peer.ids["P-2"]].deleted
 
     # The collection no longer lists the withdrawn record: a new walk marks it deleted.
-    rewalked = _run(collection)
+    rewalked = run_now(collection)
     assert (rewalked.created, rewalked.updated, rewalked.deleted) == (1, 1, 1)

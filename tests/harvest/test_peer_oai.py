@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
-from harvest.runs import request_run
 from repository.extensions import db
-from repository.models.harvest import HarvestedRecord, HarvestRun, HarvestSource
+from repository.models.harvest import HarvestedRecord, HarvestSource
 from repository.models.jobs import JobState
-from tests.harvest.peer import Peer, change_corpus, publish_corpus
-
-
-@pytest.fixture(scope="module")
-def peer(live_server) -> Peer:
-    return publish_corpus(live_server)
-
-
-def _run(source: HarvestSource, *, full: bool = False) -> HarvestRun:
-    run = request_run(source, full=full)
-    db.session.commit()
-    db.session.expire_all()
-    return db.session.get(HarvestRun, run.id)
+from tests.harvest.peer import change_corpus
+from tests.harvest.running import run_now
 
 
 def _by_public_id(source: HarvestSource) -> dict[str, HarvestedRecord]:
@@ -33,7 +20,7 @@ def _by_public_id(source: HarvestSource) -> dict[str, HarvestedRecord]:
 
 def test_a_full_then_an_incremental_harvest_bring_exactly_the_changes(peer, make_source):
     source = make_source(f"{peer.server.url}/oai")
-    full = _run(source, full=True)
+    full = run_now(source, full=True)
     assert full.state is JobState.SUCCEEDED, full.message
     assert (full.created, full.updated, full.deleted, full.failed) == (3, 0, 0, 0)
     assert full.pages == 2  # two records a page: the resumption token was followed
@@ -48,7 +35,7 @@ def test_a_full_then_an_incremental_harvest_bring_exactly_the_changes(peer, make
     assert source.cursor.startswith("2026-01-03")
 
     change_corpus(peer)
-    incremental = _run(source)
+    incremental = run_now(source)
 
     assert incremental.state is JobState.SUCCEEDED, incremental.message
     assert incremental.from_cursor.startswith("2026-01-03")
@@ -60,5 +47,5 @@ def test_a_full_then_an_incremental_harvest_bring_exactly_the_changes(peer, make
     assert not harvested[peer.ids["P-2"]].deleted
     assert source.cursor > incremental.from_cursor
 
-    again = _run(source)
+    again = run_now(source)
     assert (again.created, again.updated, again.deleted) == (0, 0, 0)
