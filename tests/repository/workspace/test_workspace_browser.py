@@ -19,43 +19,12 @@ from repository.models import Record, RecordStatus, User
 from repository.models.workflow import BulkActionJob
 from repository.services import accounts, collections, records
 from repository.services.review_bulk import run_bulk_action
-from tests.conftest import REQUIRE_SERVICES
 from tests.factories import PASSWORD, SAMPLE_METADATA
+from tests.repository import browser_pages
 
 pytestmark = pytest.mark.browser
-CHROMIUM = os.environ.get("HUIKU_CHROMIUM") or "/usr/bin/chromium"
-
-
-def require(condition: bool, why: str) -> None:
-    if not condition:
-        if REQUIRE_SERVICES:
-            pytest.fail(f"{why} (HUIKU_REQUIRE_SERVICES=1)")
-        pytest.skip(why)
-
-
-@pytest.fixture
-def live_database(live_server):
-    """Write to and serve from the live server's own database (see test_viewer_browser)."""
-    test_session = db.session
-    db.session = db._make_scoped_session({})
-    try:
-        yield
-    finally:
-        db.session.remove()
-        db.session = test_session
-
-
-@pytest.fixture(scope="module")
-def chromium(live_server):
-    require(Path(CHROMIUM).is_file(), f"Chromium not found at {CHROMIUM} (set HUIKU_CHROMIUM)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "Playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
+chromium = browser_pages.chromium  # fixtures
+live_database = browser_pages.live_database
 
 
 @pytest.fixture
