@@ -50,7 +50,9 @@ def _snippet(display: dict[str, Any], terms: tuple[QueryTerm, ...]) -> Markup:
         for text in texts:
             if spans := match_spans(text, terms):  # found once, marked with the same spans
                 return highlight(text, terms, length=SNIPPET_LENGTH, spans=spans)
-    return highlight(texts[0] if texts else "", terms, length=SNIPPET_LENGTH)
+    # No text matched (the hit was found by its title, pinyin or a synonym): the longest text,
+    # without looking for the terms in it again.
+    return highlight(texts[0] if texts else "", terms, length=SNIPPET_LENGTH, spans=[])
 
 
 def rank_suggestions(prefix: str, candidates: Iterable[Document], limit: int) -> list[Suggestion]:
