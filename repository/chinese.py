@@ -52,7 +52,7 @@ def _traditional_to_simplified() -> opencc.OpenCC:
 
 def to_simplified(text: str) -> str:
     """Fold traditional characters (and full-width forms) to simplified, so 長白山 meets 长白山."""
-    if not text:
+    if not text or text.isascii():  # Latin names and English text: nothing to convert
         return text
     if not unicodedata.is_normalized("NFKC", text):  # a quick check; most text already is
         text = unicodedata.normalize("NFKC", text)
