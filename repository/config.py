@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy.engine import make_url
 
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,  # generated into the instance folder when unset
@@ -127,30 +126,8 @@ def _fill_instance_defaults(app: Flask) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     # A connection the database dropped (a restart, a failover) is replaced before use, so it
     # costs no request.
-    options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-    options.setdefault("pool_pre_ping", True)
-    _plan_each_execution(options, app.config["DATABASE_URL"])
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("pool_pre_ping", True)
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024
-
-
-def _plan_each_execution(options: dict[str, Any], database_url: str) -> None:
-    """PostgreSQL plans every execution of a prepared statement for its own parameters.
-
-    The driver prepares a statement run five times; PostgreSQL may then keep one generic plan,
-    made while a table was small. A batch import's look-up of 500 local ids was planned as a
-    sequential scan when the collection was nearly empty and kept that plan as it grew (a
-    quarter of a second per batch at 20,000 records). Planning such queries costs far less.
-    """
-    url = make_url(database_url)
-    if url.get_backend_name() != "postgresql":
-        return
-    setting = "-c plan_cache_mode=force_custom_plan"
-    arguments = options.setdefault("connect_args", {})
-    given = arguments.get("options", url.query.get("options", ""))
-    if isinstance(given, tuple):
-        given = " ".join(given)
-    if "plan_cache_mode" not in given:
-        arguments["options"] = f"{given} {setting}".strip()
 
 
 def _secure_cookies_over_https(app: Flask) -> None:

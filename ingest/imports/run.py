@@ -82,7 +82,7 @@ from repository.models import Asset, Collection, IngestJob, JobState, Record, Us
 from repository.models.base import utcnow
 from repository.models.jobs import ImportChunk
 from repository.tasks import Lease
-from repository.transactions import unit_of_work
+from repository.transactions import plan_for_this_batch, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -340,6 +340,7 @@ class ImportRun:
     def _predict(self, items: list[CheckedItem], verified: int) -> None:
         """A dry run's batch (or an ``abort`` import's check): what writing it would do;
         ``verified``: the images first verified in the batch."""
+        plan_for_this_batch()
         writer = self._writer()
         existing = existing_records(self.job.library_id, (i.local_id for i in items if i.ok))
         entries: list[dict[str, Any]] = []
@@ -379,6 +380,7 @@ class ImportRun:
 
     def _write_items(self, items: list[CheckedItem]) -> list[Written]:
         """Write the rows and commit the batch's progress with them (the caller's transaction)."""
+        plan_for_this_batch()
         writer = self._writer()
         existing = existing_records(self.job.library_id, (i.local_id for i in items if i.ok))
         results = writer.write_all([item for item in items if item.ok], existing)
