@@ -7,8 +7,6 @@ leaves the record as it was. A store that cannot be written is reported as
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,12 +18,10 @@ from flask import current_app
 from repository.errors import FilesRejected
 from repository.extensions import db
 from repository.images import file_store
+from repository.images.receiving import copy_limited, staging_folder
 from repository.images.storage import (
-    RECEIVING,
     FileTooLarge,
-    StorageUnavailable,
     StoredOriginal,
-    size_limit_message,
 )
 from repository.images.verify import ImageRejected, VerifiedImage, verify_image
 from repository.models import Asset, Record
@@ -78,14 +74,7 @@ def accepted_uploads(uploads: Sequence[ImageUpload]) -> Iterator[list[AcceptedIm
     if not uploads:
         yield []
         return
-    store = file_store()
-    staging_root = store.root / "staging"
-    try:
-        staging_root.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=staging_root))
-    except OSError as error:
-        raise StorageUnavailable(RECEIVING, error) from error
-    try:
+    with staging_folder(file_store()) as staging:
         accepted, problems = [], []
         for number, upload in enumerate(uploads):
             try:
@@ -97,27 +86,11 @@ def accepted_uploads(uploads: Sequence[ImageUpload]) -> Iterator[list[AcceptedIm
         if problems:
             raise ImagesRejected(problems)
         yield accepted
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _accept(upload: ImageUpload, target: Path) -> AcceptedImage:
     config = current_app.config
-    limit = config["MAX_UPLOAD_BYTES"]
-    source = upload.stream.open("rb") if isinstance(upload.stream, Path) else upload.stream
-    try:
-        with target.open("wb") as out:
-            copied = 0
-            while chunk := source.read(1024 * 1024):
-                copied += len(chunk)
-                if copied > limit:
-                    raise FileTooLarge(size_limit_message(limit, upload.filename), limit)
-                out.write(chunk)
-    except OSError as error:
-        raise StorageUnavailable(RECEIVING, error) from error
-    finally:
-        if isinstance(upload.stream, Path):
-            source.close()
+    copy_limited(upload.stream, upload.filename, target, config["MAX_UPLOAD_BYTES"])
     verified = verify_image(target, upload.filename, max_pixels=config["MAX_IMAGE_PIXELS"])
     label = upload.label.strip() or Path(upload.filename).stem
     return AcceptedImage(target, upload.filename, label[:300], verified)

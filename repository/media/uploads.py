@@ -9,8 +9,6 @@ and says which file and why.
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,8 +21,8 @@ from sqlalchemy import select
 from repository.errors import FilesRejected
 from repository.extensions import db
 from repository.images import file_store
+from repository.images.receiving import copy_limited, staging_folder
 from repository.images.storage import (
-    RECEIVING,
     FileTooLarge,
     StorageUnavailable,
     StoredOriginal,
@@ -80,42 +78,36 @@ def stored_recordings(uploads: Sequence[RecordingUpload]) -> Iterator[list[Store
         yield []
         return
     store = file_store()
-    try:
-        staging_root = store.root / "staging"
-        staging_root.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=staging_root))
-    except OSError as error:
-        raise StorageUnavailable(RECEIVING, error) from error
     created: list[str] = []
-    try:
-        checked = _verify_all(uploads, staging)
-        stored = []
-        for upload, path, probed in checked:
-            try:
-                original = store.put_original(path)
-            except OSError as error:
-                raise StorageUnavailable(STORING, error) from error
-            if original.created:
-                created.append(original.sha256)
-            label = (upload.label.strip() or Path(upload.filename).stem)[:300]
-            stored.append(StoredRecording(original, upload.filename[:300], label, probed))
-        yield stored
-    except BaseException:
-        _remove_unreferenced(created)
-        raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    with staging_folder(store) as staging:
+        try:
+            checked = _verify_all(uploads, staging)
+            stored = []
+            for upload, path, probed in checked:
+                try:
+                    original = store.put_original(path)
+                except OSError as error:
+                    raise StorageUnavailable(STORING, error) from error
+                if original.created:
+                    created.append(original.sha256)
+                label = (upload.label.strip() or Path(upload.filename).stem)[:300]
+                stored.append(StoredRecording(original, upload.filename[:300], label, probed))
+            yield stored
+        except BaseException:
+            _remove_unreferenced(created)
+            raise
 
 
 def _verify_all(
     uploads: Sequence[RecordingUpload], staging: Path
 ) -> list[tuple[RecordingUpload, Path, ProbedMedia]]:
     config = current_app.config
+    limit = int(config["MAX_RECORDING_BYTES"])
     checked, problems = [], []
     for number, upload in enumerate(uploads):
         target = staging / f"{number:04d}{Path(upload.filename).suffix.lower()}"
         try:
-            _copy_limited(upload, target, int(config["MAX_RECORDING_BYTES"]))
+            copy_limited(upload.stream, upload.filename, target, limit)
             checked.append((upload, target, probe(target, upload.filename, config)))
         except (RecordingRejected, FileTooLarge) as error:
             problems.append(error.message)
@@ -134,23 +126,6 @@ def verify_recording_file(path: Path, filename: str) -> ProbedMedia:
     if path.stat().st_size > limit:
         raise FileTooLarge(size_limit_message(limit, filename), limit)
     return probe(path, filename, current_app.config)
-
-
-def _copy_limited(upload: RecordingUpload, target: Path, limit: int) -> None:
-    source = upload.stream.open("rb") if isinstance(upload.stream, Path) else upload.stream
-    try:
-        with target.open("wb") as out:
-            copied = 0
-            while chunk := source.read(1024 * 1024):
-                copied += len(chunk)
-                if copied > limit:
-                    raise FileTooLarge(size_limit_message(limit, upload.filename), limit)
-                out.write(chunk)
-    except OSError as error:
-        raise StorageUnavailable(RECEIVING, error) from error
-    finally:
-        if isinstance(upload.stream, Path):
-            source.close()
 
 
 def attach_recordings(record: Record, stored: Iterable[StoredRecording]) -> list[Recording]:
