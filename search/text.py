@@ -13,7 +13,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from markupsafe import Markup
 
@@ -69,6 +69,15 @@ class QueryTerm:
     @property
     def tokens(self) -> list[str]:
         return tokens(self.text)
+
+    @cached_property
+    def patterns(self) -> tuple[re.Pattern[str], ...]:
+        """The term's tokens in order, separated by anything that is not a token character (and
+        the same for each synonym searched with it); kept with the term, which a page of hits
+        matches against a hundred texts."""
+        return tuple(
+            pattern for text in (self.text, *self.synonyms) if (pattern := _tokens_pattern(text))
+        )
 
     @property
     def pinyin(self) -> tuple[tuple[str, ...], ...]:
@@ -184,7 +193,7 @@ def match_spans(text: str, terms: tuple[QueryTerm, ...]) -> list[tuple[int, int]
     folded = _aligned_fold(text)
     spans: list[tuple[int, int]] = []
     for term in terms:
-        for token_run in _term_patterns(term):
+        for token_run in term.patterns:
             spans.extend(match.span() for match in token_run.finditer(folded))
     spans.sort()
     merged: list[tuple[int, int]] = []
@@ -194,15 +203,6 @@ def match_spans(text: str, terms: tuple[QueryTerm, ...]) -> list[tuple[int, int]
         else:
             merged.append((start, end))
     return merged
-
-
-@lru_cache(maxsize=1024)
-def _term_patterns(term: QueryTerm) -> tuple[re.Pattern[str], ...]:
-    """The term's tokens in order, separated by anything that is not a token character (and the
-    same for each synonym searched with it)."""
-    return tuple(
-        pattern for text in (term.text, *term.synonyms) if (pattern := _tokens_pattern(text))
-    )
 
 
 def _tokens_pattern(text: str) -> re.Pattern[str] | None:
