@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import event, inspect, select
+from sqlalchemy import Select, event, inspect, select
 from sqlalchemy.orm import Session
 
 from repository.extensions import db
@@ -115,8 +115,8 @@ def publish_image(asset_id: str, requests: list[str], source: Path) -> None:
         return
     store = public_store()
     for tail in requests:
-        _quietly("keep", lambda tail=tail: store.put_file(_image_key(asset_id, tail), source))
-    if not _image_is_public(asset_id):  # withdrawn while this was written: take it back
+        quietly("keep", lambda tail=tail: store.put_file(_image_key(asset_id, tail), source))
+    if not image_is_public(asset_id):  # withdrawn while this was written: take it back
         remove_images([asset_id])
 
 
@@ -138,8 +138,8 @@ def publish_manifest(record: Record, body: bytes) -> None:
         store.put_bytes(f"{key}.gz", gzip.compress(body, compresslevel=9, mtime=0))
         store.put_bytes(key, body)
 
-    _quietly("keep", write)
-    if not _record_is_public(record.id):
+    quietly("keep", write)
+    if not record_is_public(record.id):
         remove_manifests([record.public_id])
 
 
@@ -154,18 +154,18 @@ def has_manifest(record_id: str) -> bool:
 def remove_images(asset_ids: Iterable[str]) -> None:
     store = public_store()
     for tree in [image_tree(asset_id) for asset_id in asset_ids]:
-        _quietly("remove", lambda tree=tree: store.delete_tree(tree))
+        quietly("remove", lambda tree=tree: store.delete_tree(tree))
 
 
 def remove_manifests(record_ids: Iterable[str]) -> None:
     for record_id in record_ids:
         key = manifest_key(record_id)
-        _quietly("remove", lambda key=key: _delete_keys(key, f"{key}.gz"))
+        quietly("remove", lambda key=key: _delete_keys(key, f"{key}.gz"))
 
 
 def remove_all(path: str = "") -> None:
     """Everything under ``public/<path>`` (a collection or library changed)."""
-    _quietly("remove", lambda: public_store().delete_tree(key_for(path) if path else PREFIX))
+    quietly("remove", lambda: public_store().delete_tree(key_for(path) if path else PREFIX))
 
 
 def _delete_keys(*keys: str) -> None:
@@ -178,7 +178,7 @@ def _image_key(asset_id: str, canonical: str) -> str:
     return key_for(f"{IMAGE_PATH}{asset_id}/{canonical}")
 
 
-def _quietly(action: str, operation) -> None:
+def quietly(action: str, operation: Callable[[], object]) -> None:
     """A store that fails must not fail the request; a failed removal is logged as an error."""
     try:
         operation()
@@ -187,35 +187,22 @@ def _quietly(action: str, operation) -> None:
         log.log(level, "IIIF public answers: could not %s: %s", action, error)
 
 
-def _image_is_public(asset_id: str) -> bool:
-    return (
-        db.session.execute(
-            select(Asset.id)
-            .join(Record, Asset.record_id == Record.id)
-            .join(Collection, Record.collection_id == Collection.id)
-            .where(
-                Asset.public_id == asset_id,
-                Record.status == RecordStatus.PUBLISHED,
-                Collection.published.is_(True),
-            )
-        ).first()
-        is not None
-    )
+def image_is_public(asset_id: str) -> bool:
+    """Whether the image's record is public now (read afresh, not from the session)."""
+    query = select(Asset.id).join(Record, Asset.record_id == Record.id)
+    return _still_public(query.where(Asset.public_id == asset_id))
 
 
-def _record_is_public(record_id: int) -> bool:
-    return (
-        db.session.execute(
-            select(Record.id)
-            .join(Collection, Record.collection_id == Collection.id)
-            .where(
-                Record.id == record_id,
-                Record.status == RecordStatus.PUBLISHED,
-                Collection.published.is_(True),
-            )
-        ).first()
-        is not None
+def record_is_public(record_id: int) -> bool:
+    """Whether the record is public now (read afresh, not from the session)."""
+    return _still_public(select(Record.id).where(Record.id == record_id))
+
+
+def _still_public(query: Select) -> bool:
+    published = query.join(Collection, Record.collection_id == Collection.id).where(
+        Record.status == RecordStatus.PUBLISHED, Collection.published.is_(True)
     )
+    return db.session.execute(published).first() is not None
 
 
 # What a change makes stale -----------------------------------------------------------------

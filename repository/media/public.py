@@ -71,8 +71,8 @@ def keep_play(recording: Recording, name: str, mime_type: str) -> None:
             return
     except (OSError, ValueError):
         return
-    public_answers._quietly("keep", keep)
-    if not public_answers._record_is_public(recording.record_id):  # withdrawn meanwhile
+    public_answers.quietly("keep", keep)
+    if not public_answers.record_is_public(recording.record_id):  # withdrawn meanwhile
         public_answers.remove_all(recording_tree(recording.public_id))
 
 
