@@ -21,6 +21,7 @@ from typing import TypeVar
 from sqlalchemy import and_, delete, event, func, insert, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE
 from sqlalchemy.sql.elements import ColumnElement
 
 from repository.extensions import db
@@ -341,7 +342,8 @@ def _month(value: datetime | None) -> str:
 
 
 def _value(state, name: str, *, before: bool):
-    history = state.attrs[name].history
+    # One attribute's history; ``state.attrs`` would build the states of all of them.
+    history = state.get_history(name, PASSIVE_NO_INITIALIZE)
     values = (history.deleted if before else history.added) or history.unchanged
     if values:
         return values[0]
@@ -400,7 +402,7 @@ def _changes(session: Session, connection) -> _Delta:
     changed: set[int] = set()
     for record in _of(session.dirty, Record):
         state = inspect(record)
-        if not any(state.attrs[n].history.has_changes() for n in _KEY_COLUMNS):
+        if not any(state.get_history(n, PASSIVE_NO_INITIALIZE).has_changes() for n in _KEY_COLUMNS):
             continue
         before, after = _key(state, before=True), _key(state, before=False)
         if before != after:
