@@ -67,29 +67,26 @@ def flag_possible_duplicates(record: Record) -> list[DuplicateCandidate]:
     return candidates
 
 
-def flag_in_transaction(record: Record, *, notify: bool = True) -> list[DuplicateCandidate]:
+def flag_in_transaction(
+    record: Record, *, notify: bool = True, created_with: MatchKeys | None = None
+) -> list[DuplicateCandidate]:
     """The flagging itself, in the caller's transaction; errors propagate.
 
     New pairs are announced to the collection's reviewers (once per call; a batch of new
-    records announces its total itself, ``notify=False``).
+    records announces its total itself, ``notify=False``). ``created_with``: the keys of a
+    record this transaction created and stored them for, which has no row to lock, no keys to
+    bring in line and no pairs yet.
     """
-    if not _still_there(record):
-        return []
-    keys = match_keys(record.collection.profile, record.metadata_)
-    store_keys(record, keys)
+    if created_with is None:
+        if not _still_there(record):
+            return []
+        keys = match_keys(record.collection.profile, record.metadata_)
+        store_keys(record, keys)
+    else:
+        keys = created_with
     if record.status not in MATCHED_STATUSES:
         return []
-    existing = {
-        _other_id(candidate, record): candidate
-        for candidate in db.session.scalars(
-            select(DuplicateCandidate).where(
-                or_(
-                    DuplicateCandidate.record_low_id == record.id,
-                    DuplicateCandidate.record_high_id == record.id,
-                )
-            )
-        )
-    }
+    existing = {} if created_with is not None else _pairs_of(record)
     now = utcnow()
     flagged: list[DuplicateCandidate] = []
     new_pairs = 0
@@ -131,6 +128,21 @@ def flag_in_transaction(record: Record, *, notify: bool = True) -> list[Duplicat
     if notify and new_pairs:
         announce_new_pairs(record.collection, new_pairs)
     return flagged
+
+
+def _pairs_of(record: Record) -> dict[int, DuplicateCandidate]:
+    """The record's pairs, by the other record's id."""
+    return {
+        _other_id(candidate, record): candidate
+        for candidate in db.session.scalars(
+            select(DuplicateCandidate).where(
+                or_(
+                    DuplicateCandidate.record_low_id == record.id,
+                    DuplicateCandidate.record_high_id == record.id,
+                )
+            )
+        )
+    }
 
 
 def announce_new_pairs(collection: Collection, count: int) -> None:
@@ -212,9 +224,12 @@ def _flag_new_in_transaction(
     alike = sorted(record_id for record_id, keys in keys_of.items() if keys & shared)
     if not alike:
         return {}
+    keys_by_id = dict(created)
     flagged = {}
     for record in db.session.scalars(select(Record).where(Record.id.in_(alike))):
-        flagged[record.id] = flag_in_transaction(record, notify=False)
+        flagged[record.id] = flag_in_transaction(
+            record, notify=False, created_with=keys_by_id[record.id]
+        )
     found = sum(len(pairs) for pairs in flagged.values())
     if found:
         announce_new_pairs(db.session.get(Collection, collection_id), found)
