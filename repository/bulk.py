@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Column, Table, insert
+from sqlalchemy import JSON, Column, Table, func, insert, select
 from sqlalchemy.exc import DBAPIError
 
 from repository.extensions import db
@@ -50,6 +50,22 @@ def insert_rows(
         return tuple(values)
 
     _insert_bound(connection, table, named, map(bound, rows), same)
+
+
+def reserve_ids(table: Table, count: int) -> list[int] | None:
+    """Ids for ``count`` new rows of ``table``, taken from its sequence in one statement, on
+    PostgreSQL; None elsewhere (the insert assigns them).
+
+    ORM objects whose ids are set are inserted by one prepared statement executed per row.
+    Without ids, the ORM sends a statement listing every row's values and reads the ids back,
+    and the driver parses that long statement's text afresh for every batch.
+    """
+    connection = db.session.connection()
+    if count <= 0 or connection.dialect.name != "postgresql":
+        return None
+    sequence = func.pg_get_serial_sequence(table.name, "id")
+    taken = select(func.nextval(sequence)).select_from(func.generate_series(1, count))
+    return list(connection.scalars(taken))
 
 
 def insert_values(

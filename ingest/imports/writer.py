@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ingest.duplicates import flag_new_records, flag_possible_duplicates, match_keys
 from ingest.imports import recordings
@@ -23,6 +24,7 @@ from ingest.imports.problems import Problem
 from ingest.imports.report import DONE, outcome_entry
 from ingest.uploads import new_asset
 from repository import permissions
+from repository.bulk import reserve_ids
 from repository.extensions import db
 from repository.images import file_store
 from repository.messages import Message
@@ -33,6 +35,7 @@ from repository.models import (
     RecordStatus,
     User,
 )
+from repository.models.base import utcnow
 from repository.services import records
 
 
@@ -143,6 +146,8 @@ class Writer:
     def write_all(self, items: list[CheckedItem], existing: dict[str, Record]) -> list[Written]:
         """Write the valid rows in the caller's transaction (one flush for the new records)."""
         user, collection = self.user, self.collection
+        new = sum(item.local_id not in existing for item in items)
+        self.ids = iter(reserve_ids(Record.__table__, new) or ())
         results = []
         for item in items:
             results.append(self._write(user, collection, item, existing.get(item.local_id)))
@@ -163,7 +168,7 @@ class Writer:
             return Written(item, "failed", problem=problem)
         written = Written(item, outcome, existing)
         if outcome == "created":
-            written.record = self._create(user, collection, item)
+            written.record = self._create(collection, item)
             images, sounds = recordings.split(item.images or [])
             written.new_images = len(images)
             written.new_recordings = recordings.attach(written.record, sounds, self.store)
@@ -183,19 +188,24 @@ class Writer:
             records.update_record(user, existing, item.metadata, edit_assets=replace_images)
         return written
 
-    def _create(self, user: User, collection: Collection, item: CheckedItem) -> Record:
-        """A new draft, as ``records.create_record`` makes one (its derived columns), without
-        its per-record look-ups: the batch looked its local ids up at once (a record created
-        meanwhile fails the batch on the unique index, and the rows are then written one by
-        one, looked up afresh). ``write_all`` writes the batch's first revisions at once."""
+    def _create(self, collection: Collection, item: CheckedItem) -> Record:
+        """A new draft with the columns ``records.create_record`` gives one, set as ids and
+        values (no relationship events), without its per-record look-ups: the batch looked its
+        local ids up at once (a record created meanwhile fails the batch on the unique index,
+        and the rows are then written one by one, looked up afresh). ``write_all`` writes the
+        batch's first revisions at once."""
         record = Record(
-            collection=collection,
+            id=next(self.ids, None),
+            collection_id=self.collection_id,
             library_id=self.library_id,
             status=RecordStatus.DRAFT,
-            created_by=user,
+            created_by_id=self.user_id,
+            updated_by_id=self.user_id,
+            updated_at=utcnow(),
+            metadata_=item.metadata,
+            **records.derived_columns(collection.profile, item.metadata),
         )
-        records.apply_metadata(record, item.metadata, user)
-        record.assets = []
+        set_committed_value(record, "assets", [])  # known empty: no look-up once flushed
         for position, image in enumerate(recordings.split(item.images or [])[0]):
             self._new_asset(record, image, position)
         db.session.add(record)
