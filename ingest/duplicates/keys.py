@@ -51,16 +51,20 @@ class MatchKeys:
         return {"names": sorted(self.names), "taxon": self.taxon, "places": sorted(self.places)}
 
 
-@lru_cache(maxsize=65_536)
-def normalized_text(text: str) -> str:
-    """Simplified, case-folded, no punctuation or spaces: 長白山 · Changbai → 长白山changbai.
+#: Values remembered by the two functions below. An import meets the same places, families and
+#: common names again and again, close together; a value met once (a numbered specimen's name)
+#: is not worth keeping. Each entry costs some 250 bytes: at this size a worker's memory stops
+#: growing after a few thousand rows instead of after a few hundred thousand.
+REMEMBERED_VALUES = 8_192
 
-    Remembered, because an import meets the same aliases, places and names again and again.
-    """
+
+@lru_cache(maxsize=REMEMBERED_VALUES)
+def normalized_text(text: str) -> str:
+    """Simplified, case-folded, no punctuation or spaces: 長白山 · Changbai → 长白山changbai."""
     return _NOT_WORD.sub("", fold(text))[:KEY_LENGTH]
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=REMEMBERED_VALUES)
 def taxon_key(scientific_name: str) -> str | None:
     """Genus and species (and an infraspecific rank) without the authority, lower case.
 
