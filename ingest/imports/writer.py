@@ -8,7 +8,7 @@ flush. Everything is written into the caller's transaction, which holds one batc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -35,7 +35,6 @@ from repository.models import (
     RecordStatus,
     User,
 )
-from repository.models.base import utcnow
 from repository.services import records
 
 
@@ -103,6 +102,7 @@ class Writer:
         self.max_bytes = max_bytes
         self.local_id_header = collection.profile.field("local_id").label_zh
         self.store = file_store()
+        self.ids: Iterator[int] = iter(())  # ids reserved for the batch's new drafts
 
     @property
     def user(self) -> User:
@@ -201,9 +201,7 @@ class Writer:
             status=RecordStatus.DRAFT,
             created_by_id=self.user_id,
             updated_by_id=self.user_id,
-            updated_at=utcnow(),
-            metadata_=item.metadata,
-            **records.derived_columns(collection.profile, item.metadata),
+            **records.metadata_columns(collection.profile, item.metadata),
         )
         set_committed_value(record, "assets", [])  # known empty: no look-up once flushed
         for position, image in enumerate(recordings.split(item.images or [])[0]):

@@ -354,11 +354,15 @@ def _transition(
 
 def apply_metadata(record: Record, metadata: dict[str, Any], user: User | None) -> None:
     """Set validated metadata and the columns derived from it (title, pinyin key, years)."""
-    record.metadata_ = metadata
-    for column, value in derived_columns(record.collection.profile, metadata).items():
+    for column, value in metadata_columns(record.collection.profile, metadata).items():
         setattr(record, column, value)
-    record.updated_at = utcnow()
     record.updated_by = user
+
+
+def metadata_columns(profile: Profile, metadata: dict[str, Any]) -> dict[str, Any]:
+    """What saving validated metadata sets: the metadata, the columns derived from it and the
+    time of the change (a batch import gives these to its new drafts as they are made)."""
+    return {"metadata_": metadata, **derived_columns(profile, metadata), "updated_at": utcnow()}
 
 
 #: The record columns ``derived_columns`` computes.
