@@ -93,7 +93,9 @@ def rate_limit_retry_after() -> int:
     breached = limiter.current_limit
     if breached is None:
         return 60
-    return max(1, math.ceil(breached.reset_at - time.time()))
+    # The window's own reset time: ``reset_at`` is rounded up to the next whole second, which
+    # can make a minute's window ask for 61 seconds.
+    return max(1, math.ceil(breached.window.reset_time - time.time()))
 
 
 def init_app(app: Flask) -> None:
