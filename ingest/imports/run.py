@@ -5,10 +5,10 @@
    refused here, before anything is written.
 2. Rows are taken in batches of ``BATCH_ROWS`` (fewer when they name ``BATCH_IMAGES``
    images). Each row is checked (the collection profile, its images), looked up by
-   (library, ``local_id``) and, in an import, written through the records service. A batch is
-   one transaction holding its records, revisions, duplicate flags, its lines of the report
-   and the job's progress (the rows done, the counts). A run after a crash starts after the
-   last committed batch.
+   (library, ``local_id``) and, in an import, written through the records service
+   (``ingest.imports.batches``). A batch is one transaction holding its records, revisions,
+   duplicate flags, its lines of the report and the job's progress (the rows done, the
+   counts). A run after a crash starts after the last committed batch.
 3. A dry run only checks; ``on_error="abort"`` checks every row first (state ``validating``)
    and writes only when none failed.
 
@@ -28,9 +28,9 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import DataError, IntegrityError
 
 from ingest.imports import recordings
+from ingest.imports.batches import RowBatches
 from ingest.imports.chunks import (
     ABORTED,
     CHECK,
@@ -45,7 +45,7 @@ from ingest.imports.chunks import (
     zero_counts,
 )
 from ingest.imports.files import JobFiles
-from ingest.imports.image_source import ImageChecker, ImageProblem
+from ingest.imports.image_source import ImageChecker
 from ingest.imports.limits import Limits, limits
 from ingest.imports.problems import (
     CANNOT_CONTRIBUTE,
@@ -61,36 +61,22 @@ from ingest.imports.report import (
     problem_entry,
     record_ids_written,
 )
-from ingest.imports.rows import Columns, check_row, map_columns
-from ingest.imports.shape import read_shape, repeated_problem
-from ingest.imports.writer import (
-    CheckedItem,
-    Writer,
-    Written,
-    existing_records,
-    outcome_entries,
-    predicted_entry,
-)
+from ingest.imports.rows import Columns, map_columns
+from ingest.imports.shape import read_shape
 from ingest.services import enqueue_pending_derivatives
 from repository import permissions
-from repository.errors import HuikuError
 from repository.extensions import db
-from repository.images.storage import FileTooLarge
 from repository.media.tasks import enqueue_recording_derivatives
 from repository.messages import Message
 from repository.models import Asset, Collection, IngestJob, JobState, Record, User
 from repository.models.base import utcnow
 from repository.models.jobs import ImportChunk
 from repository.tasks import Lease
-from repository.transactions import plan_for_this_batch, unit_of_work
 
 log = logging.getLogger(__name__)
 
 BATCH_ROWS = 500  # rows in one transaction
 BATCH_IMAGES = 10  # images in one transaction
-# What one row can cause; anything else (a lost connection, a full disk) stops the job, which
-# can then be retried, rather than failing every row of the batch with the same message.
-_ROW_ERRORS = (IntegrityError, DataError, HuikuError, ImageProblem, FileTooLarge)
 
 Progress = Callable[[IngestJob], None]
 
@@ -252,10 +238,6 @@ class ImportRun:
             db.session.commit()
         return cursor
 
-    def _counts(self) -> dict[str, int]:
-        """The counts so far of what this run keeps: the job's, or its chunk's."""
-        return dict((self.chunk or self.job).counts or zero_counts())
-
     def _start_writing(self) -> None:
         """An ``abort`` import whose rows all passed: write them now, from the first."""
         job = self.job
@@ -275,22 +257,38 @@ class ImportRun:
         with self._open_table() as table:
             if self.columns is None:
                 self.columns = map_columns(self.profile, table.headers)
+            rows = self._row_batches()
             for batch in self._batches(table.rows, cursor["row"]):
                 if self.lease.cancel_requested():
                     self._finish(JobState.CANCELLED)
                     return False
                 verified = self.images.verified_count
-                items = [self._checked(row) for row in batch]
+                items = [rows.check(row) for row in batch]
                 if write:
-                    self._write(items)
+                    self._build_derivatives(rows.write(items))
                 else:
-                    self._predict(items, self.images.verified_count - verified)
+                    rows.predict(items, self.images.verified_count - verified)
                 if self.chunk is not None:
                     with_chunk_progress(self.job)  # the whole job's, for a progress bar
                 self.progress(self.job)
         if write:
             self._build_leftover_derivatives()
         return True
+
+    def _row_batches(self) -> RowBatches:
+        return RowBatches(
+            self.job,
+            self.chunk,
+            self.lease,
+            self.collection,
+            self.user,
+            self.columns,
+            self.images,
+            self.repeated,
+            publish=bool(self.options.get("publish")),
+            max_bytes=self.bounds.max_bytes,
+            keep_alive=self._keep_alive,
+        )
 
     def _batches(self, rows: Iterable[SourceRow], after: int) -> Iterator[list[SourceRow]]:
         images_column = self.columns.by_field.get("images") if self.columns else None
@@ -314,159 +312,11 @@ class ImportRun:
         if batch:
             yield batch
 
-    def _checked(self, source: SourceRow) -> CheckedItem:
-        """Validate a row with the profile and verify its images; problems as report entries."""
-        default_rights = self.collection.default_rights or ""
-        row = check_row(self.profile, self.columns, source.number, source.cells, default_rights)
-        problems = list(row.problems)
-        images = None
-        if row.image_names:
-            images = []
-            for name in row.image_names:
-                try:
-                    images.append(self.images.check(name))
-                except ImageProblem as problem:
-                    problems.append(self._image_problem(row.number, name, problem))
-                self._keep_alive()
-        if row.local_id in self.repeated:
-            problems.append(
-                repeated_problem(
-                    self.columns, self.profile, self.repeated, row.local_id, row.number
-                )
-            )
-        entries = [problem_entry(problem, local_id=row.local_id) for problem in problems]
-        return CheckedItem(row.number, row.local_id, row.metadata, images, entries)
-
-    def _predict(self, items: list[CheckedItem], verified: int) -> None:
-        """A dry run's batch (or an ``abort`` import's check): what writing it would do;
-        ``verified``: the images first verified in the batch."""
-        plan_for_this_batch()
-        writer = self._writer()
-        existing = existing_records(self.job.library_id, (i.local_id for i in items if i.ok))
-        entries: list[dict[str, Any]] = []
-        counts = self._counts()
-        for item in items:
-            result = writer.predict(item, existing.get(item.local_id)) if item.ok else None
-            problems = _problems_of(item, result)
-            if problems:
-                entries.extend(problems)
-                counts["failed"] += 1
-            else:
-                entries.append(predicted_entry(result))
-                counts[result.outcome] += 1
-        if self.job.dry_run:
-            counts["images"] = counts.get("images", 0) + verified
-        self._commit_progress(items[-1].number, len(items), entries, counts)
-
-    def _write(self, items: list[CheckedItem]) -> None:
-        """An import's batch in one transaction; if it fails, each row in one of its own."""
-        try:
-            with unit_of_work():
-                results = self._write_items(items)
-        except _ROW_ERRORS:
-            db.session.rollback()
-            results = []
-            for item in items:  # looked up afresh: one may have been created meanwhile
-                try:
-                    with unit_of_work():
-                        results += self._write_items([item])
-                except _ROW_ERRORS as error:
-                    db.session.rollback()
-                    self._row_failed(item, error)
-                    results.append(None)
-        self._build_derivatives(
-            [r.record for r in results if r is not None and (r.new_images or r.new_recordings)]
-        )
-
-    def _write_items(self, items: list[CheckedItem]) -> list[Written]:
-        """Write the rows and commit the batch's progress with them (the caller's transaction)."""
-        plan_for_this_batch()
-        writer = self._writer()
-        existing = existing_records(self.job.library_id, (i.local_id for i in items if i.ok))
-        results = writer.write_all([item for item in items if item.ok], existing)
-        pairs = writer.flag_duplicates(results)
-        by_row = {result.item.number: result for result in results}
-        entries: list[dict[str, Any]] = []
-        counts = self._counts()
-        for item in items:
-            result = by_row.get(item.number)
-            problems = _problems_of(item, result)
-            if problems:
-                entries.extend(problems)
-                counts["failed"] += 1
-                continue
-            entries.extend(outcome_entries(result))
-            counts[result.outcome] += 1
-            _add(counts, "images", result.new_images)
-            _add(counts, "recordings", result.new_recordings)
-            _add(counts, "published", int(result.published))
-        _add(counts, "possible_duplicates", pairs)
-        self._commit_progress(items[-1].number, len(items), entries, counts, commit=False)
-        return results
-
-    def _row_failed(self, item: CheckedItem, error: Exception) -> None:
-        message = error.message if isinstance(error, HuikuError | ImageProblem) else None
-        if isinstance(error, FileTooLarge):
-            message = error.message
-        if message is None:
-            message = _NOT_SAVED.format(error=str(error).splitlines()[0][:200])
-        problem = Problem(message, row=item.number, value=item.local_id)
-        entry = problem_entry(problem, local_id=item.local_id)
-        counts = self._counts()
-        counts["failed"] += 1
-        self._commit_progress(item.number, 1, [entry], counts)
-
-    def _image_problem(self, number: int, name: str, problem: ImageProblem) -> Problem:
-        column = self.columns.by_field.get("images")
-        return Problem(
-            problem.message,
-            row=number,
-            column=self.columns.header_for("images", self.profile),
-            field="images",
-            value=name,
-            cell=f"{column.letter}{number}" if column else "",
-            fix=problem.fix,
-        )
-
-    def _commit_progress(
-        self,
-        last_row: int,
-        rows: int,
-        entries: list[dict[str, Any]],
-        counts: dict[str, int],
-        *,
-        commit: bool = True,
-    ) -> None:
-        """The batch's report entries and its progress into the job row, or the chunk's
-        (committed with the batch's records: a crash leaves all or none of them)."""
-        job = self.job
-        add_entries(job, entries)
-        if self.chunk is not None:
-            self.chunk.cursor_row = last_row
-            self.chunk.counts = counts
-            self.chunk.processed_rows = (self.chunk.processed_rows or 0) + rows
-        else:
-            cursor = {**job.files["cursor"], "row": last_row}
-            job.files = {**job.files, "cursor": cursor}
-            job.counts = counts
-            job.processed_rows = (job.processed_rows or 0) + rows
-        self.lease.renew(force=True)
-        if commit:
-            db.session.commit()
-
     def _keep_alive(self, *, commit: bool = True) -> None:
         """Renew the lease during long work (images); outside a batch's writes, commit it."""
         renewed = self.lease.renew()
         if commit and (renewed or db.session.is_modified(self.lease.job)):
             db.session.commit()
-
-    def _writer(self) -> Writer:
-        return Writer(
-            self.collection,
-            self.user,
-            publish=bool(self.options.get("publish")),
-            max_bytes=self.bounds.max_bytes,
-        )
 
     # Derivatives --------------------------------------------------------------------------------
 
@@ -548,22 +398,6 @@ class ImportRun:
         self.files.clean_up(keep_images=job.dry_run or state is JobState.CANCELLED)
 
 
-def _problems_of(item: CheckedItem, result: Written | None) -> list[dict[str, Any]]:
-    """The report entries of a row's problems: its checks', or its outcome's (a record under
-    review, a local id of another collection)."""
-    if result is not None and result.problem is not None:
-        return [*item.problems, problem_entry(result.problem, local_id=item.local_id)]
-    return item.problems
-
-
-def _add(counts: dict[str, int], key: str, value: int) -> None:
-    if value:
-        counts[key] = counts.get(key, 0) + value
-
-
 _FILE_GONE = Message(
     "The file {name} of this import is no longer there (deleted from the server?); upload it again."
-)
-_NOT_SAVED = Message(
-    "The row could not be saved: {error}. Import it again; the rows before it are saved."
 )
