@@ -43,6 +43,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from workers import children, stop  # bench/workers.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -195,23 +197,6 @@ class Instance:
         db.session.remove()
         db.engine.dispose()
         self.context.pop()
-
-
-def stop(worker: subprocess.Popen) -> None:
-    os.killpg(worker.pid, signal.SIGINT)
-    try:
-        worker.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait()
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        text = (task / "children").read_text().split()
-        found += [int(child) for child in text]
-    return found
 
 
 def memory_kb(pid: int, field: str) -> int:

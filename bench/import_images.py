@@ -48,6 +48,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from workers import process_tree, stop  # bench/workers.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "import_images.json"
 GOAL_IMAGES_PER_S = 5.0
@@ -199,23 +201,6 @@ class Instance:
         db.session.remove()
         db.engine.dispose()
         self.context.pop()
-
-
-def stop(worker: subprocess.Popen) -> None:
-    os.killpg(worker.pid, signal.SIGINT)
-    try:
-        worker.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait()
-
-
-def process_tree(pid: int) -> list[int]:
-    found = [pid]
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            found += process_tree(int(child))
-    return found
 
 
 def cpu_seconds(pids: list[int]) -> float:
