@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     from ingest import api_tokens, schemas
     from ingest.api import describe_records
     from ingest.imports import api as imports_api
+    from ingest.imports import schemas as imports_schemas
     from ingest.imports import views as imports_views
     from repository.openapi import register_api
 
@@ -23,8 +24,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api_tokens.blueprint)
     app.register_blueprint(imports_views.blueprint)
     register_api(app, schemas.register_components)
+    register_api(app, imports_schemas.register_components)
     register_api(app, describe_records)
-    register_api(app, schemas.describe_imports)
+    register_api(app, imports_schemas.describe_imports)
 
     from ingest.duplicates import views as duplicates_views
 

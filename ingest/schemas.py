@@ -16,11 +16,10 @@ from typing import Any
 
 from apispec import APISpec
 from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, ValidationError, fields
-from marshmallow.validate import Length, OneOf, Range, Regexp
+from marshmallow.validate import Length, OneOf, Regexp
 
-from ingest.imports.services import ENCODINGS, ON_ERROR
 from repository.messages import Message
-from repository.models import JobState, RecordStatus
+from repository.models import RecordStatus
 from repository.openapi import AnswerSchema, json_content, schema_ref
 from repository.profiles import Field, Kind, Profile, profiles
 from repository.profiles.validation import labelled
@@ -285,7 +284,7 @@ class SubmitSchema(BodySchema):
 _NO_IMAGES = Message("send one or more files as multipart/form-data fields named images")
 
 
-def _file(description: str, **kwargs: Any) -> fields.Raw:
+def file_field(description: str, **kwargs: Any) -> fields.Raw:
     return fields.Raw(
         metadata={"type": "string", "format": "binary", "description": description}, **kwargs
     )
@@ -317,7 +316,7 @@ class ImageUploadSchema(Schema):
 # --- answers ----------------------------------------------------------------------------------
 
 
-def _uri(**kwargs: Any) -> fields.String:
+def uri_field(**kwargs: Any) -> fields.String:
     description = kwargs.pop("description", None)
     metadata = {"format": "uri"} | ({"description": description} if description else {})
     return fields.String(metadata=metadata, **kwargs)
@@ -352,7 +351,7 @@ class IngestConflictSchema(IngestInvalidSchema):
     existing_record = fields.String(
         required=True, metadata={"description": "the record that has it"}
     )
-    existing_record_url = _uri(required=True)
+    existing_record_url = uri_field(required=True)
 
 
 class ImageSchema(AnswerSchema):
@@ -380,14 +379,14 @@ class RecordingSchema(AnswerSchema):
         validate=OneOf(["pending", "ready", "failed"]),
         metadata={"description": "whether the playable copy, poster or waveform are built"},
     )
-    play = _uri(required=True, description="the file browsers play (ranges supported)")
+    play = uri_field(required=True, description="the file browsers play (ranges supported)")
 
 
 class IngestRecordBase(AnswerSchema):
     """A record as the API answers it; ``profile`` tells which metadata schema applies."""
 
     id = fields.String(required=True, metadata={"description": "the record's public id"})
-    url = _uri(required=True, description="its web page")
+    url = uri_field(required=True, description="its web page")
     collection = fields.String(required=True, metadata={"description": "collection slug"})
     library = fields.String(required=True, metadata={"description": "code of the owning library"})
     contributors = fields.List(fields.String(), required=True)
@@ -406,7 +405,7 @@ class IngestRecordBase(AnswerSchema):
     )
     created = fields.DateTime(required=True)
     modified = fields.DateTime(required=True)
-    iiif_manifest = _uri()
+    iiif_manifest = uri_field()
 
 
 @cache
@@ -434,119 +433,6 @@ def record_answer() -> dict[str, Any]:
             },
         },
     }
-
-
-# --- batch imports ----------------------------------------------------------------------------
-
-
-def _flag(description: str) -> fields.String:
-    return fields.String(
-        load_default="false",
-        validate=OneOf(["true", "false"]),
-        metadata={"description": description},
-    )
-
-
-class ImportUploadSchema(Schema):
-    """multipart/form-data: the table, a ZIP of images and the options."""
-
-    table = _file("CSV (UTF-8 or GB18030/GBK) or XLSX, as the collection's template", required=True)
-    images = _file("a ZIP of the images the table's images column names")
-    dry_run = _flag("check everything, write nothing")
-    publish = _flag("publish at once (collection reviewers only)")
-    on_error = fields.String(
-        load_default="skip",
-        validate=OneOf(list(ON_ERROR)),
-        metadata={"description": "skip: import the valid rows; abort: nothing if any row fails"},
-    )
-    encoding = fields.String(load_default="auto", validate=OneOf(list(ENCODINGS)))
-
-    class Meta:
-        unknown = EXCLUDE
-
-
-def _counts() -> fields.Dict:
-    return fields.Dict(
-        keys=fields.String(),
-        values=fields.Integer(validate=Range(min=0)),
-        required=True,
-        metadata={"description": "rows per outcome: created, updated, unchanged, failed"},
-    )
-
-
-def _count(**bounds: int) -> fields.Integer:
-    return fields.Integer(required=True, validate=Range(**bounds))
-
-
-class ImportLinksSchema(AnswerSchema):
-    self = _uri(required=True)
-    report = _uri(required=True)
-    page = _uri(required=True, description="the web page")
-    cancel = _uri(required=True, description="POST to cancel")
-    retry = _uri(required=True, description="POST to retry")
-
-
-class ImportJobSchema(AnswerSchema):
-    id = fields.String(required=True)
-    state = fields.String(required=True, validate=OneOf([state.value for state in JobState]))
-    finished = fields.Boolean(
-        required=True, metadata={"description": "succeeded, failed or cancelled: poll no more"}
-    )
-    dry_run = fields.Boolean(required=True)
-    collection = fields.String(required=True)
-    library = fields.String(required=True)
-    options = fields.Dict(required=True)
-    total_rows = _count(min=0)
-    processed_rows = _count(min=0)
-    percent = _count(min=0, max=100)
-    counts = _counts()
-    error = fields.String(required=True, metadata={"description": "why a failed job stopped"})
-    attempts = fields.Integer(
-        required=True,
-        validate=Range(min=0),
-        metadata={
-            "description": "runs of the job by a worker (a worker that died leaves it to another)"
-        },
-    )
-    cancel_requested = fields.Boolean(
-        required=True,
-        metadata={
-            "description": "a cancel was asked for; a running job stops after its current batch"
-        },
-    )
-    created = fields.DateTime(required=True)
-    started = fields.DateTime(required=True, allow_none=True)
-    finished_at = fields.DateTime(required=True, allow_none=True)
-    links = fields.Nested(ImportLinksSchema, required=True)
-
-
-class ImportReportEntrySchema(AnswerSchema):
-    row = fields.Integer(
-        required=True, metadata={"description": "spreadsheet row (header = 1; 0 = file)"}
-    )
-    cell = fields.String()
-    column = fields.String(
-        required=True, metadata={"description": "the header as written in the file"}
-    )
-    field = fields.String(metadata={"description": "the profile field it stands for"})
-    value = fields.String(required=True)
-    local_id = fields.String()
-    outcome = fields.String(
-        required=True, validate=OneOf(["created", "updated", "unchanged", "failed"])
-    )
-    level = fields.String()
-    message = fields.Nested(BilingualTextSchema, required=True)
-    fix = fields.Nested(BilingualTextSchema, required=True)
-    record_id = fields.String(required=True, allow_none=True)
-    record_url = _uri(allow_none=True)
-
-
-class ImportReportSchema(AnswerSchema):
-    id = fields.String(required=True)
-    state = fields.String(required=True, validate=OneOf([state.value for state in JobState]))
-    finished = fields.Boolean(required=True)
-    counts = _counts()
-    entries = fields.List(fields.Nested(ImportReportEntrySchema), required=True)
 
 
 # --- the description: components and operations -----------------------------------------------
@@ -615,116 +501,5 @@ def register_components(spec: APISpec) -> None:
         ("RecordCreate", RecordCreateSchema),
         ("RecordPatch", RecordPatchSchema),
         ("SubmitRequest", SubmitSchema),
-        ("ImportLinks", ImportLinksSchema),
-        ("ImportJob", ImportJobSchema),
-        ("ImportReportEntry", ImportReportEntrySchema),
-        ("ImportReport", ImportReportSchema),
     ):
         spec.components.schema(name, schema=schema)
-
-
-def describe_imports(spec: APISpec) -> None:
-    """The batch-import operations (``ingest.imports.api``)."""
-    job_id = [path_parameter("job_id")]
-
-    def download(kind: str, mimetype: str) -> dict[str, Any]:
-        return operation(
-            f"The report as {kind}",
-            f"importReport{kind.title()}",
-            {
-                "200": {
-                    "description": f"The report, one line per outcome or problem ({kind})",
-                    "content": {mimetype: {"schema": {"type": "string", "format": "binary"}}},
-                },
-                **error_responses(404),
-            },
-        )
-
-    spec.path(
-        "/api/collections/{slug}/imports",
-        parameters=[path_parameter("slug")],
-        operations={
-            "post": operation(
-                "Start a batch import (or a dry run) of a table and a ZIP of images",
-                "startImport",
-                {
-                    "202": json_content(
-                        "The job, queued; poll Location until finished", ImportJobSchema
-                    ),
-                    **error_responses(403, 404, 413, 422),
-                },
-                requestBody={
-                    "required": True,
-                    "content": {"multipart/form-data": {"schema": ImportUploadSchema}},
-                },
-            )
-        },
-    )
-    spec.path(
-        "/api/imports/{job_id}",
-        parameters=job_id,
-        operations={
-            "get": operation(
-                "Where an import is: state, progress and counts",
-                "getImport",
-                {"200": json_content("The job", ImportJobSchema), **error_responses(404)},
-            )
-        },
-    )
-    spec.path(
-        "/api/imports/{job_id}/cancel",
-        parameters=job_id,
-        operations={
-            "post": operation(
-                "Cancel a queued or running import (a running one stops after its current "
-                "batch; the rows written before stay)",
-                "cancelImport",
-                {
-                    "202": json_content("The job, cancelled or about to stop", ImportJobSchema),
-                    **error_responses(404),
-                    "409": json_content("The job has already ended", IngestErrorSchema),
-                },
-            )
-        },
-    )
-    spec.path(
-        "/api/imports/{job_id}/retry",
-        parameters=job_id,
-        operations={
-            "post": operation(
-                "Queue a failed or cancelled import again; it continues after its last "
-                "written batch",
-                "retryImport",
-                {
-                    "202": json_content("The job, queued again", ImportJobSchema),
-                    **error_responses(404),
-                    "409": json_content("The job is not failed or cancelled", IngestErrorSchema),
-                },
-            )
-        },
-    )
-    spec.path(
-        "/api/imports/{job_id}/report",
-        parameters=job_id,
-        operations={
-            "get": operation(
-                "The row-level report: each row's outcome and each problem, with how to fix it",
-                "getImportReport",
-                {"200": json_content("The report", ImportReportSchema), **error_responses(404)},
-            )
-        },
-    )
-    spec.path(
-        "/api/imports/{job_id}/report.csv",
-        parameters=job_id,
-        operations={"get": download("CSV", "text/csv")},
-    )
-    spec.path(
-        "/api/imports/{job_id}/report.xlsx",
-        parameters=job_id,
-        operations={
-            "get": download(
-                "XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            )
-        },
-    )
