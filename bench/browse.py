@@ -18,7 +18,9 @@ The database is emptied first: give it one of its own. Settings fall back to
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
+import importlib
 import io
 import json
 import os
@@ -207,12 +209,13 @@ def load(args: argparse.Namespace, instance: Path) -> dict[str, float]:
         connection.commit()
     times["copy_s"] = time.perf_counter() - started
     with app.app_context():
-        try:
-            from repository.services import stats
-        except ImportError:
-            stats = None
-        if stats is not None:
-            stats.recount()
+        counts = None
+        for name in ("record_counts", "stats"):  # trees before the counts had a module of
+            with contextlib.suppress(ImportError):  # their own kept them in ``stats``
+                counts = importlib.import_module(f"repository.services.{name}")
+                break
+        if counts is not None and hasattr(counts, "recount"):
+            counts.recount()
             db.session.commit()
     with psycopg.connect(raw_url, autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE")

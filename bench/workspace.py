@@ -85,7 +85,7 @@ def load(app, args: argparse.Namespace) -> dict[str, object]:
     from repository.chinese import pinyin_sort_key
     from repository.extensions import db
     from repository.models import Collection
-    from repository.services import accounts, stats
+    from repository.services import accounts, record_counts
 
     with app.app_context():
         with db.engine.begin() as connection:
@@ -165,7 +165,7 @@ def load(app, args: argparse.Namespace) -> dict[str, object]:
         connection.commit()
         cursor.execute("ANALYZE")
     with app.app_context():  # the kept counts, as the ORM would have them after each insert
-        stats.recount()
+        record_counts.recount()
         db.session.commit()
     return {**ids, "copy_s": round(time.perf_counter() - started, 1)}
 

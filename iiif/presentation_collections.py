@@ -39,7 +39,7 @@ from repository.messages import Message
 from repository.models import Asset, Collection, Library, Record, RecordContributor, RecordStatus
 from repository.services.browse import page_query
 from repository.services.collections import get_collection
-from repository.services.stats import (
+from repository.services.record_counts import (
     libraries_with_published_records,
     public_collection_counts,
     published_count,

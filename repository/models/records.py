@@ -93,8 +93,8 @@ class Record(db.Model):
 
 class RecordCount(db.Model):
     """How many records (and their images) each (collection, library, status, month created,
-    contributor) holds, kept in step on every flush by ``repository.services.stats``, so pages
-    and statistics show exact counts without counting rows."""
+    contributor) holds, kept in step on every flush by ``repository.services.record_counts``,
+    so pages and statistics show exact counts without counting rows."""
 
     __tablename__ = "record_count"
 

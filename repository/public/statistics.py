@@ -1,8 +1,9 @@
 """Statistics and member libraries' pages: the same figures as HTML, JSON and CSV.
 
-Every figure is read from the kept counts (``repository.services.stats``), so it is exact at
-the moment shown without counting records. The public sees published records; members of a
-library see their library's drafts and contributors too.
+Every figure is read from the kept counts (``repository.services.record_counts``, reported by
+``repository.services.stats``), so it is exact at the moment shown without counting records.
+The public sees published records; members of a library see their library's drafts and
+contributors too.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from repository.errors import BadInput, NotFound
 from repository.extensions import db
 from repository.messages import Message
 from repository.models import Collection, Record, RecordStatus, User
-from repository.services import stats
+from repository.services import record_counts
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def public_records(
     ``before``); then the page is read from that key on, at the same cost wherever it is.
     """
     where = (Record.collection_id == collection.id, Record.status == RecordStatus.PUBLISHED)
-    total = stats.published_count(collection.id)
+    total = record_counts.published_count(collection.id)
     page = min(max(page, 1), max(1, -(-total // size)))
     ids: list[int] = []
     if after or before:

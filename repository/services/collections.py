@@ -24,7 +24,7 @@ from repository.models import (
 )
 from repository.models.base import UTCDateTime, utcnow
 from repository.profiles import get_profile
-from repository.services import audit, stats
+from repository.services import audit, record_counts
 from repository.services.accounts import InvalidField, clean_text
 from repository.transactions import INDEX_TASKS_QUEUED, unit_of_work
 
@@ -264,5 +264,5 @@ def get_collection(slug: str, *, public: bool = False) -> Collection:
 def public_collections() -> list[tuple[Collection, int]]:
     """Published collections with how many public records each has, in a stable order.
 
-    The counts are kept with every record change (``stats``), not counted per request."""
-    return stats.public_collection_counts()
+    The counts are kept with every record change (``record_counts``), not counted per request."""
+    return record_counts.public_collection_counts()

@@ -1,6 +1,6 @@
 """Member libraries as the public sees them: who they are, what they contributed.
 
-Counts come from the kept ``record_count`` rows (``repository.services.stats``), never from
+Counts come from the kept ``record_count`` rows (``repository.services.record_counts``), never from
 counting records.
 """
 

@@ -32,7 +32,7 @@ from repository.models import (
 )
 from repository.models.base import utcnow
 from repository.profiles import MetadataInvalid, Profile
-from repository.services import stats  # noqa: F401 - keeps record counts in step on each flush
+from repository.services import record_counts  # noqa: F401 - keeps the counts in step on each flush
 from repository.transactions import INDEX_TASKS_QUEUED, unit_of_work
 
 

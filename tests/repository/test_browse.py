@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from repository.extensions import db
 from repository.models import Record, RecordStatus
-from repository.services import browse, records, stats
+from repository.services import browse, record_counts, records
 
 
 @pytest.fixture
@@ -25,13 +25,13 @@ def test_counts_follow_publishing_withdrawing_and_deleting(changbaishan, make_re
     published = [make_record(changbaishan) for _ in range(3)]
     make_record(changbaishan, status=RecordStatus.DRAFT)
     make_record(changbaishan, status=RecordStatus.WITHDRAWN)
-    assert stats.published_count(changbaishan.id) == counted(changbaishan.id) == 3
+    assert record_counts.published_count(changbaishan.id) == counted(changbaishan.id) == 3
 
     admin = make_user("admin", library=published[0].library)
     records.withdraw_record(admin, published[0])
     records.delete_record(admin, published[1])
-    assert stats.published_count(changbaishan.id) == counted(changbaishan.id) == 1
-    assert stats.published_counts() == {changbaishan.id: 1}
+    assert record_counts.published_count(changbaishan.id) == counted(changbaishan.id) == 1
+    assert record_counts.published_counts() == {changbaishan.id: 1}
 
 
 def test_a_rolled_back_change_leaves_the_counts_alone(changbaishan, make_record):
@@ -39,17 +39,17 @@ def test_a_rolled_back_change_leaves_the_counts_alone(changbaishan, make_record)
     with db.session.begin_nested():
         record.status = RecordStatus.WITHDRAWN
         db.session.flush()
-        assert stats.published_count(changbaishan.id) == 0
+        assert record_counts.published_count(changbaishan.id) == 0
         db.session.rollback()
-    assert stats.published_count(changbaishan.id) == 1
+    assert record_counts.published_count(changbaishan.id) == 1
 
 
 def test_recount_rebuilds_the_counts_from_the_records(changbaishan, make_record):
     make_record(changbaishan)
     make_record(changbaishan)
-    stats.recount()
-    assert stats.published_count(changbaishan.id) == 2
-    assert [n for _c, n in stats.public_collection_counts()] == [2]
+    record_counts.recount()
+    assert record_counts.published_count(changbaishan.id) == 2
+    assert [n for _c, n in record_counts.public_collection_counts()] == [2]
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 5])

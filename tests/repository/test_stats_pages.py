@@ -21,9 +21,9 @@ def figures(make_collection, make_record, make_user, make_library):
     old = make_record(flora, alice, images=2)
     old.created_at = datetime(2025, 11, 3, tzinfo=UTC)
     db.session.flush()
-    from repository.services import stats
+    from repository.services import record_counts
 
-    stats.recount()  # created_at was rewritten by hand, around the hook
+    record_counts.recount()  # created_at was rewritten by hand, around the hook
     make_record(flora, alice, images=1)
     make_record(ich, alice)
     make_record(flora, alice, status=RecordStatus.DRAFT, images=1)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from repository.extensions import db
 from repository.models import Asset, RecordStatus
 from repository.models.records import RecordCount
-from repository.services import records, stats
+from repository.services import record_counts, records
 
 
 def kept() -> dict[tuple, tuple[int, int]]:
@@ -21,7 +21,7 @@ def kept() -> dict[tuple, tuple[int, int]]:
 
 def recounted() -> dict[tuple, tuple[int, int]]:
     with db.session.begin_nested() as nested:
-        stats.recount()
+        record_counts.recount()
         found = kept()
         nested.rollback()
     return found
@@ -68,7 +68,7 @@ def test_a_record_created_in_an_earlier_month_counts_there(make_collection, make
     record = make_record(collection := make_collection(), images=1)
     record.created_at = datetime(2025, 3, 9, 23, 30, tzinfo=UTC)
     db.session.flush()
-    stats.recount()
+    record_counts.recount()
     assert any(key[3] == "2025-03" and key[0] == collection.id for key in kept())
     # it leaves the 2025-03 count it is in
     records.withdraw_record(make_user("admin", library=record.library), record)
