@@ -16,16 +16,10 @@ See docs/import.md for the behaviour a cataloguer sees.
 from __future__ import annotations
 
 from ingest.imports.files import job_folder
+from ingest.imports.jobs import cancel_import, find_job, prune_import_files, retry_import
 from ingest.imports.problems import ImportRejected
 from ingest.imports.report import report_as_csv, report_as_xlsx
-from ingest.imports.services import (
-    cancel_import,
-    find_job,
-    prune_import_files,
-    retry_import,
-    start_import,
-    start_import_again,
-)
+from ingest.imports.services import start_import, start_import_again
 from ingest.imports.tasks import queue_import, run_import, run_import_task
 from ingest.imports.templates import template_csv, template_xlsx
 

@@ -13,17 +13,9 @@ from flask import Response, jsonify, request, url_for
 from werkzeug.datastructures import FileStorage
 
 from ingest.api import ApiInvalid, api_user, blueprint, contributing_to
+from ingest.imports.jobs import cancel_import, job_document, retry_import, visible_job
 from ingest.imports.report import report_as_csv, report_as_xlsx
-from ingest.imports.services import (
-    ENCODINGS,
-    ON_ERROR,
-    UploadRefused,
-    cancel_import,
-    job_document,
-    retry_import,
-    start_uploaded_import,
-    visible_job,
-)
+from ingest.imports.services import ENCODINGS, ON_ERROR, UploadRefused, start_uploaded_import
 from repository import permissions
 from repository.errors import HuikuError, PermissionDenied
 from repository.messages import Message

@@ -16,6 +16,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from ingest.imports.jobs import prune_import_files
 from ingest.imports.report import (
     OUTCOME_WORDS,
     entries_to_show,
@@ -23,7 +24,7 @@ from ingest.imports.report import (
     report_as_csv,
     report_as_xlsx,
 )
-from ingest.imports.services import prune_import_files, start_import
+from ingest.imports.services import start_import
 from ingest.imports.tasks import queue_import, run_import
 from ingest.imports.templates import template_csv, template_xlsx
 from repository.errors import HuikuError, NotFound

@@ -178,7 +178,7 @@ def settle_forgotten_imports() -> None:
 
 @task()
 def prune_import_files_task() -> int:
-    from ingest.imports.services import prune_import_files
+    from ingest.imports.jobs import prune_import_files
 
     pruned = prune_import_files()
     if pruned:

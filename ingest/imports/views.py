@@ -28,24 +28,26 @@ from wtforms import BooleanField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 
 import ingest.imports as engine
-from ingest.imports.report import OUTCOME_WORDS, entries_to_show
-from ingest.imports.services import (
-    ENCODINGS,
-    UploadRefused,
+from ingest.imports.jobs import (
     can_cancel,
-    can_import_checked_files,
     can_retry,
     cancel_import,
-    import_checked_files,
     job_collection,
     job_document,
     job_library,
     job_user,
     recent_jobs,
-    request_too_large_message,
     retry_import,
-    start_uploaded_import,
     visible_job,
+)
+from ingest.imports.report import OUTCOME_WORDS, entries_to_show
+from ingest.imports.services import (
+    ENCODINGS,
+    UploadRefused,
+    can_import_checked_files,
+    import_checked_files,
+    request_too_large_message,
+    start_uploaded_import,
 )
 from repository import permissions
 from repository.errors import HuikuError, PermissionDenied

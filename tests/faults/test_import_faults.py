@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ingest.imports import start_import
-from ingest.imports.services import retry_import
+from ingest.imports.jobs import retry_import
 from ingest.imports.tasks import queue_import
 from repository.extensions import db
 from repository.models import Collection, IngestJob, JobState, Record, User

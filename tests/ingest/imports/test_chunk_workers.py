@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from ingest.imports.services import cancel_import, find_job, retry_import
+from ingest.imports.jobs import cancel_import, find_job, retry_import
 from repository.extensions import db
 from repository.models import IngestJob, JobState, Record
 from repository.models.jobs import ImportChunk
