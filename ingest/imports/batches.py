@@ -36,6 +36,7 @@ from repository.images.storage import FileTooLarge
 from repository.messages import Message
 from repository.models import Collection, IngestJob, Record, User
 from repository.models.jobs import ImportChunk
+from repository.profiles import Profile
 from repository.tasks import Lease
 from repository.transactions import plan_for_this_batch, unit_of_work
 
@@ -52,6 +53,7 @@ class RowBatches:
     chunk: ImportChunk | None
     lease: Lease
     collection: Collection
+    profile: Profile  # the collection's, as the run read it
     user: User | None
     columns: Columns
     images: ImageChecker
@@ -62,7 +64,7 @@ class RowBatches:
 
     def check(self, source: SourceRow) -> CheckedItem:
         """Validate a row with the profile and verify its images; problems as report entries."""
-        profile, default_rights = self.collection.profile, self.collection.default_rights or ""
+        profile, default_rights = self.profile, self.collection.default_rights or ""
         row = check_row(profile, self.columns, source.number, source.cells, default_rights)
         problems = list(row.problems)
         images = None
@@ -168,7 +170,7 @@ class RowBatches:
         return Problem(
             problem.message,
             row=number,
-            column=self.columns.header_for("images", self.collection.profile),
+            column=self.columns.header_for("images", self.profile),
             field="images",
             value=name,
             cell=f"{column.letter}{number}" if column else "",

@@ -281,6 +281,7 @@ class ImportRun:
             self.chunk,
             self.lease,
             self.collection,
+            self.profile,
             self.user,
             self.columns,
             self.images,

@@ -1,5 +1,6 @@
 """Starting import jobs: from files, from uploads, or from the files a dry run checked. Seeing,
-cancelling and retrying them is ``jobs``; the work itself is ``run`` (in a task).
+cancelling, retrying and describing them, and pruning old ones' files, is ``jobs``; the work
+itself is ``run`` (in a task).
 
 ``start_import`` checks the options, the permissions and the files, keeps the files in the
 job's folder and commits a queued job; the caller then enqueues it (``queue_import``), after
