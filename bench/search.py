@@ -780,14 +780,16 @@ def delete_bench_indices(es: KeepAliveClient) -> list[str]:
     return sorted(names)
 
 
-def wait_for_quiet_merges(es: KeepAliveClient, limit: float = 60.0) -> None:
-    """Let background merges of an earlier load finish, so they do not slow what is timed next."""
+def wait_for_quiet_merges(es: KeepAliveClient, limit: float = 60.0) -> bool:
+    """Let background merges of an earlier load finish, so they do not slow what is timed next;
+    False if some were still running when ``limit`` seconds had passed."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         stats = es_json(es, "GET", "/_nodes/stats/indices/merge")
         if all(n["indices"]["merges"]["current"] == 0 for n in stats["nodes"].values()):
-            return
+            return True
         time.sleep(0.5)
+    return False
 
 
 def index_size(es: KeepAliveClient) -> dict[str, Any]:
@@ -1431,11 +1433,14 @@ def main(argv: list[str] | None = None) -> int:
             # meanwhile would share the cores with the merges, the side with more CPU work the
             # more.
             with phases.timed(f"{count:,}: let the node finish merging"):
-                wait_for_quiet_merges(es, limit=600.0)
+                quiet = wait_for_quiet_merges(es, limit=600.0)
+            if not quiet:
+                print(f"  {count:,}: the node was still merging after 600 s; timed regardless")
             with phases.timed(f"{count:,}: queries, Huiku and direct"):
                 run["latency"] = measure_elasticsearch_queries(
                     instance, arguments.port, queries, warmup, work
                 )
+            run["latency"]["node_still_merging_at_start"] = not quiet
             if count <= arguments.embedded_up_to:
                 run["embedded"] = measure_embedded(
                     instance, arguments.port, queries, warmup, work, phases
