@@ -8,7 +8,7 @@ committed and visible to the server's threads; the per-test rollback does not ap
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +35,31 @@ class LiveServer:
             db.session.remove()
 
 
+def closing_each_answer(app: Callable) -> Callable:
+    """The app, its answers closed as soon as they have been sent.
+
+    werkzeug's development server reads what is left of a request after sending the answer and
+    only then closes the answer; when the client has reset the connection meanwhile (a browser
+    closing a page while its favicon comes), that read raises and the answer (an open static
+    file) is left to the garbage collector, which warns. The answer here is closed when the
+    server has taken its last piece, and by the generator's own clean-up if it never does.
+    """
+
+    def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        answer = app(environ, start_response)
+
+        def pieces() -> Iterator[bytes]:
+            try:
+                yield from answer
+            finally:
+                if hasattr(answer, "close"):
+                    answer.close()
+
+        return pieces()
+
+    return wsgi
+
+
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     root: Path = tmp_path_factory.mktemp("live")
@@ -54,7 +79,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     app.instance_path = str(root)
     with app.app_context():
         upgrade()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, closing_each_answer(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
