@@ -95,16 +95,28 @@ def small_batches(monkeypatch):
     monkeypatch.setattr(run_module, "BATCH_ROWS", 4)
 
 
+@pytest.fixture
+def started(write, contributor, collection):
+    """An import of ``count`` rows started (queued, not run): every ``images_every``-th row
+    names an image, sent in a ZIP beside the table (by default no row names one)."""
+
+    def start(count: int, *, images_every: int = 99, table_name: str = "t.csv") -> IngestJob:
+        images = archive_for(count, images_every) if images_every <= count else None
+        return start_import(
+            contributor,
+            collection,
+            write(table_name, csv_bytes(many_rows(count, images_every=images_every))),
+            write("p.zip", images) if images else None,
+            dry_run=False,
+        )
+
+    return start
+
+
 def test_a_job_killed_mid_way_is_taken_up_again_and_ends_with_every_row_once(
-    write, contributor, collection, small_batches
+    started, small_batches
 ):
-    job = start_import(
-        contributor,
-        collection,
-        write("t.csv", csv_bytes(many_rows(14))),
-        write("p.zip", archive_for(14)),
-        dry_run=False,
-    )
+    job = started(14, images_every=3)
     with pytest.raises(Killed):
         run_import(job, killed_after(2))
     db.session.expire_all()
@@ -148,15 +160,9 @@ def test_a_dry_run_or_abort_import_killed_while_checking_checks_on_from_there(
 
 
 def test_cancelling_a_running_job_keeps_its_written_batches_and_a_retry_finishes_it(
-    write, contributor, collection, small_batches
+    started, small_batches
 ):
-    job = start_import(
-        contributor,
-        collection,
-        write("t.csv", csv_bytes(many_rows(10, images_every=99))),
-        None,
-        dry_run=False,
-    )
+    job = started(10)
     asked = []
 
     def cancel_after_the_first_batch(running: IngestJob) -> None:
@@ -182,14 +188,8 @@ def test_cancelling_a_running_job_keeps_its_written_batches_and_a_retry_finishes
         retry_import(job)
 
 
-def test_a_queued_job_cancelled_never_runs(write, contributor, collection):
-    job = start_import(
-        contributor,
-        collection,
-        write("t.csv", csv_bytes(many_rows(3, images_every=99))),
-        None,
-        dry_run=False,
-    )
+def test_a_queued_job_cancelled_never_runs(started):
+    job = started(3)
     cancel_import(job)
     assert job.state is JobState.CANCELLED
     run_import_task(job.public_id)
@@ -199,11 +199,9 @@ def test_a_queued_job_cancelled_never_runs(write, contributor, collection):
 
 
 def test_a_task_that_raises_fails_its_job_with_the_error_and_a_retry_finishes_it(
-    write, contributor, collection, small_batches, monkeypatch
+    started, small_batches, monkeypatch
 ):
-    rows = many_rows(9)
-    table, images = write("t.csv", csv_bytes(rows)), write("p.zip", archive_for(9))
-    job = start_import(contributor, collection, table, images, dry_run=False)
+    job = started(9, images_every=3)
     original = Writer._write
 
     def broken(self, user, collection, item, existing):
@@ -232,11 +230,9 @@ def test_a_task_that_raises_fails_its_job_with_the_error_and_a_retry_finishes_it
 
 
 def test_a_job_that_lost_its_database_is_resumed_by_recovery_not_failed(
-    write, contributor, collection, small_batches, monkeypatch
+    started, small_batches, monkeypatch
 ):
-    rows = many_rows(9)
-    table, images = write("t.csv", csv_bytes(rows)), write("p.zip", archive_for(9))
-    job = start_import(contributor, collection, table, images, dry_run=False)
+    job = started(9, images_every=3)
     original = Writer._write
     lost = []
 
@@ -260,15 +256,9 @@ def test_a_job_that_lost_its_database_is_resumed_by_recovery_not_failed(
 
 
 def test_a_job_whose_workers_keep_dying_is_given_up_with_a_message(
-    app, write, contributor, collection, small_batches, monkeypatch
+    started, app, small_batches, monkeypatch
 ):
-    job = start_import(
-        contributor,
-        collection,
-        write("t.csv", csv_bytes(many_rows(20, images_every=99))),
-        None,
-        dry_run=False,
-    )
+    job = started(20)
     with pytest.raises(Killed):
         run_import(job, killed_after(1))
     original = run_module.ImportRun.__init__
@@ -289,16 +279,8 @@ def test_a_job_whose_workers_keep_dying_is_given_up_with_a_message(
     assert record_count() == job.processed_rows == 12  # whole batches only, each once
 
 
-def test_a_job_whose_file_was_deleted_fails_naming_the_file(
-    write, contributor, collection, small_batches
-):
-    job = start_import(
-        contributor,
-        collection,
-        write("长白山.csv", csv_bytes(many_rows(10, images_every=99))),
-        None,
-        dry_run=False,
-    )
+def test_a_job_whose_file_was_deleted_fails_naming_the_file(started, small_batches):
+    job = started(10, table_name="长白山.csv")
     with pytest.raises(Killed):
         run_import(job, killed_after(1))
     (job_folder(job.public_id) / "table.csv").unlink()  # someone cleaned the disk
@@ -313,14 +295,8 @@ def test_a_job_whose_file_was_deleted_fails_naming_the_file(
     assert [e["outcome"] for e in written] == ["created"] * 4
 
 
-def test_a_job_enqueued_twice_runs_once(write, contributor, collection):
-    job = start_import(
-        contributor,
-        collection,
-        write("t.csv", csv_bytes(many_rows(3, images_every=99))),
-        None,
-        dry_run=False,
-    )
+def test_a_job_enqueued_twice_runs_once(started):
+    job = started(3)
     run_import_task(job.public_id)
     run_import_task(job.public_id)
     db.session.expire_all()
