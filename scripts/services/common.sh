@@ -37,6 +37,28 @@ show_log_tail() {
     fi
 }
 
+# Poll the check $1 every $2 s until it passes; after $3 s show the log $4 and stop with $5.
+wait_until() {
+    local check=$1 every=$2 limit=$3 log_file=$4 message=$5
+    local deadline=$((SECONDS + limit))
+    until "$check"; do
+        if [ $SECONDS -ge $deadline ]; then
+            show_log_tail "$log_file"
+            die "$message"
+        fi
+        sleep "$every"
+    done
+}
+
+# Wait for the process $1 to exit; after 15 s kill it.
+wait_for_exit() {
+    local pid=$1 deadline=$((SECONDS + 15))
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ $SECONDS -ge $deadline ]; then kill -9 "$pid" 2>/dev/null || true; fi
+        sleep 0.1
+    done
+}
+
 # Directory holding one service's state (not created here).
 state_dir() {
     local name=$1

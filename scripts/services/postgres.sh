@@ -142,14 +142,8 @@ start() {
             die "PostgreSQL did not become ready on 127.0.0.1:$PG_PORT within $PG_START_TIMEOUT s; log: $PG_LOG"
         fi
     fi
-    local deadline=$((SECONDS + PG_START_TIMEOUT))
-    until ready; do
-        if [ $SECONDS -ge $deadline ]; then
-            show_log_tail "$PG_LOG"
-            die "PostgreSQL did not become ready on 127.0.0.1:$PG_PORT within $PG_START_TIMEOUT s; log: $PG_LOG"
-        fi
-        sleep 0.5
-    done
+    wait_until ready 0.5 "$PG_START_TIMEOUT" "$PG_LOG" \
+        "PostgreSQL did not become ready on 127.0.0.1:$PG_PORT within $PG_START_TIMEOUT s; log: $PG_LOG"
     ensure_databases
     log "ready: $(url)"
 }

@@ -60,14 +60,8 @@ start() {
     as_svc redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes \
         --dir "$REDIS_STATE" --pidfile "$REDIS_STATE/redis.pid" \
         --logfile "$REDIS_STATE/redis.log" --save "" --appendonly no >/dev/null
-    local deadline=$((SECONDS + REDIS_START_TIMEOUT))
-    until ready; do
-        if [ $SECONDS -ge $deadline ]; then
-            show_log_tail "$REDIS_STATE/redis.log"
-            die "Redis did not become ready on 127.0.0.1:$REDIS_PORT within $REDIS_START_TIMEOUT s"
-        fi
-        sleep 0.2
-    done
+    wait_until ready 0.2 "$REDIS_START_TIMEOUT" "$REDIS_STATE/redis.log" \
+        "Redis did not become ready on 127.0.0.1:$REDIS_PORT within $REDIS_START_TIMEOUT s"
     log "ready: $(url)"
 }
 
@@ -79,11 +73,7 @@ stop() {
     fi
     log "stopping (pid $pid)"
     redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
-    local deadline=$((SECONDS + 15))
-    while kill -0 "$pid" 2>/dev/null; do
-        if [ $SECONDS -ge $deadline ]; then kill -9 "$pid" 2>/dev/null || true; fi
-        sleep 0.1
-    done
+    wait_for_exit "$pid"
 }
 
 status() { report_status "Redis" "127.0.0.1:$REDIS_PORT" ready; }

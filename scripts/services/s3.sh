@@ -33,6 +33,15 @@ ready() {
     http_get "$(url)/moto-api/data.json" 5 >/dev/null 2>&1
 }
 
+# While starting: a server that has exited will never be ready.
+running_and_ready() {
+    if ! our_pid >/dev/null; then
+        show_log_tail "$S3_STATE/s3-$S3_PORT.log"
+        die "the S3 server exited while starting on 127.0.0.1:$S3_PORT"
+    fi
+    ready
+}
+
 start() {
     [ -x "$MOTO_SERVER" ] || die "$MOTO_SERVER not found. Install the test extra: .venv/bin/pip install -e '.[test]'"
     local pid
@@ -52,14 +61,8 @@ start() {
     log "starting on 127.0.0.1:$S3_PORT (state: $S3_STATE)"
     nohup "$MOTO_SERVER" -H 127.0.0.1 -p "$S3_PORT" >"$S3_STATE/s3-$S3_PORT.log" 2>&1 </dev/null &
     echo $! >"$S3_STATE/s3-$S3_PORT.pid"
-    local deadline=$((SECONDS + S3_START_TIMEOUT))
-    until ready; do
-        if ! our_pid >/dev/null || [ $SECONDS -ge $deadline ]; then
-            show_log_tail "$S3_STATE/s3-$S3_PORT.log"
-            die "the S3 server did not become ready on 127.0.0.1:$S3_PORT within $S3_START_TIMEOUT s"
-        fi
-        sleep 0.2
-    done
+    wait_until running_and_ready 0.2 "$S3_START_TIMEOUT" "$S3_STATE/s3-$S3_PORT.log" \
+        "the S3 server did not become ready on 127.0.0.1:$S3_PORT within $S3_START_TIMEOUT s"
     log "ready: $(url)"
 }
 
@@ -71,11 +74,7 @@ stop() {
     fi
     log "stopping (pid $pid)"
     kill "$pid" 2>/dev/null || true
-    local deadline=$((SECONDS + 15))
-    while kill -0 "$pid" 2>/dev/null; do
-        if [ $SECONDS -ge $deadline ]; then kill -9 "$pid" 2>/dev/null || true; fi
-        sleep 0.1
-    done
+    wait_for_exit "$pid"
     rm -f "$S3_STATE/s3-$S3_PORT.pid"
 }
 
