@@ -11,11 +11,9 @@ test is skipped, or fails when ``HUIKU_REQUIRE_SERVICES=1`` (CI).
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -23,12 +21,10 @@ from ingest.services import save_new_record
 from ingest.uploads import ImageUpload
 from repository.extensions import db
 from repository.services import accounts, collections, records
-from tests.conftest import REQUIRE_SERVICES
 from tests.factories import PASSWORD, SAMPLE_METADATA, jpeg_bytes
+from tests.repository.browser_pages import launched_chromium
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = os.environ.get("HUIKU_CHROMIUM") or "/usr/bin/chromium"
 PROFILE_ACCEPT = 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"'
 
 VIEWER_PAGE = """<!doctype html>
@@ -54,13 +50,6 @@ window.check = async function (manifest, thumbnailUrl, page) {
 };
 </script>
 """.replace("PROFILE", json.dumps(PROFILE_ACCEPT))
-
-
-def require(condition: bool, why: str) -> None:
-    if not condition:
-        if REQUIRE_SERVICES:
-            pytest.fail(f"{why} (HUIKU_REQUIRE_SERVICES=1)")
-        pytest.skip(why)
 
 
 class ViewerSite(BaseHTTPRequestHandler):
@@ -119,15 +108,8 @@ def published_record(live_server) -> Iterator[dict[str, str]]:
 
 @pytest.fixture
 def chromium():
-    require(Path(CHROMIUM).is_file(), f"Chromium not found at {CHROMIUM} (set HUIKU_CHROMIUM)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "Playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
 
 
 def test_a_viewer_on_another_origin_opens_a_manifest_with_the_profile_accept(

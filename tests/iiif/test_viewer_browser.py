@@ -9,24 +9,23 @@ installed by ``scripts/viewer-assets``; without them the test is skipped, or fai
 from __future__ import annotations
 
 import io
-import os
 import re
 import time
-from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
 
 from ingest.services import save_new_record
 from ingest.uploads import ImageUpload
-from repository.extensions import db
 from repository.services import accounts, collections, records
-from tests.conftest import REQUIRE_SERVICES
 from tests.factories import PASSWORD, SAMPLE_METADATA
+from tests.repository.browser_pages import (  # noqa: F401 (fixture)
+    launched_chromium,
+    live_database,
+    require,
+)
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = os.environ.get("HUIKU_CHROMIUM") or "/usr/bin/chromium"
 QUADRANTS = {
     "red": (220, 30, 30),
     "green": (30, 170, 60),
@@ -37,14 +36,6 @@ WIDTH, HEIGHT = 2000, 1500  # needs several 512-pixel tiles at full resolution
 TILE = re.compile(
     r"/iiif/image/3/(?P<id>[^/]+)/(?P<x>\d+),(?P<y>\d+),(?P<w>\d+),(?P<h>\d+)/(?P<size>[^/]+)/0/default\.jpg$"
 )
-
-
-def require(condition: bool, why: str) -> None:
-    """Skip when something this test needs is missing, except in CI, where that is a failure."""
-    if not condition:
-        if REQUIRE_SERVICES:
-            pytest.fail(f"{why} (HUIKU_REQUIRE_SERVICES=1)")
-        pytest.skip(why)
 
 
 def quadrant_image() -> io.BytesIO:
@@ -63,25 +54,7 @@ def quadrant_image() -> io.BytesIO:
 
 
 @pytest.fixture
-def live_database(live_server):
-    """The live server on its own database, with a session per request, as in production.
-
-    The per-test rollback fixture binds ``db.session`` to the test's single connection for
-    every app; the viewer loads tiles in parallel, and parallel requests on one connection
-    break each other's savepoints. So this test writes to and serves from the live server's
-    own SQLite database instead.
-    """
-    test_session = db.session
-    db.session = db._make_scoped_session({})
-    try:
-        yield
-    finally:
-        db.session.remove()
-        db.session = test_session
-
-
-@pytest.fixture
-def published_record(live_server, live_database) -> dict[str, str]:
+def published_record(live_server, live_database) -> dict[str, str]:  # noqa: F811 (fixture)
     with live_server.context():
         library = accounts.create_library("LIVE-V", "实况图书馆", "Live Library")
         contributor = accounts.create_user("viewer-c@example.org", library, "contributor", PASSWORD)
@@ -100,19 +73,12 @@ def published_record(live_server, live_database) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def browser(live_server):
-    require(Path(CHROMIUM).is_file(), f"Chromium not found at {CHROMIUM} (set HUIKU_CHROMIUM)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "Playwright is not installed (pip install -e '.[test]')")
     with live_server.app.test_request_context():
         from iiif.viewer import viewer_assets
 
         require(viewer_assets() is not None, "the viewer is not installed (scripts/viewer-assets)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with launched_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 def wait_for(page, condition, what: str, seconds: float = 30) -> None:

@@ -15,8 +15,8 @@ from repository.services import accounts, collections, records
 from tests.conftest import REQUIRE_SERVICES
 from tests.factories import PASSWORD, SAMPLE_METADATA
 from tests.iiif.nginx_profile import find_nginx
-from tests.iiif.test_viewer_browser import live_database  # noqa: F401 (fixture)
 from tests.media.nginx_media import PREFIX, nginx_for_media
+from tests.repository.browser_pages import live_database  # noqa: F401 (fixture)
 
 
 @pytest.fixture

@@ -7,9 +7,6 @@ Needs Chromium and Playwright, as tests/iiif/test_viewer_browser.py does.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from ingest.services import save_new_record
@@ -17,11 +14,13 @@ from ingest.uploads import ImageUpload
 from repository.media.tasks import build_recording_derivatives
 from repository.services import accounts, collections, records
 from tests.factories import PASSWORD, SAMPLE_METADATA
-from tests.iiif.test_viewer_browser import live_database, require  # noqa: F401 (fixture)
+from tests.repository.browser_pages import (  # noqa: F401 (fixture)
+    launched_chromium,
+    live_database,
+    require,
+)
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = os.environ.get("HUIKU_CHROMIUM") or "/usr/bin/chromium"
 
 
 @pytest.fixture
@@ -47,18 +46,8 @@ def performance(live_server, live_database, sample) -> str:  # noqa: F811 (the f
 
 @pytest.fixture(scope="module")
 def chromium():
-    require(Path(CHROMIUM).is_file(), f"Chromium not found at {CHROMIUM} (set HUIKU_CHROMIUM)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "Playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"],
-        )
+    with launched_chromium("--autoplay-policy=no-user-gesture-required") as browser:
         yield browser
-        browser.close()
 
 
 PLAY_AND_SEEK = """async (selector) => {

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.iiif.test_viewer_browser import live_database, require  # noqa: F401 (fixture)
 from tests.media.test_playback_browser import chromium, performance  # noqa: F401 (fixtures)
+from tests.repository.browser_pages import live_database, require  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
 

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,13 @@ def require(condition: bool, why: str) -> None:
 
 @pytest.fixture
 def live_database(live_server) -> Iterator[None]:
-    """Write to and serve from the live server's own database (see test_viewer_browser)."""
+    """The live server on its own database, with a session per request, as in production.
+
+    The per-test rollback fixture binds ``db.session`` to the test's single connection for
+    every app; a browser loads a page's images and tiles in parallel, and parallel requests on
+    one connection break each other's savepoints. So these tests write to and serve from the
+    live server's own SQLite database instead.
+    """
     test_session = db.session
     db.session = db._make_scoped_session({})
     try:
@@ -46,17 +53,28 @@ def live_database(live_server) -> Iterator[None]:
         db.session = test_session
 
 
-@pytest.fixture(scope="module")
-def chromium(live_server):
+@contextmanager
+def launched_chromium(*arguments: str) -> Iterator:
+    """Chromium driven by Playwright, with any further command-line ``arguments``."""
     require(Path(CHROMIUM).is_file(), f"Chromium not found at {CHROMIUM} (set HUIKU_CHROMIUM)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         require(False, "Playwright is not installed (pip install -e '.[test]')")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", *arguments]
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def chromium(live_server):
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
 
 
 def new_page(chromium, language: str = "en-US"):

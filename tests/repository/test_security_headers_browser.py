@@ -5,8 +5,6 @@ reported. Needs what tests/iiif/test_viewer_browser.py needs, and is skipped wit
 from __future__ import annotations
 
 import io
-import os
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -15,19 +13,10 @@ from ingest.services import save_new_record
 from ingest.uploads import ImageUpload
 from repository.extensions import db
 from repository.services import accounts, collections, records
-from tests.conftest import REQUIRE_SERVICES
 from tests.factories import PASSWORD, SAMPLE_METADATA
+from tests.repository.browser_pages import launched_chromium, require
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = os.environ.get("HUIKU_CHROMIUM") or "/usr/bin/chromium"
-
-
-def require(condition: bool, why: str) -> None:
-    if not condition:
-        if REQUIRE_SERVICES:
-            pytest.fail(f"{why} (HUIKU_REQUIRE_SERVICES=1)")
-        pytest.skip(why)
 
 
 @pytest.fixture
@@ -63,19 +52,12 @@ def record_page(live_server) -> str:
 
 @pytest.fixture
 def chromium(live_server):
-    require(Path(CHROMIUM).is_file(), f"Chromium not found at {CHROMIUM} (set HUIKU_CHROMIUM)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "Playwright is not installed (pip install -e '.[test]')")
     with live_server.app.test_request_context():
         from iiif.viewer import viewer_assets
 
         require(viewer_assets() is not None, "the viewer is not installed (scripts/viewer-assets)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
 
 
 def test_the_viewer_runs_under_the_policy_without_violations(record_page, chromium):

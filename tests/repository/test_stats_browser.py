@@ -19,35 +19,18 @@ from repository.extensions import db
 from repository.models import Library, RecordStatus
 from repository.public.statistics import chart_script
 from repository.services import accounts, collections, records
-from tests.conftest import REQUIRE_SERVICES
 from tests.factories import PASSWORD, SAMPLE_METADATA
+from tests.repository.browser_pages import (  # noqa: F401 (fixture)
+    launched_chromium,
+    live_database,
+    require,
+)
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("HUIKU_CHROMIUM") or "/usr/bin/chromium"
-
-
-def require(condition: bool, why: str) -> None:
-    if not condition:
-        if REQUIRE_SERVICES:
-            pytest.fail(f"{why} (HUIKU_REQUIRE_SERVICES=1)")
-        pytest.skip(why)
-
 
 @pytest.fixture
-def live_database(live_server):
-    """The live server's own database, with a session per request (see test_viewer_browser)."""
-    test_session = db.session
-    db.session = db._make_scoped_session({})
-    try:
-        yield
-    finally:
-        db.session.remove()
-        db.session = test_session
-
-
-@pytest.fixture
-def alliance(live_server, live_database) -> None:
+def alliance(live_server, live_database) -> None:  # noqa: F811 (the fixture)
     with live_server.context():
         if db.session.scalar(select(Library).where(Library.code == "LIVE-JL")) is not None:
             return  # the live server's database outlives one test
@@ -72,17 +55,10 @@ def alliance(live_server, live_database) -> None:
 
 @pytest.fixture(scope="module")
 def browser(live_server):
-    require(Path(CHROMIUM).is_file(), f"Chromium not found at {CHROMIUM} (set HUIKU_CHROMIUM)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "Playwright is not installed (pip install -e '.[test]')")
     with live_server.app.test_request_context():
         require(chart_script() is not None, "ECharts is not installed (scripts/chart-assets)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with launched_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 def drawn(png: bytes) -> int:
