@@ -39,6 +39,7 @@ from search.backends.elasticsearch_bulk import (
     pipelined_load,
     write_actions,
 )
+from search.backends.elasticsearch_node import client_node_class
 from search.backends.elasticsearch_query import (
     SUGGESTION_CANDIDATES,
     TOP_FIELDS,
@@ -186,8 +187,11 @@ class ElasticsearchBackend:
         # Fail fast: a dead engine must not hold pages or saves; writes wait in the outbox.
         # A node that refuses connections is skipped for the next one (once each); a node
         # that is slow is not retried at all.
+        options = settings.client_options()
+        if node_class := client_node_class(settings.ssl_fingerprint):
+            options["node_class"] = node_class  # http.client: see elasticsearch_node
         self._client = Elasticsearch(
-            **settings.client_options(),
+            **options,
             # orjson reads a page of hits in half the time of the standard library's decoder:
             # about 1 ms of a search's 2 ms in the client.
             serializer=OrjsonSerializer(),

@@ -6,11 +6,15 @@ The shared behaviour is in test_contract.py.
 
 from __future__ import annotations
 
+import json
+import logging
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -253,6 +257,69 @@ class TestUnreachable:
             # One attempt of 0.5 s; a retry would take at least twice that.
             assert time.monotonic() - started < 1.0, name
             assert "ConnectionTimeout" in raised.value.detail, name
+
+
+class ClosingAfterEachAnswer(BaseHTTPRequestHandler):
+    """Answers every search with no hits, as Elasticsearch would, then closes the connection
+    without saying so beforehand: what a proxy with a short keep-alive timeout does."""
+
+    protocol_version = "HTTP/1.1"
+    answered: list[str] = []
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = json.dumps({"took": 1, "hits": {"total": {"value": 0}, "hits": []}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("X-Elastic-Product", "Elasticsearch")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        self.answered.append(self.path)
+        self.close_connection = True
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def closing_server_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ClosingAfterEachAnswer)
+    ClosingAfterEachAnswer.answered = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def http_connections_opened(engine: Elasticsearch) -> int:
+    stats = engine.nodes.stats(metric="http").body
+    return sum(node["http"]["total_opened"] for node in stats["nodes"].values())
+
+
+class TestConnections:
+    def test_searches_go_over_the_connection_kept_open(self, loaded, engine):
+        loaded.search(SearchRequest(text="人参"))
+        before = http_connections_opened(engine)
+        for text in ("人参", "长白", "renshen", "松", "Pinus") * 4:
+            loaded.search(SearchRequest(text=text))
+        assert http_connections_opened(engine) - before <= 1  # the stats request's own
+
+    def test_a_connection_the_engine_closed_while_idle_is_replaced(
+        self, closing_server_url, caplog
+    ):
+        backend = ElasticsearchBackend(closing_server_url, index="huiku-closing", timeout=2.0)
+        with caplog.at_level(logging.WARNING, logger="elastic_transport"):
+            for _ in range(3):
+                assert backend.search(SearchRequest(text="人参")).total == 0
+                time.sleep(0.1)  # idle long enough for the close to arrive
+        assert ClosingAfterEachAnswer.answered == ["/huiku-closing/_search"] * 3
+        # Replaced before use, not tried and failed: no retry, and the node is not put aside.
+        assert [record.getMessage() for record in caplog.records] == []
 
 
 def walk(value: Any) -> Iterator[tuple[str, Any]]:

@@ -1,0 +1,163 @@
+"""The Elasticsearch client's HTTP node on the standard library's ``http.client``.
+
+The client's own node sends each request through urllib3's pool, retry and response layers.
+Measured side by side on the search API (two servers, the same queries in turn), this node
+takes 0.2 ms of CPU off each answer, about a twentieth of what Huiku spends on it. Everything
+else stays the client's: its transport picks the node, retries a refused connection on the next
+one, puts dead nodes aside, and turns answers into its errors.
+
+Connections are kept open and reused, one request at a time each. One that the node closed
+while it sat idle (a proxy's keep-alive timeout) is noticed before it is used and replaced.
+TLS uses the client's own context (``ssl_context_from_node_config``) with the CA file or the
+system's certificates; a certificate fingerprint (``ssl_assert_fingerprint``) is checked by
+urllib3's node against the whole chain, so ``client_node_class`` keeps that node for it.
+"""
+
+from __future__ import annotations
+
+import http.client
+import select
+import socket
+import ssl
+import threading
+import time
+import weakref
+
+from elastic_transport import (
+    ApiResponseMeta,
+    BaseNode,
+    ConnectionError,
+    ConnectionTimeout,
+    HttpHeaders,
+    NodeConfig,
+    TlsError,
+)
+from elastic_transport._node._base import (
+    DEFAULT_CA_CERTS,
+    RERAISE_EXCEPTIONS,
+    NodeApiResponse,
+    ssl_context_from_node_config,
+)
+from elastic_transport.client_utils import DEFAULT, DefaultType
+
+
+def client_node_class(ssl_fingerprint: str | None) -> type[BaseNode] | None:
+    """This node, or None (the client's urllib3 node) when a fingerprint is to be checked."""
+    return None if ssl_fingerprint else StandardLibraryNode
+
+
+class StandardLibraryNode(BaseNode):
+    """One Elasticsearch node reached with ``http.client``, thread-safe like the client's own."""
+
+    def __init__(self, config: NodeConfig) -> None:
+        super().__init__(config)
+        if config.http_compress:
+            raise ValueError("http_compress is not supported by StandardLibraryNode")
+        self._context = _tls_context(config) if config.scheme == "https" else None
+        self._idle: list[http.client.HTTPConnection] = []
+        self._lock = threading.Lock()
+        # A client dropped without close() still closes the connections it kept.
+        weakref.finalize(self, _close_all, self._idle)
+
+    def perform_request(
+        self,
+        method: str,
+        target: str,
+        body: bytes | None = None,
+        headers: HttpHeaders | None = None,
+        request_timeout: DefaultType | float | None = DEFAULT,
+    ) -> NodeApiResponse:
+        timeout = self.config.request_timeout if request_timeout is DEFAULT else request_timeout
+        request_headers = self.headers.copy()
+        if headers:
+            request_headers.update(headers)
+        start = time.time()
+        connection = self._connection(timeout)
+        try:
+            connection.request(method, self.path_prefix + target, body, dict(request_headers))
+            response = connection.getresponse()
+            data = response.read()
+        except RERAISE_EXCEPTIONS:
+            connection.close()
+            raise
+        except Exception as error:
+            connection.close()
+            failure = _transport_error(error)
+            self._log_request(method, target, request_headers, body, exception=failure)
+            raise failure from error
+        if response.will_close:
+            connection.close()
+        else:
+            with self._lock:
+                self._idle.append(connection)
+        meta = ApiResponseMeta(
+            status=response.status,
+            http_version="1.1",
+            headers=HttpHeaders(response.getheaders()),
+            duration=time.time() - start,
+            node=self.config,
+        )
+        self._log_request(method, target, request_headers, body, meta=meta, response=data)
+        return NodeApiResponse(meta, data)
+
+    def _connection(self, timeout: float | None) -> http.client.HTTPConnection:
+        """An idle connection the node has not closed, or a new one."""
+        while True:
+            with self._lock:
+                connection = self._idle.pop() if self._idle else None
+            if connection is None:
+                break
+            if _still_open(connection):
+                connection.sock.settimeout(timeout)
+                return connection
+            connection.close()
+        if self._context is None:
+            return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        return http.client.HTTPSConnection(
+            self.host, self.port, timeout=timeout, context=self._context
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            _close_all(self._idle)
+
+
+def _close_all(connections: list[http.client.HTTPConnection]) -> None:
+    while connections:
+        connections.pop().close()
+
+
+def _tls_context(config: NodeConfig) -> ssl.SSLContext:
+    """The client's context with the trusted certificates urllib3 would have loaded into it."""
+    context = ssl_context_from_node_config(config)
+    if config.ssl_context is None and config.verify_certs:
+        ca_certs = DEFAULT_CA_CERTS if config.ca_certs is None else config.ca_certs
+        if ca_certs:
+            context.load_verify_locations(cafile=ca_certs)
+        else:
+            context.load_default_certs()
+    if config.client_cert:
+        context.load_cert_chain(config.client_cert, config.client_key)
+    if config.ssl_assert_hostname is False:
+        context.check_hostname = False
+    return context
+
+
+def _still_open(connection: http.client.HTTPConnection) -> bool:
+    """Whether a kept connection can carry a request: nothing to read on it while it sat idle
+    (the node closing it, or anything unasked for, shows as readable)."""
+    sock = connection.sock
+    if sock is None:
+        return False
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return not poller.poll(0)
+
+
+def _transport_error(error: Exception) -> Exception:
+    """The client's error for a failure on the wire, so that its transport retries or not."""
+    if isinstance(error, (TimeoutError, socket.timeout)):
+        return ConnectionTimeout("Connection timed out during request", errors=(error,))
+    if isinstance(error, ssl.SSLError):
+        return TlsError(str(error), errors=(error,))
+    return ConnectionError(str(error), errors=(error,))
