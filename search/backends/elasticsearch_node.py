@@ -8,20 +8,21 @@ one, puts dead nodes aside, and turns answers into its errors.
 
 Connections are kept open and reused, one request at a time each. One that the node closed
 while it sat idle (a proxy's keep-alive timeout) is noticed before it is used and replaced.
-TLS uses the client's own context (``ssl_context_from_node_config``) with the CA file or the
-system's certificates; a certificate fingerprint (``ssl_assert_fingerprint``) is checked by
-urllib3's node against the whole chain, so ``client_node_class`` keeps that node for it.
+TLS uses the client's own context (``ssl_context_from_node_config``) with the CA file, or
+certifi's bundle as the client's default, and checks the node's name or IP address against its
+certificate; a certificate fingerprint (``ssl_assert_fingerprint``) is checked by urllib3's node
+against the whole chain, so ``client_node_class`` keeps that node for it.
 """
 
 from __future__ import annotations
 
 import http.client
-import select
 import socket
 import ssl
 import threading
 import time
 import weakref
+from contextlib import suppress
 
 from elastic_transport import (
     ApiResponseMeta,
@@ -33,12 +34,14 @@ from elastic_transport import (
     TlsError,
 )
 from elastic_transport._node._base import (
+    BUILTIN_EXCEPTIONS,
     DEFAULT_CA_CERTS,
     RERAISE_EXCEPTIONS,
     NodeApiResponse,
     ssl_context_from_node_config,
 )
 from elastic_transport.client_utils import DEFAULT, DefaultType
+from urllib3.util.wait import wait_for_read
 
 
 def client_node_class(ssl_fingerprint: str | None) -> type[BaseNode] | None:
@@ -56,6 +59,7 @@ class StandardLibraryNode(BaseNode):
         self._context = _tls_context(config) if config.scheme == "https" else None
         self._idle: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
+        self._closed = False
         # A client dropped without close() still closes the connections it kept.
         weakref.finalize(self, _close_all, self._idle)
 
@@ -74,26 +78,27 @@ class StandardLibraryNode(BaseNode):
         start = time.time()
         connection = self._connection(timeout)
         try:
-            connection.request(method, self.path_prefix + target, body, dict(request_headers))
+            # The node may answer before taking the whole body (413 to a large bulk): read it.
+            with suppress(BrokenPipeError, ConnectionResetError):
+                connection.request(method, self.path_prefix + target, body, dict(request_headers))
             response = connection.getresponse()
             data = response.read()
-        except RERAISE_EXCEPTIONS:
+        except BaseException as error:
             connection.close()
-            raise
-        except Exception as error:
-            connection.close()
+            if not _on_the_wire(error):
+                raise  # an interruption or a mistake in the request, not the network's doing
             failure = _transport_error(error)
             self._log_request(method, target, request_headers, body, exception=failure)
             raise failure from error
-        if response.will_close:
-            connection.close()
-        else:
-            with self._lock:
+        with self._lock:
+            if response.will_close or self._closed:
+                connection.close()
+            else:
                 self._idle.append(connection)
         meta = ApiResponseMeta(
             status=response.status,
             http_version="1.1",
-            headers=HttpHeaders(response.getheaders()),
+            headers=_joined(response.getheaders()),
             duration=time.time() - start,
             node=self.config,
         )
@@ -119,6 +124,7 @@ class StandardLibraryNode(BaseNode):
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             _close_all(self._idle)
 
 
@@ -138,20 +144,36 @@ def _tls_context(config: NodeConfig) -> ssl.SSLContext:
             context.load_default_certs()
     if config.client_cert:
         context.load_cert_chain(config.client_cert, config.client_key)
-    if config.ssl_assert_hostname is False:
-        context.check_hostname = False
+    if config.ssl_context is None and config.verify_certs:
+        # The client's context leaves the name unchecked for a node given by its IP address,
+        # as urllib3 checks it itself; the ssl module checks IP addresses too, so let it.
+        context.check_hostname = config.ssl_assert_hostname is not False
     return context
+
+
+def _joined(headers: list[tuple[str, str]]) -> HttpHeaders:
+    """The answer's headers, a repeated one (a deprecation ``Warning`` each) joined as urllib3
+    joins them, so that the client reports every one."""
+    joined: dict[str, str] = {}
+    for name, value in headers:
+        key = name.lower()
+        joined[key] = f"{joined[key]}, {value}" if key in joined else value
+    return HttpHeaders(joined)
 
 
 def _still_open(connection: http.client.HTTPConnection) -> bool:
     """Whether a kept connection can carry a request: nothing to read on it while it sat idle
     (the node closing it, or anything unasked for, shows as readable)."""
-    sock = connection.sock
-    if sock is None:
+    return connection.sock is not None and not wait_for_read(connection.sock, timeout=0.0)
+
+
+def _on_the_wire(error: BaseException) -> bool:
+    """Whether a failure is the connection's (a refusal, a timeout, TLS, a broken answer) and
+    not an interruption or a mistake in the request (a header that cannot be sent, say); the
+    ssl module's certificate errors are ValueErrors too, and are the connection's."""
+    if not isinstance(error, Exception) or isinstance(error, RERAISE_EXCEPTIONS):
         return False
-    poller = select.poll()
-    poller.register(sock, select.POLLIN)
-    return not poller.poll(0)
+    return isinstance(error, OSError) or not isinstance(error, BUILTIN_EXCEPTIONS)
 
 
 def _transport_error(error: Exception) -> Exception:

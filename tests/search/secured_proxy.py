@@ -78,8 +78,11 @@ def _openssl(*args: str, cwd: Path) -> None:
     subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
 
 
-def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
-    """A CA, and a certificate for 127.0.0.1 signed by it: (ca.pem, server.pem, server.key)."""
+def make_certificates(
+    folder: Path, names: str = "IP:127.0.0.1,DNS:localhost"
+) -> tuple[Path, Path, Path]:
+    """A CA, and a certificate for ``names`` (127.0.0.1 by default) signed by it: (ca.pem,
+    the server's chain, server.key)."""
     _openssl(
         "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
         "-subj", "/CN=Huiku test CA", "-keyout", "ca.key", "-out", "ca.pem",
@@ -93,7 +96,7 @@ def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
         cwd=folder,
     )  # fmt: skip
     (folder / "server.ext").write_text(
-        "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
+        f"subjectAltName={names}\n"
         "basicConstraints=CA:FALSE\n"
         "keyUsage=critical,digitalSignature,keyEncipherment\n"
         "extendedKeyUsage=serverAuth\n"

@@ -12,17 +12,19 @@ import socket
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from elasticsearch import Elasticsearch
+from elasticsearch import ApiError, Elasticsearch, ElasticsearchWarning
 
 from repository.profiles import profiles
 from search.backends import Deletion, SearchUnavailable
 from search.backends.elasticsearch import ElasticsearchBackend, build_query_body
+from search.backends.elasticsearch_node import StandardLibraryNode
 from search.documents import Document, build_document
 from search.query import CursorInvalid, SearchRequest, Sort
 from tests.conftest import service_url
@@ -259,38 +261,73 @@ class TestUnreachable:
             assert "ConnectionTimeout" in raised.value.detail, name
 
 
-class ClosingAfterEachAnswer(BaseHTTPRequestHandler):
-    """Answers every search with no hits, as Elasticsearch would, then closes the connection
-    without saying so beforehand: what a proxy with a short keep-alive timeout does."""
+class EngineLike(BaseHTTPRequestHandler):
+    """Answers every request as Elasticsearch answers a search that finds nothing."""
 
     protocol_version = "HTTP/1.1"
     answered: list[str] = []
+    status = 200
+    headers_sent: tuple[tuple[str, str], ...] = ()
+    reads_the_body = True
+    closes_after = False
 
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.reads_the_body:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
         body = json.dumps({"took": 1, "hits": {"total": {"value": 0}, "hits": []}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
+        self.send_response(self.status)
+        for name, value in (("Content-Type", "application/json"), *self.headers_sent):
+            self.send_header(name, value)
         self.send_header("X-Elastic-Product", "Elasticsearch")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
         self.answered.append(self.path)
-        self.close_connection = True
+        self.close_connection = self.closes_after
+
+    do_PUT = do_POST
 
     def log_message(self, *args: Any) -> None:
         pass
 
 
+class ClosingAfterEachAnswer(EngineLike):
+    """Closes the connection after answering without saying so beforehand: what a proxy with
+    a short keep-alive timeout does."""
+
+    closes_after = True
+
+
+class WarningTwice(EngineLike):
+    headers_sent = (
+        ("Warning", '299 Elasticsearch-9.5.3 "the first deprecation"'),
+        ("Warning", '299 Elasticsearch-9.5.3 "the second deprecation"'),
+    )
+
+
+class RefusingLargeBodies(EngineLike):
+    """Answers 413 as soon as it has the headers and closes, leaving the body unread."""
+
+    status = 413
+    reads_the_body = False
+    closes_after = True
+
+
 @pytest.fixture
-def closing_server_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ClosingAfterEachAnswer)
-    ClosingAfterEachAnswer.answered = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
+def engine_like() -> Iterator[Callable[[type[EngineLike]], str]]:
+    """Starts a server answering with the given handler; its URL."""
+    servers = []
+
+    def start(handler: type[EngineLike]) -> str:
+        handler.answered = []
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        servers.append((server, thread))
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server, thread in servers:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
@@ -309,10 +346,9 @@ class TestConnections:
             loaded.search(SearchRequest(text=text))
         assert http_connections_opened(engine) - before <= 1  # the stats request's own
 
-    def test_a_connection_the_engine_closed_while_idle_is_replaced(
-        self, closing_server_url, caplog
-    ):
-        backend = ElasticsearchBackend(closing_server_url, index="huiku-closing", timeout=2.0)
+    def test_a_connection_the_engine_closed_while_idle_is_replaced(self, engine_like, caplog):
+        url = engine_like(ClosingAfterEachAnswer)
+        backend = ElasticsearchBackend(url, index="huiku-closing", timeout=2.0)
         with caplog.at_level(logging.WARNING, logger="elastic_transport"):
             for _ in range(3):
                 assert backend.search(SearchRequest(text="人参")).total == 0
@@ -320,6 +356,24 @@ class TestConnections:
         assert ClosingAfterEachAnswer.answered == ["/huiku-closing/_search"] * 3
         # Replaced before use, not tried and failed: no retry, and the node is not put aside.
         assert [record.getMessage() for record in caplog.records] == []
+
+    def test_every_deprecation_warning_of_an_answer_is_reported(self, engine_like):
+        client = Elasticsearch(engine_like(WarningTwice), node_class=StandardLibraryNode)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            client.search(index="huiku-warned", query={"match_all": {}})
+        assert sorted(str(w.message) for w in caught if w.category is ElasticsearchWarning) == [
+            "the first deprecation",
+            "the second deprecation",
+        ]
+
+    def test_an_answer_given_before_the_whole_body_was_sent_is_read(self, engine_like):
+        """A 413 to a large bulk body is the node's answer, not a failed connection to retry."""
+        client = Elasticsearch(engine_like(RefusingLargeBodies), node_class=StandardLibraryNode)
+        with pytest.raises(ApiError) as raised:
+            client.bulk(index="huiku-large", operations=b"{}\n" * 4_000_000)
+        assert raised.value.meta.status == 413
+        assert RefusingLargeBodies.answered == ["/huiku-large/_bulk"]
 
 
 def walk(value: Any) -> Iterator[tuple[str, Any]]:

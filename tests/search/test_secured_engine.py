@@ -7,9 +7,12 @@ The secured cluster is an nginx with TLS and authentication in front of the test
 from __future__ import annotations
 
 import logging
+import ssl
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from elasticsearch import Elasticsearch
@@ -25,7 +28,12 @@ from search.query import SearchRequest
 from search.settings import ElasticsearchSettings, SettingError, elasticsearch_settings
 from tests.conftest import service_url
 from tests.search.corpus import RECORDS, corpus_documents
-from tests.search.secured_proxy import SecuredProxy, free_port, secured_proxy
+from tests.search.secured_proxy import (
+    SecuredProxy,
+    free_port,
+    make_certificates,
+    secured_proxy,
+)
 
 REFUSED_PASSWORD = (
     "Elasticsearch refused the credentials in "
@@ -176,6 +184,36 @@ class TestRefusalsNameTheSetting:
         with pytest.raises(SearchUnavailable) as refused:
             backend.ensure_index()
         assert expected in refused.value.detail
+
+
+@pytest.fixture
+def node_named_otherwise(tmp_path) -> Iterator[tuple[str, str]]:
+    """A TLS server on 127.0.0.1 whose certificate, from a CA the client trusts, names another
+    host: (its URL, the CA file)."""
+    ca, chain, key = make_certificates(tmp_path, names="DNS:es.other.example")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(chain, key)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_port}", str(ca)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_a_certificate_for_another_host_is_refused_though_its_ca_is_trusted(
+    node_named_otherwise,
+):
+    url, ca = node_named_otherwise
+    settings = ElasticsearchSettings(hosts=(url,), index="huiku-named", ca_certs=ca, timeout=5)
+    with pytest.raises(SearchUnavailable) as refused:
+        ElasticsearchBackend(settings=settings).check()
+    assert "is not trusted by HUIKU_ELASTICSEARCH_CA_CERTS" in refused.value.detail
+    assert "mismatch" in refused.value.detail  # the certificate names another host
 
 
 class TestIndexShape:
