@@ -37,6 +37,25 @@ show_log_tail() {
     fi
 }
 
+# Whether the service already answers on 127.0.0.1:$2 (the check $3), started from this checkout
+# (our_pid) or not; says which. Stops when the port is taken by something that does not answer
+# like $1, naming the setting $4 that moves it.
+already_answering() {
+    local name=$1 port=$2 check=$3 setting=$4 pid
+    if pid=$(our_pid) && "$check"; then
+        log "already running (pid $pid) on 127.0.0.1:$port"
+        return 0
+    fi
+    if [ -z "${pid:-}" ] && port_open "$port"; then
+        if "$check"; then
+            log "$name not started from this checkout is already on 127.0.0.1:$port; using it"
+            return 0
+        fi
+        die "port 127.0.0.1:$port is taken by something that is not $name; set $setting"
+    fi
+    return 1
+}
+
 # Poll the check $1 every $2 s until it passes; after $3 s show the log $4 and stop with $5.
 wait_until() {
     local check=$1 every=$2 limit=$3 log_file=$4 message=$5

@@ -410,19 +410,10 @@ wait_healthy() {
 }
 
 start() {
-    local pid
-    if pid=$(our_pid) && healthy; then
-        log "already running (pid $pid) on $(url)"
+    if already_answering "a healthy Elasticsearch" "$ES_PORT" healthy HUIKU_ES_PORT; then
         return 0
     fi
-    if [ -z "${pid:-}" ] && port_open "$ES_PORT"; then
-        if healthy; then
-            log "an Elasticsearch not started from this checkout is already on $(url); using it"
-            return 0
-        fi
-        die "port 127.0.0.1:$ES_PORT is taken by something that is not a healthy Elasticsearch; set HUIKU_ES_PORT"
-    fi
-    if port_open "$ES_TRANSPORT_PORT" && [ -z "${pid:-}" ]; then
+    if port_open "$ES_TRANSPORT_PORT" && ! our_pid >/dev/null; then
         die "transport port 127.0.0.1:$ES_TRANSPORT_PORT is taken; set HUIKU_ES_TRANSPORT_PORT"
     fi
 

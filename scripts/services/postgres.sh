@@ -115,19 +115,9 @@ ensure_databases() {
 
 start() {
     ensure_pg_installed
-    local pid
-    if pid=$(our_pid) && ready; then
-        log "already running (pid $pid) on 127.0.0.1:$PG_PORT"
+    if already_answering "a PostgreSQL server" "$PG_PORT" ready HUIKU_PG_PORT; then
         ensure_databases
         return 0
-    fi
-    if [ -z "${pid:-}" ] && port_open "$PG_PORT"; then
-        if ready; then
-            log "a PostgreSQL server not started from this checkout is already on 127.0.0.1:$PG_PORT; using it"
-            ensure_databases
-            return 0
-        fi
-        die "port 127.0.0.1:$PG_PORT is taken by something that is not PostgreSQL; set HUIKU_PG_PORT"
     fi
 
     PG_STATE=$(prepare_state_dir postgres)

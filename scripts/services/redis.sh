@@ -43,17 +43,8 @@ url() {
 
 start() {
     ensure_redis_installed
-    local pid
-    if pid=$(our_pid) && ready; then
-        log "already running (pid $pid) on 127.0.0.1:$REDIS_PORT"
+    if already_answering "a Redis server" "$REDIS_PORT" ready HUIKU_REDIS_PORT; then
         return 0
-    fi
-    if [ -z "${pid:-}" ] && port_open "$REDIS_PORT"; then
-        if ready; then
-            log "a Redis server not started from this checkout is already on 127.0.0.1:$REDIS_PORT; using it"
-            return 0
-        fi
-        die "port 127.0.0.1:$REDIS_PORT is taken by something that is not Redis; set HUIKU_REDIS_PORT"
     fi
     REDIS_STATE=$(prepare_state_dir redis)
     log "starting on 127.0.0.1:$REDIS_PORT (state: $REDIS_STATE)"

@@ -44,17 +44,8 @@ running_and_ready() {
 
 start() {
     [ -x "$MOTO_SERVER" ] || die "$MOTO_SERVER not found. Install the test extra: .venv/bin/pip install -e '.[test]'"
-    local pid
-    if pid=$(our_pid) && ready; then
-        log "already running (pid $pid) on 127.0.0.1:$S3_PORT"
+    if already_answering "a moto server" "$S3_PORT" ready HUIKU_S3_PORT; then
         return 0
-    fi
-    if [ -z "${pid:-}" ] && port_open "$S3_PORT"; then
-        if ready; then
-            log "a moto server not started from this checkout is already on 127.0.0.1:$S3_PORT; using it"
-            return 0
-        fi
-        die "port 127.0.0.1:$S3_PORT is taken by something that is not moto; set HUIKU_S3_PORT"
     fi
     # Runs as the invoking user: it is the venv's Python, which the service user may not reach.
     mkdir -p "$S3_STATE"
