@@ -78,6 +78,8 @@ class StandardLibraryNode(BaseNode):
         start = time.time()
         connection = self._connection(timeout)
         try:
+            if connection.sock is None:
+                connection.connect()  # a failure here is the connection's, whatever it is
             # The node may answer before taking the whole body (413 to a large bulk): read it.
             with suppress(BrokenPipeError, ConnectionResetError):
                 connection.request(method, self.path_prefix + target, body, dict(request_headers))
