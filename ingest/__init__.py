@@ -13,7 +13,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views.blueprint)
 
-    from ingest import api_tokens, schemas
+    from ingest import api_tokens, openapi
     from ingest.api import describe_records
     from ingest.imports import api as imports_api
     from ingest.imports import schemas as imports_schemas
@@ -23,7 +23,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(imports_api.blueprint)  # the JSON API's, import routes included
     app.register_blueprint(api_tokens.blueprint)
     app.register_blueprint(imports_views.blueprint)
-    register_api(app, schemas.register_components)
+    register_api(app, openapi.register_components)
     register_api(app, imports_schemas.register_components)
     register_api(app, describe_records)
     register_api(app, imports_schemas.describe_imports)

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ingest.imports.services import request_too_large_message
+from ingest.openapi import error_responses, operation, path_parameter
 from ingest.schemas import (
     Errors,
     ImageUploadSchema,
@@ -30,9 +31,6 @@ from ingest.schemas import (
     SubmitSchema,
     check_metadata_types,
     error_paths,
-    error_responses,
-    operation,
-    path_parameter,
 )
 from ingest.services import save_new_record, save_record
 from ingest.uploads import ImageUpload

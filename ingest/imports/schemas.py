@@ -10,15 +10,8 @@ from marshmallow import EXCLUDE, Schema, fields
 from marshmallow.validate import OneOf, Range
 
 from ingest.imports.services import ENCODINGS, ON_ERROR
-from ingest.schemas import (
-    BilingualTextSchema,
-    IngestErrorSchema,
-    error_responses,
-    file_field,
-    operation,
-    path_parameter,
-    uri_field,
-)
+from ingest.openapi import error_responses, operation, path_parameter
+from ingest.schemas import BilingualTextSchema, IngestErrorSchema, file_field, uri_field
 from repository.models import JobState
 from repository.openapi import AnswerSchema, json_content
 
