@@ -127,14 +127,19 @@ class S3Store(FileStore):
     # Originals -------------------------------------------------------------------------------
 
     def put_original(
-        self, source: BinaryIO | Path, max_bytes: int | None = None, *, filename: str | None = None
+        self,
+        source: BinaryIO | Path,
+        max_bytes: int | None = None,
+        *,
+        filename: str | None = None,
+        move: bool = False,
     ) -> StoredOriginal:
         """Hash and keep the bytes here first, then PUT them unless the bucket has them already.
 
         ``created`` says whether the bucket lacked them; if the PUT fails, the local copy goes
         too, so no machine takes an original for stored that the others cannot see.
         """
-        local = super().put_original(source, max_bytes, filename=filename)
+        local = super().put_original(source, max_bytes, filename=filename, move=move)
         key = self._original_key(local.sha256)
         try:
             created = not self.exists(key)

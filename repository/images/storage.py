@@ -141,7 +141,12 @@ class OriginalStore(Protocol):
     """What ingest needs from a store, so an S3-compatible backend can stand in for the disk."""
 
     def put_original(
-        self, source: BinaryIO | Path, max_bytes: int | None = None, *, filename: str | None = None
+        self,
+        source: BinaryIO | Path,
+        max_bytes: int | None = None,
+        *,
+        filename: str | None = None,
+        move: bool = False,
     ) -> StoredOriginal: ...
 
     def has_original(self, sha256: str) -> bool: ...
@@ -243,15 +248,35 @@ class FileStore:
     # Originals -------------------------------------------------------------------------------
 
     def put_original(
-        self, source: BinaryIO | Path, max_bytes: int | None = None, *, filename: str | None = None
+        self,
+        source: BinaryIO | Path,
+        max_bytes: int | None = None,
+        *,
+        filename: str | None = None,
+        move: bool = False,
     ) -> StoredOriginal:
         """Store bytes from a stream or file and return their digest; storing twice is a no-op.
 
         The bytes go to a temporary file on the same file system first and are renamed into place
         only once complete and flushed, so a crash never leaves a partial original behind. Past
         ``max_bytes`` reading stops and FileTooLarge is raised (``filename`` names the upload in
-        its message).
+        its message). With ``move``, a file the caller no longer needs (an upload's working copy)
+        is renamed into place instead of copied when it is on the same file system; it is gone
+        afterwards either way.
         """
+        if move and isinstance(source, os.PathLike):
+            moved = self._move_original(Path(source), max_bytes, filename)
+            if moved is not None:
+                return moved
+            try:
+                return self._copy_original(source, max_bytes, filename)
+            finally:
+                Path(source).unlink(missing_ok=True)
+        return self._copy_original(source, max_bytes, filename)
+
+    def _copy_original(
+        self, source: BinaryIO | Path, max_bytes: int | None, filename: str | None
+    ) -> StoredOriginal:
         incoming = self.root / "originals"
         incoming.mkdir(parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(prefix=".incoming-", dir=incoming)
@@ -278,6 +303,28 @@ class FileStore:
             temp.unlink(missing_ok=True)
             raise
         return StoredOriginal(sha256=sha256, size=size, path=final, created=created)
+
+    def _move_original(
+        self, source: Path, max_bytes: int | None, filename: str | None
+    ) -> StoredOriginal | None:
+        """``put_original`` by renaming ``source``; None when it is on another file system."""
+        with source.open("rb") as stream:
+            sha256, size = _copy_hashing(stream, None, max_bytes, filename)
+            os.fsync(stream.fileno())
+        final = self.original_location(sha256)
+        if final.exists():
+            source.unlink()
+            return StoredOriginal(sha256=sha256, size=size, path=final, created=False)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        source.chmod(0o444)
+        try:
+            os.replace(source, final)
+        except OSError as error:
+            if error.errno != errno.EXDEV:
+                raise
+            return None
+        _fsync_directory(final.parent)
+        return StoredOriginal(sha256=sha256, size=size, path=final, created=True)
 
     def original_path(self, sha256: str) -> Path:
         """The original as a file to read (an object store fetches its copy first)."""
@@ -386,8 +433,9 @@ def _copy_atomically(source: Path, target: Path) -> None:
 
 
 def _copy_hashing(
-    source: BinaryIO, out: BinaryIO, max_bytes: int | None, filename: str | None
+    source: BinaryIO, out: BinaryIO | None, max_bytes: int | None, filename: str | None
 ) -> tuple[str, int]:
+    """The digest and size of ``source``, copied to ``out`` unless that is None."""
     digest = hashlib.sha256()
     size = 0
     while True:
@@ -400,7 +448,8 @@ def _copy_hashing(
         if max_bytes is not None and size > max_bytes:
             raise FileTooLarge(size_limit_message(max_bytes, filename), max_bytes)
         digest.update(chunk)
-        out.write(chunk)
+        if out is not None:
+            out.write(chunk)
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -6,8 +6,10 @@ real S3 server over HTTP (its local copies are what ``root`` holds there).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
+import os
 import stat
 from pathlib import Path
 
@@ -68,6 +70,43 @@ def test_the_same_bytes_are_stored_once_however_they_arrive(store: FileStore, tm
     assert first == second
     assert files_under(store.root) == [first.path]
     assert first.path.read_bytes() == data
+
+
+def test_a_working_copy_is_moved_into_place_rather_than_copied(store: FileStore, tmp_path) -> None:
+    first, second = tmp_path / "unpacked-1", tmp_path / "unpacked-2"
+    data = make.jpeg(tmp_path / "photo.jpg").read_bytes()
+    first.write_bytes(data)
+    second.write_bytes(data)
+    inode = first.stat().st_ino
+
+    stored = store.put_original(first, move=True)
+    again = store.put_original(second, move=True)
+
+    assert stored.created and not again.created and again.path == stored.path
+    assert stored.path.stat().st_ino == inode  # the same file, renamed
+    assert stored.path.read_bytes() == data and stored.sha256 == hashlib.sha256(data).hexdigest()
+    assert stat.S_IMODE(stored.path.stat().st_mode) & 0o222 == 0
+    assert not first.exists() and not second.exists()
+    assert files_under(store.root) == [stored.path]
+
+
+def test_a_working_copy_on_another_file_system_is_copied_and_removed(
+    store: FileStore, tmp_path, monkeypatch
+) -> None:
+    working = make.jpeg(tmp_path / "unpacked.jpg")
+    data = working.read_bytes()
+    rename = os.replace
+
+    def across_devices(source, target):
+        if Path(source) == working:
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        rename(source, target)
+
+    monkeypatch.setattr(os, "replace", across_devices)
+    stored = store.put_original(working, move=True)
+
+    assert stored.created and stored.path.read_bytes() == data
+    assert not working.exists()
 
 
 def test_different_bytes_get_different_addresses(store: FileStore, tmp_path) -> None:
