@@ -10,12 +10,9 @@ by a task enqueued after the commit (``repository.images.tasks``).
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
-
-from sqlalchemy import select
 
 from ingest.duplicates import flag_possible_duplicates
 from ingest.uploads import (
@@ -30,10 +27,10 @@ from ingest.uploads import (
 )
 from repository.extensions import db
 from repository.images import file_store
+from repository.images.accepting import remove_unused
 from repository.images.derivatives import build_thumbnails
-from repository.images.storage import DERIVING, STORING, FileStore, StorageUnavailable
+from repository.images.storage import DERIVING, STORING, StorageUnavailable
 from repository.images.tasks import enqueue_derivatives
-from repository.images.tiles import tile_set_dir
 from repository.media.tasks import enqueue_recording_derivatives
 from repository.media.uploads import (  # recordings ride along with the images
     RecordingChange,
@@ -44,7 +41,7 @@ from repository.media.uploads import (  # recordings ride along with the images
     stored_recordings,
 )
 from repository.messages import Message
-from repository.models import Asset, Collection, Library, Record, User
+from repository.models import Collection, Library, Record, User
 from repository.profiles import MetadataInvalid, Profile
 from repository.services import records
 
@@ -150,37 +147,13 @@ def _stored(images: Sequence[AcceptedImage]) -> Iterator[list[StoredImage]]:
             stored.append(StoredImage(image, original))
         yield stored
     except BaseException:
-        _remove_files(store, created)
+        remove_unused(store, created)
         raise
 
 
 def _unavailable(step: Message, error: OSError) -> StorageUnavailable:
     log.error("the store could not be written while %s: %s", step, error)
     return StorageUnavailable(step, error)
-
-
-def _remove_files(store: FileStore, created: list[str]) -> None:
-    """Take away what a failed save wrote: originals new to the store, with their derivatives."""
-    if not created:
-        return
-    try:
-        referenced = set(db.session.scalars(select(Asset.sha256).where(Asset.sha256.in_(created))))
-    except Exception:  # the database cannot answer now: keep the files rather than guess
-        log.exception("could not check whether new originals are in use; kept them")
-        return
-    for sha256 in created:
-        if sha256 in referenced:
-            continue
-        removals = [
-            store.remove_original,
-            store.remove_derivatives,
-            lambda s: shutil.rmtree(tile_set_dir(store, s), ignore_errors=True),
-        ]
-        for remove in removals:  # each on its own: a broken folder must not keep the rest
-            try:
-                remove(sha256)
-            except OSError:
-                log.exception("could not remove a file of a failed save (%s)", sha256)
 
 
 @contextmanager

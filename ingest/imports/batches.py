@@ -62,8 +62,11 @@ class RowBatches:
     max_bytes: int
     keep_alive: Callable[[], None]  # renews the lease during long work (images)
 
-    def check(self, source: SourceRow) -> CheckedItem:
-        """Validate a row with the profile and verify its images; problems as report entries."""
+    def check(self, source: SourceRow, *, build: bool = False) -> CheckedItem:
+        """Validate a row with the profile and verify its images; problems as report entries.
+
+        With ``build`` (a batch about to be written), the images of a row with no other
+        problem are stored with their files built as they are verified."""
         profile, default_rights = self.profile, self.collection.default_rights or ""
         row = check_row(profile, self.columns, source.number, source.cells, default_rights)
         problems = list(row.problems)
@@ -72,7 +75,7 @@ class RowBatches:
             images = []
             for name in row.image_names:
                 try:
-                    images.append(self.images.check(name))
+                    images.append(self.images.check(name, build=build and not problems))
                 except ImageProblem as problem:
                     problems.append(self._image_problem(row.number, name, problem))
                 self.keep_alive()
@@ -121,6 +124,7 @@ class RowBatches:
                     db.session.rollback()
                     self._row_failed(item, error)
                     results.append(None)
+        self.images.release_unused()
         return [
             result.record
             for result in results

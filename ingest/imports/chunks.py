@@ -1,8 +1,9 @@
 """A large import's rows in chunks that several workers run at once.
 
 After the job's own run has read the file through once (the row count, the local ids used
-twice), a file of more than ``IMPORT_CHUNK_ROWS`` rows is split into ranges of that many rows,
-each an ``ImportChunk`` row enqueued as a task of its own. A chunk is claimed and leased like a
+twice), a file of more than ``IMPORT_CHUNK_ROWS`` rows or ``IMPORT_CHUNK_IMAGES`` images is
+split into ranges of at most that many, each an ``ImportChunk`` row enqueued as a task of its
+own. A chunk is claimed and leased like a
 job (``repository.tasks.claim`` and ``Lease``), renews its lease with every batch it commits and
 keeps its place (``cursor_row``) and counts in its own row, so recovery takes up a chunk whose
 worker died as it takes up jobs, and the next run of it continues after its last batch.
@@ -30,12 +31,19 @@ from repository.models.jobs import ImportChunk
 from repository.services import notifications
 
 DEFAULT_CHUNK_ROWS = 10_000
+DEFAULT_CHUNK_IMAGES = 25
 CHECK, WRITE = "check", "write"
 
 
 def chunk_rows() -> int:
     """Rows per chunk (``IMPORT_CHUNK_ROWS``); a file with no more rows is not split."""
     return max(1, int(current_app.config.get("IMPORT_CHUNK_ROWS", DEFAULT_CHUNK_ROWS)))
+
+
+def chunk_images() -> int:
+    """Images per chunk (``IMPORT_CHUNK_IMAGES``): an image costs as much work as thousands of
+    rows of text, so a file of photographs is shared out by its images."""
+    return max(1, int(current_app.config.get("IMPORT_CHUNK_IMAGES", DEFAULT_CHUNK_IMAGES)))
 
 
 def zero_counts() -> dict[str, int]:

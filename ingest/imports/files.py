@@ -96,6 +96,7 @@ class JobFiles:
             max_bytes=bounds.max_bytes,
             max_pixels=bounds.max_pixels,
             keep_files=keep_files,
+            store=file_store() if keep_files else None,
         )
 
     def clean_up(self, *, keep_images: bool) -> None:

@@ -12,6 +12,7 @@ Names are matched without regard to case, Unicode form or the folder inside the 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import os
@@ -28,7 +29,8 @@ from typing import BinaryIO
 
 from ingest.imports import recordings
 from ingest.imports.problems import ImportRejected
-from repository.images.storage import format_size, size_limit_message
+from repository.images.accepting import accept_image, remove_unused
+from repository.images.storage import FileStore, StoredOriginal, format_size, size_limit_message
 from repository.images.verify import ImageRejected, VerifiedImage, verify_image
 from repository.media.probe import ProbedMedia
 from repository.messages import Message
@@ -138,6 +140,7 @@ class CheckedImage:
     verified: VerifiedImage | None
     path: Path | None
     probed: ProbedMedia | None = None
+    stored: StoredOriginal | None = None  # already in the store with all its files built
 
 
 class ImageProblem(Exception):
@@ -280,7 +283,10 @@ class ImageChecker:
     """Finds, reads, hashes and verifies each named image once per job.
 
     With ``keep_files`` images from a ZIP stay unpacked in ``work_dir`` (named by their digest)
-    for the import to store; a dry run deletes each copy as soon as it is verified.
+    for the import to store; a dry run deletes each copy as soon as it is verified. With a
+    ``store``, a check asked to ``build`` takes the image into the store with all its files
+    (``repository.images.accepting``), the one decode verifying it; ``release_unused`` takes
+    back what rows that were not written left there.
     """
 
     def __init__(
@@ -291,46 +297,55 @@ class ImageChecker:
         max_bytes: int,
         max_pixels: int,
         keep_files: bool,
+        store: FileStore | None = None,
     ) -> None:
         self.source = source
         self.work_dir = work_dir
         self.max_bytes = max_bytes
         self.max_pixels = max_pixels
         self.keep_files = keep_files
+        self.store = store
         self._results: dict[str, CheckedImage | ImageProblem] = {}
+        self._created: list[str] = []  # digests new to the store since ``release_unused``
 
     @property
     def verified_count(self) -> int:
         """How many distinct images passed verification so far."""
         return sum(1 for result in self._results.values() if isinstance(result, CheckedImage))
 
-    def check(self, name: str) -> CheckedImage:
-        """The verified image a cell names, or ImageProblem saying what is wrong with it."""
+    def check(self, name: str, *, build: bool = False) -> CheckedImage:
+        """The verified image a cell names, or ImageProblem saying what is wrong with it.
+
+        With ``build`` (and a store), a new image is stored with its files built."""
         source_name = self.source.find(name)
         result = self._results.get(source_name)
         if result is None:
             try:
-                result = self._check(source_name)
+                result = self._check(source_name, build and self.store is not None)
             except ImageProblem as problem:
                 result = problem
             self._results[source_name] = result
         if isinstance(result, ImageProblem):
             raise result
-        return CheckedImage(
-            name,
-            result.source_name,
-            result.sha256,
-            result.size,
-            result.verified,
-            result.path,
-            result.probed,
-        )
+        return dataclasses.replace(result, name=name)
+
+    def release_unused(self) -> None:
+        """Remove what checks since the last call stored that no written row kept (the row
+        failed for another reason, or its batch did), and forget those checks, so that a later
+        row naming the same file checks it again."""
+        created, self._created = self._created, []
+        if self.store is None or not created:
+            return
+        removed = remove_unused(self.store, created)
+        for source_name, result in list(self._results.items()):
+            if isinstance(result, CheckedImage) and result.sha256 in removed:
+                del self._results[source_name]
 
     def remember(self, image: CheckedImage) -> None:
         """Take an image the checking process verified, so the write does not read it again."""
         self._results.setdefault(image.source_name, image)
 
-    def _check(self, source_name: str) -> CheckedImage:
+    def _check(self, source_name: str, build: bool) -> CheckedImage:
         shown = PurePosixPath(source_name).name
         sound = recordings.is_recording_name(shown)
         limit = recordings.recording_limit() if sound else self.max_bytes
@@ -343,6 +358,8 @@ class ImageChecker:
             if sound:
                 probed = recordings.verify(local, shown)
                 return CheckedImage(shown, source_name, sha256, size, None, local, probed)
+            if build:
+                return self._accept(local, shown, source_name, sha256, size)
             verified = self._verify(local, shown, sha256)
             return CheckedImage(shown, source_name, sha256, size, verified, local)
         self.work_dir.mkdir(parents=True, exist_ok=True)
@@ -351,6 +368,8 @@ class ImageChecker:
         try:
             with os.fdopen(handle, "wb") as out, self.source.open(source_name) as stream:
                 sha256, size = _copy_capped(stream, out, limit, shown, too_large_fix)
+            if build and not sound:
+                return self._accept(temp, shown, source_name, sha256, size, move=True)
             verified = None if sound else self._verify(temp, shown, sha256)
             probed = recordings.verify(temp, shown) if sound else None
         except BaseException:
@@ -368,6 +387,20 @@ class ImageChecker:
             return verify_image(path, shown, max_pixels=self.max_pixels, sha256=sha256)
         except ImageRejected as error:
             raise ImageProblem(error.message, _REJECTED_FIX) from None
+
+    def _accept(
+        self, path: Path, shown: str, source_name: str, sha256: str, size: int, *, move=False
+    ) -> CheckedImage:
+        assert self.store is not None
+        try:
+            accepted = accept_image(self.store, path, shown, max_pixels=self.max_pixels, move=move)
+        except ImageRejected as error:
+            raise ImageProblem(error.message, _REJECTED_FIX) from None
+        if accepted.stored.created:
+            self._created.append(accepted.stored.sha256)
+        return CheckedImage(
+            shown, source_name, sha256, size, accepted.verified, None, stored=accepted.stored
+        )
 
     def cleanup(self) -> None:
         shutil.rmtree(self.work_dir, ignore_errors=True)

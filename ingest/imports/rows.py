@@ -231,6 +231,14 @@ def clean_cell(value: str) -> str:
     return text
 
 
+def images_in(cells: list[str], columns: Columns) -> int:
+    """How many files a row's ``images`` cell names (its batch and its chunk count them)."""
+    column = columns.by_field.get("images")
+    if column is None or column.index >= len(cells):
+        return 0
+    return len(split_repeatable(cells[column.index]))
+
+
 def local_id_of(cell: str) -> str:
     """A ``local_id`` cell as the row's check cleans it (identifiers fold full-width forms)."""
     return normalize_text(unicodedata.normalize("NFKC", clean_cell(cell)))

@@ -4,7 +4,8 @@
    rows that share a ``local_id``, which all fail. A file that cannot be read to its end is
    refused here, before anything is written.
 2. Rows are taken in batches of ``BATCH_ROWS`` (fewer when they name ``BATCH_IMAGES``
-   images). Each row is checked (the collection profile, its images), looked up by
+   images). Each row is checked (the collection profile, its images: in an import each new
+   image is stored with its derivatives and tiles as it is checked), looked up by
    (library, ``local_id``) and, in an import, written through the records service
    (``ingest.imports.batches``). A batch is one transaction holding its records, revisions,
    duplicate flags, its lines of the report and the job's progress (the rows done, the
@@ -12,9 +13,10 @@
 3. A dry run only checks; ``on_error="abort"`` checks every row first (state ``validating``)
    and writes only when none failed.
 
-A file of more than ``IMPORT_CHUNK_ROWS`` rows is split after step 1 (``chunks``): the job's
-run ends there, and each chunk is a run of its own (``ImportRun`` with ``chunk``) doing steps
-2 and 3 for its range of rows, under its own lease, while other workers run the others.
+A file of more than ``IMPORT_CHUNK_ROWS`` rows (or ``IMPORT_CHUNK_IMAGES`` images) is split
+after step 1 (``chunks``): the job's run ends there, and each chunk is a run of its own
+(``ImportRun`` with ``chunk``) doing steps 2 and 3 for its range of rows, under its own lease,
+while other workers run the others.
 
 Between batches the lease (the job's, or the chunk's) is renewed and a cancel request is
 looked for.
@@ -35,6 +37,7 @@ from ingest.imports.chunks import (
     ABORTED,
     CHECK,
     WRITE,
+    chunk_images,
     chunk_rows,
     job_phase,
     phase_state,
@@ -61,7 +64,7 @@ from ingest.imports.report import (
     problem_entry,
     record_ids_written,
 )
-from ingest.imports.rows import Columns, map_columns
+from ingest.imports.rows import Columns, images_in, map_columns
 from ingest.imports.shape import read_shape
 from ingest.services import enqueue_pending_derivatives
 from repository import permissions
@@ -194,6 +197,7 @@ class ImportRun:
             self.profile,
             max_rows=self.bounds.max_rows,
             per_chunk=chunk_rows(),
+            images_per_chunk=chunk_images(),
             keep_alive=self._keep_alive,
         )
         self.columns, self.repeated, self.ranges = shape.columns, shape.repeated, shape.ranges
@@ -263,7 +267,7 @@ class ImportRun:
                     self._finish(JobState.CANCELLED)
                     return False
                 verified = self.images.verified_count
-                items = [rows.check(row) for row in batch]
+                items = [rows.check(row, build=write) for row in batch]
                 if write:
                     self._build_derivatives(rows.write(items))
                 else:
@@ -292,7 +296,6 @@ class ImportRun:
         )
 
     def _batches(self, rows: Iterable[SourceRow], after: int) -> Iterator[list[SourceRow]]:
-        images_column = self.columns.by_field.get("images") if self.columns else None
         batch: list[SourceRow] = []
         images = 0
         if self.chunk is not None:
@@ -304,9 +307,7 @@ class ImportRun:
             if last is not None and row.number > last:
                 break
             batch.append(row)
-            if images_column is not None and images_column.index < len(row.cells):
-                cell = row.cells[images_column.index]
-                images += cell.count(";") + cell.count("；") + 1 if cell.strip() else 0
+            images += images_in(row.cells, self.columns)
             if len(batch) >= BATCH_ROWS or images >= BATCH_IMAGES:
                 yield batch
                 batch, images = [], 0

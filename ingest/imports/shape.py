@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ingest.imports.problems import Problem, TableUnreadable
 from ingest.imports.reader import open_table
-from ingest.imports.rows import Columns, local_id_of, map_columns
+from ingest.imports.rows import Columns, images_in, local_id_of, map_columns
 from repository.messages import Message
 from repository.profiles import Profile
 
@@ -35,17 +35,20 @@ def read_shape(
     *,
     max_rows: int,
     per_chunk: int,
+    images_per_chunk: int | None = None,
     keep_alive: Callable[[], None] = lambda: None,
 ) -> Shape:
     """Read the table through once; TableUnreadable when it cannot be imported at all.
 
-    ``keep_alive`` is called every few hundred rows: a long file must not outlast the lease.
+    A chunk ends after ``per_chunk`` rows, or before the row that would take its images past
+    ``images_per_chunk``. ``keep_alive`` is called every few hundred rows: a long file must
+    not outlast the lease.
     """
     first_row: dict[str, int] = {}
     repeated: dict[str, list[int]] = {}
     counted = 0
-    starts: list[int] = []
-    last = 0
+    ranges: list[list[int]] = []  # first row, last row, rows
+    images = 0
     with open_table(table_path, encoding=encoding) as table:
         columns = map_columns(profile, table.headers)
         column = columns.by_field.get("local_id")
@@ -56,9 +59,16 @@ def read_shape(
             if counted > max_rows:
                 message = _TOO_MANY_ROWS.format(limit=max_rows)
                 raise TableUnreadable([Problem(message, row=row.number)])
-            if counted % per_chunk == 1 or per_chunk == 1:
-                starts.append(row.number)
-            last = row.number
+            named = images_in(row.cells, columns)
+            full = ranges and (
+                ranges[-1][2] >= per_chunk
+                or (images_per_chunk is not None and images + named > images_per_chunk)
+            )
+            if not ranges or full:
+                ranges.append([row.number, row.number, 0])
+                images = 0
+            ranges[-1][1:] = [row.number, ranges[-1][2] + 1]
+            images += named
             if column is None or column.index >= len(row.cells):
                 continue
             local_id = local_id_of(row.cells[column.index])
@@ -69,10 +79,7 @@ def read_shape(
         found = table.encoding
     if counted == 0:
         raise TableUnreadable([Problem(_NO_ROWS, row=2)])
-    ends = [start - 1 for start in starts[1:]] + [last]
-    sizes = [per_chunk] * (len(starts) - 1) + [counted - per_chunk * (len(starts) - 1)]
-    ranges = list(zip(starts, ends, sizes, strict=True))
-    return Shape(columns, counted, found, repeated, ranges)
+    return Shape(columns, counted, found, repeated, [tuple(r) for r in ranges])
 
 
 def repeated_problem(

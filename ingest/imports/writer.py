@@ -30,6 +30,7 @@ from repository.images import file_store
 from repository.messages import Message
 from repository.models import (
     Collection,
+    DerivativeState,
     DuplicateCandidate,
     Record,
     RecordStatus,
@@ -272,10 +273,15 @@ class Writer:
         return True, added
 
     def _new_asset(self, record: Record, image: CheckedImage, position: int):
-        assert image.path is not None, "an import keeps its verified images on disk"
-        stored = self.store.put_original(image.path, self.max_bytes, filename=image.name)
+        stored = image.stored
+        if stored is None:
+            assert image.path is not None, "an import keeps its verified images on disk"
+            stored = self.store.put_original(image.path, self.max_bytes, filename=image.name)
         name = PurePosixPath(image.source_name)
-        return new_asset(record, stored, image.verified, name.name, name.stem, position)
+        asset = new_asset(record, stored, image.verified, name.name, name.stem, position)
+        if image.stored is not None:  # its check built every file: no task to wait for
+            asset.derivative_state = DerivativeState.READY
+        return asset
 
     def _publish(self, user: User, record: Record) -> bool:
         """Submit and publish a draft (or publish a submitted record) as the importing reviewer."""

@@ -8,6 +8,8 @@
 ``pixels``       decoding originals upright as 8-bit RGB, once per build or at reduced scale
 ``tiles``        large pyramid levels cut into tiles for deep zoom
 ``tasks``        building an asset's pyramid and tiles on the task queue
+``accepting``    storing an image with all its files at once (imports), and taking back what a
+                 failed save stored
 
 Neither ``ingest`` nor ``iiif`` imports the other; both import this.
 """

@@ -12,7 +12,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from repository.images.derivatives import shrink, to_rgb
-from repository.images.verify import open_image, read_orientation
+from repository.images.verify import DECODE_ERRORS, open_image, read_orientation
 
 _JPEG_FORMATS = ("JPEG", "MPO")
 _QUARTER_TURNS = (5, 6, 7, 8)
@@ -46,6 +46,10 @@ def open_displayed(path: Path, at_least: tuple[int, int] | None = None) -> Image
     return to_rgb(upright)
 
 
+class DamagedImage(OSError):
+    """The original's data could not be decoded to its end (damaged or incomplete)."""
+
+
 class DisplayedLevels:
     """One original decoded once, upright as RGB, and halved as often as asked.
 
@@ -73,15 +77,25 @@ class DisplayedLevels:
         if not larger:  # the first call, or one for more than a reduced decode holds
             # A pixel less lets an odd size, rounded up at the next level, take libjpeg's ½.
             at_least = None if self.full_size else (max(1, width - 1), max(1, height - 1))
-            decoded = open_displayed(self.path, at_least)
+            decoded = self._decode(at_least)
             if decoded.width < width or decoded.height < height:
-                decoded = open_displayed(self.path)
+                decoded = self._decode(None)
             self.full_size = True  # from now on, whatever else is asked for
             self._images[decoded.size] = decoded
             larger = [decoded]
         source = min(larger, key=lambda kept: kept.width * kept.height)
         image = self._images[size] = shrink(source, size)
         return image
+
+    def _decode(self, at_least: tuple[int, int] | None) -> Image.Image:
+        try:
+            return open_displayed(self.path, at_least)
+        except OSError as error:
+            if error.errno is not None:  # the file, not its content: missing, unreadable
+                raise
+            raise DamagedImage(f"cannot decode {self.path.name}: {error}") from error
+        except DECODE_ERRORS as error:
+            raise DamagedImage(f"cannot decode {self.path.name}: {error}") from error
 
 
 def load_jpeg(path: Path) -> Image.Image:

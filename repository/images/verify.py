@@ -4,6 +4,8 @@ The format is decided by the bytes, never by the file name; the pixel count is c
 header before any decoding, so a decompression bomb is refused without being expanded; and all
 the image data is then decoded once (a JPEG at 1/8 scale, which still reads every byte of it), so
 damaged or incomplete files are caught at upload rather than when a reader first opens them.
+An import that builds an image's files as it checks it (``repository.images.accepting``) asks
+for the header checks only: its full decode checks the data instead.
 
 Pillow's global ``Image.MAX_IMAGE_PIXELS`` is neither relied on nor changed: the limit is the
 caller's ``max_pixels``. (Pillow's TIFF decoder still consults the global while decoding; should
@@ -49,7 +51,7 @@ _DISPLAY_NAMES = {"JPEG": "JPEG", "PNG": "PNG", "TIFF": "TIFF", "WEBP": "WebP"}
 ACCEPTED_FORMATS: tuple[str, ...] = tuple(_MIME_TYPES)
 
 # What Pillow plugins raise on malformed data, besides the OSError family.
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, zlib.error)
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, zlib.error)
 
 # Common image formats Pillow cannot identify at all, so the refusal can still name them.
 _OTHER_SIGNATURES = {b"ftypheic": "HEIC", b"ftypheix": "HEIC", b"ftypmif1": "HEIF"}
@@ -90,12 +92,19 @@ class ImageRejected(Exception):
 
 
 def verify_image(
-    path: Path, filename: str, *, max_pixels: int, sha256: str | None = None
+    path: Path,
+    filename: str,
+    *,
+    max_pixels: int,
+    sha256: str | None = None,
+    decode: bool = True,
 ) -> VerifiedImage:
     """Check that ``path`` holds a complete JPEG, PNG, TIFF or WebP image of at most ``max_pixels``.
 
     ``filename`` is the name the uploader knows the file by; every refusal names it. ``sha256``
     is the file's digest when the caller has already computed it (else it is read again).
+    Without ``decode`` only the header is checked: for a caller that decodes all of the image
+    next anyway and treats a failure there as damage (``repository.images.accepting``).
     """
     if ImageFile.LOAD_TRUNCATED_IMAGES:
         raise RuntimeError(
@@ -122,14 +131,8 @@ def verify_image(
             if width * height > max_pixels:
                 raise _too_many_pixels(filename, width, height, max_pixels)
             orientation = read_orientation(image)
-            if image.format in ("JPEG", "MPO"):
-                # Every entropy-coded byte is still read and checked, so truncated and damaged
-                # files fail as before, but libjpeg skips most of the work at 1/8 scale: a
-                # camera photograph verifies in a third of the time of a full decode.
-                image.draft(image.mode, (-(-width // 8), -(-height // 8)))
-            image.load()
-            if image.format in ("JPEG", "MPO"):
-                _remember(path, image.copy(), sha256)
+            if decode:
+                _decode_all(image, path, sha256)
     except ImageRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
@@ -139,7 +142,7 @@ def verify_image(
             pillow_limit *= 2
         limit = min(max_pixels, pillow_limit)
         raise _too_many_pixels(filename, width, height, limit) from None
-    except _DECODE_ERRORS:
+    except DECODE_ERRORS:
         raise _rejection("damaged", filename) from None
 
     if orientation in (5, 6, 7, 8):  # a quarter turn: the long side changes direction
@@ -151,6 +154,20 @@ def verify_image(
         height=height,
         orientation=orientation,
     )
+
+
+def _decode_all(image: ImageFile.ImageFile, path: Path, sha256: str | None) -> None:
+    """Decode all of the image data once, so that damaged or incomplete files fail here.
+
+    A JPEG is decoded at 1/8 scale: libjpeg still reads and checks every entropy-coded byte,
+    in a third of the time of a full decode; its pixels are kept for the thumbnails.
+    """
+    jpeg = image.format in ("JPEG", "MPO")
+    if jpeg:
+        image.draft(image.mode, (-(-image.width // 8), -(-image.height // 8)))
+    image.load()
+    if jpeg:
+        _remember(path, image.copy(), sha256)
 
 
 def recently_verified(sha256: str) -> Image.Image | None:
@@ -173,6 +190,11 @@ def _remember(path: Path, pixels: Image.Image, sha256: str | None) -> None:
             _RECENT_BYTES
         ):
             _recent.popitem(last=False)
+
+
+def damaged(filename: str) -> ImageRejected:
+    """The refusal of an image whose data could not be decoded to its end."""
+    return _rejection("damaged", filename)
 
 
 def check_size(size: int, max_bytes: int, filename: str) -> None:
@@ -205,7 +227,7 @@ def read_orientation(image: Image.Image) -> int:
     """The EXIF orientation (1–8); missing, malformed or out-of-range values count as 1."""
     try:
         value = image.getexif().get(ExifTags.Base.Orientation, 1)
-    except _DECODE_ERRORS:
+    except DECODE_ERRORS:
         return 1
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
@@ -235,7 +257,7 @@ def _matches(format_id: str, prefix: bytes) -> bool:
         return False
     try:
         result = accept(prefix)
-    except _DECODE_ERRORS:  # some checks choke on short input
+    except DECODE_ERRORS:  # some checks choke on short input
         return False
     # A string result is Pillow's "looks like it, but this build cannot read it".
     return bool(result) and not isinstance(result, str)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 
@@ -9,6 +10,9 @@ import pytest
 from PIL import Image
 
 from ingest.imports import ImportRejected, start_import
+from repository.images import file_store
+from repository.images.derivatives import load_derivative_set
+from repository.images.tiles import load_tile_set
 from repository.models import JobState
 from tests.ingest.imports.conftest import (
     HEADERS,
@@ -170,6 +174,26 @@ def test_images_absent_not_images_or_too_large_fail_their_rows(run, write, app):
     assert "larger than the upload limit" in found[6]["message_en"]
     assert "taxus-1.jpg" in found[7]["fix_en"]  # did you mean …
     assert job.counts["created"] == 1 and record_count() == 1
+
+
+def test_a_row_that_fails_keeps_none_of_the_images_its_check_stored(run, write):
+    # An import stores each image with its pyramid and tiles as it checks the row; a row that
+    # fails after that (here its second image is damaged) takes its first one back out.
+    photo, other = jpeg((2600, 1800), "darkgreen"), jpeg((900, 600), "navy")
+    archive = zip_bytes({"photo.jpg": photo, "cut.jpg": jpeg((800, 600))[:600], "b.jpg": other})
+    rows = [
+        HEADERS,
+        ["D-1", "红松", "P", "植物", "", "", "photo.jpg; cut.jpg"],
+        ["D-2", "人参", "P", "植物", "", "", "b.jpg"],
+    ]
+    job = run(write("t.csv", csv_bytes(rows)), write("p.zip", archive))
+
+    assert "damaged or incomplete" in only_problem(job)["message_en"]
+    store = file_store()
+    kept, gone = hashlib.sha256(other).hexdigest(), hashlib.sha256(photo).hexdigest()
+    assert [path.name for path in (store.root / "originals").rglob("*") if path.is_file()] == [kept]
+    assert load_derivative_set(store, gone) is None and load_tile_set(store, gone) is None
+    assert load_derivative_set(store, kept) is not None
 
 
 def test_images_named_without_an_archive(run, write):

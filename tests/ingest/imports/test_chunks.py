@@ -90,6 +90,27 @@ def test_a_large_file_goes_in_chunks_and_every_row_in_once_in_file_order(
     assert record_count() == ROWS and revision_count() == ROWS
 
 
+def test_a_file_of_photographs_is_shared_out_by_its_images(
+    write, contributor, collection, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "IMPORT_CHUNK_IMAGES", 1)  # rows 3, 5, 7, … name one each
+    table = write("t.csv", csv_bytes(many_rows(ROWS, images_every=2)))
+    archive = write("p.zip", archive_for(ROWS, images_every=2))
+    job = run_import(start_import(contributor, collection, table, archive, dry_run=False))
+    assert job.state is JobState.SUCCEEDED
+    assert [(c.first_row, c.last_row, c.rows) for c in chunks(job)] == [
+        (2, 4, 3),
+        (5, 6, 2),
+        (7, 8, 2),
+        (9, 10, 2),
+        (11, 12, 2),
+        (13, 14, 2),
+        (15, 15, 1),
+    ]
+    each_row_once(ROWS, images_every=2)
+    assert job.counts["images"] == 7 and created_in_report(job) == every_id()
+
+
 def test_a_local_id_in_two_chunks_fails_both_rows(write, contributor, collection):
     rows = many_rows(ROWS, images_every=99)
     rows[12][0] = "R-001"  # row 13, in the third chunk, repeats row 2's local id

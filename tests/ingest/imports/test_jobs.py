@@ -26,6 +26,7 @@ from ingest.imports.writer import Writer
 from repository.errors import Conflict
 from repository.extensions import db
 from repository.images import file_store
+from repository.images.derivatives import load_derivative_set
 from repository.images.tiles import load_tile_set
 from repository.models import Asset, IngestJob, JobState, Record, RecordRevision
 from repository.models.base import utcnow
@@ -304,8 +305,8 @@ def test_a_job_enqueued_twice_runs_once(started):
     assert (record_count(), revision_count()) == (3, 3)
 
 
-def test_derivatives_a_crash_skipped_are_built_when_the_job_resumes(
-    write, contributor, collection, monkeypatch
+def test_an_imported_photograph_is_ready_at_every_zoom_when_its_row_is_written(
+    write, contributor, collection
 ):
     big = jpeg((2600, 1800), "darkgreen")
     rows = [HEADERS, ["T-1", "长白松", "P", "植物", "", "", "big.jpg"]]
@@ -315,6 +316,29 @@ def test_derivatives_a_crash_skipped_are_built_when_the_job_resumes(
         write("t.csv", csv_bytes(rows)),
         write("p.zip", zip_bytes({"big.jpg": big})),
         dry_run=False,
+    )
+    run_import(job)  # the import alone: no other task runs here
+    [asset] = db.session.scalars(select(Asset)).all()
+    assert asset.derivatives_ready
+    tiles = load_tile_set(file_store(), asset.sha256)
+    assert tiles is not None and tiles.level(1) is not None
+    assert load_derivative_set(file_store(), asset.sha256).thumbnail(200).is_file()
+
+
+def test_derivatives_a_crash_skipped_are_built_when_the_job_resumes(
+    write, contributor, collection, monkeypatch
+):
+    # An ``abort`` import verifies every image in its first pass and stores them in its second:
+    # their pyramids and tiles are then built by tasks, enqueued after each batch commits.
+    big = jpeg((2600, 1800), "darkgreen")
+    rows = [HEADERS, ["T-1", "长白松", "P", "植物", "", "", "big.jpg"]]
+    job = start_import(
+        contributor,
+        collection,
+        write("t.csv", csv_bytes(rows)),
+        write("p.zip", zip_bytes({"big.jpg": big})),
+        dry_run=False,
+        on_error="abort",
     )
     original = run_module.enqueue_pending_derivatives
 
