@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import io
 import os
 import zipfile
@@ -110,3 +112,42 @@ def test_a_folder_of_images_is_imported_from_the_cli_path(run, write, tmp_path):
     assert not problems(job) and job.counts["images"] == 1
     assert job.files["images"]["kind"] == "folder"
     assert (folder / "ginseng.jpg").exists()  # the user's folder is left alone
+
+
+def _unpacked(archive, name: str, tmp_path) -> tuple[str, bytes]:
+    checker = ImageChecker(
+        ZipImages(archive, "p.zip", LIMITS),
+        tmp_path / "work",
+        max_bytes=10**6,
+        max_pixels=10**7,
+        keep_files=True,
+    )
+    checked = checker.check(name)
+    return checked.sha256, checked.path.read_bytes()
+
+
+@pytest.mark.parametrize("kernel_copy", [True, False], ids=["kernel-copy", "no-kernel-copy"])
+def test_a_stored_entry_is_unpacked_byte_for_byte(write, tmp_path, monkeypatch, kernel_copy):
+    # Cameras' JPEGs are zipped without compression; those entries are copied by the kernel
+    # from the archive file, or read and written where the file system cannot do that.
+    photo = jpeg((900, 600), "teal")
+    archive = write("p.zip", zip_bytes({"extra/a.jpg": photo}, zipfile.ZIP_STORED))
+    if not kernel_copy:
+
+        def refused(*args):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+        monkeypatch.setattr(os, "copy_file_range", refused)
+    sha256, data = _unpacked(archive, "a.jpg", tmp_path)
+    assert data == photo and sha256 == hashlib.sha256(photo).hexdigest()
+
+
+def test_a_stored_entry_whose_bytes_changed_in_the_archive_is_damaged(write, tmp_path):
+    photo = jpeg((900, 600), "teal")
+    packed = bytearray(zip_bytes({"a.jpg": photo}, zipfile.ZIP_STORED))
+    at = packed.index(photo[200:216]) + 8
+    packed[at] ^= 0xFF  # one byte inside the entry: its CRC-32 no longer matches
+    archive = write("p.zip", bytes(packed))
+    with pytest.raises(ImageProblem, match="a.jpg is damaged inside the ZIP"):
+        _unpacked(archive, "a.jpg", tmp_path)
+    assert list((tmp_path / "work").iterdir()) == []
