@@ -204,8 +204,9 @@ class Instance:
         self.context.pop()
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User plus system time of these processes, their threads included."""
+def cpu_seconds(pids: list[int], *, system: bool = True) -> float:
+    """User plus system time of these processes, their threads included (without ``system``:
+    the user time alone)."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for pid in pids:
@@ -213,7 +214,7 @@ def cpu_seconds(pids: list[int]) -> float:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except FileNotFoundError:
             continue
-        total += int(fields[11]) + int(fields[12])
+        total += int(fields[11]) + (int(fields[12]) if system else 0)
     return total / ticks
 
 
@@ -309,6 +310,7 @@ def part_end_to_end(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
         time.sleep(3)  # and the app is loaded in it
         pids = process_tree(worker.pid)
         cpu_before = cpu_seconds(pids)
+        user_before = cpu_seconds(pids, system=False)
         started = time.perf_counter()
         job_id = bench.import_batch(table, archive)
         job = None
@@ -322,6 +324,7 @@ def part_end_to_end(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
             states = bench.assets_by_state()
         seconds = time.perf_counter() - started
         cpu = cpu_seconds(pids) - cpu_before
+        user = cpu_seconds(pids, system=False) - user_before
         peak = peak_rss_mb(pids)
     finally:
         stop(worker)
@@ -341,6 +344,7 @@ def part_end_to_end(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
         "import_job_ran_seconds": round((job.finished_at - job.started_at).total_seconds(), 1),
         "derivative_tasks_seconds": round(seconds - job_seconds, 1),
         "worker_cpu_s_per_image": round(cpu / args.images, 3),
+        "worker_system_cpu_s_per_image": round((cpu - user) / args.images, 3),
         "worker_cores_busy": round(cpu / seconds, 2),
         "worker_peak_rss_mb": peak,
         "asset_states": states,
@@ -389,6 +393,20 @@ def versions() -> dict[str, str]:
     return found
 
 
+def decode_anchor(path: Path) -> float:
+    """CPU ms (p50 of 5) of one full decode of a photograph with Pillow, in this process: how
+    fast the machine is right now, so that runs at different hours can be compared."""
+    from PIL import Image
+
+    times = []
+    for _ in range(5):
+        started = time.process_time()
+        with Image.open(path) as image:
+            image.load()
+        times.append(time.process_time() - started)
+    return round(statistics.median(times) * 1000, 1)
+
+
 def machine() -> dict[str, Any]:
     model = ""
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -429,6 +447,7 @@ def main() -> None:
             f"{sum(f.stat().st_size for f in files) / len(files) / 1e6:.1f} MB each on average, "
             f"made in {time.perf_counter() - made:.0f} s"
         )
+        load["full_decode_cpu_ms"] = decode_anchor(files[0])
         for path in files:
             path.unlink()
         per_image = part_per_image(folder, archive, min(args.sample, args.images))
@@ -447,7 +466,12 @@ def main() -> None:
         "derivative_tasks_seconds",
     ):
         print(f"{key:38} {end_to_end[key]:>12}")
-    for key in ("worker_cpu_s_per_image", "worker_cores_busy", "worker_peak_rss_mb"):
+    for key in (
+        "worker_cpu_s_per_image",
+        "worker_system_cpu_s_per_image",
+        "worker_cores_busy",
+        "worker_peak_rss_mb",
+    ):
         print(f"{key:38} {end_to_end[key]:>12}")
     print(f"{'files of one image':38} {json.dumps(end_to_end['files_per_image']):>12}")
     print()
@@ -459,6 +483,7 @@ def main() -> None:
             f"{step:38} {wall['p50_ms']:>8} {wall['p95_ms']:>8} "
             f"{cpu['p50_ms']:>8} {cpu['p95_ms']:>8}"
         )
+    print(f"\none full decode of a photograph (machine speed): {load['full_decode_cpu_ms']} ms CPU")
     met = rate >= GOAL_IMAGES_PER_S
     verdict = "met" if met else "NOT met"
     print(f"\ngoal ≥ {GOAL_IMAGES_PER_S} images/s per worker process: {verdict}")
