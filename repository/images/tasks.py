@@ -3,10 +3,11 @@
 A save verifies the image, stores the original and makes its thumbnails in the request, so the
 record's page shows it at once; everything else is ``build_asset_derivatives``, one task per
 asset, enqueued after the commit (``enqueue_derivatives``). An import builds them itself while
-it checks each row (``repository.images.accepting``), so its assets are written ready. The asset's ``derivative_state``
-is the truth: ``pending`` until the task has built the pyramid and tiles, then ``ready``;
-``failed`` after ``MAX_ATTEMPTS`` runs that did not finish. Until then IIIF requests render from
-the original or whatever levels exist, so a reader sees the image either way.
+it checks each row (``repository.images.accepting``), so its assets are written ready. The
+asset's ``derivative_state`` is the truth: ``pending`` until the task has built the pyramid and
+tiles, then ``ready``; ``failed`` after ``MAX_ATTEMPTS`` runs that did not finish. Until then
+IIIF requests render from the original or whatever levels exist, so a reader sees the image
+either way.
 
 The task is idempotent (files already built are kept) and safe to run twice at once (sets are
 swapped in whole; tiles are cut under a lock). A task lost with its worker or its queue is

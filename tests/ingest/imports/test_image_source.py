@@ -148,6 +148,6 @@ def test_a_stored_entry_whose_bytes_changed_in_the_archive_is_damaged(write, tmp
     at = packed.index(photo[200:216]) + 8
     packed[at] ^= 0xFF  # one byte inside the entry: its CRC-32 no longer matches
     archive = write("p.zip", bytes(packed))
-    with pytest.raises(ImageProblem, match="a.jpg is damaged inside the ZIP"):
+    with pytest.raises(ImageProblem, match=r"a\.jpg is damaged inside the ZIP"):
         _unpacked(archive, "a.jpg", tmp_path)
     assert list((tmp_path / "work").iterdir()) == []

@@ -305,18 +305,21 @@ def test_a_job_enqueued_twice_runs_once(started):
     assert (record_count(), revision_count()) == (3, 3)
 
 
-def test_an_imported_photograph_is_ready_at_every_zoom_when_its_row_is_written(
-    write, contributor, collection
-):
-    big = jpeg((2600, 1800), "darkgreen")
-    rows = [HEADERS, ["T-1", "长白松", "P", "植物", "", "", "big.jpg"]]
-    job = start_import(
-        contributor,
-        collection,
-        write("t.csv", csv_bytes(rows)),
-        write("p.zip", zip_bytes({"big.jpg": big})),
-        dry_run=False,
-    )
+@pytest.fixture
+def one_photograph(write, contributor, collection):
+    """Start an import of one row naming a photograph large enough to be cut into tiles."""
+
+    def start(**options) -> IngestJob:
+        rows = [HEADERS, ["T-1", "长白松", "P", "植物", "", "", "big.jpg"]]
+        table = write("t.csv", csv_bytes(rows))
+        archive = write("p.zip", zip_bytes({"big.jpg": jpeg((2600, 1800), "darkgreen")}))
+        return start_import(contributor, collection, table, archive, dry_run=False, **options)
+
+    return start
+
+
+def test_an_imported_photograph_is_ready_at_every_zoom_when_its_row_is_written(one_photograph):
+    job = one_photograph()
     run_import(job)  # the import alone: no other task runs here
     [asset] = db.session.scalars(select(Asset)).all()
     assert asset.derivatives_ready
@@ -325,21 +328,10 @@ def test_an_imported_photograph_is_ready_at_every_zoom_when_its_row_is_written(
     assert load_derivative_set(file_store(), asset.sha256).thumbnail(200).is_file()
 
 
-def test_derivatives_a_crash_skipped_are_built_when_the_job_resumes(
-    write, contributor, collection, monkeypatch
-):
+def test_derivatives_a_crash_skipped_are_built_when_the_job_resumes(one_photograph, monkeypatch):
     # An ``abort`` import verifies every image in its first pass and stores them in its second:
     # their pyramids and tiles are then built by tasks, enqueued after each batch commits.
-    big = jpeg((2600, 1800), "darkgreen")
-    rows = [HEADERS, ["T-1", "长白松", "P", "植物", "", "", "big.jpg"]]
-    job = start_import(
-        contributor,
-        collection,
-        write("t.csv", csv_bytes(rows)),
-        write("p.zip", zip_bytes({"big.jpg": big})),
-        dry_run=False,
-        on_error="abort",
-    )
+    job = one_photograph(on_error="abort")
     original = run_module.enqueue_pending_derivatives
 
     def killed_after_the_commit(*args, **kwargs):
