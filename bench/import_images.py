@@ -249,7 +249,12 @@ def part_per_image(folder: Path, archive: Path, sample: int) -> dict[str, Any]:
     """
     import inspect
 
-    from ingest.imports.image_source import ImageChecker, ZipImages, ZipLimits
+    from ingest.imports.image_source import ImageChecker
+
+    try:
+        from ingest.imports.zip_images import ZipImages, ZipLimits
+    except ImportError:  # a tree from before the ZIP had a module of its own
+        from ingest.imports.image_source import ZipImages, ZipLimits
     from repository.images.derivatives import build_thumbnails
     from repository.images.storage import FileStore
     from repository.images.tasks import build_image_files

@@ -26,10 +26,10 @@ from ingest.imports.image_source import (
     ImageChecker,
     ImageSource,
     NoImages,
-    ZipImages,
     iter_folder_files,
 )
 from ingest.imports.limits import Limits
+from ingest.imports.zip_images import ZipImages
 from repository.images import file_store
 from repository.images.storage import RECEIVING, FileStore, StorageUnavailable
 

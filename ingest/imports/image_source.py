@@ -1,10 +1,5 @@
-"""The images of a batch: a ZIP archive or a folder, looked up by the names in the ``images`` cells.
-
-A ZIP is inspected from its central directory before any byte is decompressed: entries that
-name a path outside the archive (``../``, ``/etc``, ``C:\\``) or that inflate suspiciously (a
-ZIP bomb) reject the whole archive. Nothing is ever extracted by the archive's own names: only
-entries a row asks for are read, one at a time, into files the importer names, stopping at the
-upload size limit.
+"""The images of a batch: a ZIP archive (``zip_images``) or a folder, looked up by the names in
+the ``images`` cells, and checked once each (``ImageChecker``).
 
 Names are matched without regard to case, Unicode form or the folder inside the archive
 (``IMG_01.JPG`` finds ``photos/img_01.jpg``) as long as only one file fits.
@@ -14,12 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import errno
 import hashlib
 import os
 import shutil
-import stat
-import struct
 import tempfile
 import unicodedata
 import zipfile
@@ -30,96 +22,15 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from ingest.imports import recordings
-from ingest.imports.problems import ImportRejected
 from repository.images.accepting import accept_image, remove_unused
-from repository.images.storage import FileStore, StoredOriginal, format_size, size_limit_message
+from repository.images.storage import FileStore, StoredOriginal, size_limit_message
 from repository.images.verify import ImageRejected, VerifiedImage, verify_image
 from repository.media.probe import ProbedMedia
 from repository.messages import Message
 
 _JUNK_PREFIXES = ("__macosx/",)
 _JUNK_NAMES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
-_COPY_CHUNK = 1024 * 1024
-_RATIO_CHECK_FROM = 1024 * 1024  # tiny entries may compress well without being bombs
-
-
-@dataclass(frozen=True)
-class ZipLimits:
-    """How much a ZIP may hold: entries, bytes once unpacked, and the inflation per entry."""
-
-    max_entries: int
-    max_unpacked_bytes: int
-    max_ratio: int
-
-
-def inspect_zip(path: Path, limits: ZipLimits, *, label: str) -> list[zipfile.ZipInfo]:
-    """The archive's file entries after the safety checks; ImportRejected names what is wrong.
-
-    ``label`` is the archive as the user knows it (its upload name).
-    """
-    try:
-        with zipfile.ZipFile(path) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise ImportRejected(_NOT_A_ZIP.format(name=label)) from None
-    if len(entries) > limits.max_entries:
-        raise ImportRejected(
-            _TOO_MANY_ENTRIES.format(name=label, count=len(entries), limit=limits.max_entries)
-        )
-    total = 0
-    files = []
-    for info in entries:
-        name = entry_name(info)
-        if _escapes(name):
-            raise ImportRejected(_UNSAFE_ENTRY.format(name=label, entry=name))
-        if info.is_dir() or _is_symlink(info):
-            continue
-        total += info.file_size
-        ratio = info.file_size / max(1, info.compress_size)
-        if info.file_size > _RATIO_CHECK_FROM and ratio > limits.max_ratio:
-            raise ImportRejected(
-                _BOMB.format(name=label, entry=name, ratio=int(ratio), limit=limits.max_ratio)
-            )
-        files.append(info)
-    if total > limits.max_unpacked_bytes:
-        raise ImportRejected(
-            _TOO_BIG_UNPACKED.format(
-                name=label, size=format_size(total), limit=format_size(limits.max_unpacked_bytes)
-            )
-        )
-    return files
-
-
-def entry_name(info: zipfile.ZipInfo) -> str:
-    """The entry's name as its author wrote it.
-
-    Archivers on Chinese Windows store names in GBK without the UTF-8 flag, which Python then
-    reads as code page 437; such names are decoded again as UTF-8 or GB18030.
-    """
-    name = info.filename
-    if not info.flag_bits & 0x800:
-        try:
-            raw = name.encode("cp437")
-        except UnicodeEncodeError:
-            return name
-        for encoding in ("utf-8", "gb18030"):
-            try:
-                return raw.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-    return name
-
-
-def _escapes(name: str) -> bool:
-    """Absolute paths, drive letters and ``..`` steps: names that point outside the archive."""
-    unified = name.replace("\\", "/")
-    if unified.startswith("/") or (len(unified) > 1 and unified[1] == ":"):
-        return True
-    return ".." in unified.split("/")
-
-
-def _is_symlink(info: zipfile.ZipInfo) -> bool:
-    return stat.S_ISLNK(info.external_attr >> 16)
+COPY_CHUNK = 1024 * 1024
 
 
 def fold_name(name: str) -> str:
@@ -235,69 +146,6 @@ class NoImages(ImageSource):
     def find(self, name: str) -> str:
         missing = _NO_FILES_RECORDING if recordings.is_recording_name(name) else _NO_IMAGES
         raise ImageProblem(missing.format(name=name), _NO_IMAGES_FIX)
-
-
-class ZipImages(ImageSource):
-    kind = "zip"
-
-    def __init__(self, path: Path, label: str, limits: ZipLimits) -> None:
-        super().__init__(label)
-        self._infos = {}
-        for info in inspect_zip(path, limits, label=label):
-            name = entry_name(info)
-            self._infos[name] = info
-            self._index(name)
-        self._archive = zipfile.ZipFile(path)
-        self._path = path
-
-    def size_of(self, source_name: str) -> int:
-        return self._infos[source_name].file_size
-
-    def unpack(
-        self, source_name: str, out: BinaryIO, limit: int, shown: str, fix: Message
-    ) -> tuple[str, int]:
-        """A stored (uncompressed) entry, as photographs are packed, is hashed and checked
-        against its CRC-32 as it is read, and copied by the kernel from the archive's file
-        (``copy_file_range``), which costs a fraction of writing it from memory."""
-        info = self._infos[source_name]
-        if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
-            return super().unpack(source_name, out, limit, shown, fix)
-        if info.file_size > limit:
-            raise ImageProblem(size_limit_message(limit, shown), fix)
-        damaged = ImageProblem(_DAMAGED_ENTRY.format(name=shown), _REJECTED_FIX)
-        with self._path.open("rb") as archive:
-            start = _entry_data_offset(archive, info)
-            if start is None:
-                raise damaged
-            digest, crc, done = hashlib.sha256(), 0, 0
-            while done < info.file_size:
-                chunk = os.pread(
-                    archive.fileno(), min(_COPY_CHUNK, info.file_size - done), start + done
-                )
-                if not chunk:
-                    raise damaged
-                digest.update(chunk)
-                crc = zlib.crc32(chunk, crc)
-                done += len(chunk)
-            if crc != info.CRC:
-                raise damaged
-            out.flush()
-            try:
-                _copy_range(archive.fileno(), out.fileno(), start, info.file_size)
-            except OSError:  # e.g. another file system without the call: copy from memory
-                out.seek(0)
-                out.truncate()
-                return super().unpack(source_name, out, limit, shown, fix)
-        return digest.hexdigest(), info.file_size
-
-    def open(self, source_name: str) -> BinaryIO:
-        info = self._infos[source_name]
-        if info.flag_bits & 0x1:
-            raise ImageProblem(_ENCRYPTED.format(name=source_name), _ENCRYPTED_FIX)
-        return self._archive.open(info)
-
-    def close(self) -> None:
-        self._archive.close()
 
 
 class FolderImages(ImageSource):
@@ -433,7 +281,7 @@ class ImageChecker:
         try:
             return verify_image(path, shown, max_pixels=self.max_pixels, sha256=sha256)
         except ImageRejected as error:
-            raise ImageProblem(error.message, _REJECTED_FIX) from None
+            raise ImageProblem(error.message, REJECTED_FIX) from None
 
     def _accept(
         self, path: Path, shown: str, source_name: str, sha256: str, size: int, *, move=False
@@ -442,7 +290,7 @@ class ImageChecker:
         try:
             accepted = accept_image(self.store, path, shown, max_pixels=self.max_pixels, move=move)
         except ImageRejected as error:
-            raise ImageProblem(error.message, _REJECTED_FIX) from None
+            raise ImageProblem(error.message, REJECTED_FIX) from None
         if accepted.stored.created:
             self._created.append(accepted.stored.sha256)
         return CheckedImage(
@@ -457,31 +305,10 @@ def _hash_file(path: Path) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
     with path.open("rb") as stream:
-        while chunk := stream.read(_COPY_CHUNK):
+        while chunk := stream.read(COPY_CHUNK):
             digest.update(chunk)
             size += len(chunk)
     return digest.hexdigest(), size
-
-
-def _entry_data_offset(archive: BinaryIO, info: zipfile.ZipInfo) -> int | None:
-    """Where an entry's bytes begin: after its local header, whose name and extra field may
-    differ in length from the central directory's; None when the header is not there."""
-    header = os.pread(archive.fileno(), zipfile.sizeFileHeader, info.header_offset)
-    if len(header) < zipfile.sizeFileHeader or header[:4] != zipfile.stringFileHeader:
-        return None
-    fields = struct.unpack(zipfile.structFileHeader, header)
-    name_length, extra_length = fields[10], fields[11]
-    return info.header_offset + zipfile.sizeFileHeader + name_length + extra_length
-
-
-def _copy_range(source: int, target: int, start: int, size: int) -> None:
-    """Copy ``size`` bytes from ``start`` in one open file to the beginning of another."""
-    done = 0
-    while done < size:
-        copied = os.copy_file_range(source, target, size - done, start + done, done)
-        if copied == 0:
-            raise OSError(errno.EIO, "the archive ended early")
-        done += copied
 
 
 def _copy_capped(
@@ -491,14 +318,14 @@ def _copy_capped(
     digest = hashlib.sha256()
     size = 0
     try:
-        while chunk := stream.read(min(_COPY_CHUNK, max_bytes - size + 1)):
+        while chunk := stream.read(min(COPY_CHUNK, max_bytes - size + 1)):
             size += len(chunk)
             if size > max_bytes:
                 raise ImageProblem(size_limit_message(max_bytes, shown), fix)
             digest.update(chunk)
             out.write(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError):
-        raise ImageProblem(_DAMAGED_ENTRY.format(name=shown), _REJECTED_FIX) from None
+        raise ImageProblem(DAMAGED_ENTRY.format(name=shown), REJECTED_FIX) from None
     return digest.hexdigest(), size
 
 
@@ -512,24 +339,6 @@ def iter_folder_files(root: Path) -> Iterator[Path]:
                 yield full
 
 
-_NOT_A_ZIP = Message(
-    "{name} is not a ZIP archive or is damaged; pack the images again as a .zip file."
-)
-_TOO_MANY_ENTRIES = Message(
-    "{name} holds {count} entries; at most {limit} are accepted in one batch."
-)
-_UNSAFE_ENTRY = Message(
-    "{name} contains the entry “{entry}”, whose path points outside the archive (an absolute "
-    "path or “..”); the archive is refused. Pack the images again from their folder."
-)
-_BOMB = Message(
-    "{name}: the entry “{entry}” would unpack to {ratio} times its packed size (more than "
-    "{limit}×), which is how ZIP bombs look; the archive is refused."
-)
-_TOO_BIG_UNPACKED = Message(
-    "{name} would unpack to {size}, more than the {limit} one batch may hold; split the images "
-    "into several batches."
-)
 _AMBIGUOUS = Message("Image “{name}” matches several files: {candidates}.")
 _AMBIGUOUS_FIX = Message(
     "Write the image's folder too (e.g. photos/{name}), or rename the files apart."
@@ -549,10 +358,8 @@ _NO_IMAGES = Message("Image “{name}” is named, but no images were uploaded w
 _NO_IMAGES_FIX = Message(
     "Upload the images as a ZIP (or give the folder), or clear the images cell."
 )
-_ENCRYPTED = Message("{name} is password-protected inside the ZIP and cannot be read.")
-_ENCRYPTED_FIX = Message("Pack the images again without a password.")
-_DAMAGED_ENTRY = Message("{name} is damaged inside the ZIP and cannot be unpacked.")
+DAMAGED_ENTRY = Message("{name} is damaged inside the ZIP and cannot be unpacked.")
 _TOO_LARGE_FIX = Message(
     "Reduce the image (e.g. save it as a JPEG of high quality) or ask an administrator."
 )
-_REJECTED_FIX = Message("Replace the file with the real image (JPEG, PNG, TIFF or WebP).")
+REJECTED_FIX = Message("Replace the file with the real image (JPEG, PNG, TIFF or WebP).")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from ingest.imports.image_source import ZipLimits
+from ingest.imports.zip_images import ZipLimits
 
 DEFAULT_MAX_ROWS = 50_000
 

@@ -23,7 +23,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from ingest.imports.files import JobFiles, bring_in, job_folder
-from ingest.imports.image_source import inspect_zip, iter_folder_files
+from ingest.imports.image_source import iter_folder_files
 from ingest.imports.limits import Limits, limits
 from ingest.imports.problems import (
     CANNOT_CONTRIBUTE,
@@ -33,6 +33,7 @@ from ingest.imports.problems import (
 )
 from ingest.imports.reader import XLSX, sniff_format
 from ingest.imports.tasks import queue_import
+from ingest.imports.zip_images import inspect_zip
 from repository import permissions
 from repository.errors import HuikuError, PermissionDenied
 from repository.extensions import db
