@@ -28,7 +28,13 @@ from repository.images.pixels import DamagedImage
 from repository.images.storage import FileStore, StoredOriginal
 from repository.images.tasks import build_image_files
 from repository.images.tiles import tile_set_dir
-from repository.images.verify import VerifiedImage, damaged, verify_image
+from repository.images.verify import (
+    PILLOW_PIXEL_LIMIT,
+    VerifiedImage,
+    damaged,
+    pillow_limit_refusal,
+    verify_image,
+)
 from repository.models import Asset
 
 log = logging.getLogger(__name__)
@@ -60,6 +66,9 @@ def accept_image(
             remove_unused(store, [stored.sha256])
         if isinstance(error, DamagedImage):
             raise damaged(filename) from None
+        if isinstance(error, PILLOW_PIXEL_LIMIT):
+            width, height = verified.width, verified.height
+            raise pillow_limit_refusal(error, filename, width, height, max_pixels) from None
         raise
     return AcceptedImage(verified, stored)
 

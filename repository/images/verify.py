@@ -53,6 +53,9 @@ ACCEPTED_FORMATS: tuple[str, ...] = tuple(_MIME_TYPES)
 # What Pillow plugins raise on malformed data, besides the OSError family.
 DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, zlib.error)
 
+#: What Pillow raises when its own global pixel limit stops a decode.
+PILLOW_PIXEL_LIMIT = (Image.DecompressionBombError, Image.DecompressionBombWarning)
+
 # Common image formats Pillow cannot identify at all, so the refusal can still name them.
 _OTHER_SIGNATURES = {b"ftypheic": "HEIC", b"ftypheix": "HEIC", b"ftypmif1": "HEIF"}
 
@@ -135,13 +138,8 @@ def verify_image(
                 _decode_all(image, path, sha256)
     except ImageRejected:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        # Pillow's own limit, met while decoding (TIFF), or its warning escalated to an error.
-        pillow_limit = Image.MAX_IMAGE_PIXELS or max_pixels
-        if isinstance(error, Image.DecompressionBombError):
-            pillow_limit *= 2
-        limit = min(max_pixels, pillow_limit)
-        raise _too_many_pixels(filename, width, height, limit) from None
+    except PILLOW_PIXEL_LIMIT as error:
+        raise pillow_limit_refusal(error, filename, width, height, max_pixels) from None
     except DECODE_ERRORS:
         raise _rejection("damaged", filename) from None
 
@@ -190,6 +188,17 @@ def _remember(path: Path, pixels: Image.Image, sha256: str | None) -> None:
             _RECENT_BYTES
         ):
             _recent.popitem(last=False)
+
+
+def pillow_limit_refusal(
+    error: Exception, filename: str, width: int, height: int, max_pixels: int
+) -> ImageRejected:
+    """Pillow's own pixel limit, met while decoding (a TIFF), or its warning escalated to an
+    error, as the refusal of an image with too many pixels, naming the lower of the limits."""
+    pillow_limit = Image.MAX_IMAGE_PIXELS or max_pixels
+    if isinstance(error, Image.DecompressionBombError):
+        pillow_limit *= 2
+    return _too_many_pixels(filename, width, height, min(max_pixels, pillow_limit))
 
 
 def damaged(filename: str) -> ImageRejected:
