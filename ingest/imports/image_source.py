@@ -53,7 +53,8 @@ class CheckedImage:
     verified: VerifiedImage | None
     path: Path | None
     probed: ProbedMedia | None = None
-    stored: StoredOriginal | None = None  # already in the store with all its files built
+    stored: StoredOriginal | None = None  # already in the store (an import's check)
+    built: bool = False  # and its derivatives and tiles with it
 
 
 class ImageProblem(Exception):
@@ -294,7 +295,14 @@ class ImageChecker:
         if accepted.stored.created:
             self._created.append(accepted.stored.sha256)
         return CheckedImage(
-            shown, source_name, sha256, size, accepted.verified, None, stored=accepted.stored
+            shown,
+            source_name,
+            sha256,
+            size,
+            accepted.verified,
+            None,
+            stored=accepted.stored,
+            built=accepted.built,
         )
 
     def cleanup(self) -> None:

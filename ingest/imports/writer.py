@@ -279,7 +279,7 @@ class Writer:
             stored = self.store.put_original(image.path, self.max_bytes, filename=image.name)
         name = PurePosixPath(image.source_name)
         asset = new_asset(record, stored, image.verified, name.name, name.stem, position)
-        if image.stored is not None:  # its check built every file: no task to wait for
+        if image.built:  # its check built every file: no task to wait for
             asset.derivative_state = DerivativeState.READY
         return asset
 

@@ -30,6 +30,7 @@ from repository.images.tasks import build_image_files
 from repository.images.tiles import tile_set_dir
 from repository.images.verify import (
     PILLOW_PIXEL_LIMIT,
+    ImageRejected,
     VerifiedImage,
     damaged,
     pillow_limit_refusal,
@@ -42,10 +43,12 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class AcceptedImage:
-    """An image stored with its derivatives and tiles built: an asset of it is ready."""
+    """An image stored, with its derivatives and tiles built unless ``built`` is False: an
+    asset of it is ready, or waits for its task as after a single save."""
 
     verified: VerifiedImage
     stored: StoredOriginal
+    built: bool = True
 
 
 def accept_image(
@@ -55,22 +58,38 @@ def accept_image(
 
     Raises ``ImageRejected`` as ``verify_image`` does, naming ``filename``; a refused image
     leaves nothing new in the store. With ``move`` the file at ``path`` (a working copy) is
-    moved into the store if it is accepted.
+    moved into the store if it is accepted. A build that fails for another reason than the
+    image or the store (a bug, an unusual colour mode) keeps the original and leaves the files
+    to the asset's task, which retries and reports them, as a single save does.
     """
     verified = verify_image(path, filename, max_pixels=max_pixels, decode=False)
     stored = store.put_original(path, move=move)
     try:
         build_image_files(store, stored.sha256)
     except BaseException as error:
+        refusal = _refusal(error, filename, verified, max_pixels)
+        if refusal is None and isinstance(error, Exception) and not isinstance(error, OSError):
+            log.exception("the files of %s were not built; its task will build them", filename)
+            return AcceptedImage(verified, stored, built=False)
         if stored.created:
             remove_unused(store, [stored.sha256])
-        if isinstance(error, DamagedImage):
-            raise damaged(filename) from None
-        if isinstance(error, PILLOW_PIXEL_LIMIT):
-            width, height = verified.width, verified.height
-            raise pillow_limit_refusal(error, filename, width, height, max_pixels) from None
+        if refusal is not None:
+            raise refusal from None
         raise
     return AcceptedImage(verified, stored)
+
+
+def _refusal(
+    error: BaseException, filename: str, verified: VerifiedImage, max_pixels: int
+) -> ImageRejected | None:
+    """The refusal a failed build means for the uploader: damaged data, or Pillow's own pixel
+    limit (a TIFF); None when the image is not to blame."""
+    if isinstance(error, DamagedImage):
+        return damaged(filename)
+    if isinstance(error, PILLOW_PIXEL_LIMIT):
+        width, height = verified.width, verified.height
+        return pillow_limit_refusal(error, filename, width, height, max_pixels)
+    return None
 
 
 def remove_unused(store: FileStore, sha256s: Iterable[str]) -> set[str]:

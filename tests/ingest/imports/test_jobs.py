@@ -25,7 +25,7 @@ from ingest.imports import run as run_module
 from ingest.imports.writer import Writer
 from repository.errors import Conflict
 from repository.extensions import db
-from repository.images import file_store
+from repository.images import accepting, file_store
 from repository.images.derivatives import load_derivative_set
 from repository.images.tiles import load_tile_set
 from repository.models import Asset, IngestJob, JobState, Record, RecordRevision
@@ -326,6 +326,19 @@ def test_an_imported_photograph_is_ready_at_every_zoom_when_its_row_is_written(o
     tiles = load_tile_set(file_store(), asset.sha256)
     assert tiles is not None and tiles.level(1) is not None
     assert load_derivative_set(file_store(), asset.sha256).thumbnail(200).is_file()
+
+
+def test_a_photograph_whose_files_cannot_be_built_at_once_is_imported_for_its_task_to_build(
+    one_photograph, monkeypatch
+):
+    def unexpected(*args, **kwargs):
+        raise RuntimeError("an unexpected colour mode")
+
+    monkeypatch.setattr(accepting, "build_image_files", unexpected)
+    job = run_import(one_photograph())  # its task runs at once here, with the usual build
+    assert job.state is JobState.SUCCEEDED and job.counts["created"] == 1
+    [asset] = db.session.scalars(select(Asset)).all()
+    assert asset.derivatives_ready and load_tile_set(file_store(), asset.sha256) is not None
 
 
 def test_derivatives_a_crash_skipped_are_built_when_the_job_resumes(one_photograph, monkeypatch):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from repository.images import accepting
 from repository.images.accepting import accept_image
 from repository.images.derivatives import has_pyramid, load_derivative_set
 from repository.images.storage import FileStore
@@ -67,3 +68,18 @@ def test_pillows_own_pixel_limit_is_a_refusal_and_nothing_kept(
     assert refused.value.code == "too_many_pixels"
     assert "scan.tif is 200 × 100 pixels" in refused.value.message
     assert stored_files(store) == []
+
+
+def test_a_build_that_fails_for_another_reason_keeps_the_original_for_its_task(
+    store: FileStore, tmp_path, monkeypatch
+) -> None:
+    def unexpected(*args, **kwargs):
+        raise RuntimeError("an unexpected colour mode")
+
+    monkeypatch.setattr(accepting, "build_image_files", unexpected)
+    photo = make.jpeg(tmp_path / "photo.jpg", (900, 600))
+
+    accepted = accept_image(store, photo, "photo.jpg", max_pixels=MAX_PIXELS)
+
+    assert not accepted.built
+    assert stored_files(store) == [store.original_path(accepted.stored.sha256)]
