@@ -285,7 +285,14 @@ class ImageChecker:
             raise ImageProblem(error.message, REJECTED_FIX) from None
 
     def _accept(
-        self, path: Path, shown: str, source_name: str, sha256: str, size: int, *, move=False
+        self,
+        path: Path,
+        shown: str,
+        source_name: str,
+        sha256: str,
+        size: int,
+        *,
+        move: bool = False,
     ) -> CheckedImage:
         assert self.store is not None
         try:

@@ -8,6 +8,7 @@ that follow.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,7 @@ def read_shape(
     counted = 0
     ranges: list[list[int]] = []  # first row, last row, rows
     images = 0
+    image_limit = math.inf if images_per_chunk is None else images_per_chunk
     with open_table(table_path, encoding=encoding) as table:
         columns = map_columns(profile, table.headers)
         column = columns.by_field.get("local_id")
@@ -60,11 +62,7 @@ def read_shape(
                 message = _TOO_MANY_ROWS.format(limit=max_rows)
                 raise TableUnreadable([Problem(message, row=row.number)])
             named = images_in(row.cells, columns)
-            full = ranges and (
-                ranges[-1][2] >= per_chunk
-                or (images_per_chunk is not None and images + named > images_per_chunk)
-            )
-            if not ranges or full:
+            if not ranges or ranges[-1][2] >= per_chunk or images + named > image_limit:
                 ranges.append([row.number, row.number, 0])
                 images = 0
             ranges[-1][1:] = [row.number, ranges[-1][2] + 1]

@@ -90,11 +90,9 @@ class DisplayedLevels:
     def _decode(self, at_least: tuple[int, int] | None) -> Image.Image:
         try:
             return open_displayed(self.path, at_least)
-        except OSError as error:
-            if error.errno is not None:  # the file, not its content: missing, unreadable
-                raise
-            raise DamagedImage(f"cannot decode {self.path.name}: {error}") from error
         except DECODE_ERRORS as error:
+            if isinstance(error, OSError) and error.errno is not None:
+                raise  # the file, not its content: missing, unreadable
             raise DamagedImage(f"cannot decode {self.path.name}: {error}") from error
 
 

@@ -28,6 +28,14 @@ def stored_files(store: FileStore) -> list[Path]:
     return sorted(path for path in store.root.rglob("*") if path.is_file())
 
 
+def refusal(store: FileStore, path: Path, filename: str) -> ImageRejected:
+    """Why ``accept_image`` refused the file, once it is clear that it left nothing stored."""
+    with pytest.raises(ImageRejected) as refused:
+        accept_image(store, path, filename, max_pixels=MAX_PIXELS)
+    assert stored_files(store) == []
+    return refused.value
+
+
 def test_a_photograph_is_stored_with_its_pyramid_and_tiles(store: FileStore, tmp_path) -> None:
     photo = make.jpeg(tmp_path / "photo.jpg", (2600, 1800))
 
@@ -47,12 +55,10 @@ def test_a_photograph_missing_its_last_kilobytes_is_refused_and_nothing_kept(
     cut = tmp_path / "almost.jpg"
     cut.write_bytes(whole[:-4096])  # the header is whole: only decoding finds the damage
 
-    with pytest.raises(ImageRejected) as refused:
-        accept_image(store, cut, "almost.jpg", max_pixels=MAX_PIXELS)
+    refused = refusal(store, cut, "almost.jpg")
 
-    assert refused.value.code == "damaged"
-    assert "almost.jpg is damaged or incomplete" in refused.value.message
-    assert stored_files(store) == []
+    assert refused.code == "damaged"
+    assert "almost.jpg is damaged or incomplete" in refused.message
 
 
 def test_pillows_own_pixel_limit_is_a_refusal_and_nothing_kept(
@@ -62,12 +68,10 @@ def test_pillows_own_pixel_limit_is_a_refusal_and_nothing_kept(
     scan = make.save(make.quadrants((200, 100)), tmp_path / "scan.tif", "TIFF")
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
 
-    with pytest.raises(ImageRejected) as refused:
-        accept_image(store, scan, "scan.tif", max_pixels=MAX_PIXELS)
+    refused = refusal(store, scan, "scan.tif")
 
-    assert refused.value.code == "too_many_pixels"
-    assert "scan.tif is 200 × 100 pixels" in refused.value.message
-    assert stored_files(store) == []
+    assert refused.code == "too_many_pixels"
+    assert "scan.tif is 200 × 100 pixels" in refused.message
 
 
 def test_a_build_that_fails_for_another_reason_keeps_the_original_for_its_task(
