@@ -111,8 +111,12 @@ def _source_pixels(image: StoredImage, plan: ResolvedRequest) -> tuple[Image.Ima
             tiled = tiles.level(factor) if tiles is not None else None
             if tiled is not None:
                 level_box = (left / factor, top / factor, right / factor, bottom / factor)
-                pixels, offset_x, offset_y = tiled.read(level_box)
-                return pixels, _shift(level_box, offset_x, offset_y)
+                try:
+                    pixels, offset_x, offset_y = tiled.read(level_box)
+                except FileNotFoundError:  # a tile gone or not fetched: the level has them too
+                    pass
+                else:
+                    return pixels, _shift(level_box, offset_x, offset_y)
         if not level.is_original:
             pixels = load_jpeg(level.path)
             return pixels, (left / factor, top / factor, right / factor, bottom / factor)

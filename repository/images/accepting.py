@@ -16,7 +16,6 @@ committed image refers to the same bytes.
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from repository.extensions import db
 from repository.images.pixels import DamagedImage
 from repository.images.storage import FileStore, StoredOriginal
 from repository.images.tasks import build_image_files
-from repository.images.tiles import tile_set_dir
+from repository.images.tiles import tile_set_key
 from repository.images.verify import (
     PILLOW_PIXEL_LIMIT,
     ImageRejected,
@@ -109,7 +108,7 @@ def remove_unused(store: FileStore, sha256s: Iterable[str]) -> set[str]:
         removals = [
             store.remove_original,
             store.remove_derivatives,
-            lambda s: shutil.rmtree(tile_set_dir(store, s), ignore_errors=True),
+            lambda s: store.delete_tree(tile_set_key(s)),
         ]
         for remove in removals:  # each on its own: a broken folder must not keep the rest
             try:

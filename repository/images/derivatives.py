@@ -229,7 +229,7 @@ def load_derivative_set(store: FileStore, sha256: str) -> DerivativeSet | None:
         manifest = json.loads((directory / MANIFEST_NAME).read_text(encoding="utf-8"))
         if manifest["version"] != MANIFEST_VERSION or manifest["sha256"] != sha256:
             return None
-        original = store.original_path(sha256)
+        original = store.original_location(sha256)  # described, not fetched
         levels = tuple(
             Level(
                 scale_factor=int(level["scale_factor"]),

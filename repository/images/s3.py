@@ -20,6 +20,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 
 #: How long a local copy of a derivative set is used before the bucket is asked again.
 RECHECK_SECONDS = 30
+#: Files of a set (a tile set has over a hundred) PUT at once, within the client's connection pool.
+UPLOADS_AT_ONCE = 8
 _DERIVATIVE_MANIFEST = "manifest.json"  # as in repository.images.derivatives
 _MTIME = "huiku-mtime"  # object metadata: the file's modification time when it was stored
 _MARKS = ".copies"  # under the root: what each local copy of a derivative set was taken from
@@ -231,19 +234,24 @@ class S3Store(FileStore):
         super().remove_derivatives(sha256)
 
     def _share_derivatives(self, sha256: str, staging: Path) -> None:
-        """PUT the new set, its manifest last; then drop objects the old set had and this lacks."""
-        prefix = self._derivative_prefix(sha256)
-        before = set(self.list(prefix))
-        files = sorted(p for p in staging.rglob("*") if p.is_file())
-        files.sort(key=lambda p: p.name == _DERIVATIVE_MANIFEST)
-        written = set()
-        for path in files:
-            key = f"{prefix}/{path.relative_to(staging).as_posix()}"
-            self._upload(path, key)  # copies elsewhere get its time: the same ETag everywhere
-            written.add(key)
-        for key in sorted(before - written):
-            self.delete(key)
+        self.share_set(self._derivative_prefix(sha256), staging, _DERIVATIVE_MANIFEST)
         self._mark(sha256).unlink(missing_ok=True)  # the copy here is old until replaced
+
+    def share_set(self, prefix: str, folder: Path, manifest: str) -> None:
+        """PUT the new set, several files at once and its manifest last; then drop the objects
+        the old set had and this one lacks."""
+        before = set(self.list(prefix))
+        files = sorted(p for p in folder.rglob("*") if p.is_file())
+        last = [path for path in files if path.relative_to(folder).as_posix() == manifest]
+        keys = {path: f"{prefix}/{path.relative_to(folder).as_posix()}" for path in files}
+        first = [path for path in files if path not in last]
+        with ThreadPoolExecutor(UPLOADS_AT_ONCE, thread_name_prefix="s3-put") as uploads:
+            # copies elsewhere get each file's time: the same ETag everywhere
+            list(uploads.map(lambda path: self._upload(path, keys[path]), first))
+        for path in last:
+            self._upload(path, keys[path])
+        for key in sorted(before - set(keys.values())):
+            self.delete(key)
 
     def _fetch_set(self, sha256: str, local: Path) -> None:
         prefix = self._derivative_prefix(sha256)

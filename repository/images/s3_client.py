@@ -71,6 +71,7 @@ def client_for(settings: S3Settings, pid: int) -> Any:
         connect_timeout=3,
         read_timeout=30,
         retries={"max_attempts": 2, "mode": "standard"},
+        max_pool_connections=20,  # two threads each uploading a set's files eight at once
         s3={"addressing_style": settings.addressing_style},
         signature_version=settings.signature_version,
         # Checksums only where the API demands them: several S3-compatible stores refuse the

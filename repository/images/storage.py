@@ -198,6 +198,12 @@ class FileStore:
         """Make every file under the folder ``path(prefix)`` visible to every machine."""
         self.path(prefix)
 
+    def share_set(self, prefix: str, folder: Path, manifest: str) -> None:
+        """Make a complete set of files (``folder``, whose ``manifest`` file describes it) the
+        one every machine finds under ``prefix``, replacing any set there; the manifest goes
+        last, so a set is never taken for whole before it is (disk: the caller's rename)."""
+        self.path(prefix)
+
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 

@@ -16,14 +16,20 @@ Layout under the storage root (rebuildable, like the derivatives)::
     iiif-tiles/ab/cd/<sha256>/scale-2/...
 
 A set is written to a staging folder and renamed into place in one step, under a file lock so
-that two derivative tasks for the same image build it once. Requests only read a set that
-exists (``existing_tile_set``); until then they render from the levels there are.
+that two derivative tasks on one machine build it once. Requests only read a set that exists
+(``existing_tile_set``); until then they render from the levels there are.
+
+With object storage the bucket holds every set under the same keys, its ``tiles.json`` PUT
+last (``FileStore.share_set``). A machine that did not build a set takes its ``tiles.json``
+from the bucket and each tile the first time it is asked for: a viewer's deep zoom into one
+corner fetches the few tiles it shows, not the hundred of the whole photograph.
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import math
 import os
 import secrets
@@ -41,6 +47,8 @@ from repository.images.derivatives import DerivativeSet
 from repository.images.pixels import DisplayedLevels, load_jpeg
 from repository.images.storage import FileStore, validate_sha256
 
+log = logging.getLogger(__name__)
+
 TILE_QUALITY = 90
 ENCODING_THREADS = 2
 MANIFEST_NAME = "tiles.json"
@@ -55,7 +63,12 @@ class TiledLevel:
     width: int
     height: int
     tile_size: int
-    directory: Path
+    store: FileStore
+    key: str  # the level's folder in the store
+
+    @property
+    def directory(self) -> Path:
+        return self.store.path(self.key)
 
     @property
     def columns(self) -> int:
@@ -66,7 +79,16 @@ class TiledLevel:
         return -(-self.height // self.tile_size)
 
     def tile_path(self, column: int, row: int) -> Path:
-        return self.directory / f"{column}-{row}.jpg"
+        """The tile's file on this machine, fetched from the bucket on first use. A tile that
+        cannot be had gives a path that does not exist: the caller renders from the level."""
+        key = f"{self.key}/{column}-{row}.jpg"
+        path = self.store.path(key)
+        if self.store.shared and not path.is_file():
+            try:
+                self.store.fetch(key, path)
+            except OSError as error:
+                log.warning("tile %s not fetched: %s", key, error)
+        return path
 
     def read(self, box: tuple[float, float, float, float]) -> tuple[Image.Image, int, int]:
         """The tiles under ``box`` (level pixels) as one image, with its offset in the level."""
@@ -108,14 +130,21 @@ def tiled_scale_factors(derivatives: DerivativeSet) -> tuple[int, ...]:
     )
 
 
-def tile_set_dir(store: FileStore, sha256: str) -> Path:
+def tile_set_key(sha256: str) -> str:
+    """The folder of an image's tile set in the store."""
     validate_sha256(sha256)
-    return store.root / "iiif-tiles" / sha256[:2] / sha256[2:4] / sha256
+    return f"iiif-tiles/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def tile_set_dir(store: FileStore, sha256: str) -> Path:
+    return store.path(tile_set_key(sha256))
 
 
 def load_tile_set(store: FileStore, sha256: str) -> TileSet | None:
-    """The tile set described on disk, or None when absent, unreadable or of another version."""
-    directory = tile_set_dir(store, sha256)
+    """The tile set described on this machine, or None when absent, unreadable or of another
+    version."""
+    prefix = tile_set_key(sha256)
+    directory = store.path(prefix)
     try:
         manifest = json.loads((directory / MANIFEST_NAME).read_text(encoding="utf-8"))
         if manifest["version"] != MANIFEST_VERSION or manifest["sha256"] != sha256:
@@ -126,7 +155,8 @@ def load_tile_set(store: FileStore, sha256: str) -> TileSet | None:
                 width=int(level["width"]),
                 height=int(level["height"]),
                 tile_size=int(manifest["tile_size"]),
-                directory=directory / f"scale-{int(level['scale_factor'])}",
+                store=store,
+                key=f"{prefix}/scale-{int(level['scale_factor'])}",
             )
             for level in manifest["levels"]
         )
@@ -144,10 +174,43 @@ def existing_tile_set(store: FileStore, derivatives: DerivativeSet) -> TileSet |
     wanted = tiled_scale_factors(derivatives)
     if not wanted:
         return None
+    return _find(store, derivatives, wanted, subset=True)
+
+
+def _find(
+    store: FileStore, derivatives: DerivativeSet, wanted: tuple[int, ...], *, subset: bool = False
+) -> TileSet | None:
+    """The matching set on this machine, else (object storage) the one in the bucket, whose
+    ``tiles.json`` then replaces what this machine had."""
     existing = load_tile_set(store, derivatives.sha256)
-    if existing is not None and _matches(existing, derivatives, wanted, subset=True):
+    if existing is not None and _matches(existing, derivatives, wanted, subset=subset):
         return existing
+    if not store.shared:
+        return None
+    shared = _take_shared(store, derivatives.sha256)
+    if shared is not None and _matches(shared, derivatives, wanted, subset=subset):
+        return shared
     return None
+
+
+def _take_shared(store: FileStore, sha256: str) -> TileSet | None:
+    """This machine's copy of the set's description taken anew from the bucket; its tiles
+    follow one by one as they are read. None when the bucket has none or cannot be asked."""
+    prefix = tile_set_key(sha256)
+    final = store.path(prefix)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{sha256}.", suffix=".fetch", dir=final.parent))
+    try:
+        staging.chmod(0o755)
+        if not store.fetch(f"{prefix}/{MANIFEST_NAME}", staging / MANIFEST_NAME):
+            shutil.rmtree(staging, ignore_errors=True)
+            return None
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        log.warning("tiles of %s not looked up: %s", sha256, error)
+        return None
+    _publish(staging, final)  # tiles of another set, had there been one, go with it
+    return load_tile_set(store, sha256)
 
 
 Source = Callable[[tuple[int, int]], Image.Image]
@@ -164,8 +227,9 @@ def ensure_tile_set(
     wanted = tiled_scale_factors(derivatives)
     if not wanted:
         return None
-    existing = load_tile_set(store, derivatives.sha256)
-    if existing is not None and _matches(existing, derivatives, wanted):
+    existing = _find(store, derivatives, wanted)
+    if existing is not None:
+        _share_if_missing(store, derivatives.sha256)
         return existing
     with _build_lock(store, derivatives.sha256):
         existing = load_tile_set(store, derivatives.sha256)  # built while we waited?
@@ -215,6 +279,7 @@ def build_tile_set(
         }
         (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         staging.chmod(0o755)  # mkdtemp makes it private; nginx may read tiles one day
+        store.share_set(tile_set_key(sha256), staging, MANIFEST_NAME)
         _publish(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -222,6 +287,14 @@ def build_tile_set(
     result = load_tile_set(store, sha256)
     assert result is not None
     return result
+
+
+def _share_if_missing(store: FileStore, sha256: str) -> None:
+    """A set this machine built before sets were shared reaches the bucket when its task runs
+    again (``huiku iiif-image prepare``)."""
+    prefix = tile_set_key(sha256)
+    if store.shared and not store.exists(f"{prefix}/{MANIFEST_NAME}"):
+        store.share_set(prefix, store.path(prefix), MANIFEST_NAME)
 
 
 def _matches(

@@ -119,7 +119,12 @@ def test_an_image_saved_through_the_form_is_served_by_a_machine_that_never_saw_i
     shutil.rmtree(web)  # the web server that took the upload is gone
     reader = machine("reader")
     assert_served_from_the_bucket(client, asset)
-    assert (reader / "storage" / "originals").is_dir()  # copies made here, on demand
+    copies = reader / "storage"
+    assert not (copies / "originals").exists()  # the task's tiles held every pixel asked for
+    tiles = f"huiku/iiif-tiles/{digest[:2]}/{digest[2:4]}/{digest}/"
+    in_bucket = [name for name in object_names(s3_settings) if name.startswith(tiles)]
+    fetched = list((copies / "iiif-tiles").rglob("*.jpg"))
+    assert 4 <= len(fetched) < len(in_bucket) - 20  # those under the corners, not the set
 
 
 def test_an_import_runs_on_a_worker_that_shares_only_the_bucket(
