@@ -20,12 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import select
 
 from iiif.av import av_fingerprint
 from iiif.manifests import build_manifest
 from iiif.presentation_http import public_root
 from repository import public_answers
-from repository.models import Record
+from repository.extensions import db
+from repository.models import Asset, DerivativeState, Record
 
 #: Bump when the builder's output changes, so manifests cached by an older release are rebuilt.
 MANIFEST_FORMAT = 1
@@ -49,14 +51,29 @@ def manifest_fingerprint(record: Record) -> str:
         [collection.slug, collection.title_zh, collection.title_en, collection.default_rights],
         [[lib.code, lib.name_zh, lib.name_en] for lib in record.contributing_libraries],
         [config["ALLIANCE_NAME_ZH"], config["ALLIANCE_NAME_EN"]],
-        [
-            [a.public_id, a.sha256, a.label, a.width, a.height, a.derivatives_ready]
-            for a in record.assets
-        ],
+        _image_parts(record),
         av_fingerprint(record),  # the recordings' canvases (iiif/av.py)
     ]
     encoded = json.dumps(parts, ensure_ascii=False, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()[:32]
+
+
+def _image_parts(record: Record) -> list[list]:
+    """The images' columns, read as plain rows: a record of 200 images is then one cheap query,
+    where loading them as objects cost most of a request answered from the cache."""
+    rows = db.session.execute(
+        select(
+            Asset.public_id,
+            Asset.sha256,
+            Asset.label,
+            Asset.width,
+            Asset.height,
+            Asset.derivative_state,
+        )
+        .where(Asset.record_id == record.id)
+        .order_by(Asset.position, Asset.id)
+    )
+    return [[*row[:5], row.derivative_state == DerivativeState.READY] for row in rows]
 
 
 def cached_manifest(record: Record, fingerprint: str | None = None) -> CachedManifest:

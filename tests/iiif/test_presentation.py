@@ -381,6 +381,24 @@ def test_image_changes_rebuild_the_manifest(client, changbaishan, make_record, m
     assert (canvases[1]["width"], canvases[1]["height"]) == (300, 500)
 
 
+def test_a_cached_manifest_follows_its_images_state(client, changbaishan, make_record):
+    """An image's tiles being rebuilt changes no record column, yet the manifest must drop the
+    thumbnail that is not there for now, and show it again once it is."""
+    from repository.extensions import db
+    from repository.models import DerivativeState
+
+    record = make_record(changbaishan, images=1)
+    url = f"/iiif/3/manifests/{record.public_id}"
+    assert "thumbnail" in client.get(url).get_json()["items"][0]
+    [asset] = record.assets
+    asset.derivative_state = DerivativeState.PENDING
+    db.session.commit()
+    assert "thumbnail" not in client.get(url).get_json()["items"][0]
+    asset.derivative_state = DerivativeState.READY
+    db.session.commit()
+    assert "thumbnail" in client.get(url).get_json()["items"][0]
+
+
 def test_revalidation_is_answered_with_304(client, changbaishan, make_record):
     record = make_record(changbaishan, images=1)
     url = f"/iiif/3/manifests/{record.public_id}"
