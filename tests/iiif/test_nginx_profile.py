@@ -22,6 +22,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
+from iiif import public_http
 from ingest.services import save_new_record
 from ingest.uploads import ImageUpload
 from repository.app import create_app
@@ -265,8 +266,13 @@ def test_withdrawing_a_record_removes_what_nginx_would_send(site: Site) -> None:
     assert site.kept() == []
 
 
-def test_huiku_alone_sends_kept_answers_without_the_database(site: Site) -> None:
-    """The same files through gunicorn alone: sent before Flask, even with the database gone."""
+def test_huiku_alone_sends_kept_answers_without_the_database(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same files through gunicorn alone: sent before Flask, even with the database gone.
+
+    Small files are read whole and larger ones streamed; both forms are asked for here.
+    """
     path = f"/iiif/image/3/{site.asset_id}/{TILE}"
     client = site.app.test_client()
     first = client.get(path, buffered=True)
@@ -277,11 +283,14 @@ def test_huiku_alone_sends_kept_answers_without_the_database(site: Site) -> None
     database.rename(moved)
     try:
         again = client.get(path, buffered=True)
+        monkeypatch.setattr(public_http, "READ_WHOLE", 0)
+        streamed = client.get(path, buffered=True)
     finally:
         moved.rename(database)
 
-    assert first.status_code == again.status_code == 200
-    assert again.data == first.data
+    assert first.status_code == again.status_code == streamed.status_code == 200
+    assert again.data == streamed.data == first.data
+    assert streamed.headers["ETag"] == again.headers["ETag"]
     assert again.headers["Access-Control-Allow-Origin"] == "*"
     assert again.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert "Cookie" not in again.headers.get("Vary", "")
