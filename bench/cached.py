@@ -47,6 +47,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -92,9 +93,32 @@ def make_photo(path: Path, size: tuple[int, int]) -> None:
     Image.blend(picture, grain, 0.08).save(path, "JPEG", quality=90)
 
 
+@dataclass(frozen=True)
+class Earlier:
+    """A checkout of an earlier commit and the Python of an environment it is installed in."""
+
+    checkout: Path
+    python: str
+
+    @property
+    def name(self) -> str:
+        ref = subprocess.run(
+            ["git", "-C", str(self.checkout), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        return f"gunicorn alone, code at {ref}"
+
+
 @contextmanager
-def huiku_server(root: Path, port: int, log: Path, **extra: str) -> Iterator[None]:
-    """``huiku serve`` (gunicorn, 2 workers) on an instance folder, stopped afterwards."""
+def huiku_server(
+    root: Path, port: int, log: Path, earlier: Earlier | None = None, **extra: str
+) -> Iterator[None]:
+    """``huiku serve`` (gunicorn, 2 workers) on an instance folder, stopped afterwards.
+
+    With ``earlier``, that checkout's code is served by the same gunicorn settings instead.
+    """
     env = {key: value for key, value in os.environ.items() if not key.startswith("HUIKU_")}
     env.update(
         HUIKU_INSTANCE_PATH=str(root),
@@ -103,16 +127,20 @@ def huiku_server(root: Path, port: int, log: Path, **extra: str) -> Iterator[Non
         HUIKU_IIIF_CACHE_ROOT=str(root / "iiif-cache"),
         HUIKU_SEARCH_INDEX_PATH=str(root / "search.sqlite3"),
         HUIKU_SECRET_KEY="benchmark-only-secret",
-        PYTHONPATH=str(ROOT),  # this checkout, not whichever one is installed
+        PYTHONPATH=str(earlier.checkout if earlier else ROOT),  # not whichever is installed
         **extra,
     )
     command = [str(Path(sys.executable).with_name("huiku")), "serve", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", "2", "--no-consumer"]
+    if earlier:
+        command = [earlier.python, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"]
+        command += ["--workers", "2", "--threads", "4", "--worker-class", "gthread"]
+        command += ["--access-logfile", "-", "repository.app:create_app()"]
     with log.open("wb") as output:
         process = subprocess.Popen(
             command,
             env=env,
-            cwd=ROOT,
+            cwd=earlier.checkout if earlier else ROOT,
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -351,7 +379,22 @@ def main() -> None:
     parser.add_argument("--nginx-port", type=int, help="first nginx port (HUIKU_BENCH_NGINX_PORT)")
     parser.add_argument("--s3-url", default=os.environ.get("HUIKU_TEST_S3_URL"))
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--earlier-checkout",
+        type=Path,
+        help="a checkout of an earlier commit, served too (gunicorn alone) as the goal's anchor",
+    )
+    parser.add_argument(
+        "--earlier-python",
+        default=sys.executable,
+        help="Python of an environment it is installed in",
+    )
     args = parser.parse_args()
+    earlier = (
+        Earlier(args.earlier_checkout.resolve(), args.earlier_python)
+        if args.earlier_checkout
+        else None
+    )
     seconds = 3.0 if args.quick else args.seconds
     if find_nginx() is None:
         sys.exit("nginx is not installed: apt-get install nginx (scripts/services/nginx.sh)")
@@ -360,7 +403,7 @@ def main() -> None:
     fixed = bool(args.app_port or os.environ.get("HUIKU_BENCH_APP_PORT"))
     apps = {
         name: (app_base + i if fixed else free_port())
-        for i, name in enumerate(("before", "after", "after_s3"))
+        for i, name in enumerate(("before", "after", "after_s3", "earlier"))
     }
     fixed_nginx = bool(args.nginx_port or os.environ.get("HUIKU_BENCH_NGINX_PORT"))
     web = [nginx_base + i if fixed_nginx else free_port() for i in range(6)]
@@ -387,7 +430,7 @@ def main() -> None:
         "notes": [],
     }
     try:
-        results.update(run(work, apps, web, args.s3_url, load))
+        results.update(run(work, apps, web, args.s3_url, load, earlier))
     finally:
         if not os.environ.get("HUIKU_BENCH_KEEP"):  # kept for looking at the servers' logs
             shutil.rmtree(work, ignore_errors=True)
@@ -398,12 +441,21 @@ def main() -> None:
     print(f"written to {args.output}")
 
 
-def run(work: Path, apps: dict[str, int], web: list[int], s3_url: str | None, load) -> dict:
+def run(
+    work: Path,
+    apps: dict[str, int],
+    web: list[int],
+    s3_url: str | None,
+    load,
+    earlier: Earlier | None,
+) -> dict:
     photo = work / "photo.jpg"
     make_photo(photo, PHOTO)
     disk_root, s3_root = work / "disk", work / "s3"
     disk_root.mkdir()
     ids = build_instance(disk_root, photo, None)
+    if earlier:  # its own copy: an earlier release may lay out its caches differently
+        shutil.copytree(disk_root, work / "earlier")
     s3: dict[str, str] | None = None
     notes = []
     if s3_url:
@@ -412,7 +464,7 @@ def run(work: Path, apps: dict[str, int], web: list[int], s3_url: str | None, lo
     else:
         notes.append("no S3 server (HUIKU_TEST_S3_URL or --s3-url): object storage not measured")
     try:
-        return measure(work, apps, web, load, photo, disk_root, s3_root, ids, s3, notes)
+        return measure(work, apps, web, load, photo, disk_root, s3_root, ids, s3, notes, earlier)
     finally:
         if s3 is not None:
             remove_bucket(s3_url, s3["HUIKU_S3_BUCKET"])
@@ -440,6 +492,7 @@ def measure(
     ids: dict[str, str],
     s3: dict[str, str] | None,
     notes: list[str],
+    earlier: Earlier | None = None,
 ) -> dict:
     if s3 is not None:
         s3_ids = build_instance(s3_root, photo, s3)
@@ -447,6 +500,7 @@ def measure(
     manifest = f"/iiif/3/manifests/{ids['record']}"
     accept = {"Accept": PRESENTATION}
     public = {"HUIKU_IIIF_PUBLIC_ANSWERS": "1"}
+    targets_earlier: dict[str, str] = {}
     with ExitStack() as stack:
         base_url = f"http://127.0.0.1:{web[0]}"
         for name, root, extra in (
@@ -454,6 +508,11 @@ def measure(
             ("after", disk_root, {**public, "HUIKU_BASE_URL": base_url}),
         ):
             stack.enter_context(huiku_server(root, apps[name], work / f"{name}.log", **extra))
+        if earlier:
+            log = work / "earlier.log"
+            stack.enter_context(huiku_server(work / "earlier", apps["earlier"], log, earlier))
+            for kind, path in (("tile", tile), ("manifest", manifest)):
+                targets_earlier[kind] = f"http://127.0.0.1:{apps['earlier']}{path}"
         disk_profile = Profile(apps["after"], web[0], web[1], disk_root / "iiif-cache" / "public")
         stack.enter_context(nginx(work / "nginx-disk", disk_profile, web[2], workers=2))
         targets: dict[str, dict[str, str]] = {
@@ -470,6 +529,8 @@ def measure(
                 "gunicorn alone, after (disk)": f"http://127.0.0.1:{apps['after']}{manifest}",
             },
         }
+        for kind, url in targets_earlier.items():
+            targets[kind][earlier.name] = url
         check(f"http://127.0.0.1:{apps['before']}{tile}", {}, None, "image/jpeg")
         check(f"{base_url}{tile}", {}, None, "image/jpeg")  # kept now
         check(f"{base_url}{manifest}", accept, None, PRESENTATION)
@@ -510,14 +571,18 @@ def measure(
                 wait_for(url)
                 body = check(url, headers, None, "")
                 expected = expected or body
-                if "S3" not in name and "object" not in name:
+                if "S3" not in name and "object" not in name and "code at" not in name:
                     assert body == expected or kind == "manifest", f"{name} sent other bytes"
             measured[kind] = {name: load(url, headers) for name, url in urls.items()}
             static = measured[kind]["nginx static"]["requests_per_second"]
             before = measured[kind]["gunicorn alone, before"]["requests_per_second"]
+            anchor = measured[kind].get(earlier.name) if earlier else None
             for figures in measured[kind].values():
                 figures["x_nginx_static"] = round(figures["requests_per_second"] / static, 3)
                 figures["x_before"] = round(figures["requests_per_second"] / before, 2)
+                if anchor:
+                    speedup = figures["requests_per_second"] / anchor["requests_per_second"]
+                    figures["x_earlier"] = round(speedup, 2)
     goals = {}
     for kind, rows in measured.items():
         for name, figures in rows.items():
@@ -529,6 +594,10 @@ def measure(
                 goals[f"{kind}: {name} ≥ {GOAL_GUNICORN_SPEEDUP}× before"] = (
                     figures["x_before"] >= GOAL_GUNICORN_SPEEDUP
                 )
+                if "x_earlier" in figures:
+                    goals[f"{kind}: {name} ≥ {GOAL_GUNICORN_SPEEDUP}× {earlier.name}"] = (
+                        figures["x_earlier"] >= GOAL_GUNICORN_SPEEDUP
+                    )
     return {
         "tile": TILE,
         "photo": list(PHOTO),
@@ -545,11 +614,13 @@ def print_table(results: dict) -> None:
     for kind, rows in results.get("results", {}).items():
         print(f"\ncached {kind}")
         head = f"{'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'× static':>9} {'× before':>9}"
-        print(f"{'target':<34} {head}")
+        earlier = any("x_earlier" in f for f in rows.values())
+        print(f"{'target':<36} {head}" + (f" {'× earlier':>10}" if earlier else ""))
         for name, f in rows.items():
             print(
-                f"{name:<34} {f['requests_per_second']:>8} {f['p50_ms']:>8.2f} {f['p95_ms']:>8.2f}"
+                f"{name:<36} {f['requests_per_second']:>8} {f['p50_ms']:>8.2f} {f['p95_ms']:>8.2f}"
                 f" {f['x_nginx_static']:>9.3f} {f['x_before']:>9.2f}"
+                + (f" {f['x_earlier']:>10.2f}" if earlier else "")
             )
     for goal, met in results.get("goals_met", {}).items():
         print(f"{'met' if met else 'NOT met'}: {goal}")
