@@ -49,6 +49,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,7 +101,7 @@ class Earlier:
     checkout: Path
     python: str
 
-    @property
+    @cached_property
     def name(self) -> str:
         ref = subprocess.run(
             ["git", "-C", str(self.checkout), "rev-parse", "--short", "HEAD"],
@@ -500,7 +501,6 @@ def measure(
     manifest = f"/iiif/3/manifests/{ids['record']}"
     accept = {"Accept": PRESENTATION}
     public = {"HUIKU_IIIF_PUBLIC_ANSWERS": "1"}
-    targets_earlier: dict[str, str] = {}
     with ExitStack() as stack:
         base_url = f"http://127.0.0.1:{web[0]}"
         for name, root, extra in (
@@ -508,11 +508,6 @@ def measure(
             ("after", disk_root, {**public, "HUIKU_BASE_URL": base_url}),
         ):
             stack.enter_context(huiku_server(root, apps[name], work / f"{name}.log", **extra))
-        if earlier:
-            log = work / "earlier.log"
-            stack.enter_context(huiku_server(work / "earlier", apps["earlier"], log, earlier))
-            for kind, path in (("tile", tile), ("manifest", manifest)):
-                targets_earlier[kind] = f"http://127.0.0.1:{apps['earlier']}{path}"
         disk_profile = Profile(apps["after"], web[0], web[1], disk_root / "iiif-cache" / "public")
         stack.enter_context(nginx(work / "nginx-disk", disk_profile, web[2], workers=2))
         targets: dict[str, dict[str, str]] = {
@@ -529,8 +524,11 @@ def measure(
                 "gunicorn alone, after (disk)": f"http://127.0.0.1:{apps['after']}{manifest}",
             },
         }
-        for kind, url in targets_earlier.items():
-            targets[kind][earlier.name] = url
+        if earlier:
+            log = work / "earlier.log"
+            stack.enter_context(huiku_server(work / "earlier", apps["earlier"], log, earlier))
+            for kind, path in (("tile", tile), ("manifest", manifest)):
+                targets[kind][earlier.name] = f"http://127.0.0.1:{apps['earlier']}{path}"
         check(f"http://127.0.0.1:{apps['before']}{tile}", {}, None, "image/jpeg")
         check(f"{base_url}{tile}", {}, None, "image/jpeg")  # kept now
         check(f"{base_url}{manifest}", accept, None, PRESENTATION)
