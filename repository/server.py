@@ -47,6 +47,21 @@ def start_consumer(workers: int = 1) -> subprocess.Popen:
     return subprocess.Popen(command, preexec_fn=_die_with_parent)
 
 
+def gunicorn_options(host: str, port: int, workers: int) -> dict[str, object]:
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": 4,
+        "worker_class": "gthread",
+        "timeout": 120,
+        "accesslog": "-",
+        "logger_class": "repository.access_log.AccessLogger",
+        # One path per user by default: a second instance on the machine would take it
+        # over. Huiku does not use gunicorn's control interface.
+        "control_socket_disable": True,
+    }
+
+
 def serve_with_gunicorn(host: str, port: int, workers: int, *, consumer: bool) -> None:
     """Run gunicorn in this process; each worker builds its own app from the same settings."""
     instance = os.environ.get("HUIKU_INSTANCE_PATH")
@@ -54,19 +69,7 @@ def serve_with_gunicorn(host: str, port: int, workers: int, *, consumer: bool) -
         os.environ["HUIKU_INSTANCE_PATH"] = os.path.abspath(instance)
     child = start_consumer() if consumer else None
     try:
-        _Gunicorn(
-            {
-                "bind": f"{host}:{port}",
-                "workers": workers,
-                "threads": 4,
-                "worker_class": "gthread",
-                "timeout": 120,
-                "accesslog": "-",
-                # One path per user by default: a second instance on the machine would take it
-                # over. Huiku does not use gunicorn's control interface.
-                "control_socket_disable": True,
-            }
-        ).run()
+        _Gunicorn(gunicorn_options(host, port, workers)).run()
     finally:
         if child is not None:
             child.terminate()
