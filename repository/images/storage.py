@@ -418,8 +418,8 @@ class FileStore:
 
 def validate_key(key: str) -> str:
     """Return ``key`` if it is a relative ``a/b/c`` name that stays inside the store."""
-    parts = key.split("/") if isinstance(key, str) else []
-    if not parts or any(part in ("", ".", "..") or "\\" in part for part in parts):
+    parts = key.split("/") if isinstance(key, str) else [""]
+    if "" in parts or "." in parts or ".." in parts or "\\" in key:
         raise ValueError(f"not a storage key: {key!r}"[:120])
     return key
 

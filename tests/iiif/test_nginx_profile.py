@@ -271,7 +271,8 @@ def test_huiku_alone_sends_kept_answers_without_the_database(
 ) -> None:
     """The same files through gunicorn alone: sent before Flask, even with the database gone.
 
-    Small files are read whole and larger ones streamed; both forms are asked for here.
+    Small files are read whole and larger ones streamed; both forms are asked for here, and
+    a client's copy is confirmed by its ETag or its date.
     """
     path = f"/iiif/image/3/{site.asset_id}/{TILE}"
     client = site.app.test_client()
@@ -285,6 +286,9 @@ def test_huiku_alone_sends_kept_answers_without_the_database(
         again = client.get(path, buffered=True)
         monkeypatch.setattr(public_http, "READ_WHOLE", 0)
         streamed = client.get(path, buffered=True)
+        by_etag = client.get(path, headers={"If-None-Match": again.headers["ETag"]})
+        by_date = client.get(path, headers={"If-Modified-Since": again.headers["Last-Modified"]})
+        changed = client.get(path, headers={"If-None-Match": '"0-0"'}, buffered=True)
     finally:
         moved.rename(database)
 
@@ -294,3 +298,5 @@ def test_huiku_alone_sends_kept_answers_without_the_database(
     assert again.headers["Access-Control-Allow-Origin"] == "*"
     assert again.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert "Cookie" not in again.headers.get("Vary", "")
+    assert by_etag.status_code == by_date.status_code == 304 and by_etag.data == b""
+    assert changed.status_code == 200 and changed.data == first.data
