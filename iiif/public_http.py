@@ -136,7 +136,7 @@ def _read(config: Mapping[str, Any], key: str) -> Kept | None:
     store = public_store(config)
     try:
         if not store.shared:
-            handle = open(os.path.join(store.root, key), "rb")  # noqa: SIM115 (key_for checked it)
+            handle = store.path(key).open("rb")
             stat = os.fstat(handle.fileno())
             if stat.st_size > READ_WHOLE:
                 return Kept(handle, stat.st_size, int(stat.st_mtime))
