@@ -409,6 +409,7 @@ def main() -> None:
         else None
     )
     seconds = 3.0 if args.quick else args.seconds
+    rounds = max(1, args.rounds)
     if find_nginx() is None:
         sys.exit("nginx is not installed: apt-get install nginx (scripts/services/nginx.sh)")
     app_base = port(args.app_port, "HUIKU_BENCH_APP_PORT")
@@ -432,7 +433,7 @@ def main() -> None:
             return python_load(url, seconds, args.threads, headers)
 
     def load(url: str, headers: dict[str, str]) -> dict:
-        return median_round([load_once(url, headers) for _ in range(max(1, args.rounds))])
+        return median_round([load_once(url, headers) for _ in range(rounds)])
 
     work = Path(tempfile.mkdtemp(prefix="huiku-bench-cached-"))
     results: dict = {
@@ -440,7 +441,7 @@ def main() -> None:
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "client": client,
         "seconds_per_round": seconds,
-        "rounds_per_target": max(1, args.rounds),
+        "rounds_per_target": rounds,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
         "python": platform.python_version(),
         "load_average_before": load_average(),
