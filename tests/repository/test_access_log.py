@@ -35,7 +35,6 @@ def logged_lines(logger_class, tmp_path, log_format: str | None, *exchanges) -> 
     for resp, environ in exchanges:
         req = SimpleNamespace(headers=[("USER-AGENT", environ.get("HTTP_USER_AGENT", ""))])
         log.access(resp, req, environ, timedelta(microseconds=1234))
-    log.close_on_exec()
     for handler in log.access_log.handlers:
         handler.close()
     return path.read_text(encoding="utf-8").splitlines()
