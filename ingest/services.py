@@ -29,7 +29,7 @@ from repository.extensions import db
 from repository.images import file_store
 from repository.images.accepting import remove_unused
 from repository.images.derivatives import build_thumbnails
-from repository.images.storage import DERIVING, STORING, StorageUnavailable
+from repository.images.storage_errors import DERIVING, STORING, StorageUnavailable
 from repository.images.tasks import enqueue_derivatives
 from repository.media.tasks import enqueue_recording_derivatives
 from repository.media.uploads import (  # recordings ride along with the images

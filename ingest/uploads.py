@@ -19,10 +19,8 @@ from repository.errors import FilesRejected
 from repository.extensions import db
 from repository.images import file_store
 from repository.images.receiving import copy_limited, staging_folder
-from repository.images.storage import (
-    FileTooLarge,
-    StoredOriginal,
-)
+from repository.images.storage import StoredOriginal
+from repository.images.storage_errors import FileTooLarge
 from repository.images.verify import ImageRejected, VerifiedImage, verify_image
 from repository.models import Asset, Record
 

@@ -27,7 +27,7 @@ from repository.extensions import db
 from repository.i18n import localize
 from repository.images import file_store
 from repository.images.derivatives import THUMBNAIL_SIZES, build_thumbnails, thumbnail_name
-from repository.images.storage import StorageUnavailable
+from repository.images.storage_errors import StorageUnavailable
 from repository.media.uploads import recording_changes
 from repository.media.views import recording_thumbnail
 from repository.messages import Message

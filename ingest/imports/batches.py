@@ -32,7 +32,7 @@ from ingest.imports.writer import (
 )
 from repository.errors import HuikuError
 from repository.extensions import db
-from repository.images.storage import FileTooLarge
+from repository.images.storage_errors import FileTooLarge
 from repository.messages import Message
 from repository.models import Collection, IngestJob, Record, User
 from repository.models.jobs import ImportChunk

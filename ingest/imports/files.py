@@ -31,7 +31,8 @@ from ingest.imports.image_source import (
 from ingest.imports.limits import Limits
 from ingest.imports.zip_images import ZipImages
 from repository.images import file_store
-from repository.images.storage import RECEIVING, FileStore, StorageUnavailable
+from repository.images.storage import FileStore
+from repository.images.storage_errors import RECEIVING, StorageUnavailable
 
 UNPACKED = "unpacked"
 

@@ -23,7 +23,8 @@ from typing import BinaryIO
 
 from ingest.imports import recordings
 from repository.images.accepting import accept_image, remove_unused
-from repository.images.storage import FileStore, StoredOriginal, size_limit_message
+from repository.images.storage import FileStore, StoredOriginal
+from repository.images.storage_errors import size_limit_message
 from repository.images.verify import ImageRejected, VerifiedImage, verify_image
 from repository.media.probe import ProbedMedia
 from repository.messages import Message

@@ -18,7 +18,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from repository.extensions import db
-from repository.images.storage import FileTooLarge, StoredOriginal
+from repository.images.storage import StoredOriginal
+from repository.images.storage_errors import FileTooLarge
 from repository.media.models import Recording
 from repository.media.probe import ProbedMedia, RecordingRejected, is_recording_name
 from repository.media.uploads import StoredRecording, attach_recordings, verify_recording_file

@@ -38,7 +38,7 @@ from repository import permissions
 from repository.errors import HuikuError, PermissionDenied
 from repository.extensions import db
 from repository.images import file_store
-from repository.images.storage import format_size, size_limit_message
+from repository.images.storage_errors import format_size, size_limit_message
 from repository.messages import Message
 from repository.models import Collection, IngestJob, JobState, User
 from repository.models.base import new_public_id

@@ -52,7 +52,7 @@ from ingest.imports.services import (
 from repository import permissions
 from repository.errors import HuikuError, PermissionDenied
 from repository.i18n import localize
-from repository.images.storage import format_size
+from repository.images.storage_errors import format_size
 from repository.messages import Message
 from repository.models import Collection, IngestJob
 from repository.services.collections import get_collection

@@ -28,7 +28,7 @@ from ingest.imports.image_source import (
     ImageSource,
 )
 from ingest.imports.problems import ImportRejected
-from repository.images.storage import format_size, size_limit_message
+from repository.images.storage_errors import format_size, size_limit_message
 from repository.messages import Message
 
 _RATIO_CHECK_FROM = 1024 * 1024  # tiny entries may compress well without being bombs

@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from repository.images.storage import (
+from repository.images.storage import FileStore
+from repository.images.storage_errors import (
     RECEIVING,
-    FileStore,
     FileTooLarge,
     StorageUnavailable,
     size_limit_message,

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from PIL import ExifTags, Image, ImageFile, features
 
-from repository.images.storage import size_limit_message
+from repository.images.storage_errors import size_limit_message
 from repository.messages import Message
 
 Image.init()  # registers every format Pillow was built with, WebP included when available

@@ -22,12 +22,8 @@ from repository.errors import FilesRejected
 from repository.extensions import db
 from repository.images import file_store
 from repository.images.receiving import copy_limited, staging_folder
-from repository.images.storage import (
-    FileTooLarge,
-    StorageUnavailable,
-    StoredOriginal,
-    size_limit_message,
-)
+from repository.images.storage import StoredOriginal
+from repository.images.storage_errors import FileTooLarge, StorageUnavailable, size_limit_message
 from repository.media.models import Recording
 from repository.media.probe import ProbedMedia, RecordingRejected, is_recording_name, probe
 from repository.messages import Message

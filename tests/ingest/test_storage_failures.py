@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 
 from repository.extensions import db
 from repository.images import file_store
-from repository.images.storage import STORING, FileStore, StorageUnavailable
+from repository.images.storage import FileStore
+from repository.images.storage_errors import STORING, StorageUnavailable
 from repository.models import Asset, DerivativeState, Record, RecordRevision, RecordStatus
 from tests.conftest import csrf_token_from
 from tests.factories import jpeg_bytes

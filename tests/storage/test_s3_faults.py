@@ -24,7 +24,7 @@ from ingest.imports import run_import, start_import
 from repository.extensions import db
 from repository.images import s3
 from repository.images.s3 import S3Settings, S3Store
-from repository.images.storage import STORING, StorageUnavailable
+from repository.images.storage_errors import STORING, StorageUnavailable
 from repository.models import Asset, IngestJob, JobState, Record, RecordStatus
 from repository.services import records
 from tests.ingest.api_client import issue_token

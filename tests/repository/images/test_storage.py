@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from repository.images.s3 import S3Settings, S3Store
-from repository.images.storage import FileStore, FileTooLarge, OriginalStore
+from repository.images.storage import FileStore, OriginalStore
+from repository.images.storage_errors import FileTooLarge
 from tests.ingest import image_factory as make
 from tests.storage.s3_server import (  # noqa: F401 (fixtures)
     object_names,
