@@ -19,18 +19,15 @@ files by name, and a fresh connection would read the old database's pages throug
 
 from __future__ import annotations
 
-import json
 import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from datetime import UTC, datetime, timedelta
 from itertools import islice
 from pathlib import Path
 
 from search.backends import Deletion, IndexStatus, SearchUnavailable
 from search.backends.embedded_query import (
-    FTS_COLUMNS,
     PINYIN_COLUMNS,
     TEXT_COLUMNS,
     checked_cursor,
@@ -43,6 +40,19 @@ from search.backends.embedded_query import (
     related_docs,
     year_counts,
 )
+from search.backends.embedded_tables import (
+    LIVE,
+    NEXT,
+    SCHEMA_VERSION,
+    TABLES,
+    create_tables,
+    delete_document,
+    drop_generation,
+    generations_being_built,
+    indexes,
+    schema,
+    store_document,
+)
 from search.documents import Document
 from search.hits import hit_from_document, rank_suggestions
 from search.pinyin import initials_query, segmentations
@@ -51,67 +61,9 @@ from search.related import SharedValue
 from search.relaxed import relax
 from search.text import fold, tokens
 
-SCHEMA_VERSION = 2  # PRAGMA user_version of a file in this layout (2: pinyin columns)
 BUSY_TIMEOUT_SECONDS = 10.0
 REBUILD_BATCH = 1000  # documents per transaction while rebuilding, so other writers get turns
 MAX_SUGGESTIONS = 50
-
-# Tokens are made in Python; FTS5 keeps each of them whole (every character class but separators
-# and controls belongs to a token) and, like tokens(), keeps diacritics.
-TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* N* M* P* S* Co'"
-
-LIVE = ""
-NEXT = "rebuild_"  # prefix of the tables a rebuild fills (with a token), renamed when complete
-TABLES = ("documents", "bodies", "facets", "facet_totals", "fts", "deleted")
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _schema(prefix: str) -> list[str]:
-    """The tables of one index generation; ``prefix`` tells a generation being built apart."""
-    return [
-        # One row per record with what filtering and sorting need, narrow so scans are cheap.
-        f"""CREATE TABLE {prefix}documents (
-            doc INTEGER PRIMARY KEY,
-            id TEXT NOT NULL UNIQUE,
-            version INTEGER NOT NULL,
-            title_sort TEXT NOT NULL,
-            search_title TEXT NOT NULL,
-            collection TEXT NOT NULL,
-            year_start INTEGER,
-            year_end INTEGER,
-            published INTEGER NOT NULL  -- microseconds since 1970, UTC
-        )""",
-        # The index document itself, read only for the hits of the page shown.
-        f"CREATE TABLE {prefix}bodies (doc INTEGER PRIMARY KEY, document TEXT NOT NULL)",
-        # Facet values, collection and library included: one row per document and value.
-        f"""CREATE TABLE {prefix}facets (
-            doc INTEGER NOT NULL,
-            name TEXT NOT NULL,
-            value TEXT NOT NULL,
-            PRIMARY KEY (doc, name, value)
-        ) WITHOUT ROWID""",
-        # How many documents have each value: the facet counts when every document counts.
-        f"""CREATE TABLE {prefix}facet_totals (
-            name TEXT NOT NULL,
-            value TEXT NOT NULL,
-            n INTEGER NOT NULL,
-            PRIMARY KEY (name, value)
-        ) WITHOUT ROWID""",
-        f"""CREATE VIRTUAL TABLE {prefix}fts USING fts5(
-            {", ".join(FTS_COLUMNS)}, tokenize = "{TOKENIZER}"
-        )""",
-        # Deleted ids with the deletion's version, so a stale document arriving late stays out.
-        f"""CREATE TABLE {prefix}deleted (
-            id TEXT PRIMARY KEY, version INTEGER NOT NULL
-        ) WITHOUT ROWID""",
-    ]
-
-
-def _indexes(prefix: str) -> list[str]:
-    # Index names are unique within the file and keep their name when their table is renamed:
-    # a random suffix keeps a new generation's apart from the live one's.
-    suffix = secrets.token_hex(4)
-    return [f"CREATE INDEX facets_by_value_{suffix} ON {prefix}facets (name, value)"]
 
 
 class EmbeddedBackend:
@@ -131,7 +83,7 @@ class EmbeddedBackend:
             connection.execute("PRAGMA journal_mode = WAL")  # persistent: stored in the file
             with _transaction(connection, write=True):
                 if not self._has_live_tables(connection):
-                    _create(connection, LIVE)
+                    create_tables(connection, LIVE)
 
     def apply(
         self,
@@ -148,13 +100,13 @@ class EmbeddedBackend:
                 connection.execute("PRAGMA journal_mode = WAL")
             with _transaction(connection, write=True):
                 if not self._has_live_tables(connection):
-                    _create(connection, LIVE)
+                    create_tables(connection, LIVE)
                 # A generation being rebuilt gets the change too, so the swap cannot lose it.
-                for prefix in (LIVE, *_generations_being_built(connection)):
+                for prefix in (LIVE, *generations_being_built(connection)):
                     for document in documents:
-                        _store(connection, prefix, document)
+                        store_document(connection, prefix, document)
                     for deletion in deletions:
-                        _delete(connection, prefix, deletion)
+                        delete_document(connection, prefix, deletion)
 
     def rebuild(self, documents: Iterable[Document]) -> int:
         """Fill a new generation of tables beside the live one, in batches so that other writers
@@ -168,29 +120,29 @@ class EmbeddedBackend:
         with self._connect(create=True) as connection:
             connection.execute("PRAGMA journal_mode = WAL")
             with _transaction(connection, write=True):
-                for earlier in _generations_being_built(connection):
-                    _drop_generation(connection, earlier)
-                for statement in _schema(prefix):
+                for earlier in generations_being_built(connection):
+                    drop_generation(connection, earlier)
+                for statement in schema(prefix):
                     connection.execute(statement)
             try:
                 pending = iter(documents)
                 while batch := list(islice(pending, REBUILD_BATCH)):
                     with _transaction(connection, write=True):
                         for document in batch:
-                            _store(connection, prefix, document)
+                            store_document(connection, prefix, document)
                 with _transaction(connection, write=True):
-                    for statement in _indexes(prefix):
+                    for statement in indexes(prefix):
                         connection.execute(statement)
                     connection.execute(f"INSERT INTO {prefix}fts ({prefix}fts) VALUES ('optimize')")
                 with _transaction(connection, write=True):
-                    _drop_generation(connection, LIVE)
+                    drop_generation(connection, LIVE)
                     for table in TABLES:
                         connection.execute(f"ALTER TABLE {prefix}{table} RENAME TO {table}")
                     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                     count = connection.execute("SELECT count(*) FROM documents").fetchone()[0]
             except BaseException:
                 with suppress(sqlite3.Error), _transaction(connection, write=True):
-                    _drop_generation(connection, prefix)
+                    drop_generation(connection, prefix)
                 raise
             connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
         return count
@@ -352,121 +304,3 @@ def _transaction(connection: sqlite3.Connection, *, write: bool) -> Iterator[Non
             connection.execute("ROLLBACK")
         raise
     connection.execute("COMMIT")
-
-
-def _create(connection: sqlite3.Connection, prefix: str) -> None:
-    for statement in _schema(prefix) + _indexes(prefix):
-        connection.execute(statement)
-    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-
-
-def _generations_being_built(connection: sqlite3.Connection) -> list[str]:
-    """The table prefixes of rebuilds in progress (or interrupted)."""
-    rows = connection.execute(
-        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name GLOB ?",
-        (f"{NEXT}*_documents",),
-    )
-    return [name.removesuffix("documents") for (name,) in rows]
-
-
-def _drop_generation(connection: sqlite3.Connection, prefix: str) -> None:
-    for table in TABLES:
-        connection.execute(f"DROP TABLE IF EXISTS {prefix}{table}")
-
-
-# -- storing documents ----------------------------------------------------------------------------
-
-
-def _store(connection: sqlite3.Connection, prefix: str, document: Document) -> None:
-    """Insert or replace a document, unless the index holds a newer version or deletion."""
-    key, version = document["id"], int(document["version"])
-    stored = connection.execute(
-        f"SELECT doc, version FROM {prefix}documents WHERE id = ?", (key,)
-    ).fetchone()
-    if stored is not None and stored[1] > version:
-        return
-    deleted = connection.execute(
-        f"SELECT version FROM {prefix}deleted WHERE id = ?", (key,)
-    ).fetchone()
-    if deleted is not None:
-        if deleted[0] > version:
-            return
-        connection.execute(f"DELETE FROM {prefix}deleted WHERE id = ?", (key,))
-    if stored is not None:
-        _remove(connection, prefix, stored[0])
-    doc = connection.execute(
-        f"""INSERT INTO {prefix}documents (id, version, title_sort, search_title, collection,
-                year_start, year_end, published)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-        (
-            key,
-            version,
-            document["title_sort"] or "",
-            document["search_title"] or "",
-            document["collection"] or "",  # harvested records belong to no collection
-            document.get("year_start"),
-            document.get("year_end"),
-            _microseconds(document["published_at"]),
-        ),
-    ).lastrowid
-    connection.execute(
-        f"INSERT INTO {prefix}bodies (doc, document) VALUES (?, ?)",
-        (doc, json.dumps(document, ensure_ascii=False, separators=(",", ":"))),
-    )
-    values = [("collection", document["collection"])] if document["collection"] else []
-    values += [("library", code) for code in document["libraries"]]
-    for name, facet_values in document["facets"].items():
-        values += [(name, str(value)) for value in facet_values]
-    connection.executemany(
-        f"INSERT OR IGNORE INTO {prefix}facets (doc, name, value) VALUES (?, ?, ?)",
-        [(doc, name, value) for name, value in values],
-    )
-    connection.execute(
-        f"""INSERT INTO {prefix}facet_totals (name, value, n)
-            SELECT name, value, 1 FROM {prefix}facets WHERE doc = ?
-            ON CONFLICT (name, value) DO UPDATE SET n = n + 1""",
-        (doc,),
-    )
-    connection.execute(
-        f"INSERT INTO {prefix}fts (rowid, {', '.join(FTS_COLUMNS)}) "
-        f"VALUES (?, {', '.join('?' * len(FTS_COLUMNS))})",
-        (doc, *(_indexed_text(document.get(column) or "") for column in FTS_COLUMNS)),
-    )
-
-
-def _delete(connection: sqlite3.Connection, prefix: str, deletion: Deletion) -> None:
-    """Remove the id unless the index holds a newer version; remember the deletion either way."""
-    stored = connection.execute(
-        f"SELECT doc, version FROM {prefix}documents WHERE id = ?", (deletion.id,)
-    ).fetchone()
-    if stored is not None:
-        if stored[1] > deletion.version:
-            return
-        _remove(connection, prefix, stored[0])
-    connection.execute(
-        f"""INSERT INTO {prefix}deleted (id, version) VALUES (?, ?)
-            ON CONFLICT (id) DO UPDATE SET version = max(version, excluded.version)""",
-        (deletion.id, deletion.version),
-    )
-
-
-def _remove(connection: sqlite3.Connection, prefix: str, doc: int) -> None:
-    values = f"(name, value) IN (SELECT name, value FROM {prefix}facets WHERE doc = ?)"
-    connection.execute(f"UPDATE {prefix}facet_totals SET n = n - 1 WHERE {values}", (doc,))
-    connection.execute(f"DELETE FROM {prefix}facet_totals WHERE n = 0 AND {values}", (doc,))
-    connection.execute(f"DELETE FROM {prefix}fts WHERE rowid = ?", (doc,))
-    for table in ("facets", "bodies", "documents"):
-        connection.execute(f"DELETE FROM {prefix}{table} WHERE doc = ?", (doc,))
-
-
-def _indexed_text(text: str) -> str:
-    """The text's tokens separated by spaces: all FTS5 needs to find them again."""
-    return " ".join(tokens(text))
-
-
-def _microseconds(moment: str) -> int:
-    """An ISO 8601 time as a number, so times written with different offsets sort right."""
-    parsed = datetime.fromisoformat(moment)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return (parsed - EPOCH) // timedelta(microseconds=1)
