@@ -22,6 +22,7 @@ from PIL import Image, ImageFile, ImageOps
 
 from repository.images.storage import FileStore
 from repository.images.verify import open_image, read_orientation, recently_verified
+from repository.images.write_through import save_jpeg, write_text
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -219,7 +220,7 @@ def _write_manifest(
             for size, (w, h) in sorted(thumbnails.items())
         ],
     }
-    (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    write_text(staging / MANIFEST_NAME, json.dumps(manifest, indent=2))
 
 
 def load_derivative_set(store: FileStore, sha256: str) -> DerivativeSet | None:
@@ -371,4 +372,4 @@ def shrink(image: Image.Image, target: tuple[int, int]) -> Image.Image:
 
 
 def _save(image: Image.Image, path: Path) -> None:
-    image.save(path, "JPEG", quality=JPEG_QUALITY)
+    save_jpeg(image, path, JPEG_QUALITY)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
 from repository.images.storage_errors import FileTooLarge, size_limit_message
+from repository.images.write_through import release
 
 CHUNK_SIZE = 1024 * 1024
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -267,6 +268,11 @@ class FileStore:
 
     def open_original(self, sha256: str) -> BinaryIO:
         return self.original_path(sha256).open("rb")
+
+    def release_original(self, sha256: str) -> None:
+        """Drop the original's pages from the page cache once its files are built: readers
+        are served those, rarely the original (``write_through``). It was flushed when stored."""
+        release(self.original_location(sha256))
 
     def remove_original(self, sha256: str) -> None:
         """Delete an original that nothing refers to (a save that failed after storing it)."""

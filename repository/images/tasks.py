@@ -56,6 +56,7 @@ def build_image_files(store: FileStore, sha256: str) -> None:
         tiled = max(image.size) > TILE_SIZE  # the full resolution is cut into tiles
     pixels = DisplayedLevels(original, full_size=tiled)
     ensure_tile_set(store, build_derivatives(store, sha256, source=pixels.at), pixels.at)
+    store.release_original(sha256)
 
 
 def _keep_pixel_memory() -> None:

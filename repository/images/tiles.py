@@ -46,6 +46,7 @@ from PIL import Image
 from repository.images.derivatives import DerivativeSet
 from repository.images.pixels import DisplayedLevels, load_jpeg
 from repository.images.storage import FileStore, validate_sha256
+from repository.images.write_through import save_jpeg, write_text
 
 log = logging.getLogger(__name__)
 
@@ -277,7 +278,7 @@ def build_tile_set(
                 for lv in written
             ],
         }
-        (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        write_text(staging / MANIFEST_NAME, json.dumps(manifest, indent=2))
         staging.chmod(0o755)  # mkdtemp makes it private; nginx may read tiles one day
         store.share_set(tile_set_key(sha256), staging, MANIFEST_NAME)
         _publish(staging, final)
@@ -330,7 +331,7 @@ def _cut(encoders: ThreadPoolExecutor, image: Image.Image, directory: Path, tile
 
 
 def _save_tile(image: Image.Image, box: tuple[int, int, int, int], path: Path) -> None:
-    image.crop(box).save(path, "JPEG", quality=TILE_QUALITY)
+    save_jpeg(image.crop(box), path, TILE_QUALITY)
 
 
 def _publish(staging: Path, final: Path) -> None:
