@@ -21,7 +21,6 @@ import logging
 from collections.abc import Iterable
 
 from flask import current_app
-from PIL import Image
 from sqlalchemy import select, update
 
 from repository.derivative_state import set_state, stale_pending
@@ -41,7 +40,6 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 RETRY_SECONDS = 300
 RECOVERY_BATCH = 500
-PIXEL_BLOCKS = 8  # Pillow's blocks are 16 MB: one build's pixels, reused by the next
 
 
 def build_image_files(store: FileStore, sha256: str) -> None:
@@ -50,24 +48,12 @@ def build_image_files(store: FileStore, sha256: str) -> None:
     Both are cut from one decode of the original (made only if something is missing): for a
     camera photograph the decode costs about as much as everything written from it.
     """
-    _keep_pixel_memory()
     original = store.original_path(sha256)
     with open_image(original) as image:  # the header only
         tiled = max(image.size) > TILE_SIZE  # the full resolution is cut into tiles
     pixels = DisplayedLevels(original, full_size=tiled)
     ensure_tile_set(store, build_derivatives(store, sha256, source=pixels.at), pixels.at)
     store.release_original(sha256)
-
-
-def _keep_pixel_memory() -> None:
-    """Let Pillow keep freed pixel blocks for the next build instead of handing them back.
-
-    A build allocates about 130 MB of pixels (the full decode and the levels below it); fresh
-    pages cost the kernel a fault each, about a tenth of a photograph's CPU time. Kept blocks
-    are reused, at the price of up to ``PIXEL_BLOCKS`` × 16 MB held between builds.
-    """
-    if Image.core.get_blocks_max() < PIXEL_BLOCKS:
-        Image.core.set_blocks_max(PIXEL_BLOCKS)
 
 
 def enqueue_derivatives(assets: Iterable[Asset]) -> int:
