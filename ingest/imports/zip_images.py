@@ -9,26 +9,15 @@ upload size limit.
 
 from __future__ import annotations
 
-import errno
-import hashlib
-import os
 import stat
-import struct
 import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from ingest.imports.image_source import (
-    COPY_CHUNK,
-    DAMAGED_ENTRY,
-    REJECTED_FIX,
-    ImageProblem,
-    ImageSource,
-)
+from ingest.imports.image_source import ImageProblem, ImageSource
 from ingest.imports.problems import ImportRejected
-from repository.images.storage_errors import format_size, size_limit_message
+from repository.images.storage_errors import format_size
 from repository.messages import Message
 
 _RATIO_CHECK_FROM = 1024 * 1024  # tiny entries may compress well without being bombs
@@ -124,47 +113,9 @@ class ZipImages(ImageSource):
             self._infos[name] = info
             self._index(name)
         self._archive = zipfile.ZipFile(path)
-        self._path = path
 
     def size_of(self, source_name: str) -> int:
         return self._infos[source_name].file_size
-
-    def unpack(
-        self, source_name: str, out: BinaryIO, limit: int, shown: str, fix: Message
-    ) -> tuple[str, int]:
-        """A stored (uncompressed) entry, as photographs are packed, is hashed and checked
-        against its CRC-32 as it is read, and copied by the kernel from the archive's file
-        (``copy_file_range``), which costs a fraction of writing it from memory."""
-        info = self._infos[source_name]
-        if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
-            return super().unpack(source_name, out, limit, shown, fix)
-        if info.file_size > limit:
-            raise ImageProblem(size_limit_message(limit, shown), fix)
-        damaged = ImageProblem(DAMAGED_ENTRY.format(name=shown), REJECTED_FIX)
-        with self._path.open("rb") as archive:
-            start = _entry_data_offset(archive, info)
-            if start is None:
-                raise damaged
-            digest, crc, done = hashlib.sha256(), 0, 0
-            while done < info.file_size:
-                chunk = os.pread(
-                    archive.fileno(), min(COPY_CHUNK, info.file_size - done), start + done
-                )
-                if not chunk:
-                    raise damaged
-                digest.update(chunk)
-                crc = zlib.crc32(chunk, crc)
-                done += len(chunk)
-            if crc != info.CRC:
-                raise damaged
-            out.flush()
-            try:
-                _copy_range(archive.fileno(), out.fileno(), start, info.file_size)
-            except OSError:  # e.g. another file system without the call: copy from memory
-                out.seek(0)
-                out.truncate()
-                return super().unpack(source_name, out, limit, shown, fix)
-        return digest.hexdigest(), info.file_size
 
     def open(self, source_name: str) -> BinaryIO:
         info = self._infos[source_name]
@@ -174,27 +125,6 @@ class ZipImages(ImageSource):
 
     def close(self) -> None:
         self._archive.close()
-
-
-def _entry_data_offset(archive: BinaryIO, info: zipfile.ZipInfo) -> int | None:
-    """Where an entry's bytes begin: after its local header, whose name and extra field may
-    differ in length from the central directory's; None when the header is not there."""
-    header = os.pread(archive.fileno(), zipfile.sizeFileHeader, info.header_offset)
-    if len(header) < zipfile.sizeFileHeader or header[:4] != zipfile.stringFileHeader:
-        return None
-    fields = struct.unpack(zipfile.structFileHeader, header)
-    name_length, extra_length = fields[10], fields[11]
-    return info.header_offset + zipfile.sizeFileHeader + name_length + extra_length
-
-
-def _copy_range(source: int, target: int, start: int, size: int) -> None:
-    """Copy ``size`` bytes from ``start`` in one open file to the beginning of another."""
-    done = 0
-    while done < size:
-        copied = os.copy_file_range(source, target, size - done, start + done, done)
-        if copied == 0:
-            raise OSError(errno.EIO, "the archive ended early")
-        done += copied
 
 
 _NOT_A_ZIP = Message(
